@@ -1,0 +1,6 @@
+"""loopsafe: make codebases safe for asyncio."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]
