@@ -1,0 +1,147 @@
+"""`[tool.loopsafe]` configuration: found by walking up from the first path.
+
+Unknown keys and wrong types are errors (exit 2 with one line naming the key), as in ruff:
+a typo in configuration must never silently change what gets reported.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is one line meant for the user."""
+
+
+DEFAULT_RUN_SYNC = "loopsafe:run_sync"
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    show_ok: bool = False
+    jobs: int | None = None
+    cache: bool = True
+    cache_dir: str = ".loopsafe_cache"
+    respect_gitignore: bool = True
+    # Extra dotted names: decorators (or `module:function` targets) that make entry points.
+    entry_points: tuple[str, ...] = ()
+    # Extra dotted decorator names that make task-queue workers.
+    worker_decorators: tuple[str, ...] = ()
+    # Extra dotted names of functions whose function argument runs in a worker thread.
+    thread_apis: tuple[str, ...] = ()
+    # Import path of the helper fixes call, `module:name`.
+    run_sync: str = DEFAULT_RUN_SYNC
+    # Directory holding the pyproject.toml the settings came from (project root), if any.
+    root: Path | None = field(default=None, compare=False)
+    source: Path | None = field(default=None, compare=False)
+
+    def merged(self, **overrides: Any) -> Config:
+        """A copy with the given (non-None) command-line values taking precedence."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+_FIELDS = {f.name: f for f in fields(Config) if f.name not in ("root", "source")}
+_LISTS = {n for n, f in _FIELDS.items() if str(f.type).startswith("tuple")}
+_BOOLS = {n for n, f in _FIELDS.items() if f.type == "bool"}
+
+
+def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
+    """Validate a `[tool.loopsafe]` table; return Config keyword arguments."""
+    out: dict[str, Any] = {}
+    known = {_key(n): n for n in _FIELDS}
+    for key, value in table.items():
+        name = known.get(key)
+        if name is None:
+            raise ConfigError(f"{source}: unknown key '{key}' in [tool.loopsafe]")
+        where = f"{source}: [tool.loopsafe] {key}"
+        if name in _LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} must be a list of strings")
+            out[name] = tuple(value)
+        elif name in _BOOLS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false")
+            out[name] = value
+        elif name == "jobs":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{where} must be a positive integer")
+            out[name] = value
+        else:
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{where} must be a non-empty string")
+            if name == "run_sync" and ":" not in value:
+                raise ConfigError(f"{where} must look like 'module:name'")
+            out[name] = value
+    return out
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a [tool.loopsafe] table,
+    else the nearest pyproject.toml at all (it still marks the project root)."""
+    here = start.resolve()
+    if here.is_file() or not here.exists():
+        here = here.parent
+    nearest: Path | None = None
+    for directory in (here, *here.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            if nearest is None:
+                nearest = candidate
+            try:
+                data = candidate.read_bytes()
+            except OSError:
+                continue
+            if b"loopsafe" in data and _mentions_table(data):
+                return candidate
+    return nearest
+
+
+def _mentions_table(data: bytes) -> bool:
+    """Whether the file has a [tool.loopsafe] table, in any TOML spelling. A file that does
+    not parse counts, so that loading it reports the error instead of skipping it."""
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    tool = parsed.get("tool")
+    return isinstance(tool, dict) and "loopsafe" in tool
+
+
+def load_config(start: Path, explicit: Path | None = None) -> Config:
+    """Load settings for a scan starting at `start` (or from `explicit`)."""
+    path = explicit or find_pyproject(start)
+    if path is None:
+        return Config()
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: the file is not UTF-8") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    table = tool.get("loopsafe", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.loopsafe] must be a table")
+    return Config(**parse_table(table, path), root=path.parent, source=path)

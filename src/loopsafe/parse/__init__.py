@@ -1,0 +1,1 @@
+"""Reading and parsing source files robustly (see `source`)."""
