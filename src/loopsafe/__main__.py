@@ -1,0 +1,5 @@
+"""`python -m loopsafe`."""
+
+from loopsafe.cli import main
+
+main()

@@ -1,0 +1,257 @@
+"""The `loopsafe` command line.
+
+Exit status (SPEC): 0 nothing actionable; 1 actionable findings or files that could not
+be parsed; 2 bad usage, bad configuration or an internal error — always one line on
+stderr, never a traceback unless `--verbose`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from loopsafe import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_FORMATS = ("text", "json", "sarif", "github")
+
+
+class _Failure(Exception):
+    """A one-line error for the user (exit 2)."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise _Failure(message)
+
+
+def _codes(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip().upper()
+            if part:
+                out.append(part)
+    return tuple(out)
+
+
+def _check_codes(codes: Sequence[str], option: str) -> None:
+    from loopsafe.rules.catalogue import CODE_NAMES
+
+    for code in codes:
+        if code != "ALL" and not any(known.startswith(code) for known in CODE_NAMES):
+            _fail(f"{option}: unknown rule code or prefix '{code}' (see `loopsafe rule --all`)")
+
+
+def _selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    if select and "ALL" not in select and not any(code.startswith(s) for s in select):
+        return False
+    return not any(code.startswith(i) for i in ignore)
+
+
+class _Progress:
+    """A progress bar on stderr, shown only on a TTY and only once a scan passes ~1 s."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.bar = Progress(
+                TextColumn("loopsafe: analysing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("scan", total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _run_guarded(verbose: bool, body: Callable[[], int]) -> NoReturn:
+    try:
+        code = body()
+    except _Failure as exc:
+        click.echo(f"loopsafe: error: {exc}", err=True)
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("loopsafe: interrupted", err=True)
+        code = 130
+    except Exception as exc:  # an internal error: one line, unless asked for more
+        if verbose:
+            traceback.print_exc()
+        click.echo(
+            f"loopsafe: internal error: {type(exc).__name__}: {exc} (run with --verbose for "
+            "the traceback, and please report it)",
+            err=True,
+        )
+        code = EXIT_ERROR
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="loopsafe")
+def main() -> None:
+    """Find, explain and fix the places where Python code enters an asyncio event loop in
+    the wrong context: `asyncio.run()` inside a coroutine, `get_event_loop()` where
+    `get_running_loop()` belongs, sync wrappers that break under pytest-asyncio, notebooks
+    and ASGI servers.
+
+    \b
+    Start with:  loopsafe check .
+    Explain one: loopsafe rule LS101
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format: ruff-like text, the SPEC's JSON, SARIF 2.1.0, or GitHub annotations.",
+)
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...).")
+@click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes.")
+@click.option(
+    "--exclude", multiple=True, help="Skip files matching this gitignore-style glob (repeatable)."
+)
+@click.option("--show-ok", is_flag=True, default=None, help="Also list accepted (`ok`) sites.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
+)
+@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    show_ok: bool | None,
+    statistics: bool,
+    jobs: int | None,
+    no_cache: bool,
+    exit_zero: bool,
+    quiet: bool,
+    config_file: Path | None,
+    verbose: bool,
+) -> None:
+    """Analyse PATHS (default: the current directory) and report every event-loop site.
+
+    Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
+    Text output lists what needs attention; JSON lists every site. Exit status: 0 nothing
+    to fix or review, 1 findings or unparsable files, 2 bad usage or configuration.
+    """
+
+    def body() -> int:
+        from loopsafe.discover.config import ConfigError, load_config
+        from loopsafe.discover.files import DiscoveryError
+        from loopsafe.engine import analyse
+        from loopsafe.output import render
+
+        cwd = Path.cwd()
+        targets = list(paths) or [Path(".")]
+        for target in targets:
+            if not (cwd / target).exists() and not target.is_symlink():
+                _fail(f"{target}: no such file or directory")
+        try:
+            config = load_config(cwd / targets[0], config_file)
+        except ConfigError as exc:
+            _fail(str(exc))
+        select_codes = _codes(select) or config.select
+        ignore_codes = _codes(ignore) or config.ignore
+        _check_codes(select_codes, "--select")
+        _check_codes(ignore_codes, "--ignore")
+        config = config.merged(
+            extend_exclude=config.extend_exclude + exclude if exclude else None,
+            show_ok=show_ok,
+        )
+        progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+        try:
+            result = analyse(
+                targets, config, cwd=cwd, jobs=jobs, use_cache=not no_cache, progress=progress
+            )
+        except DiscoveryError as exc:
+            _fail(str(exc))
+        finally:
+            progress.close()
+        result.findings = [
+            f for f in result.findings if _selected(f.code, select_codes, ignore_codes)
+        ]
+        if not quiet:
+            color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            text = render(fmt, result, show_ok=config.show_ok, statistics=statistics, color=color)
+            if text:
+                click.echo(text)
+        if exit_zero:
+            return EXIT_CLEAN
+        return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
+
+    _run_guarded(verbose, body)
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Every rule, one after another.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "markdown")),
+    default="text",
+    show_default=True,
+)
+def rule(code: str | None, show_all: bool, fmt: str) -> None:
+    """Explain rule CODE: what it does, why it is bad, an example, what to use instead and
+    how safe its fix is (`loopsafe rule LS101`, `loopsafe rule --all`)."""
+
+    def body() -> int:
+        from loopsafe.rules.catalogue import get_rule
+        from loopsafe.rules.render import render_all, render_rule
+
+        if show_all:
+            click.echo(render_all(fmt))
+            return EXIT_CLEAN
+        if not code:
+            _fail("give a rule code (e.g. `loopsafe rule LS101`) or --all")
+        doc = get_rule(code)
+        if doc is None:
+            _fail(f"unknown rule code '{code}' (see `loopsafe rule --all`)")
+        click.echo(render_rule(doc, fmt))
+        return EXIT_CLEAN
+
+    _run_guarded(False, body)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,307 @@
+"""The call graph and the roots that reach each sync function.
+
+A sync function's category depends on who can call it: an `async def` (then a loop is
+running), an entry point, a worker task, a thread, import-time code, or code outside the
+project (library API). Roots are propagated forward through sync calls only; handing a
+function to a thread or a queue is not a call and cuts the chain.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from loopsafe.facts import apis
+from loopsafe.facts.model import Call, FileFacts, Function
+from loopsafe.facts.project import ProjectIndex
+
+
+class Root:
+    ASYNC = "async"
+    ENTRY = "entry"
+    WORKER = "worker"
+    THREAD = "thread"
+    MODULE = "module"
+    EXPOSED = "exposed"
+
+
+@dataclass
+class ProjectRoles:
+    """Facts about modules that only the whole project can tell."""
+
+    test_modules: set[str] = field(default_factory=set)
+    test_dirs: set[str] = field(default_factory=set)
+    script_modules: set[str] = field(default_factory=set)
+    # Extra decorators / targets from configuration and packaging metadata.
+    entry_targets: set[str] = field(default_factory=set)  # dotted function names
+    entry_decorators: set[str] = field(default_factory=set)
+    worker_decorators: set[str] = field(default_factory=set)
+    thread_functions: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Reach:
+    roots: dict[str, set[str]] = field(default_factory=dict)
+    # For async-reached functions: the caller on a shortest path from an async function.
+    async_parent: dict[str, str] = field(default_factory=dict)
+    # First origin seen for each (root kind, function): a label for messages.
+    origin: dict[tuple[str, str], str] = field(default_factory=dict)
+    edges: dict[str, list[str]] = field(default_factory=dict)
+
+    def kinds(self, key: str) -> set[str]:
+        return self.roots.get(key, set())
+
+    def call_path(self, key: str, index: ProjectIndex) -> list[str]:
+        path = [key]
+        seen = {key}
+        while path[-1] in self.async_parent:
+            parent = self.async_parent[path[-1]]
+            if parent in seen:
+                break
+            seen.add(parent)
+            path.append(parent)
+        return [index.functions[k].label if k in index.functions else k for k in reversed(path)]
+
+
+class CallGraph:
+    def __init__(self, index: ProjectIndex, roles: ProjectRoles) -> None:
+        self.index = index
+        self.roles = roles
+        self.reach = Reach()
+        self.seeds: dict[str, list[tuple[str, str, str]]] = {}  # kind -> (fn, parent, label)
+
+    # ------------------------------------------------------------------ building
+    def build(self) -> Reach:
+        index = self.index
+        referenced: set[str] = set()
+        for key, ref in index.functions.items():
+            func = ref.func
+            targets: list[str] = []
+            for call in func.calls:
+                resolved = self._targets(call)
+                targets.extend(resolved)
+                referenced.update(resolved)
+            self.reach.edges[key] = targets
+            for call in func.thread_targets:
+                for target in self._targets(call):
+                    referenced.add(target)
+                    self._seed(Root.THREAD, target, "", f"a thread started in {ref.label}")
+            for call in func.loop_callbacks:
+                for target in self._targets(call):
+                    referenced.add(target)
+                    self._seed(Root.ASYNC, target, key, "")
+            for call in func.worker_targets:
+                for target in self._targets(call):
+                    referenced.add(target)
+                    self._seed(Root.WORKER, target, "", f"a job enqueued in {ref.label}")
+            self._seed_decorated(key, ref.module, func)
+        for module, facts in index.modules.items():
+            self._seed_module(module, facts, referenced)
+        for script in self.roles.entry_targets:
+            for entry_key in index.resolve(script):
+                self._seed(Root.ENTRY, entry_key, "", f"console script {script}")
+        # Nested functions that nothing references run when their parent runs.
+        for key, ref in index.functions.items():
+            parent = ref.func.parent
+            if parent and key not in referenced:
+                parent_key = f"{ref.module}.{parent}"
+                if parent_key in self.reach.edges:
+                    self.reach.edges[parent_key].append(key)
+                    referenced.add(key)
+        self._seed_exposed()
+        self._propagate()
+        return self.reach
+
+    def _targets(self, call: Call) -> tuple[str, ...]:
+        targets = self.index.resolve_call(call)
+        return tuple(t for t in targets if not self._thread_decorated(t))
+
+    def _thread_decorated(self, key: str) -> bool:
+        func = self.index.functions[key].func
+        return any(d.rstrip("()") in apis.THREAD_DECORATORS for d in func.decorators)
+
+    def _seed(self, kind: str, key: str, parent: str, label: str) -> None:
+        self.seeds.setdefault(kind, []).append((key, parent, label))
+
+    def _seed_decorated(self, key: str, module: str, func: Function) -> None:
+        label = self.index.functions[key].label
+        if self._thread_decorated(key):
+            self._seed(Root.THREAD, key, "", f"sync_to_async wrapper {label}")
+        for decorator in func.decorators:
+            kind = self._decorator_root(decorator, module, func)
+            if kind == Root.THREAD and func.is_async:
+                continue
+            if kind:
+                self._seed(kind, key, "", _describe(kind, label, decorator))
+        if func.uses_argparse and func.qualname == "main":
+            self._seed(Root.ENTRY, key, "", f"argparse command-line main {label}")
+        if key in self.roles.entry_targets:
+            self._seed(Root.ENTRY, key, "", f"entry point {label}")
+
+    def _decorator_root(self, decorator: str, module: str, func: Function) -> str:
+        bare = decorator.removesuffix("()")
+        facts = self.index.modules[module]
+        canonical = self.index.canonical(bare)
+        if bare in self.roles.entry_decorators or canonical in self.roles.entry_decorators:
+            return Root.ENTRY
+        if bare in self.roles.worker_decorators or canonical in self.roles.worker_decorators:
+            return Root.WORKER
+        if canonical in apis.WORKER_DECORATORS or bare in apis.WORKER_DECORATORS:
+            return Root.WORKER
+        if canonical in apis.CLICK_COMMANDS or bare in apis.CLICK_COMMANDS:
+            return Root.ENTRY
+        owner, _, method = canonical.rpartition(".")
+        if not owner:
+            return ""
+        owner_kind = self._object_kind(owner, facts)
+        if owner_kind == "worker-app" and method in _worker_methods(owner, self.index):
+            return Root.WORKER
+        if owner_kind == "route-app" and method in apis.ROUTE_METHODS:
+            return Root.THREAD
+        if owner_kind == "cli-app" and method in ("command", "group", "callback"):
+            return Root.ENTRY
+        # Unresolvable receivers: judge by the framework the module imports.
+        if owner_kind == "" and owner.startswith("?"):
+            imported = {m.partition(".")[0] for m in facts.imported_modules}
+            if method in ("task", "shared_task") and "celery" in imported:
+                return Root.WORKER
+            if method in ("actor",) and "dramatiq" in imported:
+                return Root.WORKER
+            if method in apis.ROUTE_METHODS and imported & {"fastapi", "starlette"}:
+                return Root.THREAD
+            if method in ("command", "group") and imported & {"click", "typer"}:
+                return Root.ENTRY
+        return ""
+
+    def _object_kind(self, owner: str, facts: FileFacts) -> str:
+        """What a decorator's receiver is: a Celery app, a FastAPI router, a click group..."""
+        name = self.index.canonical(owner)
+        constructor = name[:-2] if name.endswith("()") else ""
+        if not constructor:
+            # A module-level instance defined in another (or this) module.
+            split = self.index.split_module(name)
+            if split is not None and len(split[1]) == 1:
+                other = self.index.modules[split[0]]
+                constructor = other.constructed.get(split[1][0], "")
+                if constructor:
+                    constructor = self.index.canonical(constructor)
+        if constructor:
+            if constructor in apis.WORKER_APPS or constructor.startswith(("celery.", "huey.")):
+                return "worker-app"
+            if constructor in apis.ROUTE_APPS:
+                return "route-app"
+            if constructor in apis.TYPER_APPS:
+                return "cli-app"
+            return "other"
+        if name in self.index.functions:
+            # `@cli.command()` where `cli` is a click group function.
+            func = self.index.functions[name].func
+            for decorator in func.decorators:
+                bare = self.index.canonical(decorator.removesuffix("()"))
+                if bare in apis.CLICK_COMMANDS or bare.endswith((".group", ".command")):
+                    return "cli-app"
+            return "other"
+        if name.startswith(("celery.", "dramatiq.", "huey.")):
+            return "worker-app"
+        return "" if owner.startswith("?") else "other"
+
+    def _seed_module(self, module: str, facts: FileFacts, referenced: set[str]) -> None:
+        is_test = module in self.roles.test_modules
+        is_script = module in self.roles.script_modules
+        for call in facts.main_calls:
+            for target in self._targets(call):
+                referenced.add(target)
+                self._seed(Root.ENTRY, target, "", f"the `__main__` block of {module}")
+        for call in facts.module_calls:
+            for target in self._targets(call):
+                referenced.add(target)
+                if is_test:
+                    continue
+                kind = Root.ENTRY if is_script else Root.MODULE
+                self._seed(kind, target, "", f"import-time code of {module}")
+        for call in facts.module_thread_targets:
+            for target in self._targets(call):
+                referenced.add(target)
+                self._seed(Root.THREAD, target, "", f"a thread started by {module}")
+        for call in facts.module_worker_targets:
+            for target in self._targets(call):
+                referenced.add(target)
+                self._seed(Root.WORKER, target, "", f"a job enqueued by {module}")
+        for call in facts.module_loop_callbacks:
+            for target in self._targets(call):
+                referenced.add(target)
+                self._seed(Root.ASYNC, target, "", "")
+        for info in facts.classes.values():
+            for attr in ("functions", "cron_jobs"):
+                for name in info.list_attrs.get(attr, []):
+                    if info.qualname.endswith("WorkerSettings") or attr == "cron_jobs":
+                        for target in self.index.resolve(name):
+                            referenced.add(target)
+                            self._seed(Root.WORKER, target, "", f"arq worker {info.qualname}")
+
+    def _seed_exposed(self) -> None:
+        """Sync functions no project code calls: anyone outside may (library API)."""
+        has_caller: set[str] = set()
+        for caller, targets in self.reach.edges.items():
+            if self.index.functions[caller].module in self.roles.test_modules:
+                continue
+            has_caller.update(targets)
+        seeded = {key for entries in self.seeds.values() for key, _, _ in entries}
+        for key, ref in self.index.functions.items():
+            if ref.func.is_async or key in has_caller or key in seeded:
+                continue
+            if ref.module in self.roles.test_modules:
+                continue
+            self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")
+
+    # ------------------------------------------------------------------ propagation
+    def _propagate(self) -> None:
+        functions = self.index.functions
+        for key, ref in functions.items():
+            if ref.func.is_async:
+                for target in self.reach.edges.get(key, []):
+                    self._seed(Root.ASYNC, target, key, "")
+        for kind, seeds in self.seeds.items():
+            queue: deque[str] = deque()
+            for key, parent, label in seeds:
+                if key not in functions or functions[key].func.is_async:
+                    continue
+                roots = self.reach.roots.setdefault(key, set())
+                if kind in roots:
+                    continue
+                roots.add(kind)
+                self.reach.origin[(kind, key)] = label or (
+                    functions[parent].label if parent in functions else ""
+                )
+                if kind == Root.ASYNC and parent:
+                    self.reach.async_parent[key] = parent
+                queue.append(key)
+            while queue:
+                current = queue.popleft()
+                for target in self.reach.edges.get(current, []):
+                    if functions[target].func.is_async:
+                        continue
+                    roots = self.reach.roots.setdefault(target, set())
+                    if kind in roots:
+                        continue
+                    roots.add(kind)
+                    self.reach.origin[(kind, target)] = self.reach.origin.get((kind, current), "")
+                    if kind == Root.ASYNC:
+                        self.reach.async_parent[target] = current
+                    queue.append(target)
+
+
+def _worker_methods(owner: str, index: ProjectIndex) -> frozenset[str]:
+    for app, methods in apis.WORKER_APPS.items():
+        if owner.startswith(app) or app in owner:
+            return methods
+    return frozenset({"task", "periodic_task", "db_task", "db_periodic_task", "actor"})
+
+
+def _describe(kind: str, label: str, decorator: str) -> str:
+    words = {
+        Root.WORKER: "worker task",
+        Root.ENTRY: "command-line entry point",
+        Root.THREAD: "sync web route run in a thread pool",
+    }
+    return f"{words.get(kind, kind)} {label}"

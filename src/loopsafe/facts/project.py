@@ -1,0 +1,222 @@
+"""The project-wide index: every module's facts, and dotted-name resolution across them.
+
+`resolve("pkg.api.fetch")` follows re-exports (`from .impl import fetch` in
+`pkg/api.py`), aliases, module-level instances (`app = Celery()`), classes (calling a class
+runs `__init__`) and inheritance (`self.m()` finds `m` in a base class), so that a call
+written any way reaches the function that really runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function
+
+_MAX_DEPTH = 12
+
+
+@dataclass
+class FunctionRef:
+    key: str  # dotted: "pkg.mod.Class.method"
+    module: str
+    func: Function
+
+    @property
+    def label(self) -> str:
+        return f"{self.module}:{self.func.qualname}"
+
+
+@dataclass
+class ProjectIndex:
+    modules: dict[str, FileFacts]
+    paths: dict[str, str] = field(default_factory=dict)  # module -> relpath
+    functions: dict[str, FunctionRef] = field(default_factory=dict)
+    classes: dict[str, tuple[str, ClassInfo]] = field(default_factory=dict)
+    subclasses: dict[str, list[str]] = field(default_factory=dict)
+    _memo: dict[tuple[str, str, bool, bool, bool], tuple[str, ...]] = field(default_factory=dict)
+    _canonical: dict[str, str] = field(default_factory=dict)
+    _split: dict[str, tuple[str, list[str]] | None] = field(default_factory=dict)
+    _tops: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, modules: dict[str, FileFacts], paths: dict[str, str]) -> ProjectIndex:
+        index = cls(modules=modules, paths=paths)
+        index._tops = {m.partition(".")[0] for m in modules}
+        for module, facts in modules.items():
+            for qualname, func in facts.functions.items():
+                key = f"{module}.{qualname}"
+                index.functions[key] = FunctionRef(key, module, func)
+            for qualname, info in facts.classes.items():
+                index.classes[f"{module}.{qualname}"] = (module, info)
+        for key, (_, info) in index.classes.items():
+            for base in info.bases:
+                for resolved in index.resolve_class(base):
+                    index.subclasses.setdefault(resolved, []).append(key)
+        return index
+
+    # ------------------------------------------------------------------ names
+    def split_module(self, dotted: str) -> tuple[str, list[str]] | None:
+        """The longest project-module prefix of `dotted`, and the remaining parts."""
+        if dotted in self._split:
+            found = self._split[dotted]
+            return (found[0], list(found[1])) if found else None
+        found = self._split_uncached(dotted)
+        self._split[dotted] = found
+        return (found[0], list(found[1])) if found else None
+
+    def _split_uncached(self, dotted: str) -> tuple[str, list[str]] | None:
+        if dotted.partition(".")[0] not in self._tops:
+            return None
+        parts = dotted.split(".")
+        limit = len(parts)
+        for i, part in enumerate(parts):
+            if part.endswith("()"):
+                limit = i  # a call result is never a module
+                break
+        prefix = ""
+        prefixes = []
+        for part in parts[:limit]:
+            prefix = f"{prefix}.{part}" if prefix else part
+            prefixes.append(prefix)
+        for i in range(len(prefixes), 0, -1):
+            if prefixes[i - 1] in self.modules:
+                return prefixes[i - 1], parts[i:]
+        return None
+
+    def canonical(self, dotted: str, depth: int = 0) -> str:
+        """Rewrite `dotted` through re-exports and aliases until it names a definition."""
+        if depth > _MAX_DEPTH or not dotted:
+            return dotted
+        cached = self._canonical.get(dotted)
+        if cached is not None:
+            return cached
+        self._canonical[dotted] = dotted  # cycles (a imports b imports a) end here
+        result = self._canonical_uncached(dotted, depth)
+        self._canonical[dotted] = result
+        return result
+
+    def _canonical_uncached(self, dotted: str, depth: int) -> str:
+        bare = dotted.replace("()", "")
+        if bare in self.functions or bare in self.classes:
+            return dotted
+        split = self.split_module(dotted)
+        if split is None:
+            return dotted
+        module, rest = split
+        if not rest:
+            return dotted
+        facts = self.modules[module]
+        head, called = rest[0].removesuffix("()"), rest[0].endswith("()")
+        tail = rest[1:]
+        suffix = ("()" if called else "") + "".join("." + t for t in tail)
+        if f"{module}.{head}" in self.functions or f"{module}.{head}" in self.classes:
+            return dotted
+        if head in facts.imports:
+            return self.canonical(facts.imports[head] + suffix, depth + 1)
+        if head in facts.aliases:
+            return self.canonical(facts.aliases[head] + suffix, depth + 1)
+        if head in facts.constructed:
+            return self.canonical(facts.constructed[head] + "()" + suffix, depth + 1)
+        for source in facts.star_imports:
+            written = f"{source}.{rest[0]}" + "".join("." + t for t in tail)
+            candidate = self.canonical(written, depth + 1)
+            if candidate != written or f"{source}.{head}" in self.functions:
+                return candidate
+        return dotted
+
+    def resolve_class(self, dotted: str) -> list[str]:
+        name = self.canonical(dotted)
+        return [name] if name in self.classes else []
+
+    def method(self, class_key: str, name: str, skip_self: bool = False) -> str | None:
+        """`name` looked up along the class's bases (a simple depth-first MRO)."""
+        seen: set[str] = set()
+        todo = [class_key]
+        first = True
+        while todo:
+            key = todo.pop(0)
+            if key in seen or key not in self.classes:
+                continue
+            seen.add(key)
+            _, info = self.classes[key]
+            if not (first and skip_self) and name in info.methods:
+                return f"{key}.{name}"
+            first = False
+            for base in info.bases:
+                todo.extend(self.resolve_class(base))
+        return None
+
+    def resolve_call(self, call: Call, overrides: bool = True) -> tuple[str, ...]:
+        """`overrides`: a `self.m()` call may also run a subclass's `m`."""
+        return self.resolve(
+            call.target, call.self_class, call.via_super, not call.is_value, overrides
+        )
+
+    def resolve(
+        self,
+        target: str,
+        self_class: str = "",
+        via_super: bool = False,
+        called: bool = False,
+        overrides: bool = True,
+    ) -> tuple[str, ...]:
+        """Project functions a reference may run (empty when it is not project code).
+
+        `called`: the reference is called, so a class means its `__init__` runs."""
+        memo_key = (target, self_class, via_super, called, overrides)
+        cached = self._memo.get(memo_key)
+        if cached is not None:
+            return cached
+        result = self._resolve(target, self_class, via_super, called, overrides)
+        self._memo[memo_key] = result
+        return result
+
+    def _resolve(
+        self, target: str, self_class: str, via_super: bool, called: bool, overrides: bool
+    ) -> tuple[str, ...]:
+        if target.partition(".")[0] not in self._tops:
+            return ()  # not project code: `os.path.join`, a library base class's method
+        if self_class:
+            owner = self_class
+            name = target[len(self_class) + 1 :] if target.startswith(self_class + ".") else ""
+            if not name or "." in name or "(" in name:
+                return ()
+            found = self.method(owner, name, skip_self=via_super)
+            out = [found] if found else []
+            if overrides and not via_super:
+                # Overrides in subclasses may run instead: keep them reachable too.
+                for sub in self._all_subclasses(owner):
+                    _, info = self.classes[sub]
+                    if name in info.methods:
+                        out.append(f"{sub}.{name}")
+            return tuple(o for o in out if o in self.functions)
+        name = self.canonical(target)
+        called_class = name.endswith("()") and name[:-2] in self.classes
+        bare = name[:-2] if name.endswith("()") else name
+        if bare in self.functions:
+            return (bare,)
+        if called_class or (bare in self.classes and (called or name.endswith("()"))):
+            init = self.method(bare, "__init__")
+            return (init,) if init else ()
+        if bare in self.classes:
+            return ()  # a class passed as a value is not instantiated here
+        # `pkg.C().m` / `pkg.C.m`: a method through an instance or the class.
+        owner, _, meth = name.rpartition(".")
+        if meth and owner:
+            owner_bare = owner[:-2] if owner.endswith("()") else owner
+            owner_name = self.canonical(owner_bare)
+            if owner_name in self.classes:
+                found = self.method(owner_name, meth)
+                return (found,) if found else ()
+        return ()
+
+    def _all_subclasses(self, key: str) -> list[str]:
+        out: list[str] = []
+        todo = list(self.subclasses.get(key, []))
+        while todo:
+            sub = todo.pop()
+            if sub in out:
+                continue
+            out.append(sub)
+            todo.extend(self.subclasses.get(sub, []))
+        return out

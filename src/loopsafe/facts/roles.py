@@ -1,0 +1,159 @@
+"""Which modules are tests, which are scripts, and which functions packaging declares as
+entry points — facts that need the whole project (and its metadata files, read as text)."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+from typing import Any
+
+from loopsafe.facts.callgraph import ProjectRoles
+from loopsafe.facts.model import FileFacts
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_SETUP_PY_SCRIPT = re.compile(
+    r"""['"]\s*[\w.\-]+\s*=\s*([\w.]+)\s*:\s*([\w.]+)\s*(?:\[[^\]]*\])?['"]"""
+)
+
+
+_TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
+
+
+def is_test_filename(relpath: str) -> bool:
+    name = PurePosixPath(relpath).name
+    return name == "conftest.py" or (
+        name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+    )
+
+
+def compute_roles(
+    modules: dict[str, FileFacts],
+    paths: dict[str, str],
+    metadata: dict[str, str],
+    all_paths: Iterable[str] = (),
+    extra_entry_points: Iterable[str] = (),
+    extra_worker_decorators: Iterable[str] = (),
+    extra_thread_apis: Iterable[str] = (),
+) -> ProjectRoles:
+    """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text."""
+    roles = ProjectRoles()
+    test_dirs = _test_dirs([*paths.values(), *all_paths])
+    roles.test_dirs = test_dirs
+
+    def in_test_dir(path: str) -> bool:
+        parent = PurePosixPath(path).parent
+        return any(
+            str(p) in test_dirs or p.name in _TEST_DIR_NAMES for p in (parent, *parent.parents)
+        )
+
+    importers: dict[str, set[str]] = {}
+    for module, facts in modules.items():
+        for imported in facts.imported_modules:
+            importers.setdefault(imported, set()).add(module)
+            # Importing pkg.sub imports pkg (and its __init__) too.
+            parts = imported.split(".")
+            for i in range(1, len(parts)):
+                importers.setdefault(".".join(parts[:i]), set()).add(module)
+
+    for module, path in paths.items():
+        if is_test_filename(path):
+            roles.test_modules.add(module)
+    for module, path in paths.items():
+        if module in roles.test_modules or not in_test_dir(path):
+            continue
+        users = importers.get(module, set()) - {module}
+        if not users or users <= roles.test_modules:
+            roles.test_modules.add(module)
+
+    for target in _script_targets(metadata):
+        roles.entry_targets.add(target)
+    script_target_modules = {t.rpartition(".")[0] for t in roles.entry_targets}
+    for module, facts in modules.items():
+        if module in roles.test_modules or facts.is_package_init:
+            continue
+        users = (importers.get(module, set()) - {module}) - roles.test_modules
+        if users or module in script_target_modules:
+            continue
+        if facts.has_toplevel_code or facts.has_main_block or module.endswith("__main__"):
+            roles.script_modules.add(module)
+
+    for item in extra_entry_points:
+        if ":" in item:
+            roles.entry_targets.add(item.replace(":", "."))
+        else:
+            roles.entry_decorators.add(item)
+    roles.worker_decorators.update(extra_worker_decorators)
+    roles.thread_functions.update(extra_thread_apis)
+    return roles
+
+
+def _test_dirs(paths: Iterable[str]) -> set[str]:
+    """Directories holding tests: they have test files, a conftest.py below the top of the
+    tree, or the conventional name. Their subdirectories hold tests too."""
+    all_paths = list(paths)
+    parents = [PurePosixPath(p).parent for p in all_paths]
+    top = min((len(p.parts) for p in parents), default=0)
+    out: set[str] = set()
+    for path, parent in zip(all_paths, parents, strict=True):
+        name = PurePosixPath(path).name
+        if (name != "conftest.py" and is_test_filename(path)) or (
+            name == "conftest.py" and len(parent.parts) > top
+        ):
+            out.add(str(parent))
+    return out
+
+
+def _script_targets(metadata: dict[str, str]) -> list[str]:
+    targets: list[str] = []
+    for name, text in metadata.items():
+        base = PurePosixPath(name).name
+        try:
+            if base == "pyproject.toml":
+                targets.extend(_pyproject_targets(tomllib.loads(text)))
+            elif base == "setup.cfg":
+                targets.extend(_setup_cfg_targets(text))
+            elif base == "setup.py":
+                targets.extend(f"{m}.{f}" for m, f in _SETUP_PY_SCRIPT.findall(text))
+        except (tomllib.TOMLDecodeError, configparser.Error, UnicodeError):
+            continue
+    return targets
+
+
+def _pyproject_targets(data: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    project = data.get("project", {})
+    tables = [project.get("scripts", {}), project.get("gui-scripts", {})]
+    poetry = data.get("tool", {}).get("poetry", {})
+    tables.append(poetry.get("scripts", {}))
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for value in table.values():
+            spec = value.get("reference", "") if isinstance(value, dict) else value
+            if isinstance(spec, str) and ":" in spec:
+                module, _, func = spec.partition(":")
+                out.append(f"{module.strip()}.{func.strip().split('[')[0].strip()}")
+    return out
+
+
+def _setup_cfg_targets(text: str) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    out: list[str] = []
+    if not parser.has_section("options.entry_points"):
+        return out
+    for key in ("console_scripts", "gui_scripts"):
+        raw = parser.get("options.entry_points", key, fallback="")
+        for line in raw.splitlines():
+            if "=" in line and ":" in line:
+                spec = line.partition("=")[2].strip()
+                module, _, func = spec.partition(":")
+                out.append(f"{module.strip()}.{func.strip().split('[')[0].strip()}")
+    return out

@@ -1,0 +1,66 @@
+"""Byte-level prefilters: decide which files are worth parsing, without parsing them.
+
+Only files with a trigger token can hold a site. Beyond those, the call graph needs only
+files that can call into a function on a path to a site, and such a file must mention the
+function's name and the name of the module it comes from (to import it). Both checks are
+plain substring searches over bytes, far cheaper than a parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from loopsafe.facts.apis import TRIGGER_TOKENS
+
+_ASYNC_DEF = b"async def"
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def has_trigger(data: bytes) -> bool:
+    return any(token in data for token in TRIGGER_TOKENS)
+
+
+def has_async_def(data: bytes) -> bool:
+    """Test files with coroutines matter to the pytest-asyncio set-up (LS302), even
+    without an asyncio import (`asyncio_mode = auto`)."""
+    return _ASYNC_DEF in data
+
+
+_PYTEST_ASYNCIO = re.compile(r"pytest[-_]asyncio|asyncio_mode|asyncio_default_", re.I)
+
+
+def mentions_pytest_asyncio(text: str) -> bool:
+    return _PYTEST_ASYNCIO.search(text) is not None
+
+
+def mentions_word(data: bytes, word: bytes) -> bool:
+    """`word` occurs in `data` as a whole identifier."""
+    start = data.find(word)
+    while start != -1:
+        end = start + len(word)
+        before = data[start - 1 : start]
+        after = data[end : end + 1]
+        if not (before and _IDENT.match(before)) and not (after and _IDENT.match(after)):
+            return True
+        start = data.find(word, start + 1)
+    return False
+
+
+def mentions_any(data: bytes, words: Iterable[bytes]) -> bool:
+    return any(mentions_word(data, w) for w in words)
+
+
+_IMPORT_LINE = re.compile(
+    rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*\([^)]*\)"
+    rb"|^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import|import)[ \t][^\n]*",
+    re.M,
+)
+
+
+def imports_word(data: bytes, word: bytes) -> bool:
+    """`word` appears in an import statement (`import a.word`, `from .word import x`,
+    `from pkg import word`), judged line by line."""
+    if word not in data:
+        return False
+    return any(mentions_word(m.group(0), word) for m in _IMPORT_LINE.finditer(data))
