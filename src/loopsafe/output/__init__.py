@@ -1,0 +1,29 @@
+"""Output formats for `loopsafe check`: each turns a `Result` into the text the CLI prints.
+
+Formats are imported on demand so `--format json` never loads `rich` and `--format text`
+never loads the rule documentation.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from loopsafe.model import Result
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(fmt: str, result: Result, **opts: Any) -> str:
+    """Render `result` in `fmt`; `opts` are the format's keyword options (`show_ok`, ...).
+
+    The returned string has no trailing newline: the caller prints it.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    opts.setdefault("show_ok", False)
+    if fmt != "text":
+        opts.pop("color", None)
+    module = importlib.import_module(f"loopsafe.output.{fmt}")
+    text: str = module.render(result, **opts)
+    return text

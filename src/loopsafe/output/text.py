@@ -1,0 +1,171 @@
+"""Human output in ruff's shape: `path:line:col: CODE message`, then a summary.
+
+Colour is optional and done with `rich`, imported only when colour is on, so plain
+output (pipes, CI logs) never pays for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from loopsafe.model import Action, Finding, FixSafety, ParseError, Result
+from loopsafe.output._common import count, plural, sorted_parse_errors, visible_findings
+
+# A line is a list of (text, rich style) segments; the style is ignored without colour.
+Segment = tuple[str, str]
+Line = list[Segment]
+
+_CODE_STYLE = {Action.FIX: "bold red", Action.REVIEW: "bold yellow", Action.OK: "bold green"}
+_PATH = "bold"
+_SEP = "cyan"
+_DIM = "dim"
+
+
+def render(result: Result, *, show_ok: bool, statistics: bool = False, color: bool = False) -> str:
+    lines = _statistics(result, show_ok) if statistics else _listing(result, show_ok)
+    lines.extend(_summary(result, show_ok))
+    return _to_ansi(lines) if color else "\n".join("".join(t for t, _ in line) for line in lines)
+
+
+def _one_line(message: str) -> str:
+    """One finding, one line: grep, editors and CI parsers rely on it."""
+    return " ".join(message.split())
+
+
+def _location(path: str, line: int, col: int) -> Line:
+    return [
+        (path, _PATH),
+        (":", _SEP),
+        (str(line), ""),
+        (":", _SEP),
+        (str(col), ""),
+        (":", _SEP),
+        (" ", ""),
+    ]
+
+
+def _finding_lines(finding: Finding) -> list[Line]:
+    line = _location(finding.path, finding.line, finding.col)
+    line.append((finding.code, _CODE_STYLE[finding.action]))
+    line.append((" ", ""))
+    if finding.fix.safety is FixSafety.SAFE:
+        # ruff marks findings that `--fix` resolves on its own with `[*]`.
+        line.append(("[*] ", "cyan"))
+    line.append((_one_line(finding.message), ""))
+    line.append((f" [{finding.category.value}]", _DIM))
+    out = [line]
+    if finding.call_path:
+        out.append([("  via ", _DIM), (" -> ".join(finding.call_path), _DIM)])
+    return out
+
+
+def _parse_error_line(error: ParseError) -> Line:
+    line = _location(error.path, max(error.line, 1), 1)
+    line.extend([(error.code, "bold red"), (" ", ""), (_one_line(error.message), "")])
+    return line
+
+
+def _listing(result: Result, show_ok: bool) -> list[Line]:
+    # Parse errors and findings interleave in one path/line order, as ruff prints them.
+    keyed: list[tuple[tuple[str, int, int, str], list[Line]]] = [
+        (f.sort_key(), _finding_lines(f)) for f in visible_findings(result, show_ok)
+    ]
+    keyed.extend(
+        ((e.path, max(e.line, 1), 1, e.code), [_parse_error_line(e)])
+        for e in sorted_parse_errors(result.parse_errors)
+    )
+    keyed.sort(key=lambda item: item[0])
+    return [line for _, lines in keyed for line in lines]
+
+
+def _statistics(result: Result, show_ok: bool) -> list[Line]:
+    """One row per code, most frequent first, like `ruff --statistics`."""
+    rows: Counter[tuple[str, str, str]] = Counter(
+        (f.code, f.action.value, f.rule) for f in visible_findings(result, show_ok)
+    )
+    for error in result.parse_errors:
+        rows[(error.code, Action.FIX.value, "parse-error")] += 1
+    if not rows:
+        return []
+    ordered = sorted(rows.items(), key=lambda item: (-item[1], item[0]))
+    count_width = max(len(str(n)) for _, n in ordered)
+    code_width = max(len(code) for (code, _, _), _ in ordered)
+    action_width = max(len(action) for (_, action, _), _ in ordered)
+    lines: list[Line] = []
+    for (code, action, rule), n in ordered:
+        lines.append(
+            [
+                (str(n).rjust(count_width), "bold"),
+                ("  ", ""),
+                (code.ljust(code_width), _CODE_STYLE[Action(action)]),
+                ("  ", ""),
+                (action.ljust(action_width), ""),
+                ("  ", ""),
+                (rule, ""),
+            ]
+        )
+    return lines
+
+
+def _summary(result: Result, show_ok: bool) -> list[Line]:
+    c = count(result)
+    accepted = ""
+    if c.ok:
+        accepted = plural(c.ok, "accepted site") + (" listed" if show_ok else " hidden")
+        accepted += "" if show_ok else "; --show-ok to list"
+    if c.actionable == 0:
+        text = f"All clear: no event-loop hazards in {plural(result.files_scanned, 'file')}"
+        text += f" ({accepted})." if accepted else "."
+        return [[(text, "bold green")]]
+    sentences = []
+    if c.fix or c.review:
+        parts = [f"{n} to {verb}" for n, verb in ((c.fix, "fix"), (c.review, "review")) if n]
+        if c.ok:
+            parts.append(f"{c.ok} accepted" + ("" if show_ok else " (hidden; --show-ok to list)"))
+        sentences.append("Found " + ", ".join(parts) + ".")
+    else:
+        sentences.append("No event-loop hazards found" + (f" ({accepted})." if accepted else "."))
+    if c.parse_errors:
+        sentences.append(f"{plural(c.parse_errors, 'file')} could not be parsed.")
+    style = "bold red" if c.fix or c.parse_errors else "bold yellow"
+    lines: list[Line] = [[(" ".join(sentences), style)]]
+    if c.safe_fixes or c.unsafe_fixes:
+        lines.append([(_fix_hint(c.safe_fixes, c.unsafe_fixes), "")])
+    return lines
+
+
+def _fix_hint(safe: int, unsafe: int) -> str:
+    # Says what the fixes are, not how to apply them: the `fix` field of `--format json`
+    # carries each replacement.
+    if safe:
+        hint = f"[*] {plural(safe, 'finding')} with a safe fix"
+        if unsafe:
+            hint += f", {unsafe} more with an unsafe one"
+        return hint + "."
+    return f"{plural(unsafe, 'finding')} with an unsafe fix."
+
+
+def _to_ansi(lines: list[Line]) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    # Colour was asked for explicitly, so force it regardless of the terminal or NO_COLOR;
+    # soft_wrap keeps one finding on one line however long it is.
+    console = Console(
+        file=buffer,
+        force_terminal=True,
+        color_system="standard",
+        no_color=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=True,
+        width=10_000,
+    )
+    for line in lines:
+        console.print(Text.assemble(*line))
+    text = buffer.getvalue()
+    return text[:-1] if text.endswith("\n") else text
