@@ -1,0 +1,3 @@
+from celery import Celery
+
+app = Celery("ops", broker="redis://localhost:6379/0")

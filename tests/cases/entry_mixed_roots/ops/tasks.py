@@ -1,0 +1,7 @@
+from ops.celery_app import app
+from ops.maintenance import purge
+
+
+@app.task
+def purge_task() -> None:
+    purge()

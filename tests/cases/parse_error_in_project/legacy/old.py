@@ -1,0 +1,6 @@
+# expect-parse-error
+import asyncio
+
+
+def refresh(:
+    asyncio.run(_refresh())

@@ -1,0 +1,5 @@
+from settings.base import Defaults
+
+
+def timeout() -> int:
+    return Defaults.timeout

@@ -1,0 +1,5 @@
+from config.remote import SETTINGS
+
+
+def debug() -> bool:
+    return bool(SETTINGS.get("debug"))

@@ -1,0 +1,19 @@
+"""A library module that does loop work at import time."""
+
+import asyncio
+
+import nest_asyncio
+
+
+async def _connect() -> str:
+    return "conn"
+
+
+nest_asyncio.apply()  # expect: LS204 module-level review
+LOOP = asyncio.get_event_loop()  # expect: LS202 module-level review
+BACKGROUND = asyncio.new_event_loop()  # expect: LS203 module-level review
+CONNECTION = asyncio.run(_connect())  # expect: LS106 module-level review
+LOOP.run_until_complete(_connect())  # expect: LS106 module-level review
+
+if __name__ == "__main__":
+    print(asyncio.run(_connect()))  # expect: LS100 entrypoint ok

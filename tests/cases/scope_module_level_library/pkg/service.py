@@ -1,0 +1,5 @@
+from pkg.db import CONNECTION
+
+
+def current() -> str:
+    return CONNECTION

@@ -1,0 +1,14 @@
+"""One-off maintenance script: module level of a module no project module imports."""
+
+import asyncio
+
+
+async def migrate() -> None:
+    await asyncio.sleep(0)
+
+
+loop = asyncio.new_event_loop()  # expect: LS100 entrypoint ok
+loop.run_until_complete(migrate())  # expect: LS100 entrypoint ok
+loop.close()
+asyncio.run(migrate())  # expect: LS100 entrypoint ok
+print(asyncio.get_event_loop())  # expect: LS202 entrypoint review

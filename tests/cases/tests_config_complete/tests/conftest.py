@@ -1,0 +1,6 @@
+import pytest_asyncio
+
+
+@pytest_asyncio.fixture(loop_scope="function")
+async def client() -> str:
+    return "client"

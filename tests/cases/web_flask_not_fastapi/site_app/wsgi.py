@@ -1,0 +1,3 @@
+from site_app.views import app
+
+application = app

@@ -1,0 +1,27 @@
+"""Huey tasks: `@huey.task()`, `@huey.periodic_task(...)`, `@db_task()`."""
+
+import asyncio
+
+from huey import RedisHuey, crontab
+from huey.contrib.djhuey import db_task
+
+huey = RedisHuey("app")
+
+
+async def _sync_inventory() -> None:
+    return None
+
+
+@huey.task()
+def sync_inventory() -> None:
+    asyncio.run(_sync_inventory())  # expect: LS100 worker-task ok
+
+
+@huey.periodic_task(crontab(minute="0"))
+def hourly() -> None:
+    asyncio.get_event_loop().run_until_complete(_sync_inventory())  # expect: LS202 worker-task review; LS100 worker-task ok
+
+
+@db_task()
+def archive_orders() -> None:
+    asyncio.run(_sync_inventory())  # expect: LS100 worker-task ok

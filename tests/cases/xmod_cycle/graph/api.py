@@ -1,0 +1,5 @@
+from graph.walk import visit
+
+
+async def count(root: int) -> int:
+    return visit(root)

@@ -1,0 +1,9 @@
+import asyncio
+
+
+async def _get(url: str) -> dict[str, str]:
+    return {"url": url}
+
+
+def get_json(url: str) -> dict[str, str]:
+    return asyncio.run(_get(url))  # expect: LS103 reachable-from-async fix path=web.views:dashboard>client.sync_api:get_json

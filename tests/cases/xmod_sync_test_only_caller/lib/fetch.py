@@ -1,0 +1,19 @@
+"""No coroutine in the project calls these; only a sync test does."""
+
+import asyncio
+
+
+async def _get(url: str) -> str:
+    return url
+
+
+def fetch_sync(url: str) -> str:
+    return asyncio.run(_get(url))  # expect: LS104 sync-wrapper fix
+
+
+def _impl() -> str:
+    return asyncio.run(_get("/default"))  # expect: LS104 sync-wrapper fix
+
+
+def public_api() -> str:
+    return _impl()
