@@ -1,0 +1,1 @@
+"""Celery worker: scheduled ingestion, pruning and the digest mail."""
