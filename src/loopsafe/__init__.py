@@ -1,6 +1,24 @@
-"""loopsafe: make codebases safe for asyncio."""
+"""loopsafe: make codebases safe for asyncio.
+
+`from loopsafe import run_sync` loads only the stdlib-only runtime helper, never the
+analyser; and the analyser (`loopsafe check`) never pays for importing asyncio, because
+the helper is loaded on first use.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["__version__", "require_running_loop", "run_sync"]
+
+if TYPE_CHECKING:
+    from loopsafe.runtime import require_running_loop, run_sync
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("run_sync", "require_running_loop"):
+        from loopsafe import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(f"module 'loopsafe' has no attribute {name!r}")

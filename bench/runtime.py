@@ -1,0 +1,271 @@
+"""Benchmark: µs per call of the ways to call async code from sync code.
+
+Every method runs in one process, interleaved in a shuffled order each round, on a trivial
+coroutine; the table shows the median over rounds of each round's mean µs per call, and
+max/median across rounds (jitter). Two contexts:
+
+* no loop: plain sync code, no event loop running in the thread;
+* inside a loop: sync code called from a coroutine (the loop is running and blocked).
+
+Usage: python bench/runtime.py [--rounds 15] [--budget-ms 40] [--json PATH]
+
+Handing work to another thread costs two thread wake-ups; on virtual machines a wake-up
+across CPUs can cost tens of µs, so compare with `taskset -c 0 python bench/runtime.py`
+(both threads on one CPU). The "two-thread lock ping-pong" row shows that floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import loopsafe
+from loopsafe import run_sync
+from loopsafe.runtime import RunningLoopWarning
+
+NO_LOOP = "no loop"
+IN_LOOP = "inside a loop"
+
+
+async def work() -> int:
+    return 1
+
+
+@dataclass
+class Method:
+    name: str
+    context: str
+    call: Callable[[], Any]
+    samples: list[float] = field(default_factory=list)
+    calls: int = 0
+    refused: str = ""
+
+
+def pool_per_call() -> int:
+    """The common hand-written helper: a thread pool per call when a loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()
+
+
+def ping_pong() -> Callable[[], None]:
+    """The physical floor of any design that hands work to another thread: two wake-ups."""
+    request, reply = threading.Lock(), threading.Lock()
+    request.acquire()
+    reply.acquire()
+
+    def serve() -> None:
+        while True:
+            request.acquire()
+            reply.release()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def call() -> None:
+        request.release()
+        reply.acquire()
+
+    return call
+
+
+def build(stack: ExitStack) -> tuple[list[Method], asyncio.AbstractEventLoop]:
+    kept = asyncio.new_event_loop()
+    stack.callback(kept.close)
+    methods = [
+        Method(
+            "floor: run_until_complete on a kept loop",
+            NO_LOOP,
+            lambda: kept.run_until_complete(work()),
+        ),
+        Method("loopsafe.run_sync", NO_LOOP, lambda: run_sync(work())),
+        Method("asyncio.run", NO_LOOP, lambda: asyncio.run(work())),
+    ]
+    if sys.version_info >= (3, 11):
+        runner = stack.enter_context(asyncio.Runner())
+        methods.append(Method("asyncio.Runner, reused", NO_LOOP, lambda: runner.run(work())))
+    wrapped: Callable[[], Any] | None = None
+    try:
+        from asgiref.sync import async_to_sync
+
+        wrapped = async_to_sync(work)
+        methods.append(Method("asgiref async_to_sync", NO_LOOP, wrapped))
+    except ImportError:
+        pass
+    try:
+        from anyio.from_thread import start_blocking_portal
+
+        portal = stack.enter_context(start_blocking_portal())
+        methods.append(Method("anyio blocking portal", NO_LOOP, lambda: portal.call(work)))
+        methods.append(Method("anyio blocking portal", IN_LOOP, lambda: portal.call(work)))
+    except ImportError:
+        pass
+    methods += [
+        Method("floor: two-thread lock ping-pong (no asyncio)", IN_LOOP, ping_pong()),
+        Method("pool-per-call helper", IN_LOOP, pool_per_call),
+        Method(
+            "loopsafe.run_sync(allow_running_loop=True)",
+            IN_LOOP,
+            lambda: run_sync(work(), allow_running_loop=True),
+        ),
+    ]
+    if sys.version_info >= (3, 11):
+        methods.append(Method("asyncio.Runner, reused", IN_LOOP, lambda: runner.run(work())))
+    methods.append(Method("asyncio.run", IN_LOOP, lambda: asyncio.run(work())))
+    methods.append(Method("loopsafe.run_sync (default)", IN_LOOP, lambda: run_sync(work())))
+    if wrapped is not None:
+        methods.append(Method("asgiref async_to_sync", IN_LOOP, wrapped))
+    return methods, asyncio.new_event_loop()
+
+
+def timed(method: Method, calls: int) -> float:
+    call = method.call
+    start = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def measure(method: Method, calls: int, outer: asyncio.AbstractEventLoop) -> float:
+    """Mean µs per call over `calls` calls, in the method's context."""
+    gc.collect()
+    if method.context == NO_LOOP:
+        return timed(method, calls)
+
+    async def inside() -> float:
+        return timed(method, calls)
+
+    return outer.run_until_complete(inside())
+
+
+def probe(method: Method, outer: asyncio.AbstractEventLoop, budget_ms: float) -> None:
+    """Check the method works in its context and size a batch to about `budget_ms`."""
+    gc.collect()  # warnings from earlier probes must not be blamed on this one
+    error = ""
+    per_call = 0.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", RunningLoopWarning)
+        try:
+            measure(method, 3, outer)
+            per_call = measure(method, 10, outer)
+        except RuntimeError as exc:
+            error = str(exc).split("\n")[0]
+        gc.collect()  # the refused coroutine dies with the traceback, here
+    if not error:
+        method.calls = max(5, min(5000, int(budget_ms * 1000 / max(per_call, 0.1))))
+        return
+    error = error.replace(os.path.dirname(os.path.abspath(__file__)) + os.sep, "")
+    error = error if len(error) <= 60 else error[:57] + "..."
+    unawaited = any("never awaited" in str(w.message) for w in caught)
+    method.refused = f'RuntimeError "{error}"' + (
+        ", plus a 'coroutine was never awaited' warning" if unawaited else ""
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--budget-ms", type=float, default=40.0, help="time per batch")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore", RunningLoopWarning)
+
+    with ExitStack() as stack:
+        methods, outer = build(stack)
+        stack.callback(outer.close)
+        for method in methods:
+            probe(method, outer, args.budget_ms)
+        live = [m for m in methods if not m.refused]
+        order = random.Random(args.seed)
+        for _ in range(args.rounds):
+            order.shuffle(live)
+            for method in live:
+                method.samples.append(measure(method, method.calls, outer))
+    report(methods, args)
+    return 0
+
+
+def report(methods: list[Method], args: argparse.Namespace) -> None:
+    medians = {(m.context, m.name): statistics.median(m.samples) for m in methods if m.samples}
+    base = medians.get((NO_LOOP, "asyncio.run"))
+    floors = {
+        NO_LOOP: medians.get((NO_LOOP, "floor: run_until_complete on a kept loop")),
+        IN_LOOP: medians.get((IN_LOOP, "floor: two-thread lock ping-pong (no asyncio)")),
+    }
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    print(
+        f"loopsafe {loopsafe.__version__} runtime benchmark: Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs ({cpus} usable), load average {load[0]:.2f}, {args.rounds} rounds, "
+        f"trivial coroutine"
+    )
+    print()
+    print(
+        "| context | method | median µs/call | max/median | asyncio.run ÷ this | this ÷ floor of its context |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    rows = []
+    for m in methods:
+        if m.refused:
+            print(f"| {m.context} | {m.name} | refuses: {m.refused} | | | |")
+            rows.append({"context": m.context, "method": m.name, "refused": m.refused})
+            continue
+        median = statistics.median(m.samples)
+        jitter = max(m.samples) / median
+        speedup = f"{base / median:.1f}x" if base else ""
+        floor = floors[m.context]
+        over_floor = f"{median / floor:.2f}" if floor else ""
+        print(
+            f"| {m.context} | {m.name} | {median:.1f} | {jitter:.2f} | {speedup} | {over_floor} |"
+        )
+        rows.append(
+            {
+                "context": m.context,
+                "method": m.name,
+                "median_us": median,
+                "max_over_median": jitter,
+                "samples_us": m.samples,
+                "calls_per_sample": m.calls,
+            }
+        )
+    print()
+    ours = next(m for m in methods if m.name == "loopsafe.run_sync" and m.samples)
+    bg = next(m for m in methods if m.name.startswith("loopsafe.run_sync(allow") and m.samples)
+    no_loop = statistics.median(ours.samples)
+    in_loop = statistics.median(bg.samples)
+    in_jitter = max(bg.samples) / in_loop
+    print(
+        f"targets: no loop {no_loop:.1f} µs (≤ 20 µs), {base / no_loop:.1f}x faster than "
+        f"asyncio.run (≥ 4x); inside a loop {in_loop:.1f} µs (≤ 60 µs), "
+        f"max/median {in_jitter:.2f} (< 3)"
+        if base
+        else ""
+    )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(
+                {"python": platform.python_version(), "load": load, "rows": rows}, handle, indent=2
+            )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

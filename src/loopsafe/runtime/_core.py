@@ -1,0 +1,1039 @@
+"""Call async code from sync code safely: the loopsafe runtime helper.
+
+``run_sync(awaitable)`` runs an awaitable to completion from synchronous code.
+
+* No event loop running in this thread: the awaitable runs on a per-thread loop that lives
+  across calls, so objects bound to a loop (queues, clients, streams) keep working from one
+  call to the next. Tasks a call leaves behind are cancelled and awaited before it returns.
+* A loop running in this thread: blocking it would freeze it, so ``run_sync`` refuses and
+  says to ``await`` instead. ``allow_running_loop=True`` runs the awaitable on one long-lived
+  background loop thread instead, and detects the deadlock where the awaitable needs the loop
+  that the call is blocking.
+
+``require_running_loop`` guards sync functions that only work inside a running loop.
+
+This module imports only the standard library, so it can be copied into a project as one
+file (``loopsafe vendor-helper DEST.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import contextvars
+import functools
+import importlib
+import inspect
+import os
+import selectors
+import sys
+import threading
+import time
+import types
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Final, ParamSpec, TypeVar
+
+__all__ = [
+    "LoopDeadlockError",
+    "RunningLoopWarning",
+    "require_running_loop",
+    "run_sync",
+]
+
+#: Set to the loopsafe release a vendored copy was generated from; ``None`` in loopsafe itself.
+VENDORED_FROM: str | None = None
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+class RunningLoopWarning(RuntimeWarning):
+    """``run_sync(..., allow_running_loop=True)`` blocked a running loop (once per call site)."""
+
+
+class LoopDeadlockError(RuntimeError):
+    """The awaitable needs the event loop that ``run_sync`` is blocking, so it can never finish."""
+
+
+if sys.version_info >= (3, 11):
+    _TimeoutError = TimeoutError
+else:  # pragma: no cover - Python 3.10: let `except asyncio.TimeoutError` catch it too
+
+    class _TimeoutError(TimeoutError, asyncio.TimeoutError):
+        """Timeout of ``run_sync``."""
+
+
+# --------------------------------------------------------------------------- shared state
+
+# The C functions: the `signal` module's enum-converting wrappers cost ~3 µs a call.
+_signal: Any = importlib.import_module("_signal")
+_get_running_loop = asyncio._get_running_loop
+_Task = asyncio.Task
+_get_ident = threading.get_ident
+_getsignal = _signal.getsignal
+_setsignal = _signal.signal
+_SIGINT: Final = int(_signal.SIGINT)
+_default_int_handler = _signal.default_int_handler
+_THIS_FILE: Final = sys._getframe(0).f_code.co_filename
+_EAGER: Final[dict[str, Any]] = {"eager_start": True} if sys.version_info >= (3, 12) else {}
+_RUNNER_ON_SIGINT = getattr(getattr(asyncio, "Runner", None), "_on_sigint", None)
+
+_POLL: Final = 0.05  # seconds between deadlock checks once something looks suspicious
+_STALL: Final = 0.1  # background loop silent this long counts as blocked
+_CANCEL_GRACE: Final = 1.0  # how long a timed-out call waits for the coroutine to unwind
+_REAP_ROUNDS: Final = 3
+# After this long with work queued on the blocked loop and no proof either way, warn.
+_SUSPECT_WARN_AFTER = 5.0
+
+_local = threading.local()
+_lock = threading.Lock()
+_fork_gen = 0  # bumped in a forked child: every loop inherited from the parent is stale
+_closing = False  # set at interpreter exit, after our loops are closed
+_main_ident = threading.main_thread().ident
+_warned_sites: set[tuple[str, int]] = set()
+_backgrounds: dict[int, _Background] = {}  # nesting depth -> background loop
+_bg_depth: dict[int, int] = {}  # thread ident of a background loop thread -> its depth
+_call_tasks: contextvars.ContextVar[set[asyncio.Task[Any]]] = contextvars.ContextVar(
+    "loopsafe_run_sync_call_tasks"
+)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def run_sync(
+    awaitable: Awaitable[_T],
+    *,
+    allow_running_loop: bool = False,
+    timeout: float | None = None,
+    fresh_loop: bool = False,
+) -> _T:
+    """Run ``awaitable`` to completion from sync code and return its result.
+
+    With no loop running in this thread it runs on a per-thread loop kept across calls (pass
+    ``fresh_loop=True`` for exact ``asyncio.run`` semantics instead). With a loop running it
+    raises ``RuntimeError`` (``await`` is the fix) unless ``allow_running_loop=True``, which
+    runs it on a shared background loop thread. ``timeout`` (seconds) cancels the awaitable
+    and raises ``TimeoutError``. Ctrl-C cancels it, lets it clean up, then re-raises.
+    """
+    running = _get_running_loop()
+    if running is not None:
+        return _run_from_running_loop(awaitable, running, allow_running_loop, timeout)
+    coro = _as_coroutine(awaitable)
+    if fresh_loop or _closing:
+        return _run_fresh(coro, timeout)
+    runner: _ThreadLoop | None = getattr(_local, "runner", None)
+    if runner is None or runner.gen != _fork_gen or runner.loop.is_closed():
+        try:
+            runner = _local.runner = _ThreadLoop()
+        except BaseException:
+            coro.close()
+            raise
+    return runner.run(coro, timeout)
+
+
+def require_running_loop(func: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Decorate a sync function that only works with an event loop running in its thread.
+
+    Calling it without one raises a ``RuntimeError`` naming the function and the call site,
+    instead of a confusing failure deeper down (``get_running_loop``, ``create_task``...).
+    """
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        raise TypeError(
+            f"require_running_loop: {_name_of(func)} is async, so it always runs inside an "
+            "event loop; the decorator is for sync functions that need one"
+        )
+    name = _name_of(func)
+
+    @functools.wraps(func)
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        if _get_running_loop() is None:
+            raise RuntimeError(
+                f"{name}() must be called from async code, with an event loop running in "
+                f"this thread, but it was called at {_site(_caller_frame())} where none is "
+                "running; call it from a coroutine (or inside run_sync(...))"
+            )
+        return func(*args, **kwargs)
+
+    return guarded
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _name_of(obj: object) -> str:
+    return str(getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or obj)
+
+
+def _caller_frame() -> types.FrameType | None:
+    """The innermost frame outside this module: the code that called the public function."""
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == _THIS_FILE:
+        frame = frame.f_back
+    return frame
+
+
+def _site(frame: types.FrameType | None) -> str:
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _stacklevel() -> int:
+    """``stacklevel`` for a ``warnings.warn`` issued here that points at the caller."""
+    level = 1
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == _THIS_FILE:
+        level += 1
+        frame = frame.f_back
+    return level
+
+
+def _describe(awaitable: object) -> str:
+    name = getattr(awaitable, "__qualname__", None)
+    if inspect.iscoroutine(awaitable) and name:
+        return f"{name}()"
+    return type(awaitable).__name__
+
+
+def _close_awaitable(awaitable: object) -> None:
+    """Close a coroutine we will never run, so no "never awaited" warning follows."""
+    if inspect.iscoroutine(awaitable) or inspect.isgenerator(awaitable):
+        awaitable.close()
+
+
+async def _await(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+def _as_coroutine(awaitable: Awaitable[_T]) -> Coroutine[Any, Any, _T]:
+    if type(awaitable) is types.CoroutineType or inspect.iscoroutine(awaitable):
+        return awaitable
+    if inspect.isawaitable(awaitable):
+        return _await(awaitable)
+    if inspect.iscoroutinefunction(awaitable):
+        raise TypeError(
+            f"run_sync() needs an awaitable, got the coroutine function {_name_of(awaitable)}; "
+            f"call it: run_sync({_name_of(awaitable)}(...))"
+        )
+    raise TypeError(f"run_sync() needs an awaitable, got {type(awaitable).__name__}")
+
+
+def _noop() -> None:
+    pass
+
+
+def _cancelled_by_us(task: asyncio.Task[Any]) -> bool:
+    """Drop our cancellation request from the task's count (3.11+); True if none remain."""
+    uncancel = getattr(task, "uncancel", None)
+    return uncancel is None or uncancel() == 0
+
+
+async def _wait_all(tasks: list[asyncio.Task[Any]]) -> None:
+    await asyncio.wait(tasks)
+
+
+def _report_leftover(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        loop.call_exception_handler(
+            {
+                "message": "unhandled exception in a task left behind by run_sync()",
+                "exception": task.exception(),
+                "task": task,
+            }
+        )
+
+
+def _shutdown_executor(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_until_complete(loop.shutdown_default_executor())
+    except RuntimeError:  # no new threads at interpreter shutdown (3.12+): join directly
+        executor = getattr(loop, "_default_executor", None)
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+def _release_inherited(loop: asyncio.AbstractEventLoop) -> None:
+    """Free a loop inherited through ``fork()`` without touching the parent's kernel state.
+
+    The child shares the parent's epoll instance, and ``loop.close()`` unregisters file
+    descriptors from it, which would silently break the parent's loop. So close our handle
+    on the kernel object first and give the loop an empty selector to unregister from.
+    """
+    try:
+        selector = getattr(loop, "_selector", None)
+        kernel = getattr(selector, "_selector", None)
+        if kernel is not None and hasattr(kernel, "close"):
+            kernel.close()
+        if selector is not None:
+            loop._selector = selectors.SelectSelector()  # type: ignore[attr-defined]
+        if hasattr(loop, "_thread_id"):
+            loop._thread_id = None  # no thread runs it in this process
+        loop.close()
+    except Exception:  # best effort: never fail a child process over a stale loop
+        pass
+
+
+# --------------------------------------------------------------------------- no loop running
+
+
+class _SigintCanceller:
+    """SIGINT handler for a call: the first Ctrl-C cancels the task, a second one raises."""
+
+    __slots__ = ("hits", "loop", "task")
+
+    def __init__(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
+        self.task = task
+        self.loop = loop
+        self.hits = 0
+
+    def __call__(self, signum: int, frame: types.FrameType | None) -> None:
+        self.hits += 1
+        if self.hits > 1 or self.task.done():
+            raise KeyboardInterrupt
+        self.task.cancel()
+        self.loop.call_soon_threadsafe(_noop)  # wake the selector so the cancel is seen now
+
+
+class _Deadline:
+    __slots__ = ("expired", "task")
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.expired = False
+
+    def __call__(self) -> None:
+        self.expired = True
+        self.task.cancel()
+
+
+def _tracking_factory(tasks: set[asyncio.Task[Any]]) -> Callable[..., asyncio.Task[Any]]:
+    add = tasks.add
+    discard = tasks.discard
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = _Task(coro, loop=loop, **kwargs)
+        add(task)
+        task.add_done_callback(discard)
+        return task
+
+    return factory
+
+
+class _ThreadLoop:
+    """The loop ``run_sync`` uses in one thread while no loop runs there; kept across calls.
+
+    It lives in a ``threading.local``: when the thread ends its locals are cleared, in that
+    thread, and ``__del__`` closes the loop (async generators first). At interpreter exit an
+    ``atexit`` hook closes the main thread's loop and shuts down its default executor.
+    """
+
+    __slots__ = ("factory", "gen", "loop", "pid", "tasks")
+
+    def __init__(self) -> None:
+        self.gen = _fork_gen
+        self.pid = os.getpid()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.loop = asyncio.new_event_loop()
+        self.factory = _tracking_factory(self.tasks)
+        self.loop.set_task_factory(self.factory)
+
+    def run(self, coro: Coroutine[Any, Any, _T], timeout: float | None) -> _T:
+        loop = self.loop
+        task: asyncio.Task[_T] = _Task(coro, loop=loop)
+        sigint = None
+        if _get_ident() == _main_ident and _getsignal(_SIGINT) is _default_int_handler:
+            sigint = _SigintCanceller(task, loop)
+            _setsignal(_SIGINT, sigint)
+        deadline = timer = None
+        if timeout is not None:
+            deadline = _Deadline(task)
+            timer = loop.call_later(timeout, deadline)
+        try:
+            try:
+                return loop.run_until_complete(task)
+            except BaseException:
+                if not task.done():  # escaped the loop itself: a second Ctrl-C, SystemExit
+                    self._abandon(task, sigint)
+                    raise
+                # The task's own outcome: only a cancellation we caused is translated.
+                if not task.cancelled():
+                    raise
+                if sigint is not None and sigint.hits and _cancelled_by_us(task):
+                    timed_out = False
+                elif deadline is not None and deadline.expired and _cancelled_by_us(task):
+                    timed_out = True
+                else:
+                    raise
+        finally:
+            if sigint is not None and _getsignal(_SIGINT) is sigint:
+                _setsignal(_SIGINT, _default_int_handler)
+            if timer is not None:
+                timer.cancel()
+            if self.tasks or loop.get_task_factory() is not self.factory:
+                self.reap()
+        # Raised here, outside the except block, so no CancelledError context is chained.
+        if timed_out:
+            raise _TimeoutError(
+                f"run_sync() timed out after {timeout} s; the awaitable was cancelled"
+            )
+        raise KeyboardInterrupt
+
+    def _abandon(self, task: asyncio.Task[Any], sigint: _SigintCanceller | None) -> None:
+        """Something (a second Ctrl-C, SystemExit...) escaped the loop while the task ran."""
+        self.tasks.add(task)  # whatever happens next, the next call or close() reaps it
+        if sigint is not None and sigint.hits > 1:
+            return  # the user insisted: don't wait for the task again
+        task.cancel()
+        with contextlib.suppress(BaseException):  # the first exception is the one to report
+            self.loop.run_until_complete(asyncio.wait([task]))
+
+    def reap(self) -> None:
+        """Cancel and await the tasks a call left behind, so nothing runs between calls."""
+        loop = self.loop
+        for _ in range(_REAP_ROUNDS):
+            if loop.get_task_factory() is self.factory:
+                pending = [t for t in self.tasks if not t.done()]
+            else:  # user code replaced our factory: fall back to scanning every task
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            self.tasks.clear()
+            if not pending:
+                return
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(_Task(_wait_all(pending), loop=loop))
+            for task in pending:
+                _report_leftover(loop, task)
+
+    def close(self, *, wait: bool) -> None:
+        loop = self.loop
+        if loop.is_closed() or loop.is_running():
+            return
+        if self.pid != os.getpid():
+            _release_inherited(loop)
+            return
+        try:
+            self.reap()
+            if getattr(loop, "_asyncgens", True):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            if wait:
+                _shutdown_executor(loop)
+        finally:
+            loop.close()  # without `wait`, this still shuts the default executor down
+
+    def __del__(self) -> None:
+        # No joining threads here: this runs while the owning thread is being torn down, and
+        # no contextlib either: module globals may already be gone at interpreter exit.
+        try:
+            self.close(wait=False)
+        except BaseException:
+            pass
+
+
+def _run_fresh(coro: Coroutine[Any, Any, _T], timeout: float | None) -> _T:
+    if timeout is not None:
+        return asyncio.run(asyncio.wait_for(coro, timeout))
+    return asyncio.run(coro)
+
+
+# --------------------------------------------------------------------------- loop running
+
+
+def _run_from_running_loop(
+    awaitable: Awaitable[_T],
+    running: asyncio.AbstractEventLoop,
+    allow_running_loop: bool,
+    timeout: float | None,
+) -> _T:
+    frame = _caller_frame()
+    coro = _as_coroutine(awaitable)
+    if not allow_running_loop:
+        coro.close()
+        raise RuntimeError(
+            f"run_sync({_describe(awaitable)}) was called at {_site(frame)} while an event "
+            "loop is running in this thread; blocking here would freeze that loop. Make the "
+            "calling function async and `await` the awaitable instead (or pass "
+            "allow_running_loop=True to run it on a background loop thread)."
+        )
+    try:
+        _warn_once(frame, awaitable)
+        background = _background_for_this_thread()
+    except BaseException:
+        coro.close()
+        raise
+    return _run_in_background(coro, background, running, timeout, frame)
+
+
+def _warn_once(frame: types.FrameType | None, awaitable: object) -> None:
+    if frame is None:
+        return
+    key = (frame.f_code.co_filename, frame.f_lineno)
+    if key in _warned_sites:
+        return
+    with _lock:
+        if key in _warned_sites:
+            return
+        _warned_sites.add(key)
+    warnings.warn(
+        f"run_sync({_describe(awaitable)}, allow_running_loop=True) blocks the event loop "
+        "running in this thread until the awaitable finishes on a background loop thread; "
+        "make the caller async and `await` it instead (shown once per call site)",
+        RunningLoopWarning,
+        stacklevel=_stacklevel(),
+    )
+
+
+def _call_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+    """Task factory of background loops: tasks remember which run_sync call spawned them."""
+    task: asyncio.Task[Any] = _Task(coro, loop=loop, **kwargs)
+    spawned = _call_tasks.get(None)
+    if spawned is not None:
+        spawned.add(task)
+        task.add_done_callback(spawned.discard)
+    return task
+
+
+class _Background:
+    """One long-lived event loop in a daemon thread, shared by every caller at one depth.
+
+    Depth 1 serves threads whose own loop is running; depth 2 serves the depth-1 thread if a
+    coroutine there calls run_sync(allow_running_loop=True) itself, and so on.
+    """
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.stopping = False
+        self.loop = asyncio.new_event_loop()
+        self.loop.set_task_factory(_call_factory)
+        # Bound now, so our own posts bypass a deadlock watch installed on this loop later.
+        self.post = self.loop.call_soon_threadsafe
+        started = threading.Event()
+        self.thread = threading.Thread(
+            target=self._serve, args=(started,), name=f"loopsafe-run_sync-{depth}", daemon=True
+        )
+        self.thread.start()
+        started.wait()
+
+    def _serve(self, started: threading.Event) -> None:
+        loop = self.loop
+        ident = _get_ident()
+        _bg_depth[ident] = self.depth
+        loop.call_soon(started.set)
+        try:
+            while True:
+                try:
+                    loop.run_forever()
+                except BaseException as exc:  # a stray task raised KeyboardInterrupt & co.
+                    if self.stopping:
+                        break
+                    loop.call_exception_handler(
+                        {
+                            "message": "a task on the run_sync() background loop raised "
+                            "this; the loop keeps serving other calls",
+                            "exception": exc,
+                        }
+                    )
+                    continue
+                if self.stopping:
+                    break
+        finally:
+            try:
+                self._shutdown()
+            finally:
+                _bg_depth.pop(ident, None)
+
+    def _shutdown(self) -> None:
+        loop = self.loop
+        try:
+            loop.run_until_complete(asyncio.sleep(0))  # let calls posted last get started
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(_wait_all(pending))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            _shutdown_executor(loop)
+        finally:
+            loop.close()
+
+    def stop(self, timeout: float) -> None:
+        self.stopping = True
+        try:
+            self.post(self.loop.stop)
+        except RuntimeError:  # already closed
+            return
+        self.thread.join(timeout)
+
+    def release_inherited(self) -> None:
+        _release_inherited(self.loop)
+
+
+def _background_for_this_thread() -> _Background:
+    depth = _bg_depth.get(_get_ident(), 0) + 1
+    background = _backgrounds.get(depth)
+    if background is not None:
+        return background
+    with _lock:
+        background = _backgrounds.get(depth)
+        if background is None:
+            if _closing:
+                raise RuntimeError(
+                    "run_sync(allow_running_loop=True) cannot start its background loop: "
+                    "the interpreter is shutting down"
+                )
+            background = _backgrounds[depth] = _Background(depth)
+    return background
+
+
+_PENDING, _OK, _FAILED = 0, 1, 2
+
+
+class _Call:
+    """One run_sync call on a background loop, shared by the caller and the loop thread."""
+
+    __slots__ = (
+        "awaitable",
+        "cancel_requested",
+        "done",
+        "error",
+        "lock",
+        "running",
+        "spawned",
+        "state",
+        "task",
+        "value",
+    )
+
+    def __init__(self, awaitable: Coroutine[Any, Any, Any]) -> None:
+        self.awaitable: Coroutine[Any, Any, Any] | None = awaitable
+        self.lock = threading.Lock()
+        self.lock.acquire()  # released (once or more) to wake the caller
+        self.done = False
+        self.running = False
+        self.cancel_requested = False
+        self.state = _PENDING
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.spawned: set[asyncio.Task[Any]] = set()
+
+    def wake(self) -> None:
+        try:  # hot path: a with-statement costs more
+            self.lock.release()
+        except RuntimeError:  # already released: the caller will see the news anyway
+            pass
+
+    def finish(self) -> None:
+        self.done = True
+        self.wake()
+
+
+async def _drive(call: _Call) -> None:
+    """Run the caller's awaitable on the background loop and report the outcome."""
+    call.running = True
+    awaitable, call.awaitable = call.awaitable, None
+    try:
+        try:
+            if call.cancel_requested:
+                _close_awaitable(awaitable)
+                raise asyncio.CancelledError
+            _call_tasks.set(call.spawned)
+            assert awaitable is not None
+            call.value = await awaitable
+            call.state = _OK
+        except BaseException as exc:  # KeyboardInterrupt too: it must not kill the shared loop
+            call.error = exc
+            call.state = _FAILED
+        if call.spawned:
+            await _reap_spawned(call.spawned)
+    finally:
+        call.finish()
+
+
+async def _reap_spawned(spawned: set[asyncio.Task[Any]]) -> None:
+    loop = asyncio.get_running_loop()
+    for _ in range(_REAP_ROUNDS):
+        pending = [t for t in spawned if not t.done()]
+        spawned.clear()
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending)
+        for task in pending:
+            _report_leftover(loop, task)
+
+
+def _start_call(call: _Call, loop: asyncio.AbstractEventLoop) -> None:
+    if call.cancel_requested:
+        _close_awaitable(call.awaitable)
+        call.awaitable = None
+        call.error = asyncio.CancelledError()
+        call.state = _FAILED
+        call.finish()
+        return
+    # On 3.12+ the first step runs now rather than one loop iteration later.
+    call.task = _Task(_drive(call), loop=loop, **_EAGER)
+
+
+def _cancel_call(call: _Call) -> None:
+    if call.running and call.task is not None:
+        call.task.cancel()
+    else:
+        call.cancel_requested = True
+
+
+class _LoopWatch:
+    """While run_sync blocks a loop, record work other threads schedule onto that loop.
+
+    Such work cannot run until run_sync returns; if the awaitable waits for it, the call is
+    deadlocked. The watch wraps the blocked loop's ``call_soon_threadsafe`` for the duration.
+    """
+
+    __slots__ = (
+        "beat_answered",
+        "beat_sent",
+        "call",
+        "installed",
+        "loop",
+        "previous",
+        "since",
+        "suspects",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, call: _Call) -> None:
+        self.loop = loop
+        self.call = call
+        self.suspects: list[tuple[Any, tuple[Any, ...], bool]] = []
+        self.since = 0.0
+        self.beat_sent = 0.0
+        self.beat_answered = True
+        self.installed = False
+        attrs = getattr(loop, "__dict__", None)
+        if attrs is None:  # e.g. uvloop: no detection, the timeout still bounds the call
+            return
+        self.previous = attrs.get("call_soon_threadsafe")
+        original = loop.call_soon_threadsafe
+        owner = _get_ident()
+        record = self._record
+
+        def call_soon_threadsafe(callback: Any, *args: Any, context: Any = None) -> Any:
+            if _get_ident() != owner:
+                record(callback, args)
+            return original(callback, *args, context=context)
+
+        try:
+            loop.call_soon_threadsafe = call_soon_threadsafe  # type: ignore[method-assign,assignment]
+        except (AttributeError, TypeError):
+            return
+        self.installed = True
+
+    def _record(self, callback: Any, args: tuple[Any, ...]) -> None:
+        # Only work that someone may wait for: scheduled from a background loop thread, or
+        # resolving a pending concurrent future (run_coroutine_threadsafe). Results of
+        # run_in_executor jobs (already-done futures) are routine and ignored.
+        from_background = _get_ident() in _bg_depth
+        if not from_background and not any(
+            not f.done() for f in _concurrent_futures_in(callback, args)
+        ):
+            return
+        if not self.suspects:
+            self.since = time.monotonic()
+        self.suspects.append((callback, args, from_background))
+        self.call.wake()
+
+    def remove(self) -> None:
+        if not self.installed:
+            return
+        self.installed = False
+        try:
+            if self.previous is None:
+                del self.loop.call_soon_threadsafe
+            else:
+                self.loop.call_soon_threadsafe = self.previous  # type: ignore[method-assign]
+        except AttributeError:
+            pass
+
+    def beat(self) -> None:
+        self.beat_answered = True
+
+    def background_stalled(self, background: _Background, now: float) -> bool:
+        """Heartbeat: True if the background loop ignored a ping for ``_STALL`` seconds."""
+        if self.beat_answered:
+            self.beat_answered = False
+            self.beat_sent = now
+            try:
+                background.post(self.beat)
+            except RuntimeError:
+                return False
+            return False
+        return now - self.beat_sent >= _STALL
+
+    def deadlock(self, background: _Background, now: float) -> str | None:
+        """Why the call can never finish, or None if there is no proof of it."""
+        task = self.call.task
+        awaited = _awaited_by(task) if task is not None else set()
+        stalled = self.background_stalled(background, now)
+        for callback, args, from_background in list(self.suspects):
+            for future in _concurrent_futures_in(callback, args):
+                if future.done():
+                    continue
+                if any(id(dest) in awaited for dest in _chained_to(future)):
+                    return "the awaitable is awaiting"
+                if from_background and stalled and _has_waiters(future):
+                    return "the background loop thread is blocked waiting for"
+        return None
+
+
+def _awaited_by(task: asyncio.Task[Any]) -> set[int]:
+    """Ids of every future the task is waiting on, directly or through tasks and gather()."""
+    seen: set[int] = set()
+    stack: list[Any] = [task]
+    while stack and len(seen) < 10_000:
+        future = stack.pop()
+        if id(future) in seen:
+            continue
+        seen.add(id(future))
+        waiter = getattr(future, "_fut_waiter", None)
+        if waiter is not None:
+            stack.append(waiter)
+        stack.extend(getattr(future, "_children", None) or ())
+    return seen
+
+
+def _concurrent_futures_in(
+    callback: Any, args: tuple[Any, ...]
+) -> list[concurrent.futures.Future[Any]]:
+    """Concurrent futures that completing ``callback`` would resolve (e.g. from
+    ``run_coroutine_threadsafe``), found in its arguments and closure."""
+    found: list[concurrent.futures.Future[Any]] = []
+    candidates: list[Any] = [*args, callback]
+    for _ in range(2):
+        nested: list[Any] = []
+        for obj in candidates:
+            if isinstance(obj, concurrent.futures.Future):
+                found.append(obj)
+                continue
+            if isinstance(obj, functools.partial):
+                nested.extend((obj.func, *obj.args, *obj.keywords.values()))
+            nested.extend(_closure_values(getattr(obj, "__func__", obj)))
+        candidates = nested
+    return found
+
+
+def _closure_values(func: Any) -> list[Any]:
+    values = []
+    for cell in getattr(func, "__closure__", None) or ():
+        with contextlib.suppress(ValueError):  # empty cell
+            values.append(cell.cell_contents)
+    return values
+
+
+def _chained_to(future: concurrent.futures.Future[Any]) -> list[Any]:
+    """asyncio futures that ``future`` completes (``asyncio.wrap_future`` chains)."""
+    return [
+        value
+        for callback in list(getattr(future, "_done_callbacks", ()))
+        for value in _closure_values(callback)
+        if asyncio.isfuture(value)
+    ]
+
+
+def _has_waiters(future: concurrent.futures.Future[Any]) -> bool:
+    condition = getattr(future, "_condition", None)
+    return bool(getattr(condition, "_waiters", None))
+
+
+def _swap_runner_sigint() -> Any:
+    """Inside ``asyncio.run`` the SIGINT handler only cancels the main task, which cannot
+    happen while we block its loop; restore plain KeyboardInterrupt for the wait."""
+    if _get_ident() != _main_ident or _RUNNER_ON_SIGINT is None:
+        return None
+    handler = _getsignal(_SIGINT)  # functools.partial(runner._on_sigint, main_task=...)
+    if getattr(getattr(handler, "func", handler), "__func__", None) is _RUNNER_ON_SIGINT:
+        _setsignal(_SIGINT, _default_int_handler)
+        return handler
+    return None
+
+
+def _run_in_background(
+    coro: Coroutine[Any, Any, _T],
+    background: _Background,
+    blocked: asyncio.AbstractEventLoop,
+    timeout: float | None,
+    frame: types.FrameType | None,
+) -> _T:
+    call = _Call(coro)
+    watch = _LoopWatch(blocked, call)
+    saved_sigint = _swap_runner_sigint()
+    try:
+        try:
+            background.post(_start_call, call, background.loop, context=contextvars.copy_context())
+        except BaseException:
+            coro.close()
+            raise
+        try:
+            outcome = _wait_for_call(call, watch, background, blocked, timeout, frame)
+        except BaseException as exc:  # Ctrl-C, or a warning turned into an error
+            if not call.done:
+                _post_cancel(background, call)
+                if isinstance(exc, KeyboardInterrupt):
+                    _wait_for(call, None)  # let its finally blocks run; Ctrl-C again aborts
+            raise
+        if outcome is not None:
+            _post_cancel(background, call)
+            if outcome != "timeout":
+                raise LoopDeadlockError(_deadlock_message(blocked, frame, outcome))
+            _wait_for(call, _CANCEL_GRACE)
+            if not call.done or (call.state == _FAILED and _is_cancel(call.error)):
+                raise _TimeoutError(_timeout_message(timeout, call, watch, blocked, frame))
+    finally:
+        watch.remove()
+        if saved_sigint is not None and _getsignal(_SIGINT) is _default_int_handler:
+            _setsignal(_SIGINT, saved_sigint)
+    if call.state == _OK:
+        value: _T = call.value
+        call.value = None
+        return value
+    error = call.error
+    call.error = None  # break the cycle error -> traceback -> _drive frame -> call
+    assert error is not None
+    try:
+        _add_hint(error, blocked)
+        raise error
+    finally:
+        error = None
+
+
+def _wait_for_call(
+    call: _Call,
+    watch: _LoopWatch,
+    background: _Background,
+    blocked: asyncio.AbstractEventLoop,
+    timeout: float | None,
+    frame: types.FrameType | None,
+) -> str | None:
+    """Block until the call is done; else return "timeout" or the deadlock found."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    acquire = call.lock.acquire
+    while not call.done:
+        wait: float = -1
+        if watch.suspects:
+            wait = _POLL
+        if deadline is not None:
+            left = max(0.0, deadline - time.monotonic())
+            wait = left if wait < 0 else min(wait, left)
+        acquire(True, wait)
+        if call.done:
+            return None
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            return "timeout"
+        if watch.suspects:
+            reason = watch.deadlock(background, now)
+            if reason is not None:
+                return reason
+            if watch.since and now - watch.since >= _SUSPECT_WARN_AFTER:
+                watch.since = 0.0  # once per call
+                warnings.warn(
+                    _deadlock_message(blocked, frame, "the awaitable may be waiting for")
+                    + f" (still waiting after {_SUSPECT_WARN_AFTER:g} s)",
+                    RuntimeWarning,
+                    stacklevel=_stacklevel(),
+                )
+    return None
+
+
+def _post_cancel(background: _Background, call: _Call) -> None:
+    with contextlib.suppress(RuntimeError):  # background loop already closed
+        background.post(_cancel_call, call)
+
+
+def _wait_for(call: _Call, timeout: float | None) -> None:
+    end = None if timeout is None else time.monotonic() + timeout
+    while not call.done:
+        if end is None:
+            call.lock.acquire()
+        else:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            call.lock.acquire(True, left)
+
+
+def _is_cancel(error: BaseException | None) -> bool:
+    return isinstance(error, asyncio.CancelledError)
+
+
+def _deadlock_message(
+    blocked: asyncio.AbstractEventLoop, frame: types.FrameType | None, how: str
+) -> str:
+    return (
+        f"run_sync() at {_site(frame)} would never return: {how} work scheduled on the event "
+        f"loop running in the calling thread ({blocked!r}), and that loop cannot run that work "
+        "until run_sync() returns, because run_sync() is blocking it. Make the caller async "
+        "and `await` the awaitable instead of calling run_sync() from code running in a loop."
+    )
+
+
+def _timeout_message(
+    timeout: float | None,
+    call: _Call,
+    watch: _LoopWatch,
+    blocked: asyncio.AbstractEventLoop,
+    frame: types.FrameType | None,
+) -> str:
+    message = f"run_sync() timed out after {timeout} s; the awaitable was cancelled"
+    if not call.done:
+        message += f" but had not finished unwinding after {_CANCEL_GRACE:g} s"
+    if watch.suspects:
+        message += ". Probable deadlock: " + _deadlock_message(
+            blocked, frame, "the awaitable may be waiting for"
+        )
+    return message
+
+
+def _add_hint(error: BaseException, blocked: asyncio.AbstractEventLoop) -> None:
+    """Explain asyncio's terse error when the awaitable used the caller's (blocked) loop."""
+    if (
+        isinstance(error, RuntimeError)
+        and ("attached to a different loop" in str(error) or "different event loop" in str(error))
+        and hasattr(error, "add_note")
+    ):
+        error.add_note(
+            "loopsafe: run_sync(allow_running_loop=True) runs the awaitable on a background "
+            f"loop, not on the loop of the calling thread ({blocked!r}); objects bound to that "
+            "loop cannot be used there. `await` the awaitable from the caller's loop instead."
+        )
+
+
+# --------------------------------------------------------------------------- process lifetime
+
+
+def _at_exit() -> None:
+    global _closing
+    _closing = True
+    runner: _ThreadLoop | None = getattr(_local, "runner", None)
+    if runner is not None:
+        with contextlib.suppress(Exception):
+            runner.close(wait=True)
+    for depth in sorted(_backgrounds, reverse=True):
+        _backgrounds.pop(depth).stop(timeout=5.0)
+
+
+def _after_fork_in_child() -> None:
+    global _fork_gen, _lock, _main_ident, _backgrounds, _bg_depth
+    _fork_gen += 1
+    _lock = threading.Lock()
+    _main_ident = _get_ident()
+    inherited, _backgrounds, _bg_depth = _backgrounds, {}, {}
+    for background in inherited.values():
+        background.release_inherited()
+
+
+atexit.register(_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

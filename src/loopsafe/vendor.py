@@ -1,0 +1,60 @@
+"""Produce the standalone copy of the runtime helper that ``loopsafe vendor-helper`` writes.
+
+Projects that do not want loopsafe as a run-time dependency vendor one file: the source of
+``loopsafe.runtime._core`` (stdlib-only by contract) behind a header naming the release it
+came from, with ``VENDORED_FROM`` set so code can tell the copy apart.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from loopsafe import __version__
+
+_MARKER = "VENDORED_FROM: str | None = None\n"
+
+
+def vendored_source() -> str:
+    """The text of the vendored helper module."""
+    core = resources.files("loopsafe.runtime").joinpath("_core.py").read_text(encoding="utf-8")
+    if core.count(_MARKER) != 1:  # pragma: no cover - guards against editing _core.py blindly
+        raise RuntimeError("loopsafe.runtime._core lost its VENDORED_FROM marker line")
+    core = core.replace(_MARKER, f'VENDORED_FROM: str | None = "loopsafe {__version__}"\n')
+    header = (
+        f"# Vendored from loopsafe {__version__} (loopsafe.runtime) by `loopsafe vendor-helper`.\n"
+        "# Standard library only; import `run_sync` and `require_running_loop` from this file.\n"
+        "# Do not edit: regenerate with `loopsafe vendor-helper THIS_FILE.py --force`.\n"
+        "# License: MIT (loopsafe).\n"
+        "# ruff: noqa\n"  # generated code: keep the user's linters and formatters off it
+        "# fmt: off\n"
+    )
+    return header + core
+
+
+def write_vendored_helper(dest: Path, *, force: bool = False) -> None:
+    """Write the helper to ``dest`` atomically; refuse to overwrite unless ``force``.
+
+    Raises ``FileExistsError`` if ``dest`` exists and ``force`` is false, and
+    ``FileNotFoundError`` if its directory does not exist.
+    """
+    dest = Path(dest)
+    if dest.exists() and not force:
+        raise FileExistsError(f"{dest} already exists; pass --force to overwrite it")
+    if dest.is_dir():
+        raise IsADirectoryError(f"{dest} is a directory; give the path of a .py file")
+    parent = dest.parent
+    if not parent.is_dir():
+        raise FileNotFoundError(f"directory {parent} does not exist")
+    text = vendored_source()
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
