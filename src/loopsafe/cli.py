@@ -253,5 +253,28 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
     _run_guarded(False, body)
 
 
+@main.command("vendor-helper")
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+def vendor_helper(dest: Path, force: bool) -> None:
+    """Write a standalone copy of the runtime helper (`run_sync`, `require_running_loop`)
+    to DEST.py, for projects that would rather not depend on loopsafe at run time. Point
+    fixes at it with `run-sync = "yourpkg.dest_module:run_sync"` in [tool.loopsafe]."""
+
+    def body() -> int:
+        from loopsafe.vendor import write_vendored_helper
+
+        try:
+            write_vendored_helper(dest, force=force)
+        except FileExistsError:
+            _fail(f"{dest}: already exists (use --force to overwrite)")
+        except OSError as exc:
+            _fail(f"{dest}: {exc.strerror or exc}")
+        click.echo(f"Wrote the loopsafe {__version__} runtime helper to {dest}.")
+        return EXIT_CLEAN
+
+    _run_guarded(False, body)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
