@@ -33,9 +33,7 @@ def _copy_stdlib(dest: Path) -> int:
 def _measure(command: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of the command and the children it waited for."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -69,12 +67,16 @@ def main() -> None:
             results["warm"].append(_measure(loopsafe, tree))
     wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
     peak = {k: max(m for _, m in v) for k, v in results.items()}
-    print(f"Standard library of Python {sys.version.split()[0]}: {files} files, "
-          f"{args.rounds} rounds, median wall time, {os.cpu_count()} CPUs")
+    print(
+        f"Standard library of Python {sys.version.split()[0]}: {files} files, "
+        f"{args.rounds} rounds, median wall time, {os.cpu_count()} CPUs"
+    )
     print()
     print("| run | wall (s) | peak memory (MB) | vs ruff |")
     print("| --- | ---: | ---: | ---: |")
-    print(f"| ruff check --no-cache --select ASYNC | {wall['ruff']:.3f} | {peak['ruff']:.0f} | 1.00x |")
+    print(
+        f"| ruff check --no-cache --select ASYNC | {wall['ruff']:.3f} | {peak['ruff']:.0f} | 1.00x |"
+    )
     for name in ("cold", "warm"):
         ratio = wall[name] / wall["ruff"]
         print(f"| loopsafe check ({name}) | {wall[name]:.3f} | {peak[name]:.0f} | {ratio:.2f}x |")

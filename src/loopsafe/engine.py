@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from loopsafe import __version__
 from loopsafe.cache import Cache
@@ -214,8 +215,9 @@ def _run_key(files: list[SourceFile], metadata: list[tuple[str, str]], config: C
 
 # ---------------------------------------------------------------------- parsing
 def _parse_triggered(run: _Run) -> None:
-    """Read every file once; parse those that can hold a site."""
-    wanted: list[Job] = []
+    """Read every file once; parse those that can hold a site, starting the workers while
+    the rest is still being read."""
+    scheduler = _Scheduler(run)
     for relpath, job in run.jobs_by_rel.items():
         try:
             data = read_bytes(job.abspath)
@@ -224,62 +226,90 @@ def _parse_triggered(run: _Run) -> None:
             continue
         run.data[relpath] = data
         if has_trigger(data):
-            wanted.append(job)
-    _parse(run, wanted)
+            scheduler.add(job)
+    scheduler.finish()
 
 
 def _parse(run: _Run, jobs: list[Job]) -> None:
-    todo: list[Job] = []
+    scheduler = _Scheduler(run)
     for job in jobs:
+        scheduler.add(job)
+    scheduler.finish()
+
+
+class _Scheduler:
+    """Parses jobs from the cache, in this process, or in worker processes once there is
+    enough work to pay for them; batches go out as soon as they fill."""
+
+    _BATCH_BYTES = 120_000
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.pending: list[Job] = []
+        self.pending_bytes = 0
+        self.total_bytes = 0
+        self.pool: Any = None
+        self.futures: list[Any] = []
+
+    def add(self, job: Job) -> None:
+        run = self.run
         data = run.data.get(job.relpath)
         if data is None:
-            continue
+            return
         digest = digest_of(data, job)
         hit = run.cache.get_facts(digest)
-        if hit is None:
-            todo.append(job)
-            continue
-        run.digests.add(digest)
-        if isinstance(hit, FileFacts):
-            run.facts[job.relpath] = hit
-        else:
-            run.errors.append(ParseError(job.relpath, hit[0], hit[1]))
-        _tick(run, len(jobs))
-    if not todo:
-        return
-    size = sum(len(run.data[j.relpath]) for j in todo)
-    if run.jobs > 1 and size >= _PARALLEL_MIN_BYTES and len(todo) > 1:
-        outcomes = _parallel(run, todo)
-    else:
-        outcomes = []
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # building ASTs triggers the cyclic GC constantly, for nothing
+        if hit is not None:
+            run.digests.add(digest)
+            if isinstance(hit, FileFacts):
+                run.facts[job.relpath] = hit
+            else:
+                run.errors.append(ParseError(job.relpath, hit[0], hit[1]))
+            _tick(run)
+            return
+        self.pending.append(job)
+        self.pending_bytes += len(data)
+        self.total_bytes += len(data)
+        if self.pool is None and run.jobs > 1 and self.total_bytes >= _PARALLEL_MIN_BYTES:
+            self.pool = _start_pool(run.jobs)
+        if self.pool is not None and self.pending_bytes >= self._BATCH_BYTES:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.pending:
+            self.futures.append(self.pool.submit(scan_many, self.pending))
+        self.pending, self.pending_bytes = [], 0
+
+    def finish(self) -> None:
+        run = self.run
+        if self.pool is None:
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # building ASTs triggers the cyclic GC constantly, for nothing
+            try:
+                for job in self.pending:
+                    _record(run, scan(job, run.data[job.relpath]))
+                    _tick(run)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+            return
+        self._submit()
         try:
-            for job in todo:
-                outcomes.append(scan(job, run.data[job.relpath]))
-                _tick(run, len(jobs))
+            for future in self.futures:
+                for outcome in future.result():
+                    _record(run, outcome)
+                    _tick(run)
         finally:
-            if gc_was_enabled:
-                gc.enable()
-    for outcome in outcomes:
-        _record(run, outcome)
+            self.pool.shutdown(cancel_futures=True)
 
 
-def _parallel(run: _Run, todo: list[Job]) -> list[Outcome]:
-    from concurrent.futures import Future, ProcessPoolExecutor  # only when worth it
+def _start_pool(workers: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only when worth it
 
-    # Big files first, spread round-robin, so both workers finish at about the same time.
-    ordered = sorted(todo, key=lambda j: len(run.data[j.relpath]), reverse=True)
-    batches = [ordered[i :: run.jobs * 4] for i in range(run.jobs * 4)]
-    outcomes: list[Outcome] = []
-    with ProcessPoolExecutor(max_workers=run.jobs) as pool:
-        futures: list[Future[list[Outcome]]] = [pool.submit(scan_many, b) for b in batches if b]
-        for future in futures:
-            batch = future.result()
-            outcomes.extend(batch)
-            for _ in batch:
-                _tick(run, len(todo))
-    return outcomes
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers start with loopsafe already imported, in milliseconds.
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _record(run: _Run, outcome: Outcome) -> None:
@@ -292,10 +322,10 @@ def _record(run: _Run, outcome: Outcome) -> None:
         run.errors.append(ParseError(outcome.relpath, outcome.error_line, outcome.error))
 
 
-def _tick(run: _Run, total: int) -> None:
+def _tick(run: _Run) -> None:
     run.done += 1
     if run.progress is not None:
-        run.progress(run.done, max(total, run.done))
+        run.progress(run.done, max(len(run.jobs_by_rel), run.done))
 
 
 # ---------------------------------------------------------------------- expansion
@@ -422,6 +452,7 @@ def _interest(
             elif site.scope in facts.functions:
                 todo.append(f"{module}.{site.scope}")
     on_path: set[str] = set()
+    aliases = index.aliases_by_name()
     while todo:
         key = todo.pop()
         if key in on_path:
@@ -431,7 +462,9 @@ def _interest(
         name = func.qualname.rpartition(".")[2]
         if name in _CONSTRUCTORS and func.class_name:
             name = func.class_name.rpartition(".")[2]
-        for caller, call in by_name.get(name, ()):
+        for caller, call in (
+            pair for n in (name, *aliases.get(name, ())) for pair in by_name.get(n, ())
+        ):
             # Direct calls only: following every override of a base-class method would
             # pull in every module that mentions the base class.
             if caller not in on_path and key in index.resolve_call(call, overrides=False):

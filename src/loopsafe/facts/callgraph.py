@@ -69,12 +69,65 @@ class CallGraph:
         self.roles = roles
         self.reach = Reach()
         self.seeds: dict[str, list[tuple[str, str, str]]] = {}  # kind -> (fn, parent, label)
+        self.relevant: set[str] = set()
+        self.names: set[str] = set()
 
     # ------------------------------------------------------------------ building
+    def _relevant(self) -> set[str]:
+        """Functions holding a site and every function that calls into one: the only part
+        of the graph a verdict depends on. Found backwards from the sites, resolving only
+        calls that end in the right name, so most calls are never resolved at all."""
+        index = self.index
+        by_name: dict[str, list[tuple[str, Call]]] = {}
+        for key, ref in index.functions.items():
+            func = ref.func
+            for call in (*func.calls, *func.thread_targets, *func.loop_callbacks):
+                by_name.setdefault(_last_name(call.target), []).append((key, call))
+        todo = [
+            f"{module}.{site.scope}"
+            for module, facts in index.modules.items()
+            for site in facts.sites
+            if site.scope in facts.functions
+        ]
+        relevant: set[str] = set()
+        aliases = index.aliases_by_name()
+        while todo:
+            key = todo.pop()
+            if key in relevant:
+                continue
+            relevant.add(key)
+            ref = index.functions[key]
+            name = ref.func.qualname.rpartition(".")[2]
+            names = {name}
+            if name == "__init__" and ref.func.class_name:
+                names.add(ref.func.class_name.rpartition(".")[2])
+            for candidate in list(names):
+                names |= aliases.get(candidate, set())
+            for candidate in names:
+                for caller, call in by_name.get(candidate, ()):
+                    if caller not in relevant and key in index.resolve_call(call):
+                        todo.append(caller)
+            if ref.func.parent:
+                todo.append(f"{ref.module}.{ref.func.parent}")
+        return relevant
+
     def build(self) -> Reach:
         index = self.index
+        relevant = self._relevant()
+        self.relevant = relevant
+        names = {_last_name(k) for k in relevant}
+        names |= {
+            index.functions[k].func.class_name.rpartition(".")[2]
+            for k in relevant
+            if k.endswith(".__init__")
+        }
+        aliases = index.aliases_by_name()
+        for name in list(names):
+            names |= aliases.get(name, set())
+        self.names = names
         referenced: set[str] = set()
-        for key, ref in index.functions.items():
+        for key in relevant:
+            ref = index.functions[key]
             func = ref.func
             targets: list[str] = []
             for call in func.calls:
@@ -82,10 +135,16 @@ class CallGraph:
                 targets.extend(resolved)
                 referenced.update(resolved)
             self.reach.edges[key] = targets
+        for key, ref in index.functions.items():
+            func = ref.func
+            if key not in relevant and func.is_async:
+                # An async function outside the graph: only its calls into it matter.
+                self.reach.edges[key] = [t for c in func.calls for t in self._targets(c)]
+                referenced.update(self.reach.edges[key])
             for call in func.thread_targets:
                 for target in self._targets(call):
                     referenced.add(target)
-                    self._seed(Root.THREAD, target, "", f"a thread started in {ref.label}")
+                    self._seed(Root.THREAD, target, "", f"thread started in {ref.label}")
             for call in func.loop_callbacks:
                 for target in self._targets(call):
                     referenced.add(target)
@@ -93,15 +152,17 @@ class CallGraph:
             for call in func.worker_targets:
                 for target in self._targets(call):
                     referenced.add(target)
-                    self._seed(Root.WORKER, target, "", f"a job enqueued in {ref.label}")
-            self._seed_decorated(key, ref.module, func)
+                    self._seed(Root.WORKER, target, "", f"job enqueued in {ref.label}")
+            if key in relevant:
+                self._seed_decorated(key, ref.module, func)
         for module, facts in index.modules.items():
             self._seed_module(module, facts, referenced)
         for script in self.roles.entry_targets:
             for entry_key in index.resolve(script):
                 self._seed(Root.ENTRY, entry_key, "", f"console script {script}")
         # Nested functions that nothing references run when their parent runs.
-        for key, ref in index.functions.items():
+        for key in relevant:
+            ref = index.functions[key]
             parent = ref.func.parent
             if parent and key not in referenced:
                 parent_key = f"{ref.module}.{parent}"
@@ -113,8 +174,10 @@ class CallGraph:
         return self.reach
 
     def _targets(self, call: Call) -> tuple[str, ...]:
+        if _last_name(call.target) not in self.names:
+            return ()
         targets = self.index.resolve_call(call)
-        return tuple(t for t in targets if not self._thread_decorated(t))
+        return tuple(t for t in targets if t in self.relevant and not self._thread_decorated(t))
 
     def _thread_decorated(self, key: str) -> bool:
         func = self.index.functions[key].func
@@ -211,7 +274,7 @@ class CallGraph:
         for call in facts.main_calls:
             for target in self._targets(call):
                 referenced.add(target)
-                self._seed(Root.ENTRY, target, "", f"the `__main__` block of {module}")
+                self._seed(Root.ENTRY, target, "", f"`__main__` block of {module}")
         for call in facts.module_calls:
             for target in self._targets(call):
                 referenced.add(target)
@@ -222,11 +285,11 @@ class CallGraph:
         for call in facts.module_thread_targets:
             for target in self._targets(call):
                 referenced.add(target)
-                self._seed(Root.THREAD, target, "", f"a thread started by {module}")
+                self._seed(Root.THREAD, target, "", f"thread started by {module}")
         for call in facts.module_worker_targets:
             for target in self._targets(call):
                 referenced.add(target)
-                self._seed(Root.WORKER, target, "", f"a job enqueued by {module}")
+                self._seed(Root.WORKER, target, "", f"job enqueued by {module}")
         for call in facts.module_loop_callbacks:
             for target in self._targets(call):
                 referenced.add(target)
@@ -247,7 +310,8 @@ class CallGraph:
                 continue
             has_caller.update(targets)
         seeded = {key for entries in self.seeds.values() for key, _, _ in entries}
-        for key, ref in self.index.functions.items():
+        for key in self.relevant:
+            ref = self.index.functions[key]
             if ref.func.is_async or key in has_caller or key in seeded:
                 continue
             if ref.module in self.roles.test_modules:
@@ -289,6 +353,10 @@ class CallGraph:
                     if kind == Root.ASYNC:
                         self.reach.async_parent[target] = current
                     queue.append(target)
+
+
+def _last_name(dotted: str) -> str:
+    return dotted.rpartition(".")[2].removesuffix("()")
 
 
 def _worker_methods(owner: str, index: ProjectIndex) -> frozenset[str]:

@@ -32,6 +32,27 @@ from loopsafe.facts.scopes import Resolver, Scope, collect_bindings, star_source
 
 _FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 _LIFETIME_KINDS = (SiteKind.CREATE, SiteKind.SET)
+_SPECIAL_ATTRS = frozenset(
+    {*apis.THREAD_METHODS, *apis.LOOP_CALLBACK_METHODS, *apis.WORKER_METHODS, "map"}
+)
+_NO_ROLES: dict[str, str] = {}
+_SIMPLE_STMTS: dict[type, tuple[str, ...]] = {
+    ast.Expr: ("value",),
+    ast.Return: ("value",),
+    ast.Assign: ("targets", "value"),
+    ast.AugAssign: ("target", "value"),
+    ast.AnnAssign: ("annotation", "value"),
+    ast.Raise: ("exc", "cause"),
+    ast.Assert: ("test", "msg"),
+    ast.Delete: ("targets",),
+    ast.Pass: (),
+    ast.Break: (),
+    ast.Continue: (),
+    ast.Global: (),
+    ast.Nonlocal: (),
+    ast.Import: (),
+    ast.ImportFrom: (),
+}
 _LOOP_SOURCES = (
     *(f"{a}()" for a in apis.CREATE_APIS | apis.FETCH_APIS | apis.RUNNING_LOOP_APIS),
     *(f"{p}().new_event_loop()" for p in apis.POLICY_APIS),
@@ -239,6 +260,18 @@ class _Extractor:
             self._visit_generic_stmt(stmt)
 
     def _visit_generic_stmt(self, stmt: ast.stmt) -> None:
+        simple = _SIMPLE_STMTS.get(type(stmt))
+        if simple is not None:  # the common statements: only expressions inside
+            for name in simple:
+                value = getattr(stmt, name)
+                if value is None:
+                    continue
+                if type(value) is list:
+                    for item in value:
+                        self._visit_expr(item)
+                else:
+                    self._visit_expr(value)
+            return
         for field_name, value in ast.iter_fields(stmt):
             if isinstance(value, list):
                 if value and isinstance(value[0], ast.stmt):
@@ -556,6 +589,12 @@ class _Extractor:
 
     def _special_argument(self, node: ast.Call, dotted: str, attr: str) -> dict[str, str]:
         """Which arguments (by position or keyword) are functions run elsewhere."""
+        if (
+            attr not in _SPECIAL_ATTRS
+            and dotted not in apis.THREAD_FUNCTIONS
+            and dotted not in self.thread_apis
+        ):
+            return _NO_ROLES
         roles: dict[str, str] = {}
 
         def mark(position: int, keyword: str, role: str) -> None:
@@ -600,7 +639,11 @@ class _Extractor:
             self._visit_arguments(arg.args)
             self._visit_lambda_body(arg, thread=True)
             return
-        if isinstance(arg, ast.Call) and self.r.dotted(arg.func) in ("functools.partial",):
+        if (
+            isinstance(arg, ast.Call)
+            and _last_attr(arg.func) == "partial"
+            and self.r.dotted(arg.func) == "functools.partial"
+        ):
             if arg.args:
                 self._visit_argument(arg.args[0], role)
                 for rest in arg.args[1:]:
@@ -805,6 +848,12 @@ class _Extractor:
         first = _slice_utf8(lines[0], col, None)
         last = _slice_utf8(lines[-1], 0, end_col)
         return "\n".join([first, *lines[1:-1], last])
+
+
+def _last_attr(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _is_toplevel_code(stmt: ast.stmt) -> bool:

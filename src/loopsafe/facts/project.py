@@ -37,6 +37,7 @@ class ProjectIndex:
     _canonical: dict[str, str] = field(default_factory=dict)
     _split: dict[str, tuple[str, list[str]] | None] = field(default_factory=dict)
     _tops: set[str] = field(default_factory=set)
+    _aliases: dict[str, set[str]] | None = None
 
     @classmethod
     def build(cls, modules: dict[str, FileFacts], paths: dict[str, str]) -> ProjectIndex:
@@ -123,6 +124,29 @@ class ProjectIndex:
             if candidate != written or f"{source}.{head}" in self.functions:
                 return candidate
         return dotted
+
+    def aliases_by_name(self) -> dict[str, set[str]]:
+        """Other local names each name is imported under (`import f as g`: f -> {g}), so a
+        search by name also finds calls written with the alias."""
+        if self._aliases is None:
+            out: dict[str, set[str]] = {}
+            for facts in self.modules.values():
+                for table in (facts.imports, facts.aliases):
+                    for local, target in table.items():
+                        original = target.rpartition(".")[2].removesuffix("()")
+                        if original and original != local:
+                            out.setdefault(original, set()).add(local)
+            # Chains of renames: f -> g -> h.
+            changed = True
+            while changed:
+                changed = False
+                for names in out.values():
+                    extra = set().union(*(out.get(n, set()) for n in names)) - names
+                    if extra:
+                        names |= extra
+                        changed = True
+            self._aliases = out
+        return self._aliases
 
     def resolve_class(self, dotted: str) -> list[str]:
         name = self.canonical(dotted)

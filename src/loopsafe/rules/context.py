@@ -105,7 +105,12 @@ def _categorize(ctx: SiteContext) -> tuple[Category, str]:
         root, category = present[0]
         origin = project.reach.origin.get((root, key), "")
         others = [c.value for r, c in present[1:]]
-        reason = f"it is only reachable from {origin}" if origin else "it has no async caller"
+        if origin.endswith(f" {module}:{site.scope}"):
+            reason = f"it is the {origin}"
+        elif origin:
+            reason = f"it is only reachable from the {origin}"
+        else:
+            reason = "it has no async caller"
         if others:
             reason += f" (also from {' and '.join(others)} code)"
         return category, reason
