@@ -47,6 +47,7 @@ DEFAULT_EXCLUDES = frozenset(
         ".pytest_cache",
         ".pytype",
         ".ruff_cache",
+        ".loopsafe_cache",
         ".svn",
         ".tox",
         ".venv",

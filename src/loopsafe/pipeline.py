@@ -1,0 +1,451 @@
+"""The analyser proper: prefilter → parse/extract (parallel, cached per file) →
+project index → call graph → rules. Called by `loopsafe.engine.analyse` on a cache miss.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from loopsafe.cache import Cache
+from loopsafe.discover.config import Config
+from loopsafe.discover.files import Discovery, SourceFile
+from loopsafe.facts.callgraph import CallGraph
+from loopsafe.facts.model import Call, FileFacts
+from loopsafe.facts.project import ProjectIndex
+from loopsafe.facts.roles import compute_roles, is_test_filename
+from loopsafe.model import Finding, ParseError, Result
+from loopsafe.parse.source import SourceError
+from loopsafe.prefilter import (
+    has_async_def,
+    has_trigger,
+    imports_word,
+    mentions_any,
+    mentions_pytest_asyncio,
+    mentions_word,
+)
+from loopsafe.rules.evaluate import evaluate_module
+from loopsafe.rules.context import Project
+from loopsafe.rules.pytest_setup import async_used_fixtures, config_findings, find_pytest_config
+from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
+
+Progress = Callable[[int, int], None]
+_PARALLEL_MIN_BYTES = 400_000
+_CONSTRUCTORS = frozenset(
+    {"__init__", "__new__", "__post_init__"}
+)  # below this, process start-up costs more than it saves
+
+
+@dataclass
+class _Run:
+    cwd: Path
+    config: Config
+    discovery: Discovery
+    cache: Cache
+    jobs: int
+    progress: Progress | None
+    jobs_by_rel: dict[str, Job] = field(default_factory=dict)
+    data: dict[str, bytes] = field(default_factory=dict)
+    facts: dict[str, FileFacts] = field(default_factory=dict)  # relpath -> facts
+    errors: list[ParseError] = field(default_factory=list)
+    digests: set[str] = field(default_factory=set)  # cache entries still in use
+    done: int = 0
+    uses_pytest_asyncio: bool = False
+
+
+def run_analysis(
+    cwd: Path,
+    config: Config,
+    discovery: Discovery,
+    cache: Cache,
+    metadata: list[tuple[str, str]],
+    *,
+    workers: int,
+    progress: Progress | None,
+) -> tuple[Result, set[str]]:
+    """The findings, and the digests of the per-file cache entries this run used."""
+    run = _Run(
+        cwd=cwd,
+        config=config,
+        discovery=discovery,
+        cache=cache,
+        jobs=workers,
+        progress=progress,
+    )
+    cache.load()
+    run.uses_pytest_asyncio = any(mentions_pytest_asyncio(text) for _, text in metadata)
+    modules = _module_table(discovery.files)
+    for source in discovery.files:
+        module, is_package = modules[source.relpath]
+        run.jobs_by_rel[source.relpath] = Job(
+            str(source.abspath), source.relpath, module, is_package, config.thread_apis
+        )
+    _parse_triggered(run)
+    index = _expand(run)
+    return _evaluate(run, index, metadata), run.digests
+
+
+def _module_table(files: Iterable[SourceFile]) -> dict[str, tuple[str, bool]]:
+    """relpath -> (dotted module name, is a package __init__), from the files themselves."""
+    files = list(files)
+    package_dirs = {f.abspath.parent for f in files if f.abspath.name == "__init__.py"}
+    table: dict[str, tuple[str, bool]] = {}
+    seen: dict[str, list[str]] = {}
+    for source in files:
+        path = source.abspath
+        is_package = path.name == "__init__.py"
+        parts = [] if is_package else [path.stem]
+        directory = path.parent
+        while directory in package_dirs:
+            parts.insert(0, directory.name)
+            if directory.parent == directory:
+                break
+            directory = directory.parent
+        name = ".".join(parts) or path.stem
+        table[source.relpath] = (name, is_package)
+        seen.setdefault(name, []).append(source.relpath)
+    for relpaths in seen.values():
+        if len(relpaths) > 1:  # same name in several places (conftest.py, scripts): disambiguate
+            for relpath in relpaths:
+                stem = PurePosixPath(relpath).with_suffix("")
+                dotted = ".".join(p for p in stem.parts if p not in ("/", "..", "."))
+                table[relpath] = (dotted.replace("-", "_"), table[relpath][1])
+    return table
+
+
+# ---------------------------------------------------------------------- parsing
+def _parse_triggered(run: _Run) -> None:
+    """Read every file once; parse those that can hold a site, starting the workers while
+    the rest is still being read."""
+    scheduler = _Scheduler(run)
+    for relpath, job in run.jobs_by_rel.items():
+        try:
+            data = read_bytes(job.abspath)
+        except SourceError as exc:
+            run.errors.append(ParseError(relpath, exc.line, exc.message))
+            continue
+        run.data[relpath] = data
+        if has_trigger(data):
+            scheduler.add(job)
+    scheduler.finish()
+
+
+def _parse(run: _Run, jobs: list[Job]) -> None:
+    scheduler = _Scheduler(run)
+    for job in jobs:
+        scheduler.add(job)
+    scheduler.finish()
+
+
+class _Scheduler:
+    """Parses jobs from the cache, in this process, or in worker processes once there is
+    enough work to pay for them; batches go out as soon as they fill."""
+
+    _BATCH_BYTES = 120_000
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.pending: list[Job] = []
+        self.pending_bytes = 0
+        self.total_bytes = 0
+        self.pool: Any = None
+        self.futures: list[Any] = []
+
+    def add(self, job: Job) -> None:
+        run = self.run
+        data = run.data.get(job.relpath)
+        if data is None:
+            return
+        digest = digest_of(data, job)
+        hit = run.cache.get_facts(digest)
+        if hit is not None:
+            run.digests.add(digest)
+            if isinstance(hit, FileFacts):
+                run.facts[job.relpath] = hit
+            else:
+                run.errors.append(ParseError(job.relpath, hit[0], hit[1]))
+            _tick(run)
+            return
+        self.pending.append(job)
+        self.pending_bytes += len(data)
+        self.total_bytes += len(data)
+        if self.pool is None and run.jobs > 1 and self.total_bytes >= _PARALLEL_MIN_BYTES:
+            self.pool = _start_pool(run.jobs)
+        if self.pool is not None and self.pending_bytes >= self._BATCH_BYTES:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.pending:
+            self.futures.append(self.pool.submit(scan_many, self.pending))
+        self.pending, self.pending_bytes = [], 0
+
+    def finish(self) -> None:
+        run = self.run
+        if self.pool is None:
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # building ASTs triggers the cyclic GC constantly, for nothing
+            try:
+                for job in self.pending:
+                    _record(run, scan(job, run.data[job.relpath]))
+                    _tick(run)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+            return
+        self._submit()
+        try:
+            for future in self.futures:
+                for outcome in future.result():
+                    _record(run, outcome)
+                    _tick(run)
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _start_pool(workers: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only when worth it
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers start with loopsafe already imported, in milliseconds.
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _record(run: _Run, outcome: Outcome) -> None:
+    if outcome.digest:
+        run.digests.add(outcome.digest)
+        run.cache.put_facts(outcome.digest, outcome.facts, outcome.error_line, outcome.error)
+    if outcome.facts is not None:
+        run.facts[outcome.relpath] = outcome.facts
+    else:
+        run.errors.append(ParseError(outcome.relpath, outcome.error_line, outcome.error))
+
+
+def _tick(run: _Run) -> None:
+    run.done += 1
+    if run.progress is not None:
+        run.progress(run.done, max(len(run.jobs_by_rel), run.done))
+
+
+# ---------------------------------------------------------------------- expansion
+@dataclass
+class _Interest:
+    """What the next prefilter round looks for in files not parsed yet."""
+
+    # (top-level package, module basename) -> word groups. A file that mentions the basename
+    # (and the package, when it lives outside that package) and every word of a group may
+    # call a function on a path to a site (`f`, or `Class` and `method`).
+    needles: dict[tuple[bytes, bytes], set[tuple[bytes, ...]]] = field(default_factory=dict)
+
+    def add(self, module: str, group: tuple[str, ...]) -> None:
+        top, _, _ = module.partition(".")
+        key = (top.encode() if "." in module else b"", module.rpartition(".")[2].encode())
+        self.needles.setdefault(key, set()).add(tuple(w.encode() for w in group))
+
+    fixtures: set[bytes] = field(default_factory=set)  # fixtures holding a site
+    importers: set[bytes] = field(default_factory=set)  # modules whose importers matter
+    modules: set[str] = field(default_factory=set)  # relpaths to parse outright
+
+
+def _expand(run: _Run) -> ProjectIndex:
+    """Parse the files that can reach a site: callers, importers, decorator owners.
+
+    Each round resolves the calls among the files parsed so far, so only functions that
+    really lead to a site widen the search; a file is parsed only when its bytes mention
+    both such a function and a module it could be imported from.
+    """
+    by_module = {job.module: rel for rel, job in run.jobs_by_rel.items()}
+    in_tests = _test_path_predicate(list(run.jobs_by_rel))
+    failed = {e.path for e in run.errors}
+    async_tests: set[str] = set()
+    if run.uses_pytest_asyncio or any(_imports_pytest_asyncio(f) for f in run.facts.values()):
+        run.uses_pytest_asyncio = True
+        async_tests = {
+            rel for rel, data in run.data.items() if is_test_filename(rel) and has_async_def(data)
+        }
+    while True:
+        index = _project_index(run)
+        interest = _interest(run, index, by_module, in_tests)
+        wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
+        wanted |= async_tests - set(run.facts) - failed
+        for relpath, data in run.data.items():
+            if relpath in run.facts or relpath in wanted or relpath in failed:
+                continue
+            if _wants(relpath, run.jobs_by_rel[relpath].module, data, interest):
+                wanted.add(relpath)
+        if not wanted:
+            return index
+        _parse(run, [run.jobs_by_rel[w] for w in sorted(wanted)])
+        failed = {e.path for e in run.errors}
+
+
+def _imports_pytest_asyncio(facts: FileFacts) -> bool:
+    return (
+        any(m.startswith("pytest_asyncio") for m in facts.imported_modules)
+        or any(f.has_asyncio_mark for f in facts.functions.values())
+        or facts.has_module_asyncio_mark
+    )
+
+
+def _test_path_predicate(relpaths: list[str]) -> Callable[[str], bool]:
+    roles = compute_roles({}, {}, {}, all_paths=relpaths)
+    test_dirs = roles.test_dirs
+
+    def in_tests(relpath: str) -> bool:
+        if is_test_filename(relpath):
+            return True
+        parent = PurePosixPath(relpath).parent
+        return any(
+            str(p) in test_dirs or p.name in ("tests", "test", "testing")
+            for p in (parent, *parent.parents)
+        )
+
+    return in_tests
+
+
+def _wants(relpath: str, module: str, data: bytes, interest: _Interest) -> bool:
+    top = module.partition(".")[0].encode()
+    packages: dict[bytes, bool] = {}
+    for (package, basename), groups in interest.needles.items():
+        if package and package != top:
+            mentioned = packages.get(package)
+            if mentioned is None:
+                mentioned = packages[package] = mentions_word(data, package)
+            if not mentioned:
+                continue
+        if mentions_word(data, basename):
+            for group in groups:
+                if all(mentions_word(data, word) for word in group):
+                    return True
+    if interest.fixtures and is_test_filename(relpath) and mentions_any(data, interest.fixtures):
+        return True
+    return any(imports_word(data, word) for word in interest.importers)
+
+
+def _project_index(run: _Run) -> ProjectIndex:
+    modules = {f.module: f for f in run.facts.values()}
+    paths = {f.module: rel for rel, f in run.facts.items()}
+    return ProjectIndex.build(modules, paths)
+
+
+def _interest(
+    run: _Run, index: ProjectIndex, by_module: dict[str, str], in_tests: Callable[[str], bool]
+) -> _Interest:
+    modules, paths = index.modules, index.paths
+    interest = _Interest()
+    # Calls indexed by the name they end in; only those are resolved, and only on demand.
+    by_name: dict[str, list[tuple[str, Call]]] = {}
+    for key, ref in index.functions.items():
+        func = ref.func
+        for call in (*func.calls, *func.thread_targets, *func.loop_callbacks, *func.worker_targets):
+            name = call.target.rpartition(".")[2].removesuffix("()")
+            by_name.setdefault(name, []).append((key, call))
+    todo: list[str] = []
+    for module, facts in modules.items():
+        for site in facts.sites:
+            if not site.scope:
+                # Whether a module-level site is import-time code or a script's top level
+                # depends on who imports the module.
+                if not site.in_main_block and not in_tests(paths[module]):
+                    interest.importers.add(module.rpartition(".")[2].encode())
+            elif site.scope in facts.functions:
+                todo.append(f"{module}.{site.scope}")
+    on_path: set[str] = set()
+    aliases = index.aliases_by_name()
+    while todo:
+        key = todo.pop()
+        if key in on_path:
+            continue
+        on_path.add(key)
+        func = index.functions[key].func
+        name = func.qualname.rpartition(".")[2]
+        if name in _CONSTRUCTORS and func.class_name:
+            name = func.class_name.rpartition(".")[2]
+        for caller, call in (
+            pair for n in (name, *aliases.get(name, ())) for pair in by_name.get(n, ())
+        ):
+            # Direct calls only: following every override of a base-class method would
+            # pull in every module that mentions the base class.
+            if caller not in on_path and key in index.resolve_call(call, overrides=False):
+                todo.append(caller)
+    for key in on_path:
+        ref = index.functions[key]
+        relpath = paths[ref.module]
+        func = ref.func
+        simple = func.qualname.rpartition(".")[2]
+        if in_tests(relpath):
+            if any("fixture" in d for d in func.decorators):
+                interest.fixtures.add(simple.encode())
+            continue
+        owner = func.class_name.rpartition(".")[2]
+        if not owner:
+            interest.add(ref.module, (simple,))
+        elif simple in _CONSTRUCTORS:
+            interest.add(ref.module, (owner,))
+        elif not simple.startswith("__"):  # other dunders are never called by name
+            interest.add(ref.module, (owner, simple))
+        for decorator in func.decorators:
+            target = _module_of(decorator.removesuffix("()"), by_module)
+            if target:
+                interest.modules.add(target)
+        if func.class_name in index.classes:
+            for base in index.classes[func.class_name][1].bases:
+                target = _module_of(base, by_module)
+                if target:
+                    interest.modules.add(target)
+    # A module that re-exports a function on a path is another way to import it.
+    for module, facts in modules.items():
+        for local, target in facts.imports.items():
+            resolved = index.canonical(target)
+            if resolved in on_path:
+                interest.add(module, (local,))
+    return interest
+
+
+def _module_of(dotted: str, by_module: dict[str, str]) -> str:
+    parts = dotted.replace("()", "").split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        relpath = by_module.get(".".join(parts[:i]))
+        if relpath:
+            return relpath
+    return ""
+
+
+# ---------------------------------------------------------------------- evaluation
+def _evaluate(run: _Run, index: ProjectIndex, metadata: list[tuple[str, str]]) -> Result:
+    modules, paths = index.modules, index.paths
+    roles = compute_roles(
+        modules,
+        paths,
+        dict(metadata),
+        all_paths=list(run.jobs_by_rel),
+        extra_entry_points=run.config.entry_points,
+        extra_worker_decorators=run.config.worker_decorators,
+        extra_thread_apis=run.config.thread_apis,
+    )
+    reach = CallGraph(index, roles).build()
+    project = Project(index=index, roles=roles, reach=reach)
+    project.async_used_fixtures = async_used_fixtures(modules, paths, roles.test_modules)
+    findings: list[Finding] = []
+    for module in sorted(modules):
+        facts = modules[module]
+        for finding in evaluate_module(project, module, facts, run.config.run_sync):
+            if not _suppressed(facts, finding):
+                findings.append(finding)
+    if run.uses_pytest_asyncio:
+        pytest_config = find_pytest_config(metadata)
+        findings.extend(config_findings(modules, paths, roles.test_modules, pytest_config))
+    findings.sort(key=Finding.sort_key)
+    errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
+    return Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
+
+
+def _suppressed(facts: FileFacts, finding: Finding) -> bool:
+    codes = facts.suppressions.get(finding.line)
+    if not codes:
+        return False
+    return "" in codes or any(finding.code.startswith(c) for c in codes)
