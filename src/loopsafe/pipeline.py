@@ -27,8 +27,8 @@ from loopsafe.prefilter import (
     mentions_pytest_asyncio,
     mentions_word,
 )
-from loopsafe.rules.evaluate import evaluate_module
 from loopsafe.rules.context import Project
+from loopsafe.rules.evaluate import evaluate_module
 from loopsafe.rules.pytest_setup import async_used_fixtures, config_findings, find_pytest_config
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 
