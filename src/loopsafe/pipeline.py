@@ -5,6 +5,7 @@ project index → call graph → rules. Called by `loopsafe.engine.analyse` on a
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -13,12 +14,14 @@ from typing import Any
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
 from loopsafe.discover.files import Discovery, SourceFile
+from loopsafe.facts.callers import CallerIndex, Expander, Requests
 from loopsafe.facts.callgraph import CallGraph
-from loopsafe.facts.model import Call, FileFacts
+from loopsafe.facts.extract import expand_deferred
+from loopsafe.facts.model import FileFacts, Function
 from loopsafe.facts.project import ProjectIndex
-from loopsafe.facts.roles import compute_roles, is_test_filename
+from loopsafe.facts.roles import compute_roles, is_test_filename, test_path_predicate
 from loopsafe.model import Finding, ParseError, Result
-from loopsafe.parse.source import SourceError
+from loopsafe.parse.source import SourceError, decode_source
 from loopsafe.prefilter import (
     has_async_def,
     has_trigger,
@@ -33,6 +36,7 @@ from loopsafe.rules.pytest_setup import async_used_fixtures, config_findings, fi
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 
 Progress = Callable[[int, int], None]
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARALLEL_MIN_BYTES = 400_000
 _CONSTRUCTORS = frozenset(
     {"__init__", "__new__", "__post_init__"}
@@ -84,8 +88,8 @@ def run_analysis(
             str(source.abspath), source.relpath, module, is_package, config.thread_apis
         )
     _parse_triggered(run)
-    index = _expand(run)
-    return _evaluate(run, index, metadata), run.digests
+    index, callers = _expand(run)
+    return _evaluate(run, index, callers, metadata), run.digests
 
 
 def _module_table(files: Iterable[SourceFile]) -> dict[str, tuple[str, bool]]:
@@ -251,7 +255,7 @@ class _Interest:
     modules: set[str] = field(default_factory=set)  # relpaths to parse outright
 
 
-def _expand(run: _Run) -> ProjectIndex:
+def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     """Parse the files that can reach a site: callers, importers, decorator owners.
 
     Each round resolves the calls among the files parsed so far, so only functions that
@@ -259,7 +263,7 @@ def _expand(run: _Run) -> ProjectIndex:
     both such a function and a module it could be imported from.
     """
     by_module = {job.module: rel for rel, job in run.jobs_by_rel.items()}
-    in_tests = _test_path_predicate(list(run.jobs_by_rel))
+    in_tests = test_path_predicate(list(run.jobs_by_rel))
     failed = {e.path for e in run.errors}
     async_tests: set[str] = set()
     if run.uses_pytest_asyncio or any(_imports_pytest_asyncio(f) for f in run.facts.values()):
@@ -269,7 +273,9 @@ def _expand(run: _Run) -> ProjectIndex:
         }
     while True:
         index = _project_index(run)
-        interest = _interest(run, index, by_module, in_tests)
+        callers = CallerIndex(index, _expander(run, index))
+        callers.test_modules = {m for m, path in index.paths.items() if in_tests(path)}
+        interest = _interest(run, index, callers, by_module, in_tests)
         wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
         wanted |= async_tests - set(run.facts) - failed
         for relpath, data in run.data.items():
@@ -278,7 +284,7 @@ def _expand(run: _Run) -> ProjectIndex:
             if _wants(relpath, run.jobs_by_rel[relpath].module, data, interest):
                 wanted.add(relpath)
         if not wanted:
-            return index
+            return index, callers
         _parse(run, [run.jobs_by_rel[w] for w in sorted(wanted)])
         failed = {e.path for e in run.errors}
 
@@ -289,22 +295,6 @@ def _imports_pytest_asyncio(facts: FileFacts) -> bool:
         or any(f.has_asyncio_mark for f in facts.functions.values())
         or facts.has_module_asyncio_mark
     )
-
-
-def _test_path_predicate(relpaths: list[str]) -> Callable[[str], bool]:
-    roles = compute_roles({}, {}, {}, all_paths=relpaths)
-    test_dirs = roles.test_dirs
-
-    def in_tests(relpath: str) -> bool:
-        if is_test_filename(relpath):
-            return True
-        parent = PurePosixPath(relpath).parent
-        return any(
-            str(p) in test_dirs or p.name in ("tests", "test", "testing")
-            for p in (parent, *parent.parents)
-        )
-
-    return in_tests
 
 
 def _wants(relpath: str, module: str, data: bytes, interest: _Interest) -> bool:
@@ -332,18 +322,68 @@ def _project_index(run: _Run) -> ProjectIndex:
     return ProjectIndex.build(modules, paths)
 
 
+def _expander(run: _Run, index: ProjectIndex) -> Expander:
+    """Reads deferred function bodies that mention a name, for the `CallerIndex`."""
+    pending: dict[str, list[Function]] = {}
+    for facts in index.modules.values():
+        waiting = [f for f in facts.functions.values() if f.deferred_start]
+        if waiting:
+            pending[facts.module] = waiting
+    texts: dict[str, str] = {}
+    lines_of: dict[str, list[str]] = {}
+    idents: dict[str, set[str]] = {
+        module: set(_IDENTIFIER.findall(run.data.get(index.paths[module], b"").decode("latin-1")))
+        for module in pending
+    }
+    where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
+
+    def modules_mentioning(name: str) -> list[str]:
+        if name not in where:
+            where[name] = [m for m, known in idents.items() if name in known]
+        return where[name]
+
+    def expand(requests: Requests) -> list[str]:
+        out: list[str] = []
+        matches: dict[str, list[bytes]] = {}
+        for name, owners, home in requests:
+            for module in modules_mentioning(name):
+                if home == module or not idents[module].isdisjoint(owners):
+                    matches.setdefault(module, []).append(name.encode())
+        for module, words in matches.items():
+            waiting = pending[module]
+            data = run.data.get(index.paths[module], b"")
+            if module not in texts:
+                texts[module] = decode_source(data)
+                lines_of[module] = texts[module].splitlines()
+            lines = lines_of[module]
+            wanted = []
+            for func in waiting:
+                if not func.deferred_start:
+                    continue
+                chunk = "\n".join(lines[func.deferred_start - 1 : func.deferred_end]).encode()
+                if any(mentions_word(chunk, w) for w in words):
+                    wanted.append(func.qualname)
+            if not wanted:
+                continue
+            facts = index.modules[module]
+            thread_apis = run.config.thread_apis
+            for qualname in expand_deferred(texts[module], facts, wanted, thread_apis):
+                index.add_function(module, facts.functions[qualname])
+                out.append(f"{module}.{qualname}")
+        return out
+
+    return expand
+
+
 def _interest(
-    run: _Run, index: ProjectIndex, by_module: dict[str, str], in_tests: Callable[[str], bool]
+    run: _Run,
+    index: ProjectIndex,
+    callers: CallerIndex,
+    by_module: dict[str, str],
+    in_tests: Callable[[str], bool],
 ) -> _Interest:
     modules, paths = index.modules, index.paths
     interest = _Interest()
-    # Calls indexed by the name they end in; only those are resolved, and only on demand.
-    by_name: dict[str, list[tuple[str, Call]]] = {}
-    for key, ref in index.functions.items():
-        func = ref.func
-        for call in (*func.calls, *func.thread_targets, *func.loop_callbacks, *func.worker_targets):
-            name = call.target.rpartition(".")[2].removesuffix("()")
-            by_name.setdefault(name, []).append((key, call))
     todo: list[str] = []
     for module, facts in modules.items():
         for site in facts.sites:
@@ -355,19 +395,12 @@ def _interest(
             elif site.scope in facts.functions:
                 todo.append(f"{module}.{site.scope}")
     on_path: set[str] = set()
-    aliases = index.aliases_by_name()
     while todo:
         key = todo.pop()
         if key in on_path:
             continue
         on_path.add(key)
-        func = index.functions[key].func
-        name = func.qualname.rpartition(".")[2]
-        if name in _CONSTRUCTORS and func.class_name:
-            name = func.class_name.rpartition(".")[2]
-        for caller, call in (
-            pair for n in (name, *aliases.get(name, ())) for pair in by_name.get(n, ())
-        ):
+        for caller, call in callers.callers_of(key):
             # Direct calls only: following every override of a base-class method would
             # pull in every module that mentions the base class.
             if caller not in on_path and key in index.resolve_call(call, overrides=False):
@@ -416,7 +449,9 @@ def _module_of(dotted: str, by_module: dict[str, str]) -> str:
 
 
 # ---------------------------------------------------------------------- evaluation
-def _evaluate(run: _Run, index: ProjectIndex, metadata: list[tuple[str, str]]) -> Result:
+def _evaluate(
+    run: _Run, index: ProjectIndex, callers: CallerIndex, metadata: list[tuple[str, str]]
+) -> Result:
     modules, paths = index.modules, index.paths
     roles = compute_roles(
         modules,
@@ -427,7 +462,7 @@ def _evaluate(run: _Run, index: ProjectIndex, metadata: list[tuple[str, str]]) -
         extra_worker_decorators=run.config.worker_decorators,
         extra_thread_apis=run.config.thread_apis,
     )
-    reach = CallGraph(index, roles).build()
+    reach = CallGraph(index, roles, callers).build()
     project = Project(index=index, roles=roles, reach=reach)
     project.async_used_fixtures = async_used_fixtures(modules, paths, roles.test_modules)
     findings: list[Finding] = []

@@ -53,7 +53,7 @@ def scan(job: Job, data: bytes | None = None) -> Outcome:
     try:
         parsed = parse_source(data, job.relpath)
         outcome.facts = extract(
-            parsed.tree, parsed.text, job.module, job.is_package, job.thread_apis
+            parsed.tree, parsed.text, job.module, job.is_package, job.thread_apis, defer=True
         )
     except SourceError as exc:
         outcome.error_line, outcome.error = exc.line, exc.message

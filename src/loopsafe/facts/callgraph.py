@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from loopsafe.facts import apis
+from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, FileFacts, Function
 from loopsafe.facts.project import ProjectIndex
 
@@ -64,9 +65,12 @@ class Reach:
 
 
 class CallGraph:
-    def __init__(self, index: ProjectIndex, roles: ProjectRoles) -> None:
+    def __init__(
+        self, index: ProjectIndex, roles: ProjectRoles, callers: CallerIndex | None = None
+    ) -> None:
         self.index = index
         self.roles = roles
+        self.callers = callers or CallerIndex(index)
         self.reach = Reach()
         self.seeds: dict[str, list[tuple[str, str, str]]] = {}  # kind -> (fn, parent, label)
         self.relevant: set[str] = set()
@@ -78,11 +82,6 @@ class CallGraph:
         of the graph a verdict depends on. Found backwards from the sites, resolving only
         calls that end in the right name, so most calls are never resolved at all."""
         index = self.index
-        by_name: dict[str, list[tuple[str, Call]]] = {}
-        for key, ref in index.functions.items():
-            func = ref.func
-            for call in (*func.calls, *func.thread_targets, *func.loop_callbacks):
-                by_name.setdefault(_last_name(call.target), []).append((key, call))
         todo = [
             f"{module}.{site.scope}"
             for module, facts in index.modules.items()
@@ -90,23 +89,16 @@ class CallGraph:
             if site.scope in facts.functions
         ]
         relevant: set[str] = set()
-        aliases = index.aliases_by_name()
+        self.callers.test_modules = self.roles.test_modules
         while todo:
             key = todo.pop()
             if key in relevant:
                 continue
             relevant.add(key)
             ref = index.functions[key]
-            name = ref.func.qualname.rpartition(".")[2]
-            names = {name}
-            if name == "__init__" and ref.func.class_name:
-                names.add(ref.func.class_name.rpartition(".")[2])
-            for candidate in list(names):
-                names |= aliases.get(candidate, set())
-            for candidate in names:
-                for caller, call in by_name.get(candidate, ()):
-                    if caller not in relevant and key in index.resolve_call(call):
-                        todo.append(caller)
+            for caller, call in self.callers.callers_of(key):
+                if caller not in relevant and key in index.resolve_call(call):
+                    todo.append(caller)
             if ref.func.parent:
                 todo.append(f"{ref.module}.{ref.func.parent}")
         return relevant
@@ -115,16 +107,11 @@ class CallGraph:
         index = self.index
         relevant = self._relevant()
         self.relevant = relevant
-        names = {_last_name(k) for k in relevant}
-        names |= {
-            index.functions[k].func.class_name.rpartition(".")[2]
-            for k in relevant
-            if k.endswith(".__init__")
-        }
-        aliases = index.aliases_by_name()
-        for name in list(names):
-            names |= aliases.get(name, set())
-        self.names = names
+        requests: set[tuple[str, frozenset[str], str]] = set()
+        for key in relevant:
+            requests |= self.callers.requests_for(key)
+        self.names = {r[0] for r in requests}
+        self.callers.ask(requests)  # every body that may refer to them is read now
         referenced: set[str] = set()
         for key in relevant:
             ref = index.functions[key]

@@ -32,6 +32,8 @@ from loopsafe.facts.scopes import Resolver, Scope, collect_bindings, star_source
 
 _FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 _LIFETIME_KINDS = (SiteKind.CREATE, SiteKind.SET)
+_TRIGGERS = tuple(token.decode() for token in apis.TRIGGER_TOKENS)
+_LOOP_LIBRARIES = frozenset({"asyncio", "anyio", "trio", "uvloop", "nest_asyncio"})
 _SPECIAL_ATTRS = frozenset(
     {*apis.THREAD_METHODS, *apis.LOOP_CALLBACK_METHODS, *apis.WORKER_METHODS, "map"}
 )
@@ -78,9 +80,70 @@ def extract(
     module: str,
     is_package: bool = False,
     thread_apis: tuple[str, ...] = (),
+    defer: bool = False,
 ) -> FileFacts:
-    """`thread_apis`: extra dotted names whose first argument runs in a thread (config)."""
-    return _Extractor(tree, text, module, is_package, thread_apis).run()
+    """`thread_apis`: extra dotted names whose first argument runs in a thread (config).
+
+    `defer`: leave the bodies of top-level functions and methods that hold no trigger token
+    unread (no site can be there); `expand_deferred` reads them if their calls matter."""
+    extractor = _Extractor(tree, text, module, is_package, thread_apis)
+    extractor.defer = defer
+    return extractor.run()
+
+
+def expand_deferred(
+    text: str, facts: FileFacts, qualnames: list[str], thread_apis: tuple[str, ...] = ()
+) -> list[str]:
+    """Extract the deferred bodies of `qualnames` into `facts`; return the qualnames of the
+    functions added or completed (nested functions included)."""
+    lines = text.splitlines()
+    done: list[str] = []
+    for qualname in qualnames:
+        func = facts.functions.get(qualname)
+        if func is None or not func.deferred_start:
+            continue
+        start, end = func.deferred_start, func.deferred_end
+        chunk = lines[start - 1 : end]
+        indented = bool(chunk) and chunk[0][:1] in (" ", "\t")
+        # An indented method parses as the body of `if 1:`, and keeps its columns; blank
+        # lines in front keep its line numbers.
+        if indented:
+            source = "\n" * (start - 2) + "if 1:\n" + "\n".join(chunk)
+        else:
+            source = "\n" * (start - 1) + "\n".join(chunk)
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        extractor = _Extractor(
+            ast.Module(body=[], type_ignores=[]), text, facts.module, False, thread_apis
+        )
+        extractor.r.star_fallback = facts.star_fallback
+        module_scope = Scope(kind="module", qualname="", dotted="")
+        module_scope.bindings = facts.bindings
+        extractor.r.stack.append(module_scope)
+        owner = qualname.rpartition(".")[0]
+        if func.class_name and owner in facts.classes:
+            extractor.r.class_attrs[func.class_name] = facts.classes[owner].attrs
+            extractor.r.stack.append(Scope(kind="class", qualname=owner, dotted=func.class_name))
+        extractor._visit_function(node)
+        fresh = extractor.facts.functions
+        body = fresh.get(qualname)
+        if body is None:
+            continue
+        func.calls, func.thread_targets = body.calls, body.thread_targets
+        func.loop_callbacks, func.worker_targets = body.loop_callbacks, body.worker_targets
+        func.uses_argparse = body.uses_argparse
+        func.deferred_start = func.deferred_end = 0
+        done.append(qualname)
+        for name, nested in fresh.items():
+            if name != qualname:
+                facts.functions[name] = nested
+                done.append(name)
+    return done
 
 
 def parse_suppressions(text: str) -> dict[int, tuple[str, ...]]:
@@ -108,6 +171,8 @@ class _Extractor:
     ) -> None:
         self.tree = tree
         self.thread_apis = frozenset(thread_apis)
+        self.defer = False
+        self.triggers = _TRIGGERS
         self.lines = text.splitlines()
         self.facts = FileFacts(module=module, is_package_init=is_package)
         self.r = Resolver(module, is_package)
@@ -139,6 +204,15 @@ class _Extractor:
         }
         self.facts.imports = {k: v for k, v in scope.bindings.items() if k not in defined}
         self.r.star_fallback = bool(self.facts.star_imports)
+        self.facts.bindings = scope.bindings
+        self.facts.star_fallback = self.r.star_fallback
+        # Names bound to the loop libraries (`import asyncio as aio`, `from asyncio import
+        # run`) make a body worth reading just like the library names themselves.
+        self.triggers = _TRIGGERS + tuple(
+            name
+            for name, target in scope.bindings.items()
+            if target.partition(".")[0] in _LOOP_LIBRARIES
+        )
         for stmt in stmts:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._record_import(stmt)
@@ -408,6 +482,9 @@ class _Extractor:
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
         self.facts.functions[qualname] = func
+        if self.defer and self._deferrable(node):
+            func.deferred_start, func.deferred_end = node.lineno, node.end_lineno or node.lineno
+            return
         scope = Scope(kind="function", qualname=qualname, dotted=dotted, is_async=func.is_async)
         scope.func = func
         if parent.kind == "class" and node.args.args and not _is_static(node):
@@ -436,6 +513,15 @@ class _Extractor:
         self.r.stack.pop()
         if qualname in self.lifetime_scopes:
             _mark_lifetimes(_own_nodes(node.body), self.facts.sites, qualname)
+
+    def _deferrable(self, node: _FuncDef) -> bool:
+        """A top-level function or method whose text holds no trigger token."""
+        if any(scope.kind == "function" for scope in self.r.stack):
+            return False
+        text = "\n".join(self.lines[node.lineno - 1 : node.end_lineno])
+        if isinstance(node, ast.AsyncFunctionDef) and ".result(" in text:
+            return False  # a blocking wait on a future (LS105) is judged from the body
+        return not any(token in text for token in self.triggers)
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in (*args.defaults, *args.kw_defaults):
@@ -489,6 +575,7 @@ class _Extractor:
         scope = Scope(kind="class", qualname=qualname, dotted=dotted)
         scope.bindings = collect_bindings(walk_scope(node.body), self.r, dotted)
         self._prepare_class_attrs(node, dotted)
+        info.attrs = self.r.class_attrs.get(dotted, {})
         self.r.stack.append(scope)
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):

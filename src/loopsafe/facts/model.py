@@ -81,6 +81,10 @@ class Function:
     uses_argparse: bool = False
     has_asyncio_mark: bool = False
     usefixtures: list[str] = field(default_factory=list)
+    # Lines of a body not extracted yet (no trigger token in it): its calls are read only
+    # if a name it mentions turns out to lead to a site. 0 when the body is extracted.
+    deferred_start: int = 0
+    deferred_end: int = 0
 
 
 @dataclass
@@ -92,6 +96,8 @@ class ClassInfo:
     has_asyncio_mark: bool = False
     # `functions = [f, g]` style class attributes (arq WorkerSettings), dotted names.
     list_attrs: dict[str, list[str]] = field(default_factory=dict)
+    # `self.attr = Something(...)` in any method: attr -> dotted value.
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,6 +123,8 @@ class FileFacts:
     has_toplevel_code: bool = False  # calls or loops at module level: it does work when run
     has_module_asyncio_mark: bool = False
     sites: list[Site] = field(default_factory=list)
-    suppressions: dict[int, tuple[str, ...]] = field(
-        default_factory=dict
-    )  # line -> codes ("" = all)
+    # line -> suppressed codes ("" = all)
+    suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Every module-level binding (imports, defs, assignments), to extract deferred bodies.
+    bindings: dict[str, str] = field(default_factory=dict)
+    star_fallback: bool = False

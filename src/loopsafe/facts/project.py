@@ -125,6 +125,13 @@ class ProjectIndex:
                 return candidate
         return dotted
 
+    def add_function(self, module: str, func: Function) -> None:
+        """Register a function read late (a deferred body, or one nested in it)."""
+        key = f"{module}.{func.qualname}"
+        if key not in self.functions:
+            self._memo.clear()  # a name that resolved to nothing may resolve now
+        self.functions[key] = FunctionRef(key, module, func)
+
     def aliases_by_name(self) -> dict[str, set[str]]:
         """Other local names each name is imported under (`import f as g`: f -> {g}), so a
         search by name also finds calls written with the alias."""
@@ -233,6 +240,14 @@ class ProjectIndex:
                 found = self.method(owner_name, meth)
                 return (found,) if found else ()
         return ()
+
+    @property
+    def tops(self) -> set[str]:
+        """Top-level package names of the project's modules."""
+        return self._tops
+
+    def subclasses_of(self, key: str) -> list[str]:
+        return self._all_subclasses(key)
 
     def _all_subclasses(self, key: str) -> list[str]:
         out: list[str] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,7 +27,7 @@ _TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
 
 
 def is_test_filename(relpath: str) -> bool:
-    name = PurePosixPath(relpath).name
+    name = relpath.rpartition("/")[2]
     return name == "conftest.py" or (
         name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
     )
@@ -47,11 +47,7 @@ def compute_roles(
     test_dirs = _test_dirs([*paths.values(), *all_paths])
     roles.test_dirs = test_dirs
 
-    def in_test_dir(path: str) -> bool:
-        parent = PurePosixPath(path).parent
-        return any(
-            str(p) in test_dirs or p.name in _TEST_DIR_NAMES for p in (parent, *parent.parents)
-        )
+    in_tests = test_path_predicate([*paths.values(), *all_paths])
 
     importers: dict[str, set[str]] = {}
     for module, facts in modules.items():
@@ -66,7 +62,7 @@ def compute_roles(
         if is_test_filename(path):
             roles.test_modules.add(module)
     for module, path in paths.items():
-        if module in roles.test_modules or not in_test_dir(path):
+        if module in roles.test_modules or not in_tests(path):
             continue
         users = importers.get(module, set()) - {module}
         if not users or users <= roles.test_modules:
@@ -94,20 +90,40 @@ def compute_roles(
     return roles
 
 
+def _depth(directory: str) -> int:
+    return directory.count("/") + 1 if directory else 0
+
+
 def _test_dirs(paths: Iterable[str]) -> set[str]:
     """Directories holding tests: they have test files, a conftest.py below the top of the
     tree, or the conventional name. Their subdirectories hold tests too."""
-    all_paths = list(paths)
-    parents = [PurePosixPath(p).parent for p in all_paths]
-    top = min((len(p.parts) for p in parents), default=0)
+    split = [p.rpartition("/") for p in paths]
+    top = min((_depth(parent) for parent, _, _ in split), default=0)
     out: set[str] = set()
-    for path, parent in zip(all_paths, parents, strict=True):
-        name = PurePosixPath(path).name
-        if (name != "conftest.py" and is_test_filename(path)) or (
-            name == "conftest.py" and len(parent.parts) > top
-        ):
-            out.add(str(parent))
+    for parent, _, name in split:
+        if name == "conftest.py":
+            if _depth(parent) > top:
+                out.add(parent)
+        elif is_test_filename(name):
+            out.add(parent)
     return out
+
+
+def test_path_predicate(paths: Iterable[str]) -> Callable[[str], bool]:
+    """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
+    test_dirs = _test_dirs(paths)
+
+    def in_tests(relpath: str) -> bool:
+        if is_test_filename(relpath):
+            return True
+        directory = relpath.rpartition("/")[0]
+        while directory:
+            if directory in test_dirs or directory.rpartition("/")[2] in _TEST_DIR_NAMES:
+                return True
+            directory = directory.rpartition("/")[0]
+        return False
+
+    return in_tests
 
 
 def _script_targets(metadata: dict[str, str]) -> list[str]:

@@ -1,0 +1,113 @@
+"""Who may call a function, looked up by the name the call is written with.
+
+Searches of the call graph go backwards from the sites, so the question is always "which
+calls may run this function?". The index answers it without resolving every call in the
+project: calls are grouped by the name they end in, and only those are resolved. A
+deferred function body (see `extract(defer=True)`) is read the first time a name it
+mentions is asked for — and for a method, only in modules that mention its class or a
+subclass, since nothing else can reach it by that name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from loopsafe.facts.model import Call, Function
+from loopsafe.facts.project import ProjectIndex
+
+# (name, words, home): a call written as `name`, in the module `home` or in a module that
+# mentions one of `words` (the class or subclass names of a method, or the names of the
+# modules a function can be imported from).
+Request = tuple[str, frozenset[str], str]
+Requests = set[Request]
+# Reads the deferred bodies matching the requests; returns the keys of the functions
+# whose calls changed or that were added.
+Expander = Callable[[Requests], list[str]]
+
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
+# Methods a test runner calls, never project code.
+_RUNNER_CALLED = frozenset(
+    {"setUp", "tearDown", "setUpClass", "tearDownClass", "asyncSetUp", "asyncTearDown"}
+)
+
+
+def last_name(dotted: str) -> str:
+    return dotted.rpartition(".")[2].removesuffix("()")
+
+
+class CallerIndex:
+    def __init__(self, index: ProjectIndex, expander: Expander | None = None) -> None:
+        self.index = index
+        self.expander = expander
+        self.by_name: dict[str, list[tuple[str, Call]]] = {}
+        self.asked: set[Request] = set()
+        self.test_modules: set[str] = set()
+        self._reexports: dict[str, set[str]] | None = None
+        for key, ref in index.functions.items():
+            self._add(key, ref.func)
+
+    def _add(self, key: str, func: Function) -> None:
+        for call in (*func.calls, *func.thread_targets, *func.loop_callbacks, *func.worker_targets):
+            self.by_name.setdefault(last_name(call.target), []).append((key, call))
+
+    def ask(self, requests: Requests) -> None:
+        """Make sure every deferred body that may call under these names has been read."""
+        new = requests - self.asked
+        if not new:
+            return
+        self.asked |= new
+        if self.expander is None:
+            return
+        for key in self.expander(new):
+            ref = self.index.functions.get(key)
+            if ref is not None:
+                self._add(key, ref.func)
+
+    def requests_for(self, key: str) -> Requests:
+        """The names under which code may call function `key`, with the class names that
+        must be in sight for a method."""
+        ref = self.index.functions[key]
+        func = ref.func
+        name = func.qualname.rpartition(".")[2]
+        if ref.module in self.test_modules and (name.startswith("test") or name in _RUNNER_CALLED):
+            return set()  # run by the test runner, not called by name
+        if name in _CONSTRUCTORS:
+            if not func.class_name:
+                return set()
+            name = func.class_name.rpartition(".")[2]
+            words = self._import_words(ref.module, func.class_name)
+        elif name.startswith("__") and name.endswith("__"):
+            return set()  # other dunders run through syntax, never by name
+        elif func.class_name:
+            words = frozenset(self._class_names(func.class_name))
+        else:
+            words = self._import_words(ref.module, key)
+        names = {name} | self.index.aliases_by_name().get(name, set())
+        return {(n, words, ref.module) for n in names}
+
+    def _import_words(self, module: str, key: str) -> frozenset[str]:
+        """Module names a file must mention to import `key`: its own, and those of the
+        modules that re-export it."""
+        if self._reexports is None:
+            self._reexports = {}
+            for other, facts in self.index.modules.items():
+                for target in facts.imports.values():
+                    if target.partition(".")[0] in self.index.tops:
+                        name = self.index.canonical(target)
+                        self._reexports.setdefault(name, set()).add(other.rpartition(".")[2])
+        return frozenset({module.rpartition(".")[2], *self._reexports.get(key, ())})
+
+    def _class_names(self, class_key: str) -> set[str]:
+        out = {class_key.rpartition(".")[2]}
+        for sub in self.index.subclasses_of(class_key):
+            out.add(sub.rpartition(".")[2])
+        return out
+
+    def callers_of(self, key: str) -> list[tuple[str, Call]]:
+        """Calls, anywhere in the project, whose name may mean function `key`."""
+        requests = self.requests_for(key)
+        self.ask(requests)
+        out: list[tuple[str, Call]] = []
+        for name in {r[0] for r in requests}:
+            out.extend(self.by_name.get(name, ()))
+        return out
