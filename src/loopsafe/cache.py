@@ -104,7 +104,30 @@ def facts_from_json(data: Any) -> FileFacts:
     from loopsafe.facts.model import FileFacts
 
     facts: FileFacts = _decode(FileFacts, data)
+    _check(facts)
     return facts
+
+
+def _check(facts: FileFacts) -> None:
+    """Reject an entry whose shape is not what this version writes (ValueError)."""
+    from loopsafe.facts.model import SiteKind
+
+    kinds = {v for k, v in vars(SiteKind).items() if not k.startswith("_")}
+    ok = isinstance(facts.module, str) and all(
+        isinstance(table, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in table.items())
+        for table in (facts.imports, facts.constructed, facts.aliases, facts.bindings)
+    )
+    for site in facts.sites:
+        numbers = (site.line, site.col, site.end_line, site.end_col)
+        ok = ok and site.kind in kinds and isinstance(site.scope, str)
+        ok = ok and all(type(n) is int for n in numbers)
+    for func in facts.functions.values():
+        ok = ok and isinstance(func.qualname, str) and isinstance(func.decorators, list)
+        for call in (*func.calls, *func.thread_targets, *func.loop_callbacks):
+            ok = ok and isinstance(call.target, str) and isinstance(call.self_class, str)
+    if not ok:
+        raise ValueError("cache entry of another shape")
 
 
 def result_to_json(result: Result) -> dict[str, Any]:
@@ -183,8 +206,15 @@ def _secret() -> bytes | None:
 class Cache:
     """One directory, a few signed JSON files; writes are atomic (temp file + rename)."""
 
-    def __init__(self, directory: Path, enabled: bool = True, fingerprint: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        enabled: bool = True,
+        fingerprint: str = "",
+        read_facts: bool = True,
+    ) -> None:
         self.directory = directory
+        self.read_facts = read_facts  # False: start afresh, overwrite what is stored
         self.fingerprint = fingerprint  # of loopsafe itself: facts from other code are stale
         self.key = _secret() if enabled else None
         self.enabled = self.key is not None
@@ -206,7 +236,7 @@ class Cache:
             return None
 
     def load(self) -> None:
-        if not self.enabled:
+        if not self.enabled or not self.read_facts:
             return
         data = self._read("facts.json")
         if isinstance(data, dict) and data.get("fingerprint") == self.fingerprint:
@@ -222,7 +252,7 @@ class Cache:
             return None
         try:
             return result_from_json(data["result"])
-        except (KeyError, TypeError, ValueError):
+        except Exception:  # any damage at all is a miss
             return None
 
     def get_facts(self, digest: str) -> FileFacts | tuple[int, str] | None:
@@ -233,7 +263,7 @@ class Cache:
             if "error" in entry:
                 return (int(entry["line"]), str(entry["error"]))
             return facts_from_json(entry["facts"])
-        except (KeyError, TypeError, ValueError):
+        except Exception:  # any damage at all is a miss: the cache must never break a run
             return None
 
     def put_facts(self, digest: str, facts: FileFacts | None, line: int, error: str) -> None:

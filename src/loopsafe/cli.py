@@ -41,12 +41,12 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _check_codes(codes: Sequence[str], option: str) -> None:
+def _check_codes(codes: Sequence[str], where: str) -> None:
     from loopsafe.rules.catalogue import CODE_NAMES
 
     for code in codes:
         if code != "ALL" and not any(known.startswith(code) for known in CODE_NAMES):
-            _fail(f"{option}: unknown rule code or prefix '{code}' (see `loopsafe rule --all`)")
+            _fail(f"{where}: unknown rule code or prefix '{code}' (see `loopsafe rule --all`)")
 
 
 def _selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
@@ -110,9 +110,29 @@ def _run_guarded(verbose: bool, body: Callable[[], int]) -> NoReturn:
     sys.exit(code)
 
 
+def main() -> None:
+    """The console script: click's usage errors become one line, as every other error."""
+    try:
+        cli.main(prog_name="loopsafe", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `loopsafe`: the help, as click does
+        click.echo(exc.format_message(), err=True)
+        sys.exit(EXIT_ERROR)
+    except click.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        click.echo(f"loopsafe: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        click.echo(f"loopsafe: error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.Abort:
+        click.echo("loopsafe: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(EXIT_CLEAN)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="loopsafe")
-def main() -> None:
+def cli() -> None:
     """Find, explain and fix the places where Python code enters an asyncio event loop in
     the wrong context: `asyncio.run()` inside a coroutine, `get_event_loop()` where
     `get_running_loop()` belongs, sync wrappers that break under pytest-asyncio, notebooks
@@ -124,7 +144,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -189,10 +209,14 @@ def check(
             config = load_config(cwd / targets[0], config_file)
         except ConfigError as exc:
             _fail(str(exc))
-        select_codes = _codes(select) or config.select
-        ignore_codes = _codes(ignore) or config.ignore
-        _check_codes(select_codes, "--select")
-        _check_codes(ignore_codes, "--ignore")
+        for option, given, configured in (
+            ("select", select, config.select),
+            ("ignore", ignore, config.ignore),
+        ):
+            where = f"--{option}" if given else f"{config.source}: [tool.loopsafe] {option}"
+            _check_codes(_codes(given) or _codes(configured), where)
+        select_codes = _codes(select) or _codes(config.select)
+        ignore_codes = _codes(ignore) or _codes(config.ignore)
         config = config.merged(
             extend_exclude=config.extend_exclude + exclude if exclude else None,
             show_ok=show_ok,
@@ -221,7 +245,7 @@ def check(
     _run_guarded(verbose, body)
 
 
-@main.command()
+@cli.command()
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Every rule, one after another.")
 @click.option(
@@ -253,7 +277,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
     _run_guarded(False, body)
 
 
-@main.command("vendor-helper")
+@cli.command("vendor-helper")
 @click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
 def vendor_helper(dest: Path, force: bool) -> None:

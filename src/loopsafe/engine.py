@@ -62,9 +62,19 @@ def analyse(
     from loopsafe.pipeline import run_analysis  # the analyser proper, only when needed
 
     workers = max(1, jobs or config.jobs or os.cpu_count() or 1)
-    result, digests = run_analysis(
-        cwd, config, discovery, cache, metadata, workers=workers, progress=progress
-    )
+    try:
+        result, digests = run_analysis(
+            cwd, config, discovery, cache, metadata, workers=workers, progress=progress
+        )
+    except Exception:
+        if not cache.enabled:
+            raise
+        # Facts from a damaged cache must never decide a run: once more, from source,
+        # and the cache is rewritten.
+        cache = Cache(cache_dir, fingerprint=_code_fingerprint(), read_facts=False)
+        result, digests = run_analysis(
+            cwd, config, discovery, cache, metadata, workers=workers, progress=progress
+        )
     cache.save(run_key, result, digests)
     return result
 
@@ -74,7 +84,10 @@ def _metadata_files(targets: list[Path], root: Path, cwd: Path) -> list[tuple[st
     directories: list[Path] = []
     for target in targets:
         directory = target if target.is_dir() else target.parent
-        directory = directory.resolve()
+        try:
+            directory = directory.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            directory = directory.absolute()
         while True:
             if directory not in directories:
                 directories.append(directory)

@@ -13,10 +13,10 @@ from typing import Any
 
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
-from loopsafe.discover.files import Discovery, SourceFile
+from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.facts.callers import CallerIndex, Expander, Requests
 from loopsafe.facts.callgraph import CallGraph
-from loopsafe.facts.extract import expand_deferred
+from loopsafe.facts.extract import expand_deferred, source_lines
 from loopsafe.facts.model import FileFacts, Function
 from loopsafe.facts.project import ProjectIndex
 from loopsafe.facts.roles import compute_roles, is_test_filename, test_path_predicate
@@ -81,7 +81,7 @@ def run_analysis(
     )
     cache.load()
     run.uses_pytest_asyncio = any(mentions_pytest_asyncio(text) for _, text in metadata)
-    modules = _module_table(discovery.files)
+    modules = _module_table(discovery.files, discovery.root)
     for source in discovery.files:
         module, is_package = modules[source.relpath]
         run.jobs_by_rel[source.relpath] = Job(
@@ -92,23 +92,15 @@ def run_analysis(
     return _evaluate(run, index, callers, metadata), run.digests
 
 
-def _module_table(files: Iterable[SourceFile]) -> dict[str, tuple[str, bool]]:
-    """relpath -> (dotted module name, is a package __init__), from the files themselves."""
-    files = list(files)
-    package_dirs = {f.abspath.parent for f in files if f.abspath.name == "__init__.py"}
+def _module_table(files: Iterable[SourceFile], root: Path) -> dict[str, tuple[str, bool]]:
+    """relpath -> (dotted module name, is a package __init__), as Python would import each
+    file: from the packages on disk, whichever files were named on the command line."""
+    namer = ModuleNamer(root)
     table: dict[str, tuple[str, bool]] = {}
     seen: dict[str, list[str]] = {}
     for source in files:
-        path = source.abspath
-        is_package = path.name == "__init__.py"
-        parts = [] if is_package else [path.stem]
-        directory = path.parent
-        while directory in package_dirs:
-            parts.insert(0, directory.name)
-            if directory.parent == directory:
-                break
-            directory = directory.parent
-        name = ".".join(parts) or path.stem
+        is_package = source.abspath.name == "__init__.py"
+        name = namer.name(source.abspath)
         table[source.relpath] = (name, is_package)
         seen.setdefault(name, []).append(source.relpath)
     for relpaths in seen.values():
@@ -354,7 +346,7 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             data = run.data.get(index.paths[module], b"")
             if module not in texts:
                 texts[module] = decode_source(data)
-                lines_of[module] = texts[module].splitlines()
+                lines_of[module] = source_lines(texts[module])
             lines = lines_of[module]
             wanted = []
             for func in waiting:

@@ -95,7 +95,10 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has a [tool.loopsafe] table,
     else the nearest pyproject.toml at all (it still marks the project root)."""
-    here = start.resolve()
+    try:
+        here = start.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: look from where the link is
+        here = start.absolute()
     if here.is_file() or not here.exists():
         here = here.parent
     nearest: Path | None = None

@@ -8,7 +8,9 @@ expression visits find sites, calls, and functions handed to threads, loops and 
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
 from loopsafe.facts import apis
@@ -61,10 +63,11 @@ _LOOP_SOURCES = (
     *(f"{p}().get_event_loop()" for p in apis.POLICY_APIS),
 )
 _SUPPRESS = re.compile(
-    r"#\s*(?:noqa:\s*(?P<noqa>LS\d+(?:[\s,]+LS\d+)*)"
+    r"#\s*(?:noqa:\s*(?P<noqa>[A-Z]+\d+(?:[\s,]+[A-Z]+\d+)*)"
     r"|loopsafe:\s*ignore(?:\[(?P<codes>[A-Z0-9,\s]*)\])?)",
     re.IGNORECASE,
 )
+_MAYBE_SUPPRESSED = re.compile(r"noqa|loopsafe", re.IGNORECASE)
 
 
 @dataclass
@@ -96,7 +99,7 @@ def expand_deferred(
 ) -> list[str]:
     """Extract the deferred bodies of `qualnames` into `facts`; return the qualnames of the
     functions added or completed (nested functions included)."""
-    lines = text.splitlines()
+    lines = source_lines(text)
     done: list[str] = []
     for qualname in qualnames:
         func = facts.functions.get(qualname)
@@ -147,17 +150,41 @@ def expand_deferred(
 
 
 def parse_suppressions(text: str) -> dict[int, tuple[str, ...]]:
+    """line -> codes suppressed there ("" = every code). Only real comments count: the
+    tokenizer tells them apart from `#` inside strings. `# noqa` must name an LS code, so
+    flake8-style blanket or foreign-code noqa comments never hide a loop hazard."""
     out: dict[int, tuple[str, ...]] = {}
-    if "noqa" not in text and "loopsafe" not in text:
+    if not _MAYBE_SUPPRESSED.search(text):
         return out
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "#" not in line:
-            continue
-        for match in _SUPPRESS.finditer(line):
-            raw = match.group("noqa") or match.group("codes")
-            codes = tuple(c.upper() for c in re.split(r"[\s,]+", raw or "") if c)
-            out[number] = out.get(number, ()) + (codes or ("",))
+    for number, comment in _comments(text):
+        for match in _SUPPRESS.finditer(comment):
+            if match.group("noqa") is not None:
+                codes = tuple(c.upper() for c in re.split(r"[\s,]+", match.group("noqa")) if c)
+                codes = tuple(c for c in codes if c.startswith("LS"))
+                if not codes:
+                    continue  # other tools' codes only
+            else:
+                raw = match.group("codes") or ""
+                codes = tuple(c.upper() for c in re.split(r"[\s,]+", raw) if c) or ("",)
+            out[number] = out.get(number, ()) + codes
     return out
+
+
+def _comments(text: str) -> list[tuple[int, str]]:
+    """(line, comment text) of every comment that might be a suppression."""
+    try:
+        return [
+            (token.start[0], token.string)
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.COMMENT and _MAYBE_SUPPRESSED.search(token.string)
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        # Syntax newer than the tokenizer: best effort, whole lines.
+        return [
+            (number, line[line.index("#") :])
+            for number, line in enumerate(source_lines(text), start=1)
+            if "#" in line and _MAYBE_SUPPRESSED.search(line)
+        ]
 
 
 class _Extractor:
@@ -173,7 +200,7 @@ class _Extractor:
         self.thread_apis = frozenset(thread_apis)
         self.defer = False
         self.triggers = _TRIGGERS
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         self.facts = FileFacts(module=module, is_package_init=is_package)
         self.r = Resolver(module, is_package)
         self.state = _State()
@@ -221,6 +248,9 @@ class _Extractor:
         self._module_marks(body)
         if "" in self.lifetime_scopes:
             _mark_lifetimes(_own_nodes(body), self.facts.sites, "")
+        for site in self.facts.sites:  # ast counts UTF-8 bytes; users count characters
+            site.col = _char_col(self.lines, site.line, site.col)
+            site.end_col = _char_col(self.lines, site.end_line, site.end_col)
         return self.facts
 
     def _record_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
@@ -935,6 +965,25 @@ class _Extractor:
         first = _slice_utf8(lines[0], col, None)
         last = _slice_utf8(lines[-1], 0, end_col)
         return "\n".join([first, *lines[1:-1], last])
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python numbers them (`str.splitlines` also breaks at form feeds and other
+    characters Python treats as plain whitespace)."""
+    return _LINE_BREAK.split(text)
+
+
+def _char_col(lines: list[str], line: int, col: int) -> int:
+    """1-based byte column -> 1-based character column."""
+    if not 0 < line <= len(lines):
+        return col
+    text = lines[line - 1]
+    if text.isascii():
+        return col
+    return len(text.encode("utf-8")[: col - 1].decode("utf-8", errors="ignore")) + 1
 
 
 def _last_attr(node: ast.expr) -> str:
