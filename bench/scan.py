@@ -52,7 +52,7 @@ def main() -> None:
     ruff = shutil.which("ruff", path=str(BIN)) or shutil.which("ruff")
     if ruff is None:
         raise SystemExit("ruff is not installed (pip install ruff)")
-    loopsafe = [str(BIN / "loopsafe"), "check", ".", "--format", "json", "--exit-zero"]
+    loopsafe = [str(BIN / "loopsafe"), "check", ".", "--exit-zero"]
     ruff_cmd = [ruff, "check", "--no-cache", "--select", "ASYNC", "--exit-zero", "-q", "."]
     with tempfile.TemporaryDirectory(prefix="loopsafe-bench-") as tmp:
         tree = Path(tmp) / "stdlib"

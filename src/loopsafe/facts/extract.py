@@ -67,7 +67,8 @@ _SUPPRESS = re.compile(
     r"|loopsafe:\s*ignore(?:\[(?P<codes>[A-Z0-9,\s]*)\])?)",
     re.IGNORECASE,
 )
-_MAYBE_SUPPRESSED = re.compile(r"noqa|loopsafe", re.IGNORECASE)
+# Only a comment shaped like a suppression is worth tokenizing the file for.
+_MAYBE_SUPPRESSED = re.compile(r"#\s*(?:noqa\s*:|loopsafe\s*:)", re.IGNORECASE)
 
 
 @dataclass
@@ -122,7 +123,13 @@ def expand_deferred(
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         extractor = _Extractor(
-            ast.Module(body=[], type_ignores=[]), text, facts.module, False, thread_apis
+            ast.Module(body=[], type_ignores=[]),
+            text,
+            facts.module,
+            False,
+            thread_apis,
+            read_suppressions=False,  # the file's own extraction read them already
+            lines=lines,
         )
         extractor.r.star_fallback = facts.star_fallback
         module_scope = Scope(kind="module", qualname="", dotted="")
@@ -195,12 +202,14 @@ class _Extractor:
         module: str,
         is_package: bool,
         thread_apis: tuple[str, ...] = (),
+        read_suppressions: bool = True,
+        lines: list[str] | None = None,
     ) -> None:
         self.tree = tree
         self.thread_apis = frozenset(thread_apis)
         self.defer = False
         self.triggers = _TRIGGERS
-        self.lines = source_lines(text)
+        self.lines = lines if lines is not None else source_lines(text)
         self.facts = FileFacts(module=module, is_package_init=is_package)
         self.r = Resolver(module, is_package)
         self.state = _State()
@@ -209,7 +218,8 @@ class _Extractor:
         self.function_nodes: dict[str, _FuncDef] = {}
         self.lifetime_scopes: set[str] = set()
         self.try_cache: dict[int, tuple[bool, bool]] = {}
-        self.facts.suppressions = parse_suppressions(text)
+        if read_suppressions:
+            self.facts.suppressions = parse_suppressions(text)
 
     # ------------------------------------------------------------------ plumbing
     def run(self) -> FileFacts:
