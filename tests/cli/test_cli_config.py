@@ -217,16 +217,16 @@ def test_run_sync_path_is_used_in_ls104_messages_and_fixes(tmp_path: Path) -> No
         return findings[0]
 
     default = ls104(project(tmp_path / "a"))
-    assert "`loopsafe:run_sync`" in default["message"]
+    assert "`run_sync()` from `loopsafe`" in default["message"]
     assert default["fix"] == {"safety": "safe", "replacement": "run_sync(work())"}
 
     custom = ls104(project(tmp_path / "b", 'run-sync = "myproj.compat:run_sync"\n'))
-    assert "`myproj.compat:run_sync`" in custom["message"]
-    assert "loopsafe:run_sync" not in custom["message"]
+    assert "`run_sync()` from `myproj.compat`" in custom["message"]
+    assert "`loopsafe`" not in custom["message"]
     assert custom["fix"] == {"safety": "safe", "replacement": "run_sync(work())"}
 
     renamed = ls104(project(tmp_path / "c", 'run-sync = "myproj.compat:block_on"\n'))
-    assert "`myproj.compat:block_on`" in renamed["message"]
+    assert "`block_on()` from `myproj.compat`" in renamed["message"]
     assert renamed["fix"] == {"safety": "safe", "replacement": "block_on(work())"}
 
 

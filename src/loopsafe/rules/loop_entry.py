@@ -64,7 +64,7 @@ def check(ctx: SiteContext, run_sync: str) -> Verdict:
             "LS104",
             Action.FIX,
             f"{api} in library function `{_name(ctx)}` fails for callers that already run a "
-            f"loop (notebooks, ASGI apps, async tests); call `{run_sync}` instead.",
+            f"loop (notebooks, ASGI apps, async tests); call `{_helper(run_sync)}` instead.",
             fix,
         )
     if category is Category.MODULE_LEVEL:
@@ -80,6 +80,12 @@ def check(ctx: SiteContext, run_sync: str) -> Verdict:
         Action.OK,
         f"Accepted: {api} in {_where(ctx)} is fine because {ctx.reason}; {why}.",
     )
+
+
+def _helper(run_sync: str) -> str:
+    """`loopsafe:run_sync` -> `run_sync()` from `loopsafe`, as a reader would write it."""
+    module, _, name = run_sync.partition(":")
+    return f"{name}()` from `{module}"
 
 
 def _wait(ctx: SiteContext) -> Verdict:

@@ -25,8 +25,8 @@ _ACTION_TEXT = {
     Action.OK: "ok (accepted)",
 }
 _SAFETY_TEXT = {
-    FixSafety.SAFE: "safe (applied by `--fix`)",
-    FixSafety.UNSAFE: "unsafe (applied with `--fix --unsafe-fixes`)",
+    FixSafety.SAFE: "safe (the replacement cannot change behaviour)",
+    FixSafety.UNSAFE: "unsafe (the change may alter behaviour; a person checks it)",
     FixSafety.NONE: "none",
 }
 
