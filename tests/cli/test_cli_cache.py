@@ -107,10 +107,10 @@ def test_config_changes_the_result(tmp_path: Path) -> None:
     def messages() -> set[str]:
         return {f["message"] for f in check(root, "--select", "LS104").findings()}
 
-    assert any("`loopsafe:run_sync`" in m for m in messages())
+    assert any("`run_sync()` from `loopsafe`" in m for m in messages())
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.loopsafe]\nrun-sync = "p.compat:run"\n')
-    assert any("`p.compat:run`" in m for m in messages())
+    assert any("`run()` from `p.compat`" in m for m in messages())
 
 
 def test_no_cache_writes_nothing(tmp_path: Path) -> None:
