@@ -376,27 +376,15 @@ def _interest(
 ) -> _Interest:
     modules, paths = index.modules, index.paths
     interest = _Interest()
-    todo: list[str] = []
     for module, facts in modules.items():
         for site in facts.sites:
-            if not site.scope:
-                # Whether a module-level site is import-time code or a script's top level
-                # depends on who imports the module.
-                if not site.in_main_block and not in_tests(paths[module]):
-                    interest.importers.add(module.rpartition(".")[2].encode())
-            elif site.scope in facts.functions:
-                todo.append(f"{module}.{site.scope}")
-    on_path: set[str] = set()
-    while todo:
-        key = todo.pop()
-        if key in on_path:
-            continue
-        on_path.add(key)
-        for caller, call in callers.callers_of(key):
-            # Direct calls only: following every override of a base-class method would
-            # pull in every module that mentions the base class.
-            if caller not in on_path and key in index.resolve_call(call, overrides=False):
-                todo.append(caller)
+            # Whether a module-level site is import-time code or a script's top level
+            # depends on who imports the module.
+            if not site.scope and not site.in_main_block and not in_tests(paths[module]):
+                interest.importers.add(module.rpartition(".")[2].encode())
+    # Direct calls only: following every override of a base-class method would pull in
+    # every module that mentions the base class.
+    on_path = callers.leading_to_sites(overrides=False, parents=False)
     for key in on_path:
         ref = index.functions[key]
         relpath = paths[ref.module]

@@ -103,6 +103,32 @@ class CallerIndex:
             out.add(sub.rpartition(".")[2])
         return out
 
+    def leading_to_sites(self, overrides: bool = True, parents: bool = True) -> set[str]:
+        """Functions holding a site and, transitively, every function that calls one.
+
+        `overrides`: a `self.m()` call also leads to subclasses' `m`. `parents`: a nested
+        function's parent counts as leading to it (it defines and usually runs it)."""
+        index = self.index
+        todo = [
+            f"{module}.{site.scope}"
+            for module, facts in index.modules.items()
+            for site in facts.sites
+            if site.scope in facts.functions
+        ]
+        found: set[str] = set()
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            for caller, call in self.callers_of(key):
+                if caller not in found and key in index.resolve_call(call, overrides):
+                    todo.append(caller)
+            ref = index.functions[key]
+            if parents and ref.func.parent:
+                todo.append(f"{ref.module}.{ref.func.parent}")
+        return found
+
     def callers_of(self, key: str) -> list[tuple[str, Call]]:
         """Calls, anywhere in the project, whose name may mean function `key`."""
         requests = self.requests_for(key)

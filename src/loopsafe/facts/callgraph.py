@@ -81,27 +81,8 @@ class CallGraph:
         """Functions holding a site and every function that calls into one: the only part
         of the graph a verdict depends on. Found backwards from the sites, resolving only
         calls that end in the right name, so most calls are never resolved at all."""
-        index = self.index
-        todo = [
-            f"{module}.{site.scope}"
-            for module, facts in index.modules.items()
-            for site in facts.sites
-            if site.scope in facts.functions
-        ]
-        relevant: set[str] = set()
         self.callers.test_modules = self.roles.test_modules
-        while todo:
-            key = todo.pop()
-            if key in relevant:
-                continue
-            relevant.add(key)
-            ref = index.functions[key]
-            for caller, call in self.callers.callers_of(key):
-                if caller not in relevant and key in index.resolve_call(call):
-                    todo.append(caller)
-            if ref.func.parent:
-                todo.append(f"{ref.module}.{ref.func.parent}")
-        return relevant
+        return self.callers.leading_to_sites()
 
     def build(self) -> Reach:
         index = self.index
@@ -128,18 +109,12 @@ class CallGraph:
                 # An async function outside the graph: only its calls into it matter.
                 self.reach.edges[key] = [t for c in func.calls for t in self._targets(c)]
                 referenced.update(self.reach.edges[key])
-            for call in func.thread_targets:
-                for target in self._targets(call):
-                    referenced.add(target)
-                    self._seed(Root.THREAD, target, "", f"thread started in {ref.label}")
-            for call in func.loop_callbacks:
-                for target in self._targets(call):
-                    referenced.add(target)
-                    self._seed(Root.ASYNC, target, key, "")
-            for call in func.worker_targets:
-                for target in self._targets(call):
-                    referenced.add(target)
-                    self._seed(Root.WORKER, target, "", f"job enqueued in {ref.label}")
+            label = ref.label
+            self._seed_all(
+                func.thread_targets, Root.THREAD, f"thread started in {label}", referenced
+            )
+            self._seed_all(func.loop_callbacks, Root.ASYNC, "", referenced, parent=key)
+            self._seed_all(func.worker_targets, Root.WORKER, f"job enqueued in {label}", referenced)
             if key in relevant:
                 self._seed_decorated(key, ref.module, func)
         for module, facts in index.modules.items():
@@ -169,6 +144,15 @@ class CallGraph:
     def _thread_decorated(self, key: str) -> bool:
         func = self.index.functions[key].func
         return any(d.rstrip("()") in apis.THREAD_DECORATORS for d in func.decorators)
+
+    def _seed_all(
+        self, calls: list[Call], kind: str, label: str, referenced: set[str], parent: str = ""
+    ) -> None:
+        """Every function these references name is a root of `kind`."""
+        for call in calls:
+            for target in self._targets(call):
+                referenced.add(target)
+                self._seed(kind, target, parent, label)
 
     def _seed(self, kind: str, key: str, parent: str, label: str) -> None:
         self.seeds.setdefault(kind, []).append((key, parent, label))
@@ -269,18 +253,13 @@ class CallGraph:
                     continue
                 kind = Root.ENTRY if is_script else Root.MODULE
                 self._seed(kind, target, "", f"import-time code of {module}")
-        for call in facts.module_thread_targets:
-            for target in self._targets(call):
-                referenced.add(target)
-                self._seed(Root.THREAD, target, "", f"thread started by {module}")
-        for call in facts.module_worker_targets:
-            for target in self._targets(call):
-                referenced.add(target)
-                self._seed(Root.WORKER, target, "", f"job enqueued by {module}")
-        for call in facts.module_loop_callbacks:
-            for target in self._targets(call):
-                referenced.add(target)
-                self._seed(Root.ASYNC, target, "", "")
+        self._seed_all(
+            facts.module_thread_targets, Root.THREAD, f"thread started by {module}", referenced
+        )
+        self._seed_all(
+            facts.module_worker_targets, Root.WORKER, f"job enqueued by {module}", referenced
+        )
+        self._seed_all(facts.module_loop_callbacks, Root.ASYNC, "", referenced)
         for info in facts.classes.values():
             for attr in ("functions", "cron_jobs"):
                 for name in info.list_attrs.get(attr, []):
