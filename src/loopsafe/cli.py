@@ -12,12 +12,16 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from loopsafe import __version__
+
+if TYPE_CHECKING:
+    from loopsafe.discover.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _FORMATS = ("text", "json", "sarif", "github")
@@ -144,34 +148,115 @@ def cli() -> None:
     """
 
 
+def _analysis_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The options every analysing command takes."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(_FORMATS),
+            default="text",
+            show_default=True,
+            help="Output format: ruff-like text, the SPEC's JSON, SARIF 2.1.0, or GitHub "
+            "annotations.",
+        ),
+        click.option(
+            "--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...)."
+        ),
+        click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes."),
+        click.option(
+            "--exclude",
+            multiple=True,
+            help="Skip files matching this gitignore-style glob (repeatable).",
+        ),
+        click.option("--show-ok", is_flag=True, default=None, help="Also list accepted sites."),
+        click.option(
+            "--statistics", is_flag=True, help="Count findings per rule instead of listing them."
+        ),
+        click.option(
+            "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs]."
+        ),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
+        click.option(
+            "--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status."
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
+        ),
+        click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors."),
+        click.option(
+            "--unsafe-fixes",
+            is_flag=True,
+            help="With --fix or --diff: also apply unsafe fixes (they may change behaviour).",
+        ),
+        click.option(
+            "--diff",
+            is_flag=True,
+            help="Print the fixes as a unified diff and write nothing (exit 1 if any).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass
+class _Request:
+    cwd: Path
+    targets: list[Path]
+    config: Config
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+
+
+def _prepare(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    show_ok: bool | None,
+    config_file: Path | None,
+) -> _Request:
+    from loopsafe.discover.config import ConfigError, load_config
+
+    cwd = Path.cwd()
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not (cwd / target).exists() and not target.is_symlink():
+            _fail(f"{target}: no such file or directory")
+    try:
+        config = load_config(cwd / targets[0], config_file)
+    except ConfigError as exc:
+        _fail(str(exc))
+    for option, given, configured in (
+        ("select", select, config.select),
+        ("ignore", ignore, config.ignore),
+    ):
+        where = f"--{option}" if given else f"{config.source}: [tool.loopsafe] {option}"
+        _check_codes(_codes(given) or _codes(configured), where)
+    config = config.merged(
+        extend_exclude=config.extend_exclude + exclude if exclude else None,
+        show_ok=show_ok,
+    )
+    return _Request(
+        cwd,
+        targets,
+        config,
+        _codes(select) or _codes(config.select),
+        _codes(ignore) or _codes(config.ignore),
+    )
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_analysis_options
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_FORMATS),
-    default="text",
-    show_default=True,
-    help="Output format: ruff-like text, the SPEC's JSON, SARIF 2.1.0, or GitHub annotations.",
+    "--fix", is_flag=True, help="Apply the safe fixes in place (see also --unsafe-fixes)."
 )
-@click.option("--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...).")
-@click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes.")
-@click.option(
-    "--exclude", multiple=True, help="Skip files matching this gitignore-style glob (repeatable)."
-)
-@click.option("--show-ok", is_flag=True, default=None, help="Also list accepted (`ok`) sites.")
-@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
-)
-@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -186,63 +271,155 @@ def check(
     quiet: bool,
     config_file: Path | None,
     verbose: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    fix: bool,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report every event-loop site.
 
     Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
-    Text output lists what needs attention; JSON lists every site. Exit status: 0 nothing
-    to fix or review, 1 findings or unparsable files, 2 bad usage or configuration.
+    Text output lists what needs attention; JSON lists every site. `--fix` applies the
+    safe fixes (`--unsafe-fixes` the others too), `--diff` shows them without writing.
+    Exit status: 0 nothing to fix or review, 1 findings or unparsable files (with --diff:
+    changes to make), 2 bad usage, configuration or an internal error.
     """
 
     def body() -> int:
-        from loopsafe.discover.config import ConfigError, load_config
-        from loopsafe.discover.files import DiscoveryError
-        from loopsafe.engine import analyse
-        from loopsafe.output import render
-
-        cwd = Path.cwd()
-        targets = list(paths) or [Path(".")]
-        for target in targets:
-            if not (cwd / target).exists() and not target.is_symlink():
-                _fail(f"{target}: no such file or directory")
-        try:
-            config = load_config(cwd / targets[0], config_file)
-        except ConfigError as exc:
-            _fail(str(exc))
-        for option, given, configured in (
-            ("select", select, config.select),
-            ("ignore", ignore, config.ignore),
-        ):
-            where = f"--{option}" if given else f"{config.source}: [tool.loopsafe] {option}"
-            _check_codes(_codes(given) or _codes(configured), where)
-        select_codes = _codes(select) or _codes(config.select)
-        ignore_codes = _codes(ignore) or _codes(config.ignore)
-        config = config.merged(
-            extend_exclude=config.extend_exclude + exclude if exclude else None,
-            show_ok=show_ok,
-        )
-        progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-        try:
-            result = analyse(
-                targets, config, cwd=cwd, jobs=jobs, use_cache=not no_cache, progress=progress
-            )
-        except DiscoveryError as exc:
-            _fail(str(exc))
-        finally:
-            progress.close()
-        result.findings = [
-            f for f in result.findings if _selected(f.code, select_codes, ignore_codes)
-        ]
-        if not quiet:
-            color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            text = render(fmt, result, show_ok=config.show_ok, statistics=statistics, color=color)
-            if text:
-                click.echo(text)
-        if exit_zero:
-            return EXIT_CLEAN
-        return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
+        request = _prepare(paths, select, ignore, exclude, show_ok, config_file)
+        if fix or diff:
+            return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero)
+        return _report(request, fmt, statistics, jobs, no_cache, quiet, exit_zero)
 
     _run_guarded(verbose, body)
+
+
+@cli.command("fix")
+@_analysis_options
+def fix_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    show_ok: bool | None,
+    statistics: bool,
+    jobs: int | None,
+    no_cache: bool,
+    exit_zero: bool,
+    quiet: bool,
+    config_file: Path | None,
+    verbose: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+) -> None:
+    """Apply the fixes to PATHS in place: `loopsafe check --fix`. Safe fixes only, unless
+    `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
+
+    def body() -> int:
+        request = _prepare(paths, select, ignore, exclude, show_ok, config_file)
+        return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero)
+
+    _run_guarded(verbose, body)
+
+
+def _report(
+    request: _Request,
+    fmt: str,
+    statistics: bool,
+    jobs: int | None,
+    no_cache: bool,
+    quiet: bool,
+    exit_zero: bool,
+) -> int:
+    from loopsafe.discover.files import DiscoveryError
+    from loopsafe.engine import analyse
+    from loopsafe.output import render
+
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        result = analyse(
+            request.targets,
+            request.config,
+            cwd=request.cwd,
+            jobs=jobs,
+            use_cache=not no_cache,
+            progress=progress,
+        )
+    except DiscoveryError as exc:
+        _fail(str(exc))
+    finally:
+        progress.close()
+    result.findings = [
+        f for f in result.findings if _selected(f.code, request.select, request.ignore)
+    ]
+    if not quiet:
+        color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render(
+            fmt, result, show_ok=request.config.show_ok, statistics=statistics, color=color
+        )
+        if text:
+            click.echo(text)
+    if exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
+
+
+def _fix(
+    request: _Request,
+    unsafe: bool,
+    diff_only: bool,
+    fmt: str,
+    jobs: int | None,
+    no_cache: bool,
+    quiet: bool,
+    exit_zero: bool,
+) -> int:
+    from loopsafe.discover.files import DiscoveryError
+    from loopsafe.engine import analyse_project
+    from loopsafe.fix.apply import plan_fixes, write_changes
+
+    try:
+        analysis = analyse_project(
+            request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
+        )
+    except DiscoveryError as exc:
+        _fail(str(exc))
+    analysis.result.findings = [
+        f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
+    ]
+    report = plan_fixes(analysis, unsafe=unsafe, cwd=request.cwd)
+    internal = [p for p in report.skipped if p.reason.startswith("internal error")]
+    # The summary goes to stderr when stdout carries a diff or machine-readable output.
+    out = sys.stdout if fmt == "text" and not diff_only else sys.stderr
+    if diff_only:
+        if not quiet:
+            for change in report.changes:
+                click.echo(change.diff(), nl=False)
+            _fix_summary(report, dry_run=True, file=out)
+        if internal:
+            return EXIT_ERROR
+        if exit_zero:
+            return EXIT_CLEAN
+        return EXIT_FINDINGS if report.changes else EXIT_CLEAN
+    write_changes(report.changes)
+    if not quiet:
+        _fix_summary(report, dry_run=False, file=out)
+    code = _report(request, fmt, False, jobs, True, quiet, exit_zero)
+    return EXIT_ERROR if internal else code
+
+
+def _fix_summary(report: Any, *, dry_run: bool, file: Any) -> None:
+    verb = "Would fix" if dry_run else "Fixed"
+    files = len(report.changes)
+    click.echo(
+        f"{verb} {len(report.fixed)} finding(s) in {files} file(s); "
+        f"{len(report.skipped)} skipped; {len(report.review)} left for review.",
+        file=file,
+    )
+    for planned in report.skipped:
+        click.echo(
+            f"  skipped {planned.path}:{planned.line} {planned.code}: {planned.reason}", file=file
+        )
 
 
 @cli.command()

@@ -11,13 +11,18 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loopsafe import __version__
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config, load_config
-from loopsafe.discover.files import SourceFile, discover
+from loopsafe.discover.files import Discovery, SourceFile, discover
 from loopsafe.model import Result
+
+if TYPE_CHECKING:
+    from loopsafe.pipeline import Analysis
 
 Progress = Callable[[int, int], None]
 _METADATA = (
@@ -35,6 +40,43 @@ _METADATA = (
 )
 
 
+@dataclass
+class _Setup:
+    cwd: Path
+    config: Config
+    discovery: Discovery
+    cache: Cache
+    cache_dir: Path
+    metadata: list[tuple[str, str]]
+    workers: int
+
+
+def _setup(
+    paths: Sequence[Path],
+    config: Config | None,
+    cwd: Path | None,
+    jobs: int | None,
+    use_cache: bool,
+) -> _Setup:
+    cwd = (cwd or Path.cwd()).resolve()
+    targets = [p if p.is_absolute() else cwd / p for p in paths] or [cwd]
+    if config is None:
+        config = load_config(targets[0])
+    discovery = discover(targets, config, cwd)
+    cache_dir = Path(config.cache_dir)
+    if not cache_dir.is_absolute():
+        cache_dir = (config.root or discovery.root) / cache_dir
+    return _Setup(
+        cwd=cwd,
+        config=config,
+        discovery=discovery,
+        cache=Cache(cache_dir, enabled=use_cache and config.cache, fingerprint=_code_fingerprint()),
+        cache_dir=cache_dir,
+        metadata=_metadata_files(targets, discovery.root, cwd),
+        workers=max(1, jobs or config.jobs or os.cpu_count() or 1),
+    )
+
+
 def analyse(
     paths: Sequence[Path],
     config: Config | None = None,
@@ -45,38 +87,59 @@ def analyse(
     progress: Progress | None = None,
 ) -> Result:
     """Analyse the files under `paths`; paths in the result are relative to `cwd`."""
-    cwd = (cwd or Path.cwd()).resolve()
-    targets = [p if p.is_absolute() else cwd / p for p in paths] or [cwd]
-    if config is None:
-        config = load_config(targets[0])
-    discovery = discover(targets, config, cwd)
-    cache_dir = Path(config.cache_dir)
-    if not cache_dir.is_absolute():
-        cache_dir = (config.root or discovery.root) / cache_dir
-    cache = Cache(cache_dir, enabled=use_cache and config.cache, fingerprint=_code_fingerprint())
-    metadata = _metadata_files(targets, discovery.root, cwd)
-    run_key = _run_key(discovery.files, metadata, config)
-    cached = cache.last_run(run_key)
+    setup = _setup(paths, config, cwd, jobs, use_cache)
+    run_key = _run_key(setup.discovery.files, setup.metadata, setup.config)
+    cached = setup.cache.last_run(run_key)
     if cached is not None:
         return cached
     from loopsafe.pipeline import run_analysis  # the analyser proper, only when needed
 
-    workers = max(1, jobs or config.jobs or os.cpu_count() or 1)
-    try:
-        result, digests = run_analysis(
-            cwd, config, discovery, cache, metadata, workers=workers, progress=progress
+    def attempt(cache: Cache) -> tuple[Result, set[str]]:
+        return run_analysis(
+            setup.cwd,
+            setup.config,
+            setup.discovery,
+            cache,
+            setup.metadata,
+            workers=setup.workers,
+            progress=progress,
         )
+
+    cache = setup.cache
+    try:
+        result, digests = attempt(cache)
     except Exception:
         if not cache.enabled:
             raise
         # Facts from a damaged cache must never decide a run: once more, from source,
         # and the cache is rewritten.
-        cache = Cache(cache_dir, fingerprint=_code_fingerprint(), read_facts=False)
-        result, digests = run_analysis(
-            cwd, config, discovery, cache, metadata, workers=workers, progress=progress
-        )
+        cache = Cache(setup.cache_dir, fingerprint=_code_fingerprint(), read_facts=False)
+        result, digests = attempt(cache)
     cache.save(run_key, result, digests)
     return result
+
+
+def analyse_project(
+    paths: Sequence[Path],
+    config: Config | None = None,
+    *,
+    cwd: Path | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+) -> Analysis:
+    """The findings together with the project model behind them, for the fixer. Never
+    answered from the whole-run cache (per-file facts are still reused)."""
+    from loopsafe.pipeline import analyse_project as run
+
+    setup = _setup(paths, config, cwd, jobs, use_cache)
+    return run(
+        setup.cwd,
+        setup.config,
+        setup.discovery,
+        setup.cache,
+        setup.metadata,
+        workers=setup.workers,
+    )
 
 
 def _metadata_files(targets: list[Path], root: Path, cwd: Path) -> list[tuple[str, str]]:

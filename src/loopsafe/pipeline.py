@@ -32,7 +32,12 @@ from loopsafe.prefilter import (
 )
 from loopsafe.rules.context import Project
 from loopsafe.rules.evaluate import evaluate_module
-from loopsafe.rules.pytest_setup import async_used_fixtures, config_findings, find_pytest_config
+from loopsafe.rules.pytest_setup import (
+    PytestConfig,
+    async_used_fixtures,
+    config_findings,
+    find_pytest_config,
+)
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 
 Progress = Callable[[int, int], None]
@@ -79,17 +84,50 @@ def run_analysis(
         jobs=workers,
         progress=progress,
     )
-    cache.load()
+    return _analyse(run, metadata).result, run.digests
+
+
+@dataclass
+class Analysis:
+    """A run's findings together with the project model they were judged on, for code
+    that changes the project (the fixer) rather than just reports on it."""
+
+    result: Result
+    project: Project
+    metadata: list[tuple[str, str]]
+    pytest_config: PytestConfig | None
+    config: Config
+    abspaths: dict[str, Path]  # relpath -> file
+
+
+def analyse_project(
+    cwd: Path,
+    config: Config,
+    discovery: Discovery,
+    cache: Cache,
+    metadata: list[tuple[str, str]],
+    *,
+    workers: int,
+) -> Analysis:
+    """The findings and the project model behind them (never answered from the run cache)."""
+    run = _Run(
+        cwd=cwd, config=config, discovery=discovery, cache=cache, jobs=workers, progress=None
+    )
+    return _analyse(run, metadata)
+
+
+def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
+    run.cache.load()
     run.uses_pytest_asyncio = any(mentions_pytest_asyncio(text) for _, text in metadata)
-    modules = _module_table(discovery.files, discovery.root)
-    for source in discovery.files:
+    modules = _module_table(run.discovery.files, run.discovery.root)
+    for source in run.discovery.files:
         module, is_package = modules[source.relpath]
         run.jobs_by_rel[source.relpath] = Job(
-            str(source.abspath), source.relpath, module, is_package, config.thread_apis
+            str(source.abspath), source.relpath, module, is_package, run.config.thread_apis
         )
     _parse_triggered(run)
     index, callers = _expand(run)
-    return _evaluate(run, index, callers, metadata), run.digests
+    return _evaluate(run, index, callers, metadata)
 
 
 def _module_table(files: Iterable[SourceFile], root: Path) -> dict[str, tuple[str, bool]]:
@@ -431,7 +469,7 @@ def _module_of(dotted: str, by_module: dict[str, str]) -> str:
 # ---------------------------------------------------------------------- evaluation
 def _evaluate(
     run: _Run, index: ProjectIndex, callers: CallerIndex, metadata: list[tuple[str, str]]
-) -> Result:
+) -> Analysis:
     modules, paths = index.modules, index.paths
     roles = compute_roles(
         modules,
@@ -451,12 +489,20 @@ def _evaluate(
         for finding in evaluate_module(project, module, facts, run.config.run_sync):
             if not _suppressed(facts, finding):
                 findings.append(finding)
+    pytest_config = find_pytest_config(metadata)
     if run.uses_pytest_asyncio:
-        pytest_config = find_pytest_config(metadata)
         findings.extend(config_findings(modules, paths, roles.test_modules, pytest_config))
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
-    return Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
+    result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
+    return Analysis(
+        result=result,
+        project=project,
+        metadata=metadata,
+        pytest_config=pytest_config,
+        config=run.config,
+        abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
+    )
 
 
 def _suppressed(facts: FileFacts, finding: Finding) -> bool:

@@ -1,0 +1,1 @@
+"""`loopsafe check --fix`: LibCST codemods that rewrite the hazards, safely."""

@@ -1,0 +1,209 @@
+"""Turn planned fixes into new file contents, check them, and write them safely.
+
+A fix is all-or-nothing: if one of its edits cannot be applied (in any file), or a file
+would no longer compile, the fix is dropped and the others are applied without it. Files
+that failed to parse are never touched. Writes keep encoding, BOM, line endings and mode
+bits, and go through a temporary file and a rename.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loopsafe.fix.config_edit import set_options
+from loopsafe.fix.ops import Op, Planned
+from loopsafe.fix.planner import Planner
+from loopsafe.fix.transform import apply_ops
+from loopsafe.model import Action, Finding
+from loopsafe.parse.source import SourceError, parse_source, read_source
+from loopsafe.pipeline import Analysis
+
+
+@dataclass
+class FileChange:
+    path: str  # as in findings: relative to the cwd
+    abspath: Path
+    before: str
+    after: str
+    encoding: str = "utf-8"
+    bom: bool = False
+    exists: bool = True
+
+    def diff(self) -> str:
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            fromfile=f"a/{self.path}" if self.exists else "/dev/null",
+            tofile=f"b/{self.path}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+@dataclass
+class FixReport:
+    changes: list[FileChange] = field(default_factory=list)
+    fixed: list[Planned] = field(default_factory=list)
+    skipped: list[Planned] = field(default_factory=list)  # with `.reason`
+    review: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # internal errors: files left as they were
+
+
+@dataclass
+class _Source:
+    text: str
+    encoding: str
+    bom: bool
+    compiles: bool
+
+
+def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
+    """Everything `--fix` would change, computed without writing anything."""
+    report = FixReport()
+    report.review = [f for f in analysis.result.findings if f.action is Action.REVIEW]
+    unparsable = {e.path for e in analysis.result.parse_errors}
+    candidates: list[Planned] = []
+    for planned in Planner(analysis, unsafe).plan():
+        if planned.reason:
+            report.skipped.append(planned)
+        elif any(path in unparsable for path in planned.ops):
+            planned.reason = "a file it would change could not be parsed"
+            report.skipped.append(planned)
+        else:
+            candidates.append(planned)
+    sources: dict[str, _Source] = {}
+    while True:
+        results, failed = _transform_all(analysis, candidates, sources)
+        if not failed:
+            break
+        for planned, reason in failed:
+            planned.reason = reason
+            report.skipped.append(planned)
+            candidates.remove(planned)
+    for path, text in sorted(results.items()):
+        source = sources[path]
+        if text != source.text:
+            report.changes.append(
+                FileChange(
+                    path, analysis.abspaths[path], source.text, text, source.encoding, source.bom
+                )
+            )
+    report.changes.extend(_config_changes(candidates, cwd))
+    report.fixed = candidates
+    return report
+
+
+def _transform_all(
+    analysis: Analysis, candidates: list[Planned], sources: dict[str, _Source]
+) -> tuple[dict[str, str], list[tuple[Planned, str]]]:
+    """New text per file, and the fixes that could not be applied (with why)."""
+    by_file: dict[str, list[tuple[Planned, Op]]] = {}
+    for planned in candidates:
+        for path, ops in planned.ops.items():
+            by_file.setdefault(path, []).extend((planned, op) for op in ops)
+    results: dict[str, str] = {}
+    failed: dict[int, tuple[Planned, str]] = {}
+    for path, entries in by_file.items():
+        if path not in sources:
+            try:
+                sources[path] = _read(analysis.abspaths[path], path)
+            except (SourceError, KeyError) as exc:
+                reason = getattr(exc, "message", "the file could not be read")
+                for planned, _ in entries:
+                    failed[id(planned)] = (planned, reason)
+                continue
+        source = sources[path]
+        ops = [op for _, op in entries]
+        try:
+            new_text, applied = apply_ops(source.text, ops)
+        except Exception as exc:  # a LibCST failure on odd input: leave the file alone
+            for planned, _ in entries:
+                failed[id(planned)] = (planned, f"internal error: {type(exc).__name__}: {exc}")
+            continue
+        missing = [(planned, op) for planned, op in entries if op not in applied]
+        for planned, op in missing:
+            failed[id(planned)] = (planned, f"could not rewrite {path}:{op.line} ({op.kind})")
+        if missing:
+            continue
+        problem = _check(new_text, source, path)
+        if problem:
+            for planned, _ in entries:
+                failed[id(planned)] = (planned, f"internal error: {problem}; {path} left as it was")
+            continue
+        results[path] = new_text
+    return results, list(failed.values())
+
+
+def _read(abspath: Path, path: str) -> _Source:
+    data = read_source(abspath)
+    parsed = parse_source(data, path)
+    return _Source(parsed.text, parsed.encoding, parsed.bom, _compiles(parsed.text, path))
+
+
+def _compiles(text: str, path: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError):
+        return False
+
+
+def _check(text: str, source: _Source, path: str) -> str:
+    """Why the new text must not replace the old one ("" when it may)."""
+    if source.compiles:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return f"the fixed code would not compile ({exc.msg}, line {exc.lineno})"
+        return ""
+    try:  # newer syntax than this Python: at least it must still parse
+        parse_source(text.encode(source.encoding, errors="strict"), path)
+    except (SourceError, UnicodeError) as exc:
+        return f"the fixed code would not parse ({exc})"
+    return ""
+
+
+def _config_changes(candidates: list[Planned], cwd: Path) -> list[FileChange]:
+    edits: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for planned in candidates:
+        for edit in planned.config:
+            edits.setdefault(edit.path, []).append((edit.section, edit.options))
+    changes = []
+    for path, sections in sorted(edits.items()):
+        abspath = Path(path) if Path(path).is_absolute() else cwd / path
+        exists = abspath.is_file()
+        before = abspath.read_text(encoding="utf-8") if exists else ""
+        after = before
+        for section, options in sections:
+            after = set_options(path, after, section, options)
+        if after != before:
+            changes.append(FileChange(path, abspath, before, after, exists=exists))
+    return changes
+
+
+def write_changes(changes: list[FileChange]) -> None:
+    """Each file replaced atomically, with its encoding, BOM and permission bits."""
+    for change in changes:
+        data = change.after.encode(change.encoding)
+        if change.bom:
+            data = b"\xef\xbb\xbf" + data
+        mode = stat.S_IMODE(os.stat(change.abspath).st_mode) if change.exists else 0o644
+        directory = change.abspath.parent
+        fd, tmp = tempfile.mkstemp(prefix=f".{change.abspath.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, mode)
+            os.replace(tmp, change.abspath)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,321 @@
+"""The LibCST codemods: apply located edits to one module, keeping its formatting.
+
+Every edit is found again in the concrete syntax tree by position (line and column, as
+the analyser reported it), so nothing is matched by text. The transformer records which
+edits it could apply; the caller drops a fix whose edits did not all land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from loopsafe.fix.ops import Op, OpKind
+
+_CALL_OPS = frozenset(
+    {
+        OpKind.AWAIT,
+        OpKind.AWAIT_FN,
+        OpKind.RUN_SYNC,
+        OpKind.RUNNING_LOOP,
+        OpKind.LOOP_SCOPE,
+        OpKind.WAIT_AWAIT,
+    }
+)
+_DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
+_NAME_OPS = frozenset({OpKind.AWAIT_CALL, OpKind.WRAP_RUN})
+# Names a fix may leave unused: their imports go if nothing else needs them.
+_MAYBE_UNUSED = (
+    ("asyncio", None),
+    ("asyncio", "run"),
+    ("asyncio", "get_event_loop"),
+    ("asyncio", "new_event_loop"),
+    ("asyncio", "set_event_loop"),
+    ("asyncio", "AbstractEventLoop"),
+    ("anyio", None),
+    ("trio", None),
+    ("collections.abc", "Iterator"),
+    ("collections.abc", "Generator"),
+    ("typing", "Iterator"),
+    ("typing", "Generator"),
+)
+
+
+def apply_ops(source: str, ops: Sequence[Op]) -> tuple[str, set[Op]]:
+    """The new source and the edits that were applied."""
+    module = cst.parse_module(source)
+    wrapper = MetadataWrapper(module)
+    context = CodemodContext()
+    transformer = _Transformer(ops, context)
+    updated = wrapper.visit(transformer)
+    if not transformer.applied:
+        return source, set()
+    for module_name, obj in transformer.imports:
+        AddImportsVisitor.add_needed_import(context, module_name, obj)
+    updated = AddImportsVisitor(context).transform_module(updated)
+    for module_name, obj in _MAYBE_UNUSED:
+        RemoveImportsVisitor.remove_unused_import(context, module_name, obj)
+    updated = RemoveImportsVisitor(context).transform_module(updated)
+    return updated.code, transformer.applied
+
+
+def _primary(node: cst.BaseExpression) -> bool:
+    """Can `await` take this expression without parentheses?"""
+    if node.lpar:
+        return True
+    return isinstance(
+        node,
+        (
+            cst.Name,
+            cst.Attribute,
+            cst.Call,
+            cst.Subscript,
+            cst.SimpleString,
+            cst.ConcatenatedString,
+            cst.FormattedString,
+            cst.Integer,
+            cst.Float,
+            cst.List,
+            cst.Tuple,
+            cst.Dict,
+            cst.Set,
+        ),
+    )
+
+
+def _awaited(expression: cst.BaseExpression) -> cst.Await:
+    if not _primary(expression):
+        expression = expression.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Await(expression=expression)
+
+
+def _paren(node: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(node, cst.Await) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def _callee_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ""
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    return ""
+
+
+class _Transformer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, ops: Sequence[Op], context: CodemodContext) -> None:
+        super().__init__()
+        self.context = context
+        self.by_position = {
+            (op.line, op.col, op.end_line, op.end_col): op for op in ops if op.kind in _CALL_OPS
+        }
+        self.by_def = {op.line: op for op in ops if op.kind in _DEF_OPS}
+        self.by_name: dict[tuple[int, str], list[Op]] = {}
+        for op in ops:
+            if op.kind in _NAME_OPS:
+                self.by_name.setdefault((op.line, op.name), []).append(op)
+        self.applied: set[Op] = set()
+        self.imports: set[tuple[str, str | None]] = set()
+        self.lambdas = 0
+        self.pending: dict[int, Op] = {}  # id(original Call) -> op to apply on leave
+
+    # ------------------------------------------------------------------ positions
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.get_metadata(PositionProvider, node).start
+        return position.line, position.column + 1
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """Like the analyser's positions: 1-based columns, end exclusive."""
+        code_range = self.get_metadata(PositionProvider, node)
+        start, end = code_range.start, code_range.end
+        return start.line, start.column + 1, end.line, end.column + 1
+
+    # ------------------------------------------------------------------ scopes
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.lambdas += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.Lambda:
+        self.lambdas -= 1
+        return updated_node
+
+    # ------------------------------------------------------------------ definitions
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef | cst.RemovalSentinel:
+        line = self._start(original_node)[0]
+        op = self.by_def.get(line)
+        if op is None:
+            return updated_node
+        self.applied.add(op)
+        if op.kind == OpKind.DELETE_DEF:
+            return cst.RemoveFromParent()
+        changed = updated_node.with_changes(asynchronous=cst.Asynchronous())
+        if op.kind == OpKind.ASYNC_FIXTURE and op.name == "strict":
+            changed = changed.with_changes(
+                decorators=[self._asyncio_fixture(d) for d in changed.decorators]
+            )
+        return changed
+
+    def _asyncio_fixture(self, decorator: cst.Decorator) -> cst.Decorator:
+        """`@pytest.fixture(...)` -> `@pytest_asyncio.fixture(...)` (strict mode)."""
+        target = decorator.decorator
+        func = target.func if isinstance(target, cst.Call) else target
+        if _dotted(func) not in ("pytest.fixture", "fixture"):
+            return decorator
+        self.imports.add(("pytest_asyncio", None))
+        new_func = cst.Attribute(value=cst.Name("pytest_asyncio"), attr=cst.Name("fixture"))
+        if isinstance(target, cst.Call):
+            return decorator.with_changes(decorator=target.with_changes(func=new_func))
+        return decorator.with_changes(decorator=new_func)
+
+    # ------------------------------------------------------------------ calls
+    def visit_Call(self, node: cst.Call) -> None:
+        span = self._span(node)
+        op = self.by_position.get(span)
+        if op is not None:
+            self.pending[id(node)] = op
+            return
+        name = _callee_name(node.func)
+        for candidate in self.by_name.get((span[0], name), ()):
+            self.pending[id(node)] = candidate
+            return
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "result":
+            inner = node.func.value
+            if isinstance(inner, cst.Call):
+                op = self.by_position.get(self._span(inner))
+                if op is not None and op.kind == OpKind.WAIT_AWAIT:
+                    self.pending[id(node)] = op
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        op = self.pending.pop(id(original_node), None)
+        result: cst.BaseExpression = updated_node
+        if op is not None:
+            replaced = self._replace(op, updated_node)
+            if replaced is not None:
+                self.applied.add(op)
+                result = replaced
+        if isinstance(result, cst.Call) and isinstance(result.func, cst.Await):
+            result = result.with_changes(func=_paren(result.func))
+        return result
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.Attribute:
+        return updated_node.with_changes(value=_paren(updated_node.value))
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.Subscript:
+        return updated_node.with_changes(value=_paren(updated_node.value))
+
+    def _replace(self, op: Op, call: cst.Call) -> cst.BaseExpression | None:
+        kind = op.kind
+        awaits = kind in (OpKind.AWAIT, OpKind.AWAIT_FN, OpKind.WAIT_AWAIT, OpKind.AWAIT_CALL)
+        if awaits and self.lambdas:
+            return None  # `await` is not allowed inside a lambda
+        if kind == OpKind.AWAIT:
+            if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
+                return None
+            return _awaited(call.args[0].value)
+        if kind == OpKind.AWAIT_FN:
+            if not call.args or call.args[0].keyword or call.args[0].star:
+                return None
+            rest = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in call.args[1:]]
+            if rest:
+                rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return _awaited(cst.Call(func=call.args[0].value, args=_commas(rest)))
+        if kind == OpKind.RUN_SYNC:
+            if not call.args or call.args[0].keyword:
+                return None
+            module_name, _, helper = op.name.partition(":")
+            self.imports.add((module_name, helper))
+            arg = call.args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return cst.Call(func=cst.Name(helper), args=[arg])
+        if kind == OpKind.RUNNING_LOOP:
+            return self._running_loop(call)
+        if kind == OpKind.LOOP_SCOPE:
+            args = [
+                a.with_changes(keyword=cst.Name("loop_scope"))
+                if a.keyword is not None and a.keyword.value == "scope"
+                else a
+                for a in call.args
+            ]
+            return call.with_changes(args=args)
+        if kind == OpKind.WAIT_AWAIT:
+            return self._wait_await(call)
+        if kind == OpKind.AWAIT_CALL:
+            return _awaited(call)
+        if kind == OpKind.WRAP_RUN:
+            self.imports.add(("asyncio", None))
+            runner = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("run"))
+            return cst.Call(func=runner, args=[cst.Arg(value=call)])
+        return None
+
+    def _running_loop(self, call: cst.Call) -> cst.BaseExpression | None:
+        if call.args:
+            return None
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get_event_loop":
+            return call.with_changes(func=func.with_changes(attr=cst.Name("get_running_loop")))
+        self.imports.add(("asyncio", None))
+        new_func = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("get_running_loop"))
+        return call.with_changes(func=new_func)
+
+    def _wait_await(self, outer: cst.Call) -> cst.BaseExpression | None:
+        """`producer(...).result()` in a coroutine -> awaiting the work instead."""
+        if outer.args or not isinstance(outer.func, cst.Attribute):
+            return None
+        producer = outer.func.value
+        if not isinstance(producer, cst.Call):
+            return None
+        name = _callee_name(producer.func)
+        if name == "run_coroutine_threadsafe":
+            # Still runs on the target loop, but the caller's loop is no longer blocked.
+            self.imports.add(("asyncio", None))
+            wrap = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("wrap_future"))
+            return _awaited(cst.Call(func=wrap, args=[cst.Arg(value=producer)]))
+        if name != "submit" or not isinstance(producer.func, cst.Attribute):
+            return None
+        args = producer.args
+        if not args or any(a.keyword or a.star for a in args):
+            return None
+        if _callee_name(args[0].value) == "run" and len(args) == 2:
+            return _awaited(args[1].value)  # submit(asyncio.run, coro) -> await coro
+        # submit(fn, *args) -> the same work in the executor, awaited.
+        self.imports.add(("asyncio", None))
+        loop = cst.Call(
+            func=cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("get_running_loop"))
+        )
+        run_in_executor = cst.Attribute(value=loop, attr=cst.Name("run_in_executor"))
+        new_args = [cst.Arg(value=producer.func.value)] + [
+            a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args
+        ]
+        return _awaited(cst.Call(func=run_in_executor, args=_commas(new_args)))
+
+
+def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    """Arguments separated by `, ` (the last one without a comma)."""
+    out = []
+    for i, arg in enumerate(args):
+        if i < len(args) - 1:
+            arg = arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        out.append(arg)
+    return out
