@@ -17,17 +17,26 @@ same trailing comment.  A file whose first line is ``# expect-parse-error`` must
 The labels are written against the contract, never against the analyser's output, so a
 failing case means either the analyser or the contract needs a decision.
 
+Fixes: every case is also fixed (``--fix --unsafe-fixes``) in a copy, and each file the fix
+changes must equal its stored fixed output next to it (``name.fixed.py``,
+``pyproject.fixed.toml``); files it leaves alone must have none. The fixed code must compile
+and a second fix must change nothing. Regenerate the stored outputs after a deliberate
+change with ``LOOPSAFE_REGENERATE_FIXED=1`` (or ``--regen-fixed`` below) and review the diff.
+
 Debugging one case by hand (prints expected vs actual, line by line)::
 
     .venv/bin/python tests/test_cases.py imp_alias xmod_methods
     .venv/bin/python tests/test_cases.py --all        # one summary line per case
     .venv/bin/python tests/test_cases.py --list
+    .venv/bin/python tests/test_cases.py --regen-fixed   # rewrite every stored fixed output
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
+import os
 import re
 import shutil
 import sys
@@ -203,13 +212,25 @@ def parse_file(rel_path: str, source: str) -> tuple[list[Expectation], bool]:
     return found, parse_error
 
 
+def is_fixed_output(path: Path) -> bool:
+    return ".fixed." in path.name
+
+
+def fixed_output_path(path: Path) -> Path:
+    """Where the stored fixed version of a case file lives: `a.py` -> `a.fixed.py`."""
+    return path.with_name(f"{path.stem}.fixed{path.suffix}")
+
+
 def _case_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.suffix != ".pyc"
+        and not is_fixed_output(p)
     )
 
 
@@ -331,7 +352,9 @@ def case_roots() -> list[Path]:
     return sorted(
         p
         for p in CASES_DIR.iterdir()
-        if not p.name.startswith((".", "_")) and (p.is_dir() or p.suffix == ".py")
+        if not p.name.startswith((".", "_"))
+        and (p.is_dir() or p.suffix == ".py")
+        and not is_fixed_output(p)
     )
 
 
@@ -342,7 +365,8 @@ def case_name(root: Path) -> str:
 def copy_case(root: Path, dest_dir: Path) -> Path:
     target = dest_dir / root.name
     if root.is_dir():
-        shutil.copytree(root, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.fixed.*")
+        shutil.copytree(root, target, ignore=ignore)
     else:
         shutil.copy2(root, target)
     return target
@@ -369,6 +393,72 @@ def test_case(root: Path, tmp_path: Path) -> None:
     spec, _result, cmp = run_case(root, tmp_path)
     if not cmp.ok:
         pytest.fail(f"case {case_name(root)}:\n{cmp.render(spec)}", pytrace=False)
+
+
+# ---------------------------------------------------------------------------- fixes
+
+
+def fix_case(root: Path, work: Path) -> dict[Path, str | None]:
+    """Fix a copy of the case; for each case file, its fixed text (None: unchanged)."""
+    from loopsafe.engine import analyse_project
+    from loopsafe.fix.apply import plan_fixes, write_changes
+
+    target = copy_case(root, work)
+    before = {p: p.read_bytes() for p in _case_files(target)}
+    report = plan_fixes(analyse_project([target], cwd=work, use_cache=False), unsafe=True, cwd=work)
+    write_changes(report.changes)
+    out: dict[Path, str | None] = {}
+    for copy, data in before.items():
+        original = root if root.is_file() else root / copy.relative_to(target)
+        now = copy.read_bytes()
+        out[original] = None if now == data else now.decode("utf-8")
+    again = plan_fixes(analyse_project([target], cwd=work, use_cache=False), unsafe=True, cwd=work)
+    assert not again.changes, "a second fix changed files: " + ", ".join(
+        c.path for c in again.changes
+    )
+    for copy in before:
+        if (
+            copy.suffix == ".py"
+            and out[root if root.is_file() else root / copy.relative_to(target)]
+        ):
+            compile(copy.read_text(encoding="utf-8"), str(copy), "exec")
+    return out
+
+
+def check_fixed_outputs(root: Path, work: Path, regenerate: bool) -> list[str]:
+    """Differences between the fix and the stored outputs (rewritten when `regenerate`)."""
+    problems: list[str] = []
+    for original, fixed in fix_case(root, work).items():
+        stored = fixed_output_path(original)
+        if regenerate:
+            if fixed is None:
+                stored.unlink(missing_ok=True)
+            else:
+                stored.write_text(fixed, encoding="utf-8", newline="")
+            continue
+        if fixed is None and stored.exists():
+            problems.append(f"{stored.name}: stored, but the fix leaves {original.name} alone")
+        elif fixed is not None and not stored.exists():
+            problems.append(f"{original.name}: the fix changes it, but {stored.name} is missing")
+        elif fixed is not None and stored.read_text(encoding="utf-8") != fixed:
+            diff = difflib.unified_diff(
+                stored.read_text(encoding="utf-8").splitlines(keepends=True),
+                fixed.splitlines(keepends=True),
+                fromfile=f"stored {stored.name}",
+                tofile="fixed now",
+            )
+            problems.append("".join(diff))
+    return problems
+
+
+REGENERATE = os.environ.get("LOOPSAFE_REGENERATE_FIXED") == "1"
+
+
+@pytest.mark.parametrize("root", CASE_ROOTS, ids=[case_name(r) for r in CASE_ROOTS])
+def test_case_fixes(root: Path, tmp_path: Path) -> None:
+    problems = check_fixed_outputs(root, tmp_path, REGENERATE)
+    if problems:
+        pytest.fail(f"case {case_name(root)}:\n" + "\n".join(problems), pytrace=False)
 
 
 # ------------------------------------------------------------- meta: the corpus itself
@@ -684,8 +774,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("cases", nargs="*", help="case names (file stem or folder name)")
     parser.add_argument("--all", action="store_true", help="run every case, one line each")
     parser.add_argument("--list", action="store_true", help="list the case names")
+    parser.add_argument(
+        "--regen-fixed", action="store_true", help="rewrite every stored fixed output"
+    )
     args = parser.parse_args(argv)
     by_name = {case_name(r): r for r in CASE_ROOTS}
+    if args.regen_fixed:
+        for root in CASE_ROOTS:
+            with tempfile.TemporaryDirectory() as tmp:
+                check_fixed_outputs(root, Path(tmp), regenerate=True)
+        return 0
     if args.list:
         print("\n".join(by_name))
         return 0

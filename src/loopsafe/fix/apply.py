@@ -172,19 +172,36 @@ def _check(text: str, source: _Source, path: str) -> str:
     return ""
 
 
+_SCOPES = ("function", "class", "module", "package", "session")
+
+
+def _broadest(values: list[str]) -> str:
+    known = [v for v in values if v in _SCOPES]
+    return max(known, key=_SCOPES.index) if known else values[-1]
+
+
 def _config_changes(candidates: list[Planned], cwd: Path) -> list[FileChange]:
-    edits: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    """One edit per config file. Several `event_loop` overrides with different scopes
+    (one per conftest.py) become the broadest: every fixture still gets a loop that lives
+    at least as long as it does."""
+    merged: dict[tuple[str, str], dict[str, list[str]]] = {}
     for planned in candidates:
         for edit in planned.config:
-            edits.setdefault(edit.path, []).append((edit.section, edit.options))
+            options = merged.setdefault((edit.path, edit.section), {})
+            for key, value in edit.options.items():
+                options.setdefault(key, []).append(value)
+    edits: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for (path, section), options in merged.items():
+        chosen = {key: _broadest(values) for key, values in options.items()}
+        edits.setdefault(path, []).append((section, chosen))
     changes = []
     for path, sections in sorted(edits.items()):
         abspath = Path(path) if Path(path).is_absolute() else cwd / path
         exists = abspath.is_file()
         before = abspath.read_text(encoding="utf-8") if exists else ""
         after = before
-        for section, options in sections:
-            after = set_options(path, after, section, options)
+        for section, values in sections:
+            after = set_options(path, after, section, values)
         if after != before:
             changes.append(FileChange(path, abspath, before, after, exists=exists))
     return changes

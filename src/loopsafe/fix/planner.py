@@ -187,6 +187,11 @@ class Planner:
     def _cannot_be_async(self, key: str) -> str:
         ref = self.index.functions[key]
         func = ref.func
+        if Root.EXPOSED in self.project.reach.kinds(key):
+            return (
+                f"{ref.label} is library API (nothing in the project calls it but tests); "
+                "making it async would break its outside callers"
+            )
         if func.decorators:
             return f"{ref.label} is decorated ({func.decorators[0]}); an async version may not work"
         if func.class_name and self.index.subclasses_of(func.class_name):

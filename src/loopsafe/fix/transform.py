@@ -147,10 +147,21 @@ class _Transformer(cst.CSTTransformer):
         return start.line, start.column + 1, end.line, end.column + 1
 
     # ------------------------------------------------------------------ scopes
+    # `await` is a syntax error in a lambda, and turns a generator expression into an
+    # async generator that `sum()` or `list()` can no longer consume: no awaits there.
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.lambdas += 1
 
     def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.Lambda:
+        self.lambdas -= 1
+        return updated_node
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self.lambdas += 1
+
+    def leave_GeneratorExp(
+        self, original_node: cst.GeneratorExp, updated_node: cst.GeneratorExp
+    ) -> cst.GeneratorExp:
         self.lambdas -= 1
         return updated_node
 
@@ -228,7 +239,7 @@ class _Transformer(cst.CSTTransformer):
         kind = op.kind
         awaits = kind in (OpKind.AWAIT, OpKind.AWAIT_FN, OpKind.WAIT_AWAIT, OpKind.AWAIT_CALL)
         if awaits and self.lambdas:
-            return None  # `await` is not allowed inside a lambda
+            return None  # inside a lambda or a generator expression
         if kind == OpKind.AWAIT:
             if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
                 return None

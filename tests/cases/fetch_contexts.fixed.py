@@ -1,0 +1,35 @@
+"""`asyncio.get_event_loop()` in each context: coroutine, library, worker thread, after set_event_loop."""
+
+import asyncio
+import threading
+
+
+async def handler() -> float:
+    loop = asyncio.get_running_loop()  # expect: LS201 async-context fix
+    return loop.time()
+
+
+def library_default_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+
+
+def poll_in_thread() -> float:
+    # No loop is set in a worker thread: this raises there.
+    loop = asyncio.get_event_loop()  # expect: LS202 thread review
+    return loop.time()
+
+
+def worker_thread_main() -> None:
+    loop = asyncio.new_event_loop()  # expect: LS100 thread ok
+    asyncio.set_event_loop(loop)  # expect: LS100 thread ok
+    try:
+        current = asyncio.get_event_loop()  # expect: LS100 thread ok
+        current.run_until_complete(handler())  # expect: LS100 thread ok
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)  # expect: LS100 thread ok
+
+
+def start() -> None:
+    threading.Thread(target=poll_in_thread).start()
+    threading.Thread(target=worker_thread_main, daemon=True).start()

@@ -1,0 +1,17 @@
+"""Imports inside a function body resolve like module imports."""
+from loopsafe import run_sync
+
+
+async def _work() -> int:
+    return 1
+
+
+def compute() -> int:
+    import asyncio as _aio
+
+    return run_sync(_work())  # expect: LS104 sync-wrapper fix
+
+
+async def handler() -> int:
+
+    return await _work()  # expect: LS101 async-context fix

@@ -1,0 +1,16 @@
+"""`asyncio.get_event_loop().run_until_complete(...)`: two sites on one line."""
+
+import asyncio
+from loopsafe import run_sync
+
+
+async def load() -> int:
+    return 1
+
+
+async def handler() -> int:
+    return asyncio.get_event_loop().run_until_complete(load())  # expect: LS201 async-context fix; LS102 async-context fix
+
+
+def load_sync() -> int:
+    return run_sync(load())  # expect: LS202 sync-wrapper review; LS104 sync-wrapper fix

@@ -1,0 +1,21 @@
+"""`loop = asyncio.new_event_loop()` then `loop.run_until_complete(...)`: closed vs leaked."""
+
+import asyncio
+from loopsafe import run_sync
+
+
+async def fetch_rates() -> dict[str, float]:
+    return {"EUR": 1.0}
+
+
+def fetch_rates_sync() -> dict[str, float]:
+    loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
+    try:
+        return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix
+    finally:
+        loop.close()
+
+
+def leaky_fetch_rates() -> dict[str, float]:
+    loop = asyncio.new_event_loop()  # expect: LS203 sync-wrapper review
+    return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix

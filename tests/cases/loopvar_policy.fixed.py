@@ -1,0 +1,36 @@
+"""Policy forms: `<policy>.new_event_loop()` creates, `<policy>.get_event_loop()` fetches.
+
+`asyncio.get_event_loop_policy()` on its own is no site.
+"""
+
+import asyncio
+from loopsafe import run_sync
+
+
+async def job() -> None:
+    return None
+
+
+def via_policy_object() -> None:
+    policy = asyncio.get_event_loop_policy()
+    loop = policy.new_event_loop()  # expect: LS100 sync-wrapper ok
+    try:
+        run_sync(job())  # expect: LS104 sync-wrapper fix
+    finally:
+        loop.close()
+
+
+def current_via_policy():
+    return asyncio.get_event_loop_policy().get_event_loop()  # expect: LS202 sync-wrapper review
+
+
+def current_via_policy_variable():
+    policy = asyncio.get_event_loop_policy()
+    return policy.get_event_loop()  # expect: LS202 sync-wrapper review
+
+
+async def in_coroutine() -> None:
+    loop = asyncio.get_event_loop_policy().get_event_loop()  # expect: LS201 async-context fix
+    fresh = asyncio.get_event_loop_policy().new_event_loop()  # expect: LS100 async-context ok
+    fresh.close()
+    await asyncio.sleep(loop.time() * 0)

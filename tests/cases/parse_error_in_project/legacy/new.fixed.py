@@ -1,0 +1,10 @@
+"""The scan goes on past a file that does not parse."""
+from loopsafe import run_sync
+
+
+async def _refresh() -> None:
+    return None
+
+
+def refresh() -> None:
+    run_sync(_refresh())  # expect: LS104 sync-wrapper fix

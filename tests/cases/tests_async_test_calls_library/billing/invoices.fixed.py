@@ -1,0 +1,20 @@
+import asyncio
+from loopsafe import run_sync
+
+
+async def _render(iid: int) -> str:
+    return f"invoice {iid}"
+
+
+async def _archive(iid: int) -> None:
+    return None
+
+
+def render_invoice(iid: int) -> str:
+    # Called by an async test and by a sync test: the async caller decides.
+    return asyncio.run(_render(iid))  # expect: LS103 reachable-from-async fix path=tests.test_invoices:test_render>billing.invoices:render_invoice
+
+
+def archive(iid: int) -> None:
+    # Only a sync test calls it: sync tests count as absent callers, so it is library API.
+    run_sync(_archive(iid))  # expect: LS104 sync-wrapper fix

@@ -1,0 +1,17 @@
+import asyncio
+
+from ingest.queue import job
+from loopsafe import run_sync
+
+
+async def _ingest(path: str) -> None:
+    return None
+
+
+@job
+def ingest_file(path: str) -> None:
+    asyncio.run(_ingest(path))  # expect: LS100 worker-task ok
+
+
+def not_a_task(path: str) -> None:
+    run_sync(_ingest(path))  # expect: LS104 sync-wrapper fix

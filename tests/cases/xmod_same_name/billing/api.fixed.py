@@ -1,0 +1,5 @@
+from billing.helpers import fetch
+
+
+async def quote() -> float:
+    return await fetch()

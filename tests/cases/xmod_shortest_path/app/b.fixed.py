@@ -1,0 +1,9 @@
+from app.core import target
+
+
+async def short_route() -> None:
+    await middle()
+
+
+async def middle() -> None:
+    await target()
