@@ -37,6 +37,10 @@ _METADATA = (
     "requirements-test.txt",
     "dev-requirements.txt",
     "test-requirements.txt",
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "Pipfile.lock",
 )
 
 

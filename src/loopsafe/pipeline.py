@@ -38,6 +38,7 @@ from loopsafe.rules.pytest_setup import (
     config_findings,
     find_pytest_config,
 )
+from loopsafe.rules.pytest_version import detect as detect_pytest_asyncio
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 
 Progress = Callable[[int, int], None]
@@ -483,6 +484,7 @@ def _evaluate(
     reach = CallGraph(index, roles, callers).build()
     project = Project(index=index, roles=roles, reach=reach)
     project.async_used_fixtures = async_used_fixtures(modules, paths, roles.test_modules)
+    project.pytest_asyncio = detect_pytest_asyncio(metadata)
     findings: list[Finding] = []
     for module in sorted(modules):
         facts = modules[module]
@@ -491,7 +493,11 @@ def _evaluate(
                 findings.append(finding)
     pytest_config = find_pytest_config(metadata)
     if run.uses_pytest_asyncio:
-        findings.extend(config_findings(modules, paths, roles.test_modules, pytest_config))
+        findings.extend(
+            config_findings(
+                modules, paths, roles.test_modules, pytest_config, project.pytest_asyncio
+            )
+        )
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)

@@ -12,6 +12,7 @@ from loopsafe.facts.callgraph import ProjectRoles, Reach, Root
 from loopsafe.facts.model import FileFacts, Function, ScopeKind, Site
 from loopsafe.facts.project import ProjectIndex
 from loopsafe.model import Category
+from loopsafe.rules.pytest_version import PytestAsyncio
 
 _NO_LOOP_ORDER = (
     (Root.THREAD, Category.THREAD),
@@ -27,6 +28,8 @@ class Project:
     reach: Reach
     # Sync fixtures whose value an async test or async fixture receives: "module.qualname".
     async_used_fixtures: set[str] = field(default_factory=set)
+    # The pytest-asyncio the project uses (from its pins, else the installed one).
+    pytest_asyncio: PytestAsyncio = field(default_factory=lambda: PytestAsyncio((), "unknown"))
 
     def relpath(self, module: str) -> str:
         return self.index.paths.get(module, module)

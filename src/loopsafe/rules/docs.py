@@ -1467,8 +1467,13 @@ register(
             (`[tool.pytest.ini_options]` in `pyproject.toml`, `pytest.ini`, `setup.cfg`,
             `tox.ini`): that `asyncio_mode` is set explicitly, that
             `asyncio_default_fixture_loop_scope` is set, and that the loop scopes of async
-            fixtures and of the tests that use them agree. It is reported at the setting's
-            line in the configuration file, or at line 1 when the setting is missing.
+            fixtures and of the tests that use them agree. A setting is reported at its
+            line in the configuration file, or at the section header when it is missing; an
+            async fixture that pytest-asyncio will not run (a plain `@pytest.fixture` in
+            strict mode) or whose loop outlives the tests' loops is reported at its `def`.
+            The verdict follows the pytest-asyncio version the project uses (its lock file,
+            an exact pin, or the installed version within its range): the unset-scope
+            warning only exists from 0.24.
             """
         ),
         why_bad=_t(

@@ -18,6 +18,7 @@ from loopsafe.facts import apis
 from loopsafe.facts.model import FileFacts, Function, SiteKind
 from loopsafe.model import Action, Category, Finding, Fix, FixSafety
 from loopsafe.rules.context import SiteContext
+from loopsafe.rules.pytest_version import PytestAsyncio
 from loopsafe.rules.verdict import Verdict, fix_of
 
 if sys.version_info >= (3, 11):
@@ -30,20 +31,36 @@ _SCOPES = ("function", "class", "module", "package", "session")
 
 def check(ctx: SiteContext) -> Verdict:
     site = ctx.site
+    version = ctx.project.pytest_asyncio
+    uses = f"pytest-asyncio {version.text} ({version.source})"
     if site.kind == SiteKind.FIXTURE:
+        if version.at_least(1, 0):
+            state = f"{uses} never calls it: the override is dead code, and tests that meant "
+            state += "to share its loop now run on loops of their own"
+        elif version.at_least(0, 22):
+            state = f"overriding it is deprecated in {uses} and no longer works from 1.0"
+        else:
+            state = f"{uses} still uses it, but 0.22 deprecates it and 1.0 removes it"
         return Verdict(
             "LS301",
             Action.FIX,
-            "Overriding the `event_loop` fixture is deprecated since pytest-asyncio 0.22 and "
-            "ignored since 1.0; delete it and set the loop scope in configuration "
-            "(`asyncio_default_fixture_loop_scope`) or with `loop_scope=` instead.",
+            f"The `event_loop` fixture override: {state}; delete it and set "
+            "`asyncio_default_fixture_loop_scope` / `asyncio_default_test_loop_scope` (or "
+            "`loop_scope=`) instead.",
             Fix(FixSafety.UNSAFE, ""),
+        )
+    if version.below(0, 24):
+        return Verdict(
+            "LS100",
+            Action.OK,
+            f"Accepted: `scope=` is the right argument for {uses}, which has no `loop_scope=`"
+            " yet (it arrives in 0.24).",
         )
     return Verdict(
         "LS304",
         Action.FIX,
-        "`pytest.mark.asyncio(scope=...)` is deprecated in pytest-asyncio (renamed in 0.24); "
-        "write `loop_scope=` instead.",
+        f"`pytest.mark.asyncio(scope=...)` is deprecated in {uses} (renamed in 0.24); write "
+        "`loop_scope=` instead.",
         fix_of(site.replacement, site.safe_fix),
     )
 
@@ -211,9 +228,13 @@ def config_findings(
     paths: dict[str, str],
     tests: set[str],
     config: PytestConfig | None,
+    version: PytestAsyncio | None = None,
 ) -> list[Finding]:
-    """LS302: the pytest-asyncio configuration, judged against the async tests that exist."""
+    """LS302: the pytest-asyncio configuration, judged against the async tests and
+    fixtures that exist and the pytest-asyncio version the project uses."""
+    version = version or PytestAsyncio((), "unknown")
     unmarked: list[tuple[str, Function]] = []
+    async_fixtures: list[tuple[str, Function]] = []
     async_items = 0
     for module in sorted(tests):
         facts = modules[module]
@@ -222,6 +243,7 @@ def config_findings(
                 continue
             if is_fixture(func):
                 async_items += 1
+                async_fixtures.append((module, func))
             elif is_test_function(func):
                 async_items += 1
                 owner = func.qualname.rpartition(".")[0]
@@ -260,15 +282,18 @@ def config_findings(
         )
     fixture_scope = options.get("asyncio_default_fixture_loop_scope", ("", 0))[0].strip()
     test_scope = options.get("asyncio_default_test_loop_scope", ("function", 0))[0].strip()
-    if not fixture_scope:
+    uses = f"pytest-asyncio {version.text} ({version.source})"
+    for module, func in async_fixtures:
+        out.extend(_fixture_findings(paths[module], func, mode, fixture_scope, test_scope, uses))
+    if not fixture_scope and version.at_least(0, 24):
         path, line = at("asyncio_default_fixture_loop_scope")
         out.append(
             _finding(
                 path,
                 line,
-                "`asyncio_default_fixture_loop_scope` is unset, so pytest-asyncio warns on every "
-                "run and async fixtures fall back to an implicit scope; set it (usually to "
-                "`function`).",
+                f"`asyncio_default_fixture_loop_scope` is unset, so {uses} warns on every run "
+                "and async fixtures fall back to their own scope as loop scope; set it (usually "
+                "to `function`).",
             )
         )
     elif (
@@ -284,6 +309,50 @@ def config_findings(
                 f"async fixtures run on a {fixture_scope}-scoped loop but tests on a "
                 f"{test_scope}-scoped one, so objects a fixture creates are 'attached to a "
                 "different loop' in the test; use the same loop scope for both.",
+            )
+        )
+    return out
+
+
+def _fixture_findings(
+    path: str, func: Function, mode: str, default_loop_scope: str, test_scope: str, uses: str
+) -> list[Finding]:
+    """An async fixture pytest-asyncio will not run (strict mode, plain `pytest.fixture`),
+    or one whose loop outlives the tests' loops."""
+    out: list[Finding] = []
+    name = func.qualname.rpartition(".")[2]
+    kwargs: dict[str, str] = {}
+    plain = False
+    for decorator, arguments in zip(func.decorators, func.decorator_kwargs, strict=False):
+        bare = decorator.removesuffix("()")
+        if bare in apis.PYTEST_FIXTURES:
+            kwargs = arguments
+            plain = bare != "pytest_asyncio.fixture"
+    if mode == "strict" and plain:
+        out.append(
+            _finding(
+                path,
+                func.line,
+                f"async fixture `{name}` uses `@pytest.fixture` in strict mode, so {uses} does not "
+                "run it and tests receive an un-awaited coroutine; use `@pytest_asyncio.fixture` "
+                "(or `asyncio_mode = auto`).",
+            )
+        )
+    scope = kwargs.get("scope", "function")
+    loop_scope = kwargs.get("loop_scope") or default_loop_scope or scope
+    if (
+        loop_scope in _SCOPES
+        and test_scope in _SCOPES
+        and _SCOPES.index(loop_scope) > _SCOPES.index(test_scope)
+    ):
+        out.append(
+            _finding(
+                path,
+                func.line,
+                f"async fixture `{name}` runs on a {loop_scope}-scoped loop, but the tests that "
+                f"use it run on {test_scope}-scoped loops, so what it creates is 'attached to a "
+                f'different loop\' there; give those tests `loop_scope="{loop_scope}"` (or set '
+                f"`asyncio_default_test_loop_scope = {loop_scope}`).",
             )
         )
     return out

@@ -1,0 +1,2 @@
+async def test_put(queue) -> None:
+    await queue.put(1)
