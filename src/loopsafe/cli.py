@@ -295,6 +295,12 @@ def check(
 
 @cli.command("fix")
 @_analysis_options
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the audit report for the fixes just applied (.json: JSON, else Markdown).",
+)
 def fix_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -311,13 +317,14 @@ def fix_command(
     verbose: bool,
     unsafe_fixes: bool,
     diff: bool,
+    report_file: Path | None,
 ) -> None:
     """Apply the fixes to PATHS in place: `loopsafe check --fix`. Safe fixes only, unless
     `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
 
     def body() -> int:
         request = _prepare(paths, select, ignore, exclude, show_ok, config_file)
-        return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero)
+        return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero, report_file)
 
     _run_guarded(verbose, body)
 
@@ -373,6 +380,7 @@ def _fix(
     no_cache: bool,
     quiet: bool,
     exit_zero: bool,
+    report_file: Path | None = None,
 ) -> int:
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse_project
@@ -404,6 +412,10 @@ def _fix(
     write_changes(report.changes)
     if not quiet:
         _fix_summary(report, dry_run=False, file=out)
+    if report_file is not None:
+        _write_text(report_file, _audit_text(request, analysis, report, report_file))
+        if not quiet:
+            click.echo(f"Wrote the report to {report_file}.", file=out)
     code = _report(request, fmt, False, jobs, True, quiet, exit_zero)
     return EXIT_ERROR if internal else code
 
@@ -420,6 +432,141 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any) -> None:
         click.echo(
             f"  skipped {planned.path}:{planned.line} {planned.code}: {planned.reason}", file=file
         )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write it here."
+)
+@click.option("--format", "fmt", type=click.Choice(("md", "json")), default="md", show_default=True)
+@click.option(
+    "--before",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="`.loopsafe/runtime.json` of a `pytest --loopsafe` run before the fixes.",
+)
+@click.option(
+    "--after",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="`.loopsafe/runtime.json` of a `pytest --loopsafe` run after the fixes.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
+)
+@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+def report(
+    paths: tuple[Path, ...],
+    output: Path | None,
+    fmt: str,
+    before: Path | None,
+    after: Path | None,
+    config_file: Path | None,
+    verbose: bool,
+) -> None:
+    """The audit report for PATHS: summary counts, every fix (before / after code), the
+    helper, what is left as it is and why, test categories, the pytest configuration,
+    remaining issues, the commands to verify, and the impact on the test suite when
+    `pytest --loopsafe` results are given (--before / --after)."""
+
+    def body() -> int:
+        request = _prepare(paths, (), (), (), None, config_file)
+        text = _report_text(request, fmt, before, after, applied=None)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            _write_text(output, text)
+            click.echo(f"Wrote the report to {output}.", err=True)
+        return EXIT_CLEAN
+
+    _run_guarded(verbose, body)
+
+
+def _report_text(
+    request: _Request,
+    fmt: str,
+    before: Path | None,
+    after: Path | None,
+    applied: Any,
+) -> str:
+    """`applied`: the FixReport of fixes just written (`fix --report`), or None to plan."""
+    import json
+
+    from loopsafe.engine import analyse_project
+    from loopsafe.fix.apply import plan_fixes
+    from loopsafe.report.build import build_report, load_runtime
+    from loopsafe.report.markdown import render_markdown
+
+    runtime = {}
+    for label, path in (("before", before), ("after", after)):
+        if path is not None:
+            try:
+                runtime[label] = load_runtime(path)
+            except (OSError, ValueError) as exc:
+                _fail(f"--{label}: {exc}")
+    analysis = analyse_project(request.targets, request.config, cwd=request.cwd)
+    fixes = applied if applied is not None else plan_fixes(analysis, unsafe=True, cwd=request.cwd)
+    project = _project_name(request)
+    data = build_report(
+        analysis,
+        fixes,
+        applied=applied is not None,
+        project=project,
+        tests=_tests_json(request),
+        before=runtime.get("before"),
+        after=runtime.get("after"),
+    )
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    return render_markdown(data)
+
+
+def _audit_text(request: _Request, analysis: Any, fixes: Any, path: Path) -> str:
+    """The report for fixes just written: judged on the analysis they were planned from."""
+    import json
+
+    from loopsafe.report.build import build_report
+    from loopsafe.report.markdown import render_markdown
+
+    data = build_report(
+        analysis, fixes, applied=True, project=_project_name(request), tests=_tests_json(request)
+    )
+    if path.suffix == ".json":
+        return json.dumps(data, indent=2) + "\n"
+    return render_markdown(data)
+
+
+def _project_name(request: _Request) -> str:
+    names = []
+    for target in request.targets:
+        name = target.as_posix()
+        if name in (".", ""):
+            name = request.cwd.name or "."
+        names.append(name)
+    return " ".join(names)
+
+
+def _tests_json(request: _Request) -> dict[str, Any] | None:
+    """`loopsafe tests --format json` for the report's test section (None: no tests)."""
+    return None
+
+
+def _write_text(path: Path, text: str) -> None:
+    import tempfile
+
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        _fail(f"{path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @cli.command()

@@ -1,0 +1,1 @@
+"""`loopsafe report`: the audit report, computed end to end (Markdown or JSON)."""
