@@ -145,6 +145,11 @@ def _fix_entry(
         None,
     )
     before, after = _snippets(planned, fixes)
+    if not after.strip():
+        after = "# (removed)"
+    for edit in planned.config:
+        settings = "\n".join(f"{key} = {value}" for key, value in edit.options.items())
+        after += f"\n# and in {edit.path}, [{edit.section}]:\n{settings}"
     return {
         "path": planned.path,
         "line": planned.line,

@@ -1,0 +1,213 @@
+"""`loopsafe report`: every number in the Markdown equals the JSON, the example project's
+report is pinned by a snapshot, `fix --report` describes the fixes it applied, and runtime
+results become the Impact section."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE = HERE.parents[1] / "examples" / "newsroom"
+SNAPSHOT = HERE / "snapshots" / "newsroom.md"
+REGENERATE = os.environ.get("LOOPSAFE_REGENERATE_SNAPSHOTS") == "1"
+
+
+def _copy(tmp: Path) -> Path:
+    project = tmp / "newsroom"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__", ".*cache"))
+    return project
+
+
+def _loopsafe(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loopsafe", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    project = _copy(tmp_path_factory.mktemp("report"))
+    md = _loopsafe(project, "report", ".")
+    js = _loopsafe(project, "report", ".", "--format", "json")
+    assert md.returncode == 0, md.stderr
+    assert js.returncode == 0, js.stderr
+    return {"project": project, "md": md.stdout, "json": json.loads(js.stdout)}
+
+
+def _section(md: str, title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", md, re.M | re.S)
+    assert match, f"no section {title!r}"
+    return match.group(1)
+
+
+def test_summary_numbers_equal_the_json(example: dict[str, Any]) -> None:
+    md, data = example["md"], example["json"]
+    summary = data["summary"]
+    text = _section(md, "Summary")
+    sites = summary["sites"]
+    assert (
+        f"- Sites: {sites['total']} ({sites['source']} in source, {sites['tests']} in tests), "
+        f"in {summary['files_scanned']} files scanned"
+    ) in text
+    fixes = summary["fixes"]
+    for label, key in (
+        ("Fixed now", "fixed_now"),
+        ("Fixable (`loopsafe fix --unsafe-fixes`)", "fixable"),
+        ("To fix by hand", "not_fixable"),
+        ("Left for review", "left_for_review"),
+        ("Accepted as they are", "accepted"),
+    ):
+        assert f"- {label}: {fixes[key]}\n" in text
+    assert f"- Files that could not be parsed: {summary['parse_errors']}" in text
+    rows = dict(re.findall(r"^\| ([a-z-]+) \| (\d+) \|$", text, re.M))
+    for action, count in summary["by_action"].items():
+        assert int(rows[action]) == count
+    for category, count in summary["by_category"].items():
+        if count:
+            assert int(rows[category]) == count
+    # The numbers hold together.
+    assert sites["total"] == sum(summary["by_action"].values())
+    assert sites["total"] == sum(summary["by_category"].values())
+    assert fixes["fixable"] + fixes["not_fixable"] == summary["by_action"]["fix"]
+    assert fixes["accepted"] == summary["by_action"]["ok"]
+
+
+def test_every_fix_section_matches_the_json(example: dict[str, Any]) -> None:
+    md, data = example["md"], example["json"]
+    headings = re.findall(r"^### \d+\. `([^`]+)` — (LS\d+) ", _section(md, "Fixes"), re.M)
+    assert headings == [(f"{f['path']}:{f['line']}", f["code"]) for f in data["fixes"]]
+    assert len(data["fixes"]) == data["summary"]["fixes"]["fixable"] == 9
+    for fix in data["fixes"]:
+        assert fix["before"] and fix["after"] and fix["before"] != fix["after"]
+        assert fix["before"] in md and fix["after"] in md
+
+
+def test_left_as_is_is_grouped_with_reasons(example: dict[str, Any]) -> None:
+    md, data = example["md"], example["json"]
+    groups = data["left_as_is"]
+    assert {"entrypoint", "worker-task", "thread", "guarded", "test-code"} <= set(groups)
+    section = _section(md, "Left as it is")
+    total = 0
+    for items in groups.values():
+        total += len(items)
+        for item in items:
+            assert item["reason"].startswith("Accepted:")
+            assert f"`{item['path']}:{item['line']}` {item['code']}: {item['reason']}" in section
+    assert total == data["summary"]["fixes"]["accepted"]
+
+
+def test_remaining_and_config_sections(example: dict[str, Any]) -> None:
+    md, data = example["md"], example["json"]
+    remaining = _section(md, "Remaining issues")
+    for item in data["remaining"]:
+        assert f"`{item['path']}:{item['line']}` {item['code']}" in remaining
+        if item["call_path"]:
+            assert " -> ".join(item["call_path"]) in remaining
+    config = _section(md, "pytest configuration")
+    for item in data["pytest_config"]:
+        assert f"`{item['path']}:{item['line']}` {item['code']}" in config
+    assert "loopsafe check" in _section(md, "Verification")
+    assert data["helper"]["source"] == "dependency"
+
+
+def test_snapshot_of_the_example_report(example: dict[str, Any]) -> None:
+    if REGENERATE:
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(example["md"], encoding="utf-8")
+    assert SNAPSHOT.exists(), "run with LOOPSAFE_REGENERATE_SNAPSHOTS=1 to create it"
+    assert example["md"] == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_fix_report_describes_the_applied_fixes(tmp_path: Path) -> None:
+    project = _copy(tmp_path)
+    run = _loopsafe(project, "fix", "--unsafe-fixes", "--report", "audit.json", ".")
+    assert "Wrote the report to audit.json." in run.stdout, run.stdout + run.stderr
+    data = json.loads((project / "audit.json").read_text())
+    assert data["summary"]["fixes"]["fixed_now"] == 9
+    assert data["summary"]["fixes"]["fixable"] == 0
+    assert all(f["applied"] for f in data["fixes"])
+    after = _loopsafe(project, "report", ".", "--format", "json")
+    assert json.loads(after.stdout)["summary"]["by_action"]["fix"] == 0
+
+
+def _runtime(failed: list[tuple[str, str, str, int]], total: int) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "tests": {"total": total, "failed": len(failed), "failed_by_loop_conflict": len(failed)},
+        "conflicts": [
+            {
+                "test": test,
+                "outcome": "failed",
+                "error": error,
+                "site": {"path": path, "line": line},
+            }
+            for test, error, path, line in failed
+        ],
+    }
+
+
+def test_impact_from_runtime_results(tmp_path: Path) -> None:
+    project = _copy(tmp_path)
+    before = _runtime(
+        [
+            (
+                "tests/test_web.py::test_a",
+                "RuntimeError: asyncio.run() cannot be called from a running event loop",
+                "src/newsroom/web/routes.py",
+                55,
+            ),
+            (
+                "tests/test_web.py::test_b",
+                "RuntimeError: asyncio.run() cannot be called from a running event loop",
+                "src/newsroom/services/summary.py",
+                54,
+            ),
+            (
+                "tests/test_ingest.py::test_c",
+                "RuntimeError: Task got Future attached to a different loop",
+                "src/newsroom/services/ingest.py",
+                41,
+            ),
+        ],
+        47,
+    )
+    after = _runtime([], 47)
+    (tmp_path / "before.json").write_text(json.dumps(before))
+    (tmp_path / "after.json").write_text(json.dumps(after))
+    args = ["report", ".", "--before", str(tmp_path / "before.json")]
+    args += ["--after", str(tmp_path / "after.json")]
+    md = _loopsafe(project, *args).stdout
+    data = json.loads(_loopsafe(project, *args, "--format", "json").stdout)
+    impact = data["impact"]
+    assert impact["before"]["failed_by_loop_conflict"] == 3
+    assert impact["before"]["sites"] == 3
+    assert impact["before"]["by_error"] == {
+        "asyncio.run() cannot be called from a running event loop": 2,
+        "attached to a different loop": 1,
+    }
+    assert impact["after"]["failed"] == 0
+    section = _section(md, "Impact")
+    assert "| before | 47 | 3 | 3 | 3 |" in section
+    assert "| after | 47 | 0 | 0 | 0 |" in section
+    assert "- asyncio.run() cannot be called from a running event loop: 2" in section
+
+
+def test_bad_runtime_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"not": "a runtime file"}')
+    run = _loopsafe(tmp_path, "report", ".", "--before", str(tmp_path / "bad.json"))
+    assert run.returncode == 2
+    assert "--before" in run.stderr and "Traceback" not in run.stderr
