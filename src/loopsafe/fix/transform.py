@@ -7,15 +7,19 @@ edits it could apply; the caller drops a fix whose edits did not all land.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from loopsafe.fix.ops import Op, OpKind
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALL_OPS = frozenset(
     {
         OpKind.AWAIT,
@@ -48,19 +52,90 @@ _MAYBE_UNUSED = (
 def apply_ops(source: str, ops: Sequence[Op]) -> tuple[str, set[Op]]:
     """The new source and the edits that were applied."""
     module = cst.parse_module(source)
-    wrapper = MetadataWrapper(module)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed: no copy needed
     context = CodemodContext()
     transformer = _Transformer(ops, context)
     updated = wrapper.visit(transformer)
     if not transformer.applied:
         return source, set()
-    for module_name, obj in transformer.imports:
-        AddImportsVisitor.add_needed_import(context, module_name, obj)
-    updated = AddImportsVisitor(context).transform_module(updated)
-    for module_name, obj in _MAYBE_UNUSED:
-        RemoveImportsVisitor.remove_unused_import(context, module_name, obj)
-    updated = RemoveImportsVisitor(context).transform_module(updated)
+    if transformer.imports:
+        for module_name, obj in transformer.imports:
+            AddImportsVisitor.add_needed_import(context, module_name, obj)
+        updated = AddImportsVisitor(context).transform_module(updated)
+    unused = _unused_imports(updated.code)
+    if unused:
+        updated = updated.visit(_DropImports(unused))
     return updated.code, transformer.applied
+
+
+def _unused_imports(code: str) -> set[tuple[str, str | None]]:
+    """Which of the imports a fix may orphan are no longer used anywhere. Judged on names
+    alone: a name that appears at all keeps its import (keeping one is always safe)."""
+    tree = ast.parse(code)
+    used: set[str] = set()
+    imported: set[tuple[str, str | None]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname is None:
+                    imported.add((alias.name, None))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                if alias.asname is None:
+                    imported.add((node.module, alias.name))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            used.update(_WORD.findall(node.value))  # names in string annotations
+    out: set[tuple[str, str | None]] = set()
+    for module_name, obj in _MAYBE_UNUSED:
+        if (module_name, obj) not in imported:
+            continue
+        name = obj if obj is not None else module_name.partition(".")[0]
+        if name not in used:
+            out.add((module_name, obj))
+    return out
+
+
+_ImportNode = cst.Import | cst.ImportFrom
+
+
+class _DropImports(cst.CSTTransformer):
+    """Remove the given unaliased imports (`import asyncio`, `from asyncio import run`)."""
+
+    def __init__(self, unused: set[tuple[str, str | None]]) -> None:
+        super().__init__()
+        self.unused = unused
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Any:
+        names = [
+            alias
+            for alias in updated_node.names
+            if alias.asname is not None or (_dotted(alias.name), None) not in self.unused
+        ]
+        return self._keep(updated_node, names)
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> Any:
+        if updated_node.relative or updated_node.module is None:
+            return updated_node
+        if isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        module_name = _dotted(updated_node.module)
+        names = [
+            alias
+            for alias in updated_node.names
+            if alias.asname is not None or (module_name, _dotted(alias.name)) not in self.unused
+        ]
+        return self._keep(updated_node, names)
+
+    @staticmethod
+    def _keep(node: _ImportNode, names: list[cst.ImportAlias]) -> Any:
+        if not names:
+            return cst.RemoveFromParent()
+        if isinstance(node.names, cst.ImportStar) or len(names) == len(node.names):
+            return node
+        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return node.with_changes(names=names)
 
 
 def _primary(node: cst.BaseExpression) -> bool:
