@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
@@ -134,7 +134,29 @@ def main() -> None:
     sys.exit(EXIT_CLEAN)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """Commands defined in other packages are imported only when used, so `loopsafe check`
+    starts as fast as it can."""
+
+    lazy: ClassVar[dict[str, str]] = {"tests": "loopsafe.testsort.command:tests_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            import importlib
+
+            module, _, name = self.lazy[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="loopsafe")
 def cli() -> None:
     """Find, explain and fix the places where Python code enters an asyncio event loop in
@@ -550,7 +572,13 @@ def _project_name(request: _Request) -> str:
 
 def _tests_json(request: _Request) -> dict[str, Any] | None:
     """`loopsafe tests --format json` for the report's test section (None: no tests)."""
-    return None
+    from loopsafe.testsort.command import categorize
+    from loopsafe.testsort.render import to_dict
+
+    outcome, _ = categorize(request.targets, request.cwd, request.config)
+    if not outcome.files:
+        return None
+    return to_dict(outcome.files)
 
 
 def _write_text(path: Path, text: str) -> None:
