@@ -13,6 +13,7 @@ import pytest
 from plugin_helpers import (
     EXPECTED,
     FAILING_WITHOUT_CONFLICT,
+    FAST,
     PASSING_WITHOUT_CONFLICT,
     TEST_FILE,
     Run,
@@ -165,3 +166,17 @@ def test_schema_rejects_documents_that_break_the_contract() -> None:
     for document in bad_documents:
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(document, schema)
+
+
+def test_results_that_cannot_be_written_do_not_change_the_exit_status(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    (pytester.path / ".loopsafe").write_text("a file where the directory should be\n")
+    result = pytester.runpytest_subprocess(*FAST, "--loopsafe", timeout=60)
+    assert result.ret == 0
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["Loop conflicts: 0 failing tests trace to 0 sites", "loopsafe: could not write *"]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()

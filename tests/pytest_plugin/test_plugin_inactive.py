@@ -44,10 +44,8 @@ def _modules_after_run(pytester: pytest.Pytester, name: str, *args: str) -> tupl
 
 def test_inactive_plugin_imports_nothing(pytester: pytest.Pytester) -> None:
     without, no_option = _modules_after_run(pytester, "without")
-    inactive, off = _modules_after_run(pytester, "inactive", "-p", "loopsafe.pytest_plugin")
-    active, on = _modules_after_run(
-        pytester, "active", "-p", "loopsafe.pytest_plugin", "--loopsafe"
-    )
+    inactive, off = _modules_after_run(pytester, "inactive", "-p", "loopsafe")
+    active, on = _modules_after_run(pytester, "active", "-p", "loopsafe", "--loopsafe")
 
     assert (no_option, off, on) == (None, False, True)
     assert inactive - without == {"loopsafe", "loopsafe.pytest_plugin"}

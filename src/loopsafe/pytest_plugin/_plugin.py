@@ -30,6 +30,7 @@ class LoopsafePlugin:
         self._controller = False
         self._written: str | None = None
         self._write_error: str | None = None
+        self._merge_error: str | None = None
 
     def start(self) -> None:
         self.patches.install()
@@ -91,14 +92,16 @@ class LoopsafePlugin:
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         output = getattr(node, "workeroutput", None)
         if isinstance(output, dict):
-            self.result.merge(output.get(_WORKEROUTPUT_KEY))
+            payload = output.get(_WORKEROUTPUT_KEY)
+            self._merge_error = safely(lambda: self.result.merge(payload)) or self._merge_error
 
     # ------------------------------------------------------------------ end of run
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._is_worker:
-            workeroutput: dict[str, Any] = getattr(self.config, "workeroutput")  # noqa: B009
-            workeroutput[_WORKEROUTPUT_KEY] = self.result.to_payload()
+            workeroutput = getattr(self.config, "workeroutput", None)
+            if isinstance(workeroutput, dict):
+                workeroutput[_WORKEROUTPUT_KEY] = self.result.to_payload()
             return
         if self.config.option.collectonly:
             return
@@ -113,8 +116,13 @@ class LoopsafePlugin:
         writer = terminalreporter
         writer.section("loopsafe: event-loop conflicts", sep="=")
         width = int(getattr(getattr(writer, "_tw", None), "fullwidth", 100))
-        for line in summary_lines(self.result.document(), width):
+        lines: list[str] = []
+        error = safely(lambda: lines.extend(summary_lines(self.result.document(), width)))
+        for line in lines:
             writer.write_line(line)
+        for problem in (error, self._merge_error):
+            if problem is not None:
+                writer.write_line(f"loopsafe: internal error, results may be partial: {problem}")
         if self._written is not None:
             writer.write_line(f"Wrote {self._written}")
         elif self._write_error is not None:

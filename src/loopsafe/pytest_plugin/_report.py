@@ -24,15 +24,7 @@ class RunResult:
     def add_test(
         self, nodeid: str, failed: bool, conflicts: Iterable[tuple[str, str, int]]
     ) -> None:
-        found = [
-            {
-                "test": nodeid,
-                "outcome": "failed" if failed else "passed",
-                "error": error,
-                "site": {"path": path, "line": line},
-            }
-            for error, path, line in conflicts
-        ]
+        found = [_conflict(nodeid, failed, *record) for record in conflicts]
         self.total += 1
         self.failed += failed
         self.failed_by_loop_conflict += bool(failed and found)
@@ -40,15 +32,7 @@ class RunResult:
 
     def add_collect_error(self, nodeid: str, conflicts: Iterable[tuple[str, str, int]]) -> None:
         """A module that failed to import because of a conflict: listed, not counted as a test."""
-        for error, path, line in conflicts:
-            self.conflicts.append(
-                {
-                    "test": nodeid,
-                    "outcome": "failed",
-                    "error": error,
-                    "site": {"path": path, "line": line},
-                }
-            )
+        self.conflicts.extend(_conflict(nodeid, True, *record) for record in conflicts)
 
     def to_payload(self) -> dict[str, Any]:
         """Plain data for xdist's workeroutput."""
@@ -81,6 +65,15 @@ class RunResult:
             },
             "conflicts": conflicts,
         }
+
+
+def _conflict(nodeid: str, failed: bool, error: str, path: str, line: int) -> dict[str, Any]:
+    return {
+        "test": nodeid,
+        "outcome": "failed" if failed else "passed",
+        "error": error,
+        "site": {"path": path, "line": line},
+    }
 
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:
@@ -182,5 +175,7 @@ def safely(action: Callable[[], None]) -> str | None:
     try:
         action()
     except OSError as exc:
-        return f"{exc.strerror or exc} ({exc.filename or ''})".strip()
+        return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
     return None
