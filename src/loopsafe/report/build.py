@@ -177,7 +177,8 @@ def _snippets(planned: Planned, fixes: FixReport) -> tuple[str, str]:
         if tag == "equal":
             continue
         if i1 <= target < max(i2, i1 + 1):
-            return "\n".join(old[i1:i2]), "\n".join(new[j1:j2])
+            # Blank lines at either end belong to the layout, not to the fix.
+            return "\n".join(old[i1:i2]).strip("\n"), "\n".join(new[j1:j2]).strip("\n")
     return old[target] if target < len(old) else "", ""
 
 
