@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, NoReturn
 
 import click
 
@@ -423,8 +423,11 @@ def _fix(
     out = sys.stdout if fmt == "text" and not diff_only else sys.stderr
     if diff_only:
         if not quiet:
+            sys.stdout.flush()
+            stdout: BinaryIO = sys.stdout.buffer  # the patch is bytes: each file's encoding
             for change in report.changes:
-                click.echo(change.diff(), nl=False)
+                stdout.write(change.diff())
+            stdout.flush()
             _fix_summary(report, dry_run=True, file=out)
         if internal:
             return EXIT_ERROR

@@ -7,11 +7,8 @@ async def _work() -> int:
 
 
 def compute() -> int:
-    import asyncio as _aio
-
     return run_sync(_work())  # expect: LS104 sync-wrapper fix
 
 
 async def handler() -> int:
-
     return await _work()  # expect: LS101 async-context fix

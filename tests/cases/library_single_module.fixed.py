@@ -3,6 +3,7 @@
 Decision (section 4, "script"): such a module has no top-level code, so it is not a script
 even when nothing imports it; its uncalled functions are exposed library API.
 """
+
 from loopsafe import run_sync
 
 

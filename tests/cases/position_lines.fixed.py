@@ -9,9 +9,11 @@ async def fetch(n: int) -> int:
 
 
 async def handler() -> int:
-    first = await fetch(
+    first = await (  # expect: LS101 async-context fix
+        fetch(
             1,
         )
+    )
     loop = asyncio.get_running_loop()
     second = await loop.run_in_executor(
         None,

@@ -35,14 +35,23 @@ class FileChange:
     bom: bool = False
     exists: bool = True
 
-    def diff(self) -> str:
+    def diff(self) -> bytes:
+        """A unified diff of the file's bytes, as `git diff` prints it: lines in the file's
+        own encoding, its BOM on line 1, so `patch -p1` / `git apply` reproduce the fix."""
+        bom = "\ufeff" if self.bom else ""
         lines = difflib.unified_diff(
-            self.before.splitlines(keepends=True),
-            self.after.splitlines(keepends=True),
+            (bom + self.before).splitlines(keepends=True) if self.exists else [],
+            (bom + self.after).splitlines(keepends=True),
             fromfile=f"a/{self.path}" if self.exists else "/dev/null",
             tofile=f"b/{self.path}",
         )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        out = bytearray()
+        for number, line in enumerate(lines):
+            # The two header lines name the paths (UTF-8); the rest is the file's text.
+            out += line.encode("utf-8" if number < 2 else self.encoding, "surrogateescape")
+            if not line.endswith("\n"):  # git's marker, so the patch keeps the missing newline
+                out += b"\n\\ No newline at end of file\n"
+        return bytes(out)
 
 
 @dataclass
@@ -76,6 +85,11 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
             report.skipped.append(planned)
         else:
             candidates.append(planned)
+    _, unreadable = _config_changes(candidates, cwd)
+    for planned in [p for p in candidates if any(e.path in unreadable for e in p.config)]:
+        planned.reason = next(unreadable[e.path] for e in planned.config if e.path in unreadable)
+        report.skipped.append(planned)
+        candidates.remove(planned)
     sources: dict[str, _Source] = {}
     while True:
         results, failed = _transform_all(analysis, candidates, sources)
@@ -93,7 +107,7 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
                     path, analysis.abspaths[path], source.text, text, source.encoding, source.bom
                 )
             )
-    report.changes.extend(_config_changes(candidates, cwd))
+    report.changes.extend(_config_changes(candidates, cwd)[0])
     report.fixed = candidates
     return report
 
@@ -180,10 +194,12 @@ def _broadest(values: list[str]) -> str:
     return max(known, key=_SCOPES.index) if known else values[-1]
 
 
-def _config_changes(candidates: list[Planned], cwd: Path) -> list[FileChange]:
-    """One edit per config file. Several `event_loop` overrides with different scopes
-    (one per conftest.py) become the broadest: every fixture still gets a loop that lives
-    at least as long as it does."""
+def _config_changes(
+    candidates: list[Planned], cwd: Path
+) -> tuple[list[FileChange], dict[str, str]]:
+    """One edit per config file, and why a config file cannot be edited (by path).
+    Several `event_loop` overrides with different scopes (one per conftest.py) become the
+    broadest: every fixture still gets a loop that lives at least as long as it does."""
     merged: dict[tuple[str, str], dict[str, list[str]]] = {}
     for planned in candidates:
         for edit in planned.config:
@@ -195,16 +211,26 @@ def _config_changes(candidates: list[Planned], cwd: Path) -> list[FileChange]:
         chosen = {key: _broadest(values) for key, values in options.items()}
         edits.setdefault(path, []).append((section, chosen))
     changes = []
+    failed: dict[str, str] = {}
     for path, sections in sorted(edits.items()):
         abspath = Path(path) if Path(path).is_absolute() else cwd / path
         exists = abspath.is_file()
-        before = abspath.read_text(encoding="utf-8") if exists else ""
-        after = before
-        for section, values in sections:
-            after = set_options(path, after, section, values)
+        try:
+            raw = abspath.read_bytes() if exists else b""
+            bom = raw.startswith(b"\xef\xbb\xbf")
+            before = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # keeps line endings
+            crlf = "\r\n" in before
+            after = before.replace("\r\n", "\n") if crlf else before
+            for section, values in sections:
+                after = set_options(path, after, section, values)
+        except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not valid TOML
+            failed[path] = f"{path} could not be edited ({type(exc).__name__}: {exc})"
+            continue
+        if crlf:  # edited as LF, written back with the file's own line endings
+            after = after.replace("\r\n", "\n").replace("\n", "\r\n")
         if after != before:
-            changes.append(FileChange(path, abspath, before, after, exists=exists))
-    return changes
+            changes.append(FileChange(path, abspath, before, after, bom=bom, exists=exists))
+    return changes, failed
 
 
 def write_changes(changes: list[FileChange]) -> None:
@@ -213,14 +239,15 @@ def write_changes(changes: list[FileChange]) -> None:
         data = change.after.encode(change.encoding)
         if change.bom:
             data = b"\xef\xbb\xbf" + data
-        mode = stat.S_IMODE(os.stat(change.abspath).st_mode) if change.exists else 0o644
-        directory = change.abspath.parent
-        fd, tmp = tempfile.mkstemp(prefix=f".{change.abspath.name}.", suffix=".tmp", dir=directory)
+        # A symlink stays a link: the file it points to is the one replaced.
+        target = Path(os.path.realpath(change.abspath)) if change.exists else change.abspath
+        mode = stat.S_IMODE(os.stat(target).st_mode) if change.exists else 0o644
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.chmod(tmp, mode)
-            os.replace(tmp, change.abspath)
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -267,7 +267,7 @@ class Planner:
         for decorator, kwargs in zip(ref.func.decorators, ref.func.decorator_kwargs, strict=False):
             if "fixture" in decorator and kwargs.get("scope"):
                 scope = kwargs["scope"]
-        self._add(planned, finding.path, Op(OpKind.DELETE_DEF, ref.func.line, 0, code="LS301"))
+        self._add(planned, finding.path, Op(OpKind.DELETE_DEF, site.line, 0, code="LS301"))
         planned.config.append(self._loop_scope_edit(scope))
 
     def _loop_scope_edit(self, scope: str) -> ConfigEdit:

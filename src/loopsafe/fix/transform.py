@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -54,13 +53,13 @@ def apply_ops(source: str, ops: Sequence[Op]) -> tuple[str, set[Op]]:
     module = cst.parse_module(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed: no copy needed
     context = CodemodContext()
-    transformer = _Transformer(ops, context)
+    transformer = _Transformer(ops, context, _module_bindings(module))
     updated = wrapper.visit(transformer)
     if not transformer.applied:
         return source, set()
     if transformer.imports:
-        for module_name, obj in transformer.imports:
-            AddImportsVisitor.add_needed_import(context, module_name, obj)
+        for module_name, obj, asname in transformer.imports:
+            AddImportsVisitor.add_needed_import(context, module_name, obj, asname)
         updated = AddImportsVisitor(context).transform_module(updated)
     unused = _unused_imports(updated.code)
     if unused:
@@ -68,74 +67,164 @@ def apply_ops(source: str, ops: Sequence[Op]) -> tuple[str, set[Op]]:
     return updated.code, transformer.applied
 
 
-def _unused_imports(code: str) -> set[tuple[str, str | None]]:
+_Imported = tuple[str, str | None, str | None]  # (module, name or None, alias or None)
+_Binding = tuple[str, str] | None  # `from module import name` binds (module, name); else None
+
+
+def _module_bindings(module: cst.Module) -> dict[str, _Binding]:
+    """Names the module binds at its top level, and where from-imported ones come from."""
+    bound: dict[str, _Binding] = {}
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            bound[statement.name.value] = None
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                source = _dotted(small.module) if small.module and not small.relative else ""
+                for alias in small.names:
+                    name = _dotted(alias.name)
+                    bound[_alias(alias) or name] = (source, name) if source else None
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    bound[_alias(alias) or _dotted(alias.name).partition(".")[0]] = None
+            elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                targets = small.targets if isinstance(small, cst.Assign) else [small]
+                for target in targets:
+                    if isinstance(target.target, cst.Name):
+                        bound[target.target.value] = None
+    return bound
+
+
+def _unused_imports(code: str) -> set[_Imported]:
     """Which of the imports a fix may orphan are no longer used anywhere. Judged on names
     alone: a name that appears at all keeps its import (keeping one is always safe)."""
-    tree = ast.parse(code)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # syntax newer than this Python: the fallback parser reads it
+        from loopsafe.parse.source import SourceError, parse_source
+
+        try:
+            tree = parse_source(code.encode("utf-8"), "fixed.py").tree
+        except SourceError:
+            return set()
     used: set[str] = set()
-    imported: set[tuple[str, str | None]] = set()
+    imported: dict[str, _Imported] = {}  # local name -> import
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             used.add(node.id)
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.asname is None:
-                    imported.add((alias.name, None))
+                local = alias.asname or alias.name.partition(".")[0]
+                imported[local] = (alias.name, None, alias.asname)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
-                if alias.asname is None:
-                    imported.add((node.module, alias.name))
+                imported[alias.asname or alias.name] = (node.module, alias.name, alias.asname)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             used.update(_WORD.findall(node.value))  # names in string annotations
-    out: set[tuple[str, str | None]] = set()
-    for module_name, obj in _MAYBE_UNUSED:
-        if (module_name, obj) not in imported:
-            continue
-        name = obj if obj is not None else module_name.partition(".")[0]
-        if name not in used:
-            out.add((module_name, obj))
-    return out
-
-
-_ImportNode = cst.Import | cst.ImportFrom
+    candidates = set(_MAYBE_UNUSED)
+    return {
+        item
+        for local, item in imported.items()
+        if (item[0], item[1]) in candidates and local not in used
+    }
 
 
 class _DropImports(cst.CSTTransformer):
-    """Remove the given unaliased imports (`import asyncio`, `from asyncio import run`)."""
+    """Remove the given imports (`import asyncio`, `from asyncio import run as go`), at
+    module level and in function bodies. A statement left empty goes; its leading lines
+    pass to the next one, so comments stay and the layout around it (a blank line after
+    the docstring, none at the top of a file or a body) is kept."""
 
-    def __init__(self, unused: set[tuple[str, str | None]]) -> None:
+    def __init__(self, unused: set[_Imported]) -> None:
         super().__init__()
         self.unused = unused
 
-    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Any:
-        names = [
-            alias
-            for alias in updated_node.names
-            if alias.asname is not None or (_dotted(alias.name), None) not in self.unused
-        ]
-        return self._keep(updated_node, names)
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return updated_node.with_changes(body=self._statements(updated_node.body))
 
-    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> Any:
-        if updated_node.relative or updated_node.module is None:
-            return updated_node
-        if isinstance(updated_node.names, cst.ImportStar):
-            return updated_node
-        module_name = _dotted(updated_node.module)
-        names = [
-            alias
-            for alias in updated_node.names
-            if alias.asname is not None or (module_name, _dotted(alias.name)) not in self.unused
-        ]
-        return self._keep(updated_node, names)
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        body = self._statements(updated_node.body)
+        if not body:  # the block held nothing but the import
+            body = [cst.SimpleStatementLine([cst.Pass()])]
+        return updated_node.with_changes(body=body)
 
-    @staticmethod
-    def _keep(node: _ImportNode, names: list[cst.ImportAlias]) -> Any:
+    def _statements(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        body: list[cst.BaseStatement] = []
+        carried: list[cst.EmptyLine] | None = None
+        for statement in statements:
+            kept = self._filter(statement)
+            if kept is None:
+                carried = [*(carried or ()), *_leading_lines(statement)]
+                continue
+            if carried is not None:
+                own = list(_leading_lines(kept))
+                has_comment = any(line.comment is not None for line in carried)
+                lines = [*carried, *own] if has_comment else (own or carried)
+                if not body:  # first in the file or block: no blank lines before it
+                    while lines and lines[0].comment is None:
+                        lines.pop(0)
+                kept = kept.with_changes(leading_lines=lines)
+                carried = None
+            body.append(kept)
+        return body
+
+    def _filter(self, statement: cst.BaseStatement) -> cst.BaseStatement | None:
+        """The statement without the unused imports; None when nothing of it remains."""
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return statement
+        parts: list[cst.BaseSmallStatement] = []
+        changed = False
+        for small in statement.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                filtered = self._imports(small)
+                changed = changed or filtered is not small
+                if filtered is not None:
+                    parts.append(filtered)
+            else:
+                parts.append(small)
+        if not changed:
+            return statement
+        if not parts:
+            return None
+        parts[-1] = parts[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return statement.with_changes(body=parts)
+
+    def _imports(self, node: cst.Import | cst.ImportFrom) -> cst.Import | cst.ImportFrom | None:
+        if isinstance(node, cst.ImportFrom):
+            if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+                return node
+            module_name = _dotted(node.module)
+            before = len(node.names)
+            names = [
+                a
+                for a in node.names
+                if (module_name, _dotted(a.name), _alias(a)) not in self.unused
+            ]
+        else:
+            before = len(node.names)
+            names = [a for a in node.names if (_dotted(a.name), None, _alias(a)) not in self.unused]
         if not names:
-            return cst.RemoveFromParent()
-        if isinstance(node.names, cst.ImportStar) or len(names) == len(node.names):
+            return None
+        if len(names) == before:
             return node
         names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if isinstance(node, cst.ImportFrom) and len(names) == 1:
+            return node.with_changes(names=names, lpar=None, rpar=None)
         return node.with_changes(names=names)
+
+
+def _leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return statement.leading_lines
+    return ()
+
+
+def _alias(alias: cst.ImportAlias) -> str | None:
+    name = alias.asname.name if alias.asname else None
+    return name.value if isinstance(name, cst.Name) else None
 
 
 def _primary(node: cst.BaseExpression) -> bool:
@@ -159,6 +248,34 @@ def _primary(node: cst.BaseExpression) -> bool:
             cst.Dict,
             cst.Set,
         ),
+    )
+
+
+_EMPTY = cst.Module(body=[])
+
+
+def _sole_argument(call: cst.Call) -> cst.BaseExpression:
+    """The argument of `run(arg)`, ready to stand alone. The call's own parentheses stay
+    around it when they hold a comment (`run(  # why`) or a line break the argument needs
+    (`run(client\n    .fetch())`): neither may be lost."""
+    arg = call.args[0]
+    value = arg.value
+    code = _EMPTY.code_for_node(call)
+    if "\n" not in code and "#" not in code:
+        return value
+    value_code = _EMPTY.code_for_node(value)
+    try:
+        cst.parse_expression(value_code)
+        stands_alone = True
+    except cst.ParserSyntaxError:
+        stands_alone = False
+    if stands_alone and "#" not in code.replace(value_code, ""):
+        return value
+    closing = arg.comma.whitespace_after if isinstance(arg.comma, cst.Comma) else None
+    before_rpar = closing or arg.whitespace_after_arg
+    return value.with_changes(
+        lpar=[cst.LeftParen(whitespace_after=call.whitespace_before_args), *value.lpar],
+        rpar=[*value.rpar, cst.RightParen(whitespace_before=before_rpar)],
     )
 
 
@@ -194,9 +311,12 @@ def _dotted(node: cst.BaseExpression) -> str:
 class _Transformer(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, ops: Sequence[Op], context: CodemodContext) -> None:
+    def __init__(
+        self, ops: Sequence[Op], context: CodemodContext, bound: dict[str, _Binding]
+    ) -> None:
         super().__init__()
         self.context = context
+        self.bound = bound
         self.by_position = {
             (op.line, op.col, op.end_line, op.end_col): op for op in ops if op.kind in _CALL_OPS
         }
@@ -206,7 +326,7 @@ class _Transformer(cst.CSTTransformer):
             if op.kind in _NAME_OPS:
                 self.by_name.setdefault((op.line, op.name), []).append(op)
         self.applied: set[Op] = set()
-        self.imports: set[tuple[str, str | None]] = set()
+        self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
         self.lambdas = 0
         self.pending: dict[int, Op] = {}  # id(original Call) -> op to apply on leave
 
@@ -264,7 +384,7 @@ class _Transformer(cst.CSTTransformer):
         func = target.func if isinstance(target, cst.Call) else target
         if _dotted(func) not in ("pytest.fixture", "fixture"):
             return decorator
-        self.imports.add(("pytest_asyncio", None))
+        self.imports.add(("pytest_asyncio", None, None))
         new_func = cst.Attribute(value=cst.Name("pytest_asyncio"), attr=cst.Name("fixture"))
         if isinstance(target, cst.Call):
             return decorator.with_changes(decorator=target.with_changes(func=new_func))
@@ -318,7 +438,7 @@ class _Transformer(cst.CSTTransformer):
         if kind == OpKind.AWAIT:
             if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
                 return None
-            return _awaited(call.args[0].value)
+            return _awaited(_sole_argument(call))
         if kind == OpKind.AWAIT_FN:
             if not call.args or call.args[0].keyword or call.args[0].star:
                 return None
@@ -330,9 +450,10 @@ class _Transformer(cst.CSTTransformer):
             if not call.args or call.args[0].keyword:
                 return None
             module_name, _, helper = op.name.partition(":")
-            self.imports.add((module_name, helper))
+            local = self._helper_name(module_name, helper)
+            self.imports.add((module_name, helper, None if local == helper else local))
             arg = call.args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return cst.Call(func=cst.Name(helper), args=[arg])
+            return cst.Call(func=cst.Name(local), args=[arg])
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
         if kind == OpKind.LOOP_SCOPE:
@@ -348,10 +469,18 @@ class _Transformer(cst.CSTTransformer):
         if kind == OpKind.AWAIT_CALL:
             return _awaited(call)
         if kind == OpKind.WRAP_RUN:
-            self.imports.add(("asyncio", None))
+            self.imports.add(("asyncio", None, None))
             runner = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("run"))
             return cst.Call(func=runner, args=[cst.Arg(value=call)])
         return None
+
+    def _helper_name(self, module_name: str, helper: str) -> str:
+        """The helper's name in this module: its own, unless the module already binds that
+        name to something else, which an import must not silently replace."""
+        local = helper
+        while local in self.bound and self.bound[local] != (module_name, helper):
+            local = f"_loopsafe_{local.lstrip('_')}" if local == helper else f"{local}_"
+        return local
 
     def _running_loop(self, call: cst.Call) -> cst.BaseExpression | None:
         if call.args:
@@ -359,7 +488,7 @@ class _Transformer(cst.CSTTransformer):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get_event_loop":
             return call.with_changes(func=func.with_changes(attr=cst.Name("get_running_loop")))
-        self.imports.add(("asyncio", None))
+        self.imports.add(("asyncio", None, None))
         new_func = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("get_running_loop"))
         return call.with_changes(func=new_func)
 
@@ -373,7 +502,7 @@ class _Transformer(cst.CSTTransformer):
         name = _callee_name(producer.func)
         if name == "run_coroutine_threadsafe":
             # Still runs on the target loop, but the caller's loop is no longer blocked.
-            self.imports.add(("asyncio", None))
+            self.imports.add(("asyncio", None, None))
             wrap = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("wrap_future"))
             return _awaited(cst.Call(func=wrap, args=[cst.Arg(value=producer)]))
         if name != "submit" or not isinstance(producer.func, cst.Attribute):
@@ -384,7 +513,7 @@ class _Transformer(cst.CSTTransformer):
         if _callee_name(args[0].value) == "run" and len(args) == 2:
             return _awaited(args[1].value)  # submit(asyncio.run, coro) -> await coro
         # submit(fn, *args) -> the same work in the executor, awaited.
-        self.imports.add(("asyncio", None))
+        self.imports.add(("asyncio", None, None))
         loop = cst.Call(
             func=cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("get_running_loop"))
         )

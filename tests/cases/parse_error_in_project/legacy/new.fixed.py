@@ -1,4 +1,5 @@
 """The scan goes on past a file that does not parse."""
+
 from loopsafe import run_sync
 
 

@@ -1,4 +1,5 @@
 """Settings fetched at import time through a sync helper: the helper has a module root."""
+
 from loopsafe import run_sync
 
 

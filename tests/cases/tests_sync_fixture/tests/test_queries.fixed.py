@@ -1,4 +1,3 @@
-
 import pytest
 
 from app.db import fetch_token

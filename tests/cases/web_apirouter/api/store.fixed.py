@@ -1,5 +1,3 @@
-
-
 async def _load(iid: int) -> dict[str, int]:
     return {"id": iid}
 

@@ -1,6 +1,5 @@
 # Decision (literal reading of sections 3 and 4): only FastAPI / Starlette routes are thread
 # targets.  A Flask view has no caller in the project, so it is exposed: sync-wrapper.
-
 from flask import Flask
 from loopsafe import run_sync
 

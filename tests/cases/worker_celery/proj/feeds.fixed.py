@@ -1,5 +1,3 @@
-
-
 async def _download(url: str) -> bytes:
     return b""
 

@@ -1,5 +1,3 @@
-
-
 async def _prime() -> None:
     return None
 

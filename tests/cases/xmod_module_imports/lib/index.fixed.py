@@ -1,5 +1,3 @@
-
-
 async def _scan() -> int:
     return 0
 

@@ -1,5 +1,3 @@
-
-
 async def _sync_disk() -> None:
     return None
 

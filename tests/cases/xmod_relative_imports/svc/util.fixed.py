@@ -1,5 +1,3 @@
-
-
 async def _fill() -> None:
     return None
 

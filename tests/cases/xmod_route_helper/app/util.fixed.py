@@ -1,5 +1,3 @@
-
-
 async def fetch_profile(uid: int) -> dict[str, int]:
     return {"id": uid}
 

@@ -1,5 +1,3 @@
-
-
 async def _rates() -> float:
     return 1.0
 

@@ -1,5 +1,3 @@
-
-
 async def _work() -> None:
     return None
 

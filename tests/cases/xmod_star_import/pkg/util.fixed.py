@@ -1,5 +1,3 @@
-
-
 async def _ping() -> bool:
     return True
 

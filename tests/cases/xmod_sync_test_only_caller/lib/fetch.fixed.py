@@ -1,4 +1,5 @@
 """No coroutine in the project calls these; only a sync test does."""
+
 from loopsafe import run_sync
 
 

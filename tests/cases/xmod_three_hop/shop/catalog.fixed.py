@@ -1,5 +1,3 @@
-
-
 async def _fetch_prices(cart_id: int) -> list[float]:
     return [1.0, 2.5]
 

@@ -1,4 +1,3 @@
-
 from intel.core.config import get_raw_config
 
 
