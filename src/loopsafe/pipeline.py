@@ -5,7 +5,6 @@ project index → call graph → rules. Called by `loopsafe.engine.analyse` on a
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,7 @@ from loopsafe.parse.source import SourceError, decode_source
 from loopsafe.prefilter import (
     has_async_def,
     has_trigger,
+    identifiers,
     imports_word,
     mentions_any,
     mentions_pytest_asyncio,
@@ -42,7 +42,6 @@ from loopsafe.rules.pytest_version import detect as detect_pytest_asyncio
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 
 Progress = Callable[[int, int], None]
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARALLEL_MIN_BYTES = 400_000
 _CONSTRUCTORS = frozenset(
     {"__init__", "__new__", "__post_init__"}
@@ -363,8 +362,7 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     texts: dict[str, str] = {}
     lines_of: dict[str, list[str]] = {}
     idents: dict[str, set[str]] = {
-        module: set(_IDENTIFIER.findall(run.data.get(index.paths[module], b"").decode("latin-1")))
-        for module in pending
+        module: identifiers(run.data.get(index.paths[module], b"")) for module in pending
     }
     where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
 

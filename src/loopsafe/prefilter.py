@@ -9,12 +9,15 @@ plain substring searches over bytes, far cheaper than a parse.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from loopsafe.facts.apis import TRIGGER_TOKENS
 
 _ASYNC_DEF = b"async def"
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT_TEXT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD_TEXT = re.compile(r"[^\W\d]\w*")
 
 
 def has_trigger(data: bytes) -> bool:
@@ -35,7 +38,8 @@ def mentions_pytest_asyncio(text: str) -> bool:
 
 
 def mentions_word(data: bytes, word: bytes) -> bool:
-    """`word` occurs in `data` as a whole identifier."""
+    """`word` occurs in `data` as a whole identifier. Python reads identifiers in NFKC
+    form (`ﬁle` is `file`), so a file with non-ASCII text is also searched in that form."""
     start = data.find(word)
     while start != -1:
         end = start + len(word)
@@ -44,7 +48,19 @@ def mentions_word(data: bytes, word: bytes) -> bool:
         if not (before and _IDENT.match(before)) and not (after and _IDENT.match(after)):
             return True
         start = data.find(word, start + 1)
-    return False
+    if data.isascii():
+        return False
+    text = unicodedata.normalize("NFKC", data.decode("utf-8", "replace"))
+    target = unicodedata.normalize("NFKC", word.decode("utf-8", "replace"))
+    return re.search(rf"(?<!\w){re.escape(target)}(?!\w)", text) is not None
+
+
+def identifiers(data: bytes) -> set[str]:
+    """Every identifier-like word of a file, as Python names them (NFKC)."""
+    if data.isascii():
+        return set(_IDENT_TEXT.findall(data.decode("ascii")))
+    words = _WORD_TEXT.findall(data.decode("utf-8", "replace"))
+    return {w if w.isascii() else unicodedata.normalize("NFKC", w) for w in words}
 
 
 def mentions_any(data: bytes, words: Iterable[bytes]) -> bool:

@@ -136,9 +136,10 @@ def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 def expressions(draw: st.DrawFn) -> str:
     """An expression built from hypothesmith's expressions and identifiers. Some are only
     valid in some places (`await`): a site that does not compile is drawn again. No
-    `yield`: it turns a sync template into a generator, and making a generator async is a
-    known bug (test_fix_rules.py::test_ls103_generator_in_the_chain_is_skipped_or_still_works,
-    test_fix_safety.py::test_a_rewrite_that_would_not_compile_is_refused_as_internal_error)."""
+    `yield`: in a sync fixture it makes a generator that may `return` a value, which as an
+    async generator does not compile; that case is the one the safety net is proven with
+    (test_fix_safety.py::test_a_rewrite_that_would_not_compile_is_refused_as_internal_error)
+    and would make every search here stop at it."""
     code = draw(st.recursive(leaves, _compound, max_leaves=4))
     assume(code)
     return code
@@ -193,9 +194,6 @@ def projects(draw: st.DrawFn) -> Project:
             max_size=4,
         )
     )
-    # One `event_loop` override per module: two definitions of one function are a known
-    # bug (test_fix_rules.py::test_ls301_two_event_loop_overrides_in_one_module).
-    kinds = [k for i, k in enumerate(kinds) if k != "LS301" or k not in kinds[:i]]
     project = build_project(prefix, kinds, [draw(sites(k, i)) for i, k in enumerate(kinds)])
     # Only projects that compile: the fixer must keep them so.
     assume(all(compiles(text.encode("utf-8")) for text in project.files.values()))

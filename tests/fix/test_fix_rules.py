@@ -635,11 +635,6 @@ def test_ls103_blocked_by_a_sync_caller_names_it(tmp_path: Path) -> None:
     assert "app.util:_warm" in skip.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LS103 skip reason blames the chain's own function as 'library API (nothing in "
-    "the project calls it but tests)' instead of naming the exposed caller that blocks it",
-)
 def test_ls103_blocked_by_an_exposed_caller_names_it(tmp_path: Path) -> None:
     files = dict(CHAIN)
     files["app/util.py"] = (
@@ -652,12 +647,6 @@ def test_ls103_blocked_by_an_exposed_caller_names_it(tmp_path: Path) -> None:
     assert "public_api" in skip.reason, skip.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LS103 finds the calls to await by line and bare name: `cache.load(key)` on the "
-    "line of a call to the chain's `load(key)` is awaited too (and wrapped in asyncio.run() "
-    "in a no-loop caller), though it is another function",
-)
 def test_ls103_awaits_only_the_calls_of_the_chain(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -689,21 +678,13 @@ def test_ls103_awaits_only_the_calls_of_the_chain(tmp_path: Path) -> None:
     assert "    return cache.load(key) or await load(key)\n" in text, text
 
 
-NON_ASCII_NOT_LINKED = pytest.mark.xfail(
-    strict=True,
-    reason="calls between functions with non-ASCII names are not linked: the chain from "
-    "`async def caller` to `def é` is reported LS104 (sync-wrapper) instead of LS103, and "
-    "the safe run_sync() fix then raises RuntimeError under the running loop",
-)
-
-
 @pytest.mark.parametrize(
     "name",
     [
         "plain",
-        pytest.param("é", marks=NON_ASCII_NOT_LINKED),
-        pytest.param("ﬁle", marks=NON_ASCII_NOT_LINKED),
-        pytest.param("名前", marks=NON_ASCII_NOT_LINKED),
+        "é",
+        "ﬁle",
+        "名前",
     ],
 )
 def test_ls103_is_found_for_non_ascii_function_names(tmp_path: Path, name: str) -> None:
@@ -757,11 +738,6 @@ def test_the_generator_chain_works_before_the_fix_when_no_loop_runs(tmp_path: Pa
     assert run_probe(tmp_path, "import gen; print(list(gen.load([1, 2])))") == "[1, 2]"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LS103 turns a generator function into an async generator and awaits its calls: "
-    "`list(await load(keys))` raises TypeError at run time",
-)
 def test_ls103_generator_in_the_chain_is_skipped_or_still_works(tmp_path: Path) -> None:
     write(tmp_path, {"gen.py": GENERATOR_CHAIN})
     run = fix(tmp_path, "--unsafe-fixes")

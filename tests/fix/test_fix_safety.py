@@ -85,39 +85,68 @@ def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+# Projects whose fix, done naively, does not compile: (file, text, flags, line to find).
+AWAIT_IN_ANNOTATION = (
+    "app.py",
+    "from __future__ import annotations\n\nimport asyncio\n\n\n"
+    "async def fetch():\n    return 1\n\n\n"
+    "async def annotated():\n    x: asyncio.run(fetch()) = 1\n    return x\n",
+    (),
+    "x: asyncio.run(fetch())",
+)
+GENERATOR_FIXTURE_RETURNS_A_VALUE = (
+    "tests/conftest.py",
+    "import asyncio\n\nimport pytest\n\n\nasync def connect():\n    return {}\n\n\n"
+    "@pytest.fixture\ndef db():\n    conn = asyncio.run(connect())\n"
+    "    if conn is None:\n        return None\n    yield conn\n",
+    ("--unsafe-fixes",),
+    "conn = asyncio.run(connect())",
+)
+GENERATOR_CHAIN_YIELDS_FROM = (
+    "gen.py",
+    "import asyncio\n\n\nasync def _load(k):\n    return k\n\n\n"
+    "def load(keys):\n    for k in keys:\n        yield asyncio.run(_load(k))\n"
+    "    yield from ()\n\n\nasync def handler(keys):\n    return list(load(keys))\n",
+    ("--unsafe-fixes",),
+    "yield asyncio.run(_load(k))",
+)
+MULTI_LINE_ARGUMENT = (
+    "app.py",
+    "import asyncio\n\n\nasync def handler(client, url):\n"
+    "    result = asyncio.run(client\n                         .fetch(url))\n    return result\n",
+    (),
+    "result = asyncio.run(client",
+)
+
+
+def _hard_project(root: Path, name: str, text: str) -> None:
+    write(
+        root,
+        {
+            name: text.encode(),
+            "tests/test_db.py": "async def test_db(db):\n    assert db == {}\n",
+            "pytest.ini": "[pytest]\nasyncio_mode = auto\n"
+            "asyncio_default_fixture_loop_scope = function\n",
+        },
+    )
+
+
 @pytest.mark.parametrize(
-    ("files", "flags", "needle"),
-    [
-        (
-            {
-                "app.py": "from __future__ import annotations\n\nimport asyncio\n\n\n"
-                "async def fetch():\n    return 1\n\n\n"
-                "async def annotated():\n    x: asyncio.run(fetch()) = 1\n    return x\n"
-            },
-            (),
-            "x: asyncio.run(fetch())",
-        ),
-        (
-            {
-                "gen.py": "import asyncio\n\n\nasync def _load(k):\n    return k\n\n\n"
-                "def load(keys):\n    for k in keys:\n        yield asyncio.run(_load(k))\n"
-                "    yield from ()\n\n\nasync def handler(keys):\n    return list(load(keys))\n"
-            },
-            ("--unsafe-fixes",),
-            "yield asyncio.run(_load(k))",
-        ),
-    ],
-    ids=["await-in-annotation", "yield-from-in-async-def"],
+    ("name", "text", "flags", "needle"),
+    [AWAIT_IN_ANNOTATION, GENERATOR_FIXTURE_RETURNS_A_VALUE],
+    ids=["await-in-annotation", "generator-fixture-returns-a-value"],
 )
 def test_a_rewrite_that_would_not_compile_is_refused_as_internal_error(
-    tmp_path: Path, files: dict[str, str], flags: tuple[str, ...], needle: str
+    tmp_path: Path, name: str, text: str, flags: tuple[str, ...], needle: str
 ) -> None:
-    """Found through the public API: `await` inside an annotation (with postponed
-    evaluation) and an LS103 chain through a generator that uses `yield from` both give
-    code that does not compile. The file keeps its bytes and the run exits 2."""
-    write(tmp_path, {name: text.encode() for name, text in files.items()})
+    """The safety net, reached through the public API: `await` inside an annotation (with
+    postponed evaluation), and a generator fixture with `return None` made an async
+    generator (LS303), give code that does not compile. The file keeps its bytes, the
+    skip says internal error, and the run (and `--diff`) exits 2. Should the planner learn
+    to refuse one of these up front, as it did for `yield from` chains, swap in another
+    case: this test is about the net; the next one, about never writing broken code."""
+    _hard_project(tmp_path, name, text)
     before = snapshot(tmp_path)
-    [(name, text)] = files.items()
     diff = loopsafe(tmp_path, "check", "--diff", "--no-cache", *flags, ".", spawn=True)
     assert diff.code == 2, diff.output
     run = fix(tmp_path, *flags, spawn=True)
@@ -127,6 +156,34 @@ def test_a_rewrite_that_would_not_compile_is_refused_as_internal_error(
     assert (skip.path, skip.line) == (name, _line_of(text, needle))
     assert skip.reason.startswith("internal error: the fixed code would not compile")
     assert f"{name} left as it was" in skip.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "flags", "needle"),
+    [
+        AWAIT_IN_ANNOTATION,
+        GENERATOR_FIXTURE_RETURNS_A_VALUE,
+        GENERATOR_CHAIN_YIELDS_FROM,
+        MULTI_LINE_ARGUMENT,
+    ],
+    ids=["await-in-annotation", "generator-fixture", "generator-chain", "multi-line-argument"],
+)
+def test_a_hard_fix_is_done_right_or_not_at_all(
+    tmp_path: Path, name: str, text: str, flags: tuple[str, ...], needle: str
+) -> None:
+    """Whatever the fixer does with these (fix, skip with a reason, refuse as internal
+    error), it never writes code that does not compile, and a file it does not fix keeps
+    its bytes and gets a skip line for the site."""
+    _hard_project(tmp_path, name, text)
+    run = fix(tmp_path, *flags)
+    after = read(tmp_path / name)
+    assert compiles(after), after
+    if after == text:
+        assert (name, _line_of(text, needle)) in [(s.path, s.line) for s in run.skips()]
+        internal = any(s.reason.startswith("internal error") for s in run.skips())
+        assert run.code == (2 if internal else 1), run.output
+    else:
+        assert needle not in after
 
 
 def test_a_multi_line_argument_is_fixed(tmp_path: Path) -> None:

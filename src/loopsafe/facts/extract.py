@@ -518,6 +518,7 @@ class _Extractor:
             params=[
                 a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
             ],
+            is_generator=_yields(node),
         )
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
@@ -700,7 +701,8 @@ class _Extractor:
         attr = func.attr if isinstance(func, ast.Attribute) else ""
         self._classify_site(node, dotted, attr)
         if dotted and dotted not in apis.RUN_APIS:
-            self._add_call(Call(dotted, node.lineno, self_class, via_super))
+            col = _char_col(self.lines, node.lineno, node.col_offset + 1)
+            self._add_call(Call(dotted, node.lineno, self_class, via_super, col=col))
         # The callee expression itself (receivers, chained calls).
         if isinstance(func, ast.Attribute):
             self._visit_expr(func.value)
@@ -1196,3 +1198,16 @@ def _parent_map(nodes: list[ast.AST]) -> dict[int, ast.AST]:
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
     return parents
+
+
+def _yields(node: _FuncDef) -> bool:
+    """Does the function's own body (not a nested def, class or lambda) yield?"""
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        todo.extend(ast.iter_child_nodes(current))
+    return False

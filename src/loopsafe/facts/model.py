@@ -62,6 +62,7 @@ class Call:
     self_class: str = ""  # for self.m()/cls.m()/super().m(): dotted class name
     via_super: bool = False
     is_value: bool = False  # passed as a value, not called: a class here is not instantiated
+    col: int = 0  # 1-based character column where the call starts (0: unknown)
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Function:
     # if a name it mentions turns out to lead to a site. 0 when the body is extracted.
     deferred_start: int = 0
     deferred_end: int = 0
+    is_generator: bool = False  # `yield` in its own body: async turns it into an async generator
 
 
 @dataclass

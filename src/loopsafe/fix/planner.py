@@ -132,7 +132,7 @@ class Planner:
         index, reach = self.index, self.project.reach
         chain: list[str] = []
         todo = [start]
-        calls: list[tuple[str, str, int, str]] = []  # (op kind, caller key, line, callee)
+        calls: list[tuple[str, str, int, int, str]] = []  # kind, caller, line, col, callee
         while todo:
             key = todo.pop()
             if key in chain:
@@ -150,20 +150,20 @@ class Planner:
                     "cannot be found for certain"
                 )
                 return
-            for caller_key, line in callers:
+            for caller_key, line, col in callers:
                 caller = index.functions[caller_key]
                 if caller.func.is_async:
-                    calls.append((OpKind.AWAIT_CALL, caller_key, line, callee))
+                    calls.append((OpKind.AWAIT_CALL, caller_key, line, col, callee))
                     continue
                 kinds = reach.kinds(caller_key)
                 in_tests = caller.module in self.project.roles.test_modules
                 if Root.ASYNC in kinds:
                     todo.append(caller_key)  # on the way from async code: async as well
-                    calls.append((OpKind.AWAIT_CALL, caller_key, line, callee))
+                    calls.append((OpKind.AWAIT_CALL, caller_key, line, col, callee))
                 elif (kinds and kinds <= _NO_LOOP_ROOTS) or (
                     in_tests and is_test_function(caller.func)
                 ):
-                    calls.append((OpKind.WRAP_RUN, caller_key, line, callee))
+                    calls.append((OpKind.WRAP_RUN, caller_key, line, col, callee))
                 else:
                     planned.reason = (
                         f"caller {caller.label} is sync library code that outside callers "
@@ -180,14 +180,22 @@ class Planner:
                     planned.ops = {}
                     return
                 self._add(planned, path, _at(OpKind.AWAIT, site))
-        for kind, caller_key, line, callee in calls:
+        for kind, caller_key, line, col, callee in calls:
             ref = index.functions[caller_key]
-            self._add(planned, index.paths[ref.module], Op(kind, line, 0, callee))
+            self._add(planned, index.paths[ref.module], Op(kind, line, col, callee))
 
     def _cannot_be_async(self, key: str) -> str:
         ref = self.index.functions[key]
         func = ref.func
-        if Root.EXPOSED in self.project.reach.kinds(key):
+        reach = self.project.reach
+        if Root.EXPOSED in reach.kinds(key):
+            exposed = reach.origin.get((Root.EXPOSED, key), "").removesuffix(" (library API)")
+            if exposed and exposed != ref.label:  # reached from library API further up
+                return (
+                    f"{ref.label} is called from {exposed}, which is library API (nothing in "
+                    "the project calls it but tests); making the chain async would break "
+                    "its outside callers"
+                )
             return (
                 f"{ref.label} is library API (nothing in the project calls it but tests); "
                 "making it async would break its outside callers"
@@ -200,12 +208,15 @@ class Planner:
             return f"{ref.label} is a special method and cannot be a coroutine"
         if func.deferred_start:
             return f"{ref.label} could not be read in full"
+        if func.is_generator:
+            return f"{ref.label} is a generator; as `async def` it would need `async for`"
         return ""
 
-    def _callers(self, key: str) -> list[tuple[str, int]] | None:
-        """(caller, line) of every call of `key`; None when it is also used as a value."""
+    def _callers(self, key: str) -> list[tuple[str, int, int]] | None:
+        """(caller, line, column) of every call of `key`; None when it is also used as a
+        value."""
         index = self.index
-        out: list[tuple[str, int]] = []
+        out: list[tuple[str, int, int]] = []
         for caller_key, ref in index.functions.items():
             func = ref.func
             for call in (*func.thread_targets, *func.loop_callbacks, *func.worker_targets):
@@ -215,7 +226,7 @@ class Planner:
                 if key in index.resolve_call(call):
                     if call.is_value:
                         return None
-                    out.append((caller_key, call.line))
+                    out.append((caller_key, call.line, call.col))
         for facts in index.modules.values():
             for call in (*facts.module_calls, *facts.main_calls):
                 if key in index.resolve_call(call):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from collections.abc import Sequence
 
 import libcst as cst
@@ -292,11 +293,14 @@ def _paren(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _callee_name(func: cst.BaseExpression) -> str:
+    """The called name as Python (and the analyser) reads it: NFKC (`ﬁle` is `file`)."""
     if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return ""
+        name = func.value
+    elif isinstance(func, cst.Attribute):
+        name = func.attr.value
+    else:
+        return ""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
 
 
 def _dotted(node: cst.BaseExpression) -> str:
@@ -399,6 +403,8 @@ class _Transformer(cst.CSTTransformer):
             return
         name = _callee_name(node.func)
         for candidate in self.by_name.get((span[0], name), ()):
+            if candidate.col and candidate.col != span[1]:
+                continue  # another call of the same name on that line (`cache.load(k)`)
             self.pending[id(node)] = candidate
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "result":
