@@ -360,9 +360,14 @@ def _report(
     quiet: bool,
     exit_zero: bool,
 ) -> int:
+    result = _analyse_selected(request, jobs, no_cache, quiet)
+    return _show(request, result, fmt, statistics, quiet, exit_zero)
+
+
+def _analyse_selected(request: _Request, jobs: int | None, no_cache: bool, quiet: bool) -> Any:
+    """Analyse with a progress bar on a TTY, keeping only the selected codes."""
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse
-    from loopsafe.output import render
 
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -381,6 +386,14 @@ def _report(
     result.findings = [
         f for f in result.findings if _selected(f.code, request.select, request.ignore)
     ]
+    return result
+
+
+def _show(
+    request: _Request, result: Any, fmt: str, statistics: bool, quiet: bool, exit_zero: bool
+) -> int:
+    from loopsafe.output import render
+
     if not quiet:
         color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(
@@ -407,6 +420,7 @@ def _fix(
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse_project
     from loopsafe.fix.apply import plan_fixes, write_changes
+    from loopsafe.model import Action
 
     try:
         analysis = analyse_project(
@@ -435,22 +449,27 @@ def _fix(
             return EXIT_CLEAN
         return EXIT_FINDINGS if report.changes else EXIT_CLEAN
     write_changes(report.changes)
+    # What is left for review is what the fixed tree shows: a config edit can settle more.
+    after = _analyse_selected(request, jobs, True, quiet)
     if not quiet:
-        _fix_summary(report, dry_run=False, file=out)
+        left = sum(1 for f in after.findings if f.action is Action.REVIEW)
+        _fix_summary(report, dry_run=False, file=out, review=left)
     if report_file is not None:
         _write_text(report_file, _audit_text(request, analysis, report, report_file))
         if not quiet:
             click.echo(f"Wrote the report to {report_file}.", file=out)
-    code = _report(request, fmt, False, jobs, True, quiet, exit_zero)
+    code = _show(request, after, fmt, False, quiet, exit_zero)
     return EXIT_ERROR if internal else code
 
 
-def _fix_summary(report: Any, *, dry_run: bool, file: Any) -> None:
+def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = None) -> None:
+    """`review`: the count after the fixes were written; a dry run counts it beforehand."""
     verb = "Would fix" if dry_run else "Fixed"
     files = len(report.changes)
+    left = len(report.review) if review is None else review
     click.echo(
         f"{verb} {len(report.fixed)} finding(s) in {files} file(s); "
-        f"{len(report.skipped)} skipped; {len(report.review)} left for review.",
+        f"{len(report.skipped)} skipped; {left} left for review.",
         file=file,
     )
     for planned in report.skipped:
