@@ -149,7 +149,10 @@ def _tests(tests: dict[str, Any] | None, add: Any) -> None:
     add("| file | category | evidence | conflict |")
     add("| --- | --- | --- | --- |")
     for item in files:
-        evidence = "; ".join(f"line {e['line']}: {e['reason']}" for e in item["evidence"][:3])
+        evidence = "; ".join(
+            f"line {e['line']}: {e['reason']}" if e["line"] else e["reason"]  # 0: whole file
+            for e in item["evidence"][:3]
+        )
         add(f"| `{item['path']}` | {item['category']} | {evidence} | {item.get('conflict', '')} |")
     add("")
     add("Run each category:")
