@@ -101,7 +101,7 @@ def build_report(
         "parse_errors": [
             {"path": e.path, "line": e.line, "message": e.message} for e in result.parse_errors
         ],
-        "verification": _verification(project, tests),
+        "verification": _verification(tests),
         "impact": _impact(before, after),
     }
     return report
@@ -235,10 +235,11 @@ def _left_as_is(findings: list[Finding]) -> dict[str, list[dict[str, Any]]]:
     return groups
 
 
-def _verification(project: str, tests: dict[str, Any] | None) -> list[str]:
+def _verification(tests: dict[str, Any] | None) -> list[str]:
+    """Run from the project root, like every path in the report."""
     commands = [
-        f"loopsafe check {project}",
-        f"loopsafe fix --unsafe-fixes --diff {project}",
+        "loopsafe check .",
+        "loopsafe fix --unsafe-fixes --diff .",
         "pytest --loopsafe",
     ]
     if tests:

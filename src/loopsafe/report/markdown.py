@@ -60,6 +60,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     _remaining(report, add)
     add("## Verification")
     add("")
+    add("From the project root:")
+    add("")
     add("```bash")
     lines.extend(report["verification"])
     add("```")
