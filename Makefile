@@ -33,6 +33,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/runtime.py
+	$(BIN)/python bench/plugin.py
 
 docs: $(STAMP)
 	$(BIN)/loopsafe rule --all --format markdown > docs/rules.md
