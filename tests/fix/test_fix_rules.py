@@ -414,6 +414,78 @@ def test_ls104_run_until_complete_is_an_unsafe_run_sync(tmp_path: Path) -> None:
     ).replace("LOOP.run_until_complete(_fetch())", "run_sync(_fetch())")
 
 
+LOOP_DRIVERS = """import asyncio
+
+
+class Runner:
+    def __init__(self):
+        self._loop = asyncio.new_event_loop()
+
+    def get_loop(self):
+        return self._loop
+
+    def run(self, coro):
+        return self.get_loop().run_until_complete(coro)
+
+    def start(self, coro):
+        self._task = self._loop.create_task(coro)
+        return self._loop.run_until_complete(self._task)
+
+    def close(self):
+        loop = self._loop
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def cancel_all(loop):
+    loop.run_until_complete(asyncio.sleep(0))
+
+
+def drive_client(make_client):
+    loop = asyncio.new_event_loop()
+    client = make_client(loop=loop)
+    return loop.run_until_complete(client.fetch())
+"""
+
+
+def test_ls104_leaves_code_that_drives_one_particular_loop(tmp_path: Path) -> None:
+    """Found on anyio's and uvicorn's own loop runners: code that creates tasks on its
+    loop, shuts it down, hands it to objects or is handed it must keep running on that very
+    loop. run_sync() would run the coroutine on another one ('attached to a different
+    loop'), so even --unsafe-fixes leaves it, and says which use of the loop stops it."""
+    write(tmp_path, {"mylib/__init__.py": "", "mylib/runner.py": LOOP_DRIVERS})
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert read(tmp_path / "mylib/runner.py") == LOOP_DRIVERS
+    reasons = {s.line: s.reason for s in run.skips() if s.code == "LS104"}
+    line = {
+        needle: _line_of(LOOP_DRIVERS, needle)
+        for needle in (
+            "self.get_loop().run_until_complete",
+            "self._loop.run_until_complete(self._task)",
+            "loop.run_until_complete(loop.shutdown_asyncgens())",
+            "loop.run_until_complete(asyncio.sleep(0))",
+            "loop.run_until_complete(client.fetch())",
+        )
+    }
+    assert (
+        "the loop `self.get_loop()` returns" in reasons[line["self.get_loop().run_until_complete"]]
+    )
+    assert "`self._loop.create_task`" in reasons[line["self._loop.run_until_complete(self._task)"]]
+    assert (
+        "`loop.shutdown_asyncgens`"
+        in reasons[line["loop.run_until_complete(loop.shutdown_asyncgens())"]]
+    )
+    assert (
+        "a loop its caller hands in" in reasons[line["loop.run_until_complete(asyncio.sleep(0))"]]
+    )
+    assert "make_client(... loop ...)" in reasons[line["loop.run_until_complete(client.fetch())"]]
+    assert all("another loop" in reason for reason in reasons.values())
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
 # --------------------------------------------------------------------------- LS304
 def test_ls304_scope_becomes_loop_scope(tmp_path: Path) -> None:
     write(

@@ -216,6 +216,7 @@ class _Extractor:
         self.running_vars: list[set[str]] = [set()]
         self.thread_scope = 0  # >0 while inside a lambda handed to a thread API
         self.function_nodes: dict[str, _FuncDef] = {}
+        self.loop_run_scopes: set[str] = set()
         self.lifetime_scopes: set[str] = set()
         self.try_cache: dict[int, tuple[bool, bool]] = {}
         if read_suppressions:
@@ -554,6 +555,8 @@ class _Extractor:
         self.r.stack.pop()
         if qualname in self.lifetime_scopes:
             _mark_lifetimes(_own_nodes(node.body), self.facts.sites, qualname)
+        if qualname in self.loop_run_scopes:
+            _mark_own_loops(_own_nodes(node.body), self.facts.sites, qualname, local=True)
 
     def _deferrable(self, node: _FuncDef) -> bool:
         """A top-level function or method whose text holds no trigger token."""
@@ -633,6 +636,8 @@ class _Extractor:
         self._visit_body(node.body)
         self.r.stack.pop()
         _mark_attribute_lifetimes(node, self.facts.sites, qualname)
+        if any(s.rpartition(".")[0] == qualname for s in self.loop_run_scopes):
+            _mark_own_loops(list(ast.walk(node)), self.facts.sites, qualname, local=False)
 
     def _ref_name(self, node: ast.expr) -> str:
         if isinstance(node, ast.Call):  # arq: cron(f, ...)
@@ -965,6 +970,37 @@ class _Extractor:
             return
         site.replacement = self._segment(call.args[0])
         site.safe_fix = len(call.args) == 1 and not call.keywords
+        if site.api == "run_until_complete()" and isinstance(call.func, ast.Attribute):
+            self._loop_receiver(site, call.func.value)
+
+    def _loop_receiver(self, site: Site, receiver: ast.expr) -> None:
+        """Note which loop `run_until_complete()` runs on, so the fixer can tell a sync
+        wrapper (any loop will do) from code that drives one particular loop."""
+        if isinstance(receiver, ast.Call):
+            base = self.r.dotted(receiver)
+            if not (base and base.endswith(_LOOP_SOURCES)):
+                site.own_loop = (
+                    f"it runs on the loop `{self._segment(receiver)}` returns; run_sync() "
+                    "would run the coroutine on another loop"
+                )
+            return
+        scope = self._function_scope()
+        if isinstance(receiver, ast.Name):
+            site.loop_expr = receiver.id
+            if scope is not None and scope.func is not None and receiver.id in scope.func.params:
+                site.own_loop = (
+                    f"it runs on `{receiver.id}`, a loop its caller hands in; run_sync() "
+                    "would run the coroutine on another loop"
+                )
+        elif (
+            isinstance(receiver, ast.Attribute)
+            and isinstance(receiver.value, ast.Name)
+            and scope is not None
+            and receiver.value.id == scope.self_name
+        ):
+            site.loop_expr = f"self.{receiver.attr}"
+        if site.loop_expr:
+            self.loop_run_scopes.add(site.scope)
 
     def _segment(self, node: ast.AST) -> str:
         start, end = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
@@ -1118,6 +1154,68 @@ def _mark_lifetimes(nodes: list[ast.AST], sites: list[Site], qualname: str) -> N
         else:
             name = set_args.get((site.line, site.col, site.end_line, site.end_col))
             site.leaked = bool(name) and name in closed and not reset
+
+
+# What a sync wrapper does with its loop besides running one coroutine on it. Any other use
+# (tasks, callbacks, shutdown hooks, handing it to objects) binds work to that very loop.
+_WRAPPER_LOOP_USES = frozenset(
+    {"run_until_complete", "close", "is_closed", "is_running", "stop", "get_debug"}
+)
+_HARMLESS_LOOP_CALLS = frozenset({"set_event_loop", "asyncio.set_event_loop"})
+
+
+def _mark_own_loops(nodes: list[ast.AST], sites: list[Site], scope: str, *, local: bool) -> None:
+    """`local`: the `run_until_complete()` sites of function `scope` on a local loop name;
+    else those on `self.<attr>` in the methods of class `scope`, judged by the whole class."""
+    mine = [
+        s
+        for s in sites
+        if s.loop_expr
+        and not s.own_loop
+        and (s.scope == scope if local else s.scope.rpartition(".")[0] == scope)
+        and s.loop_expr.startswith("self.") != local
+    ]
+    if not mine:
+        return
+    uses: dict[str, tuple[int, int, str]] = {}  # loop expression -> its first other use
+    for node in nodes:
+        found: list[tuple[str, str]] = []
+        if isinstance(node, ast.Attribute) and node.attr not in _WRAPPER_LOOP_USES:
+            loop = _loop_text(node.value)
+            found.append((loop, f"{loop}.{node.attr}"))
+        elif isinstance(node, ast.Call) and _call_name(node.func) not in _HARMLESS_LOOP_CALLS:
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                loop = _loop_text(arg)
+                found.append((loop, f"{_call_name(node.func) or 'a call'}(... {loop} ...)"))
+        where = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        for loop, text in found:
+            if loop and (loop not in uses or where < uses[loop][:2]):
+                uses[loop] = (*where, text)
+    for site in mine:
+        use = uses[site.loop_expr][2] if site.loop_expr in uses else ""
+        if use:
+            site.own_loop = (
+                f"the code also works with `{site.loop_expr}` itself (`{use}`); run_sync() "
+                "would run the coroutine on another loop"
+            )
+
+
+def _loop_text(node: ast.AST) -> str:
+    """`loop` or `self.<attr>` (any first parameter name counts as `self`)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"self.{node.attr}" if node.value.id in ("self", "cls") else ""
+    return ""
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        base = _call_name(func.value)
+        return f"{base}.{func.attr}" if base else func.attr
+    return ""
 
 
 def _mark_attribute_lifetimes(node: ast.ClassDef, sites: list[Site], qualname: str) -> None:

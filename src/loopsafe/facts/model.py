@@ -51,6 +51,8 @@ class Site:
     replacement: str = ""
     safe_fix: bool = False
     note: str = ""
+    loop_expr: str = ""  # run_until_complete(): the loop it runs on, "loop" or "self._loop"
+    own_loop: str = ""  # why run_sync() cannot stand in: the code works with that very loop
 
 
 @dataclass

@@ -122,6 +122,9 @@ class Planner:
         if site.api == "asyncio.run()" and not site.safe_fix:
             planned.reason = "asyncio.run() arguments (debug=, loop_factory=) change behaviour"
             return
+        if site.own_loop:
+            planned.reason = site.own_loop
+            return
         planned.unsafe = site.api != "asyncio.run()"
         self._add(planned, finding.path, _at(OpKind.RUN_SYNC, site, self.run_sync))
 

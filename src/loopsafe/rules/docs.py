@@ -642,7 +642,10 @@ register(
             `allow_running_loop=True` it runs the coroutine on a background loop thread.
             For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
             particular loop, and whatever is bound to it will not be on the loop `run_sync`
-            uses.
+            uses. There is no fix at all when the code drives that one loop: the loop is a
+            parameter, comes from a method of the code's own (`self.get_loop()`), or is used
+            for anything besides running and closing it (`create_task`, `shutdown_asyncgens`,
+            handing it to an object); the skip names that use.
             """
         ),
         invalid=(
