@@ -8,6 +8,7 @@ plain substring searches over bytes, far cheaper than a parse.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -50,16 +51,29 @@ def mentions_word(data: bytes, word: bytes) -> bool:
         start = data.find(word, start + 1)
     if data.isascii():
         return False
-    text = unicodedata.normalize("NFKC", data.decode("utf-8", "replace"))
     target = unicodedata.normalize("NFKC", word.decode("utf-8", "replace"))
-    return re.search(rf"(?<!\w){re.escape(target)}(?!\w)", text) is not None
+    if target.encode() == word and _is_nfkc(data):
+        return False  # nothing to normalize: the byte search above was exact
+    return target in _nfkc_words(data)
+
+
+@functools.lru_cache(maxsize=128)
+def _is_nfkc(data: bytes) -> bool:
+    return unicodedata.is_normalized("NFKC", data.decode("utf-8", "replace"))
+
+
+@functools.lru_cache(maxsize=128)
+def _nfkc_words(data: bytes) -> frozenset[str]:
+    """One NFKC pass per file, however many words are looked up in it (bytes cache their
+    hash, so a lookup here costs a dict probe)."""
+    return frozenset(identifiers(data))
 
 
 def identifiers(data: bytes) -> set[str]:
     """Every identifier-like word of a file, as Python names them (NFKC)."""
     if data.isascii():
         return set(_IDENT_TEXT.findall(data.decode("ascii")))
-    words = _WORD_TEXT.findall(data.decode("utf-8", "replace"))
+    words = set(_WORD_TEXT.findall(data.decode("utf-8", "replace")))
     return {w if w.isascii() else unicodedata.normalize("NFKC", w) for w in words}
 
 

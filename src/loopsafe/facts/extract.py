@@ -519,7 +519,7 @@ class _Extractor:
             params=[
                 a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
             ],
-            is_generator=_yields(node),
+            is_generator=self._mentions_yield(node) and _yields(node),
         )
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
@@ -557,6 +557,11 @@ class _Extractor:
             _mark_lifetimes(_own_nodes(node.body), self.facts.sites, qualname)
         if qualname in self.loop_run_scopes:
             _mark_own_loops(_own_nodes(node.body), self.facts.sites, qualname, local=True)
+
+    def _mentions_yield(self, node: _FuncDef) -> bool:
+        """A cheap text check before walking the body for a `yield`."""
+        lines = self.lines[node.lineno - 1 : node.end_lineno or node.lineno]
+        return any("yield" in line for line in lines)
 
     def _deferrable(self, node: _FuncDef) -> bool:
         """A top-level function or method whose text holds no trigger token."""
