@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 _METADATA = (
+    "pytest.toml",
+    ".pytest.toml",
     "pytest.ini",
     ".pytest.ini",
     "pyproject.toml",

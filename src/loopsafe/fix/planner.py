@@ -291,12 +291,7 @@ class Planner:
         }
         config = self.analysis.pytest_config
         if config is not None:
-            name = config.path.rpartition("/")[2]
-            section = {
-                "pyproject.toml": "tool.pytest.ini_options",
-                "setup.cfg": "tool:pytest",
-            }.get(name, "pytest")
-            return ConfigEdit(config.path, section, options)
+            return ConfigEdit(config.path, config.section, options)
         # No pytest configuration yet: pyproject.toml, next to the tests' project root.
         names = [rel for rel, _ in self.analysis.metadata if rel.endswith("pyproject.toml")]
         path = names[-1] if names else "pytest.ini"

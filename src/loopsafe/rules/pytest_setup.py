@@ -146,16 +146,22 @@ def _visible(
 # ---------------------------------------------------------------------- configuration
 @dataclass
 class PytestConfig:
+    """`section`: the table or section pytest reads its settings from, in this file."""
+
     path: str
     header_line: int
     options: dict[str, tuple[str, int]] = field(default_factory=dict)
+    section: str = "pytest"
 
 
 def find_pytest_config(files: list[tuple[str, str]]) -> PytestConfig | None:
     """The first file pytest would read, from (relpath, text) pairs ordered per directory
-    as pytest looks: pytest.ini, .pytest.ini, pyproject.toml, tox.ini, setup.cfg."""
+    as pytest looks: pytest.toml, .pytest.toml (pytest 9), pytest.ini, .pytest.ini,
+    pyproject.toml, tox.ini, setup.cfg."""
     for relpath, text in files:
         name = PurePosixPath(relpath).name
+        if name in ("pytest.toml", ".pytest.toml"):
+            return _toml_config(relpath, text, native=True) or PytestConfig(relpath, 1)
         if name in ("pytest.ini", ".pytest.ini"):
             return _ini_config(relpath, text, "pytest") or PytestConfig(relpath, 1)
         if name == "pyproject.toml":
@@ -182,26 +188,39 @@ def _ini_config(relpath: str, text: str, section: str) -> PytestConfig | None:
     if not parser.has_section(section):
         return None
     config = PytestConfig(relpath, _header_line(text, rf"\[\s*{re.escape(section)}\s*\]"))
+    config.section = section
     lines = text.splitlines()
     for key, value in parser.items(section):
         config.options[key] = (value.strip(), _key_line(lines, key, config.header_line))
     return config
 
 
-def _toml_config(relpath: str, text: str) -> PytestConfig | None:
+def _toml_config(relpath: str, text: str, *, native: bool = False) -> PytestConfig | None:
+    """`native`: pytest.toml, whose settings sit in a top-level `[pytest]` table."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
+    if native:
+        table = data.get("pytest")
+        if not isinstance(table, dict):
+            return None
+        config = PytestConfig(relpath, _header_line(text, r"\[\s*pytest\s*\]"))
+        lines = text.splitlines()
+        for key, value in table.items():
+            config.options[key] = (str(value), _key_line(lines, key, config.header_line))
+        return config
     pytest_table = data.get("tool", {}).get("pytest", {})
     table = pytest_table.get("ini_options") if isinstance(pytest_table, dict) else None
     pattern = r"\[\s*tool\.pytest\.ini_options\s*\]"
+    section = "tool.pytest.ini_options"
     if not isinstance(table, dict):
         if isinstance(pytest_table, dict) and pytest_table:
-            table, pattern = pytest_table, r"\[\s*tool\.pytest\s*\]"
+            table, pattern, section = pytest_table, r"\[\s*tool\.pytest\s*\]", "tool.pytest"
         else:
             return None
     config = PytestConfig(relpath, _header_line(text, pattern))
+    config.section = section
     lines = text.splitlines()
     for key, value in table.items():
         config.options[key] = (str(value), _key_line(lines, key, config.header_line))
