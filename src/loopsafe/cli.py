@@ -500,6 +500,14 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
     type=click.Path(path_type=Path, dir_okay=False),
     help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
 )
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...).")
+@click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes.")
+@click.option(
+    "--exclude", multiple=True, help="Skip files matching this gitignore-style glob (repeatable)."
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--quiet", "-q", is_flag=True, help="With -o: do not say where the report went.")
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def report(
     paths: tuple[Path, ...],
@@ -508,6 +516,12 @@ def report(
     before: Path | None,
     after: Path | None,
     config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    quiet: bool,
     verbose: bool,
 ) -> None:
     """The audit report for PATHS: summary counts, every fix (before / after code), the
@@ -516,13 +530,14 @@ def report(
     `pytest --loopsafe` results are given (--before / --after)."""
 
     def body() -> int:
-        request = _prepare(paths, (), (), (), None, config_file)
-        text = _report_text(request, fmt, before, after, applied=None)
+        request = _prepare(paths, select, ignore, exclude, None, config_file)
+        text = _report_text(request, fmt, before, after, jobs=jobs, no_cache=no_cache)
         if output is None:
             click.echo(text, nl=False)
         else:
             _write_text(output, text)
-            click.echo(f"Wrote the report to {output}.", err=True)
+            if not quiet:
+                click.echo(f"Wrote the report to {output}.", err=True)
         return EXIT_CLEAN
 
     _run_guarded(verbose, body)
@@ -533,11 +548,14 @@ def _report_text(
     fmt: str,
     before: Path | None,
     after: Path | None,
-    applied: Any,
+    *,
+    jobs: int | None,
+    no_cache: bool,
 ) -> str:
-    """`applied`: the FixReport of fixes just written (`fix --report`), or None to plan."""
+    """The report on the tree as it is, with the fixes `fix --unsafe-fixes` would make."""
     import json
 
+    from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse_project
     from loopsafe.fix.apply import plan_fixes
     from loopsafe.report.build import build_report, load_runtime
@@ -550,13 +568,21 @@ def _report_text(
                 runtime[label] = load_runtime(path)
             except (OSError, ValueError) as exc:
                 _fail(f"--{label}: {exc}")
-    analysis = analyse_project(request.targets, request.config, cwd=request.cwd)
-    fixes = applied if applied is not None else plan_fixes(analysis, unsafe=True, cwd=request.cwd)
+    try:
+        analysis = analyse_project(
+            request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
+        )
+    except DiscoveryError as exc:
+        _fail(str(exc))
+    analysis.result.findings = [
+        f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
+    ]
+    fixes = plan_fixes(analysis, unsafe=True, cwd=request.cwd)
     project = _project_name(request)
     data = build_report(
         analysis,
         fixes,
-        applied=applied is not None,
+        applied=False,
         project=project,
         tests=_tests_json(request),
         before=runtime.get("before"),

@@ -211,3 +211,39 @@ def test_bad_runtime_file_is_one_line(tmp_path: Path) -> None:
     run = _loopsafe(tmp_path, "report", ".", "--before", str(tmp_path / "bad.json"))
     assert run.returncode == 2
     assert "--before" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_select_exclude_and_quiet_shape_the_report(tmp_path: Path) -> None:
+    """The options every analysing command takes work here too: --select keeps those rule
+    codes, --exclude leaves files out, -q keeps stderr empty, and the numbers still add up."""
+    project = _copy(tmp_path)
+    out = tmp_path / "report.json"
+    run = _loopsafe(
+        project,
+        "report",
+        ".",
+        "--format",
+        "json",
+        "--select",
+        "LS1",
+        "--exclude",
+        "tests/",
+        "--no-cache",
+        "-j",
+        "1",
+        "-q",
+        "-o",
+        str(out),
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and run.stdout == ""
+    data = json.loads(out.read_text("utf-8"))
+    summary = data["summary"]
+    assert summary["sites"]["tests"] == 0
+    codes = {f["code"] for f in data["fixes"]} | {f["code"] for f in data["remaining"]}
+    assert codes and all(code.startswith("LS1") for code in codes)
+    assert sum(summary["by_action"].values()) == summary["sites"]["total"]
+    assert summary["by_category"]["pytest-config"] == 0
+
+    bad = _loopsafe(project, "report", ".", "--select", "LS9")
+    assert bad.returncode == 2 and "LS9" in bad.stderr and "Traceback" not in bad.stderr
