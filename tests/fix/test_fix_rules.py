@@ -821,6 +821,183 @@ def test_ls103_generator_in_the_chain_is_skipped_or_still_works(tmp_path: Path) 
     assert run_probe(tmp_path, code) == "[1, 2]"
 
 
+def test_ls103_awaits_a_call_through_an_import_alias(tmp_path: Path) -> None:
+    files = dict(CHAIN)
+    files["app/service.py"] = """
+    from app.util import load as _load
+
+
+    class Pricing:
+        def lookup(self, key):
+            return _load(key) + "!"
+    """
+    files["app/routes.py"] = """
+    from app.service import Pricing
+
+
+    async def handler(key):
+        return Pricing().lookup(key)
+    """
+    write(tmp_path, files)
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert run.summary().fixed == 1, run.output
+    service = read(tmp_path / "app/service.py")
+    assert '    async def lookup(self, key):\n        return await _load(key) + "!"\n' in service
+    # The outer call starts where `Pricing()` does: only the method call is awaited.
+    routes = read(tmp_path / "app/routes.py")
+    assert "    return await Pricing().lookup(key)\n" in routes, routes
+
+
+def test_ls103_method_called_on_an_unknown_object_is_left_alone(tmp_path: Path) -> None:
+    files = dict(CHAIN)
+    files["app/service.py"] = """
+    from app.util import load
+
+
+    class Pricing:
+        @classmethod
+        def default(cls):
+            return cls()
+
+        def lookup(self, key):
+            return load(key) + "!"
+    """
+    files["app/routes.py"] = """
+    from app.service import Pricing
+
+
+    async def handler(key):
+        pricing = Pricing.default()
+        return pricing.lookup(key)
+
+
+    async def other(key):
+        return Pricing().lookup(key)
+    """
+    write(tmp_path, files)
+    before = snapshot(tmp_path)
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert snapshot(tmp_path) == before  # else `pricing.lookup(key)` is never awaited
+    [skip] = run.skips()
+    assert skip.code == "LS103"
+    assert "app.service:Pricing.lookup is a method" in skip.reason, skip.reason
+    assert "app/routes.py:6" in skip.reason, skip.reason
+
+
+def test_ls103_sync_test_helpers_and_fixtures_enter_the_loop(tmp_path: Path) -> None:
+    files = dict(CHAIN)
+    files["tests/test_service.py"] = """
+    import pytest
+
+    from app.service import lookup
+
+
+    def _expected(key):
+        return lookup(key)
+
+
+    @pytest.fixture
+    def value():
+        return lookup("v")
+
+
+    def test_helper(value):
+        assert _expected("k") == "k!" and value == "v!"
+    """
+    write(tmp_path, files)
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert run.summary().fixed == 1, run.output
+    text = read(tmp_path / "tests/test_service.py")
+    assert "    return asyncio.run(lookup(key))\n" in text, text
+    assert '    return asyncio.run(lookup("v"))\n' in text, text
+
+
+def test_ls103_blocked_by_a_sync_fixture_of_async_tests_says_so(tmp_path: Path) -> None:
+    files = dict(CHAIN)
+    files["tests/test_service.py"] = """
+    import pytest
+
+    from app.service import lookup
+
+
+    @pytest.fixture
+    def value():
+        return lookup("v")
+
+
+    @pytest.mark.asyncio
+    async def test_value(value):
+        assert value == "v!"
+    """
+    write(tmp_path, files)
+    run = fix(tmp_path, "--unsafe-fixes")
+    [skip] = [s for s in run.skips() if s.code == "LS103"]
+    assert "test_service:value is a sync fixture that async tests use" in skip.reason, skip.reason
+
+
+def test_ls103_call_in_a_generator_expression_names_why(tmp_path: Path) -> None:
+    files = dict(CHAIN)
+    files["app/service.py"] = """
+    from app.util import load
+
+
+    def lookup(key):
+        return sum(len(load(k)) for k in key)
+    """
+    write(tmp_path, files)
+    run = fix(tmp_path, "--unsafe-fixes")
+    [skip] = run.skips()
+    assert "inside a lambda or a generator expression" in skip.reason, skip.reason
+
+
+def test_ls104_run_sync_keeps_comments_inside_the_call(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "lib.py": """
+            import asyncio
+
+
+            async def fetch():
+                return 1
+
+
+            def fetch_sync():
+                return asyncio.run(
+                    # the reason
+                    fetch()
+                )
+            """
+        },
+    )
+    fix(tmp_path)
+    assert read(tmp_path / "lib.py").endswith(
+        "    return run_sync(\n        # the reason\n        fetch()\n    )\n"
+    )
+
+
+def test_ls101_anyio_run_keywords_stay_with_the_runner(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app.py": """
+            import anyio
+
+
+            async def add(a, b=0):
+                return a + b
+
+
+            async def bridge(x):
+                return anyio.run(add, x, 1, backend="asyncio", backend_options={})
+            """
+        },
+    )
+    fix(tmp_path, "--unsafe-fixes")
+    # `backend=` would reach `add()` and raise TypeError there.
+    assert read(tmp_path / "app.py").endswith("    return await add(x, 1)\n")
+
+
 # --------------------------------------------------------------------------- LS105
 def test_ls105_blocking_waits_become_awaits(tmp_path: Path) -> None:
     source = """
@@ -867,6 +1044,36 @@ def test_ls105_blocking_waits_become_awaits(tmp_path: Path) -> None:
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work(), loop))
         """
     )
+
+
+def test_ls105_future_waited_on_later_is_skipped_with_why(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app.py": """
+            import asyncio
+            from concurrent.futures import ThreadPoolExecutor
+
+
+            async def work():
+                return 1
+
+
+            async def later():
+                with ThreadPoolExecutor() as executor:
+                    future = executor.submit(asyncio.run, work())
+                    return future.result()
+
+
+            async def timed(loop):
+                return asyncio.run_coroutine_threadsafe(work(), loop).result(timeout=5)
+            """
+        },
+    )
+    run = fix(tmp_path, "--unsafe-fixes")
+    reasons = {s.line: s.reason for s in run.skips()}
+    assert "the future is kept and waited on elsewhere" in reasons[11], reasons
+    assert "given a timeout" in reasons[16], reasons
 
 
 # --------------------------------------------------------------------------- LS301

@@ -133,15 +133,17 @@ def _transform_all(
                 continue
         source = sources[path]
         ops = [op for _, op in entries]
+        refused: dict[Op, str] = {}
         try:
-            new_text, applied = apply_ops(source.text, ops)
+            new_text, applied = apply_ops(source.text, ops, refused)
         except Exception as exc:  # a LibCST failure on odd input: leave the file alone
             for planned, _ in entries:
                 failed[id(planned)] = (planned, f"internal error: {type(exc).__name__}: {exc}")
             continue
         missing = [(planned, op) for planned, op in entries if op not in applied]
         for planned, op in missing:
-            failed[id(planned)] = (planned, f"could not rewrite {path}:{op.line} ({op.kind})")
+            why = f": {refused[op]}" if op in refused else ""
+            failed[id(planned)] = (planned, f"could not rewrite {path}:{op.line} ({op.kind}){why}")
         if missing:
             continue
         problem = _check(new_text, source, path)

@@ -8,6 +8,10 @@ left alone, with the reason, when some caller can be neither.
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
+from collections import Counter
 from dataclasses import dataclass
 
 from loopsafe.facts.callgraph import Root
@@ -15,7 +19,7 @@ from loopsafe.facts.model import Site, SiteKind
 from loopsafe.fix.ops import ConfigEdit, Op, OpKind, Planned
 from loopsafe.model import Action, Finding, FixSafety
 from loopsafe.pipeline import Analysis
-from loopsafe.rules.pytest_setup import is_fixture, is_test_function
+from loopsafe.rules.pytest_setup import is_fixture
 
 _SAFE_CODES = ("LS101", "LS102", "LS104", "LS201", "LS304")
 _UNSAFE_CODES = ("LS103", "LS105", "LS301", "LS303")
@@ -40,6 +44,7 @@ class Planner:
         self.unsafe = unsafe
         self.module_of = {path: module for module, path in self.index.paths.items()}
         self.run_sync = analysis.config.run_sync
+        self._texts: dict[str, str] = {}  # relpath -> source text, read on demand
 
     def plan(self) -> list[Planned]:
         out: list[Planned] = []
@@ -153,6 +158,14 @@ class Planner:
                     "cannot be found for certain"
                 )
                 return
+            unresolved = self._unresolved_method_use(key, callers)
+            if unresolved:
+                planned.reason = (
+                    f"{index.functions[key].label} is a method, and `.{callee}` at "
+                    f"{unresolved} may call it on an object whose class is not known; "
+                    "making it async would leave that call un-awaited"
+                )
+                return
             for caller_key, line, col in callers:
                 caller = index.functions[caller_key]
                 if caller.func.is_async:
@@ -164,9 +177,18 @@ class Planner:
                     todo.append(caller_key)  # on the way from async code: async as well
                     calls.append((OpKind.AWAIT_CALL, caller_key, line, col, callee))
                 elif (kinds and kinds <= _NO_LOOP_ROOTS) or (
-                    in_tests and is_test_function(caller.func)
+                    in_tests and caller_key not in self.project.async_used_fixtures
                 ):
+                    # No loop runs there, or it is test code (a test, a helper, a fixture
+                    # of sync tests) that no outside caller sees: enter the loop there.
                     calls.append((OpKind.WRAP_RUN, caller_key, line, col, callee))
+                elif in_tests:
+                    planned.reason = (
+                        f"caller {caller.label} is a sync fixture that async tests use, "
+                        f"where `asyncio.run({callee}(...))` is what LS303 reports; make "
+                        "that fixture async first"
+                    )
+                    return
                 else:
                     planned.reason = (
                         f"caller {caller.label} is sync library code that outside callers "
@@ -235,6 +257,48 @@ class Planner:
                 if key in index.resolve_call(call):
                     return None  # import-time callers cannot await
         return out
+
+    def _unresolved_method_use(self, key: str, callers: list[tuple[str, int, int]]) -> str:
+        """Where (`path:line`) the project reads `.name` of the method `key` more often
+        than it has resolved calls of it: `pricing.price_of(1)` on a `pricing` whose class
+        the analyser does not know. "" when there is no such place."""
+        index = self.index
+        func = index.functions[key].func
+        if not func.class_name:
+            return ""
+        name = func.qualname.rpartition(".")[2]
+        known = Counter((index.paths[index.functions[c].module], line) for c, line, _ in callers)
+        for path in sorted(self.analysis.abspaths):
+            for line, count in sorted(Counter(self._attribute_lines(path, name)).items()):
+                if count > known[path, line]:
+                    return f"{path}:{line}"
+        return ""
+
+    def _attribute_lines(self, path: str, name: str) -> list[int]:
+        """Lines of `path` where `.name` is read (code only: not comments or strings)."""
+        text = self._texts.get(path)
+        if text is None:
+            try:
+                text = self.analysis.abspaths[path].read_bytes().decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            self._texts[path] = text
+        if not re.search(rf"\.\s*{re.escape(name)}\b", text):
+            return []
+        lines: list[int] = []
+        previous = ""
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(text).readline):
+                if token.type == tokenize.NAME and token.string == name and previous == ".":
+                    lines.append(token.start[0])
+                if token.type not in (tokenize.NL, tokenize.COMMENT):
+                    previous = token.string
+        except (tokenize.TokenError, SyntaxError):  # cannot tokenize: every mention counts
+            return [
+                text.count("\n", 0, m.start()) + 1
+                for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
+            ]
+        return lines
 
     def _loop_entries(self, module: str, qualname: str) -> list[Site]:
         facts = self.index.modules[module]

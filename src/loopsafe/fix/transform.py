@@ -49,13 +49,18 @@ _MAYBE_UNUSED = (
 )
 
 
-def apply_ops(source: str, ops: Sequence[Op]) -> tuple[str, set[Op]]:
-    """The new source and the edits that were applied."""
+def apply_ops(
+    source: str, ops: Sequence[Op], refused: dict[Op, str] | None = None
+) -> tuple[str, set[Op]]:
+    """The new source and the edits that were applied. Why an edit that was found could
+    not be made goes into `refused`, when given."""
     module = cst.parse_module(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed: no copy needed
     context = CodemodContext()
     transformer = _Transformer(ops, context, _module_bindings(module))
     updated = wrapper.visit(transformer)
+    if refused is not None:
+        refused.update(transformer.refused)
     if not transformer.applied:
         return source, set()
     if transformer.imports:
@@ -326,10 +331,13 @@ class _Transformer(cst.CSTTransformer):
         }
         self.by_def = {op.line: op for op in ops if op.kind in _DEF_OPS}
         self.by_name: dict[tuple[int, str], list[Op]] = {}
+        self.by_line: dict[int, list[Op]] = {}
         for op in ops:
             if op.kind in _NAME_OPS:
                 self.by_name.setdefault((op.line, op.name), []).append(op)
+                self.by_line.setdefault(op.line, []).append(op)
         self.applied: set[Op] = set()
+        self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
         self.lambdas = 0
         self.pending: dict[int, Op] = {}  # id(original Call) -> op to apply on leave
@@ -407,6 +415,16 @@ class _Transformer(cst.CSTTransformer):
                 continue  # another call of the same name on that line (`cache.load(k)`)
             self.pending[id(node)] = candidate
             return
+        if isinstance(node.func, cst.Name):
+            # A bare name called at the very position the analyser reported is the call,
+            # whatever it is called locally (`from db import load_item as _load`), unless
+            # the edit belongs to an outer call that starts there too and that its name
+            # already matched (`Pricing().total()`).
+            taken = set(self.pending.values()) | self.applied
+            for candidate in self.by_line.get(span[0], ()):
+                if candidate.col == span[1] and candidate not in taken:
+                    self.pending[id(node)] = candidate
+                    return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "result":
             inner = node.func.value
             if isinstance(inner, cst.Call):
@@ -440,7 +458,8 @@ class _Transformer(cst.CSTTransformer):
         kind = op.kind
         awaits = kind in (OpKind.AWAIT, OpKind.AWAIT_FN, OpKind.WAIT_AWAIT, OpKind.AWAIT_CALL)
         if awaits and self.lambdas:
-            return None  # inside a lambda or a generator expression
+            self.refused[op] = "the call is inside a lambda or a generator expression"
+            return None
         if kind == OpKind.AWAIT:
             if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
                 return None
@@ -448,7 +467,13 @@ class _Transformer(cst.CSTTransformer):
         if kind == OpKind.AWAIT_FN:
             if not call.args or call.args[0].keyword or call.args[0].star:
                 return None
-            rest = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in call.args[1:]]
+            # `anyio.run(f, *args)` passes only positional arguments on: keywords
+            # (`backend=`, `clock=`) configure the runner that no longer exists.
+            rest = [
+                a.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                for a in call.args[1:]
+                if a.keyword is None
+            ]
             if rest:
                 rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             return _awaited(cst.Call(func=call.args[0].value, args=_commas(rest)))
@@ -458,8 +483,11 @@ class _Transformer(cst.CSTTransformer):
             module_name, _, helper = op.name.partition(":")
             local = self._helper_name(module_name, helper)
             self.imports.add((module_name, helper, None if local == helper else local))
-            arg = call.args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return cst.Call(func=cst.Name(local), args=[arg])
+            arg = call.args[0]
+            if len(call.args) > 1:  # `debug=False` and the like: the defaults, dropped
+                arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            # The call's own whitespace stays: it may hold comments and line breaks.
+            return call.with_changes(func=cst.Name(local), args=[arg])
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
         if kind == OpKind.LOOP_SCOPE:
@@ -471,7 +499,18 @@ class _Transformer(cst.CSTTransformer):
             ]
             return call.with_changes(args=args)
         if kind == OpKind.WAIT_AWAIT:
-            return self._wait_await(call)
+            replaced = self._wait_await(call)
+            if replaced is None:
+                if _callee_name(call.func) != "result":
+                    self.refused[op] = (
+                        "the future is kept and waited on elsewhere; await it there "
+                        "(`await asyncio.wrap_future(future)`)"
+                    )
+                elif call.args:
+                    self.refused[op] = "`.result()` is given a timeout, which an await would drop"
+                else:
+                    self.refused[op] = "the fix does not rewrite this form of blocking wait"
+            return replaced
         if kind == OpKind.AWAIT_CALL:
             return _awaited(call)
         if kind == OpKind.WRAP_RUN:
