@@ -63,6 +63,11 @@ class _Run:
     digests: set[str] = field(default_factory=set)  # cache entries still in use
     done: int = 0
     uses_pytest_asyncio: bool = False
+    # Per module, kept across expansion rounds: its identifiers, text and lines.
+    identifiers: dict[str, set[str]] = field(default_factory=dict)  # relpath -> words
+    texts: dict[str, str] = field(default_factory=dict)  # module -> decoded text
+    lines: dict[str, list[str]] = field(default_factory=dict)  # module -> source lines
+    chunks: dict[tuple[str, str], bytes] = field(default_factory=dict)  # deferred bodies
 
 
 def run_analysis(
@@ -186,7 +191,7 @@ class _Scheduler:
         self.pending_bytes = 0
         self.total_bytes = 0
         self.pool: Any = None
-        self.futures: list[Any] = []
+        self.futures: list[tuple[Any, list[Job]]] = []
 
     def add(self, job: Job) -> None:
         run = self.run
@@ -212,31 +217,53 @@ class _Scheduler:
             self._submit()
 
     def _submit(self) -> None:
-        if self.pending:
-            self.futures.append(self.pool.submit(scan_many, self.pending))
+        batch: list[Job] = []
+        size = 0
+        for job in self.pending:  # the first batch can be large: the pool starts late
+            batch.append(job)
+            size += len(self.run.data[job.relpath])
+            if size >= self._BATCH_BYTES:
+                self.futures.append((self.pool.submit(scan_many, batch), batch))
+                batch, size = [], 0
+        if batch:
+            self.futures.append((self.pool.submit(scan_many, batch), batch))
         self.pending, self.pending_bytes = [], 0
 
     def finish(self) -> None:
         run = self.run
-        if self.pool is None:
-            gc_was_enabled = gc.isenabled()
-            gc.disable()  # building ASTs triggers the cyclic GC constantly, for nothing
-            try:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # building (or unpickling) facts triggers the cyclic GC, for nothing
+        try:
+            if self.pool is None:
                 for job in self.pending:
                     _record(run, scan(job, run.data[job.relpath]))
                     _tick(run)
+                return
+            self._submit()
+            try:
+                self._collect()
             finally:
-                if gc_was_enabled:
-                    gc.enable()
-            return
-        self._submit()
-        try:
-            for future in self.futures:
-                for outcome in future.result():
-                    _record(run, outcome)
-                    _tick(run)
+                self.pool.shutdown(cancel_futures=True)
         finally:
-            self.pool.shutdown(cancel_futures=True)
+            if gc_was_enabled:
+                gc.enable()
+
+    def _collect(self) -> None:
+        """Outcomes in submission order. Rather than wait, this process takes batches no
+        worker has started yet (from the end), which also saves sending their facts back."""
+        run = self.run
+        local: dict[int, list[Outcome]] = {}
+        steal = len(self.futures) - 1
+        for i, (future, _) in enumerate(self.futures):
+            while not future.done() and steal > i:
+                other, batch = self.futures[steal]
+                if other.cancel():
+                    local[steal] = [scan(job, run.data[job.relpath]) for job in batch]
+                steal -= 1
+            outcomes = local.pop(i) if i in local else future.result()
+            for outcome in outcomes:
+                _record(run, outcome)
+                _tick(run)
 
 
 def _start_pool(workers: int) -> Any:
@@ -284,6 +311,22 @@ class _Interest:
     importers: set[bytes] = field(default_factory=set)  # modules whose importers matter
     modules: set[str] = field(default_factory=set)  # relpaths to parse outright
 
+    def minus(self, other: _Interest) -> _Interest:
+        """The needles, fixtures and importers of this interest that `other` lacks."""
+        out = _Interest(fixtures=self.fixtures - other.fixtures)
+        out.importers = self.importers - other.importers
+        for key, groups in self.needles.items():
+            fresh = groups - other.needles.get(key, set())
+            if fresh:
+                out.needles[key] = fresh
+        return out
+
+    def update(self, other: _Interest) -> None:
+        self.fixtures |= other.fixtures
+        self.importers |= other.importers
+        for key, groups in other.needles.items():
+            self.needles.setdefault(key, set()).update(groups)
+
 
 def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     """Parse the files that can reach a site: callers, importers, decorator owners.
@@ -301,6 +344,7 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
         async_tests = {
             rel for rel, data in run.data.items() if is_test_filename(rel) and has_async_def(data)
         }
+    checked = _Interest()  # what every file still unparsed was found not to mention
     while True:
         index = _project_index(run)
         callers = CallerIndex(index, _expander(run, index))
@@ -308,10 +352,14 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
         interest = _interest(run, index, callers, by_module, in_tests)
         wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
         wanted |= async_tests - set(run.facts) - failed
+        # `_wants` is true when any one needle, fixture or importer matches, so a file
+        # turned down in an earlier round only needs this round's new ones.
+        new = interest.minus(checked)
+        checked.update(interest)
         for relpath, data in run.data.items():
             if relpath in run.facts or relpath in wanted or relpath in failed:
                 continue
-            if _wants(relpath, run.jobs_by_rel[relpath].module, data, interest):
+            if _wants(relpath, run.jobs_by_rel[relpath].module, data, new):
                 wanted.add(relpath)
         if not wanted:
             return index, callers
@@ -359,11 +407,14 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         waiting = [f for f in facts.functions.values() if f.deferred_start]
         if waiting:
             pending[facts.module] = waiting
-    texts: dict[str, str] = {}
-    lines_of: dict[str, list[str]] = {}
-    idents: dict[str, set[str]] = {
-        module: identifiers(run.data.get(index.paths[module], b"")) for module in pending
-    }
+    texts, lines_of = run.texts, run.lines
+    idents: dict[str, set[str]] = {}
+    for module in pending:
+        relpath = index.paths[module]
+        known = run.identifiers.get(relpath)
+        if known is None:
+            known = run.identifiers[relpath] = identifiers(run.data.get(relpath, b""))
+        idents[module] = known
     where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
 
     def modules_mentioning(name: str) -> list[str]:
@@ -389,14 +440,18 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             for func in waiting:
                 if not func.deferred_start:
                     continue
-                chunk = "\n".join(lines[func.deferred_start - 1 : func.deferred_end]).encode()
+                chunk = run.chunks.get((module, func.qualname))
+                if chunk is None:
+                    text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
+                    chunk = run.chunks[module, func.qualname] = text.encode()
                 if any(mentions_word(chunk, w) for w in words):
                     wanted.append(func.qualname)
             if not wanted:
                 continue
             facts = index.modules[module]
             thread_apis = run.config.thread_apis
-            for qualname in expand_deferred(texts[module], facts, wanted, thread_apis):
+            expanded = expand_deferred(texts[module], facts, wanted, thread_apis, lines=lines)
+            for qualname in expanded:
                 index.add_function(module, facts.functions[qualname])
                 out.append(f"{module}.{qualname}")
         return out

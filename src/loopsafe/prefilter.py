@@ -21,8 +21,15 @@ _IDENT_TEXT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORD_TEXT = re.compile(r"[^\W\d]\w*")
 
 
+# A token that contains another (`nest_asyncio` holds `asyncio`) is found whenever the
+# shorter one is: one pass over the bytes fewer for the many files without any.
+_TRIGGER_SEARCH = tuple(
+    token for token in TRIGGER_TOKENS if not any(o != token and o in token for o in TRIGGER_TOKENS)
+)
+
+
 def has_trigger(data: bytes) -> bool:
-    return any(token in data for token in TRIGGER_TOKENS)
+    return any(token in data for token in _TRIGGER_SEARCH)
 
 
 def has_async_def(data: bytes) -> bool:

@@ -43,12 +43,23 @@ class CallerIndex:
         self.asked: set[Request] = set()
         self.test_modules: set[str] = set()
         self._reexports: dict[str, set[str]] | None = None
+        self._names: dict[str, str] = {}  # call target -> last_name(target)
         for key, ref in index.functions.items():
             self._add(key, ref.func)
 
     def _add(self, key: str, func: Function) -> None:
-        for call in (*func.calls, *func.thread_targets, *func.loop_callbacks, *func.worker_targets):
-            self.by_name.setdefault(last_name(call.target), []).append((key, call))
+        names, by_name = self._names, self.by_name
+        for calls in (func.calls, func.thread_targets, func.loop_callbacks, func.worker_targets):
+            for call in calls:
+                target = call.target
+                name = names.get(target)
+                if name is None:
+                    name = names[target] = last_name(target)
+                entries = by_name.get(name)
+                if entries is None:
+                    by_name[name] = [(key, call)]
+                else:
+                    entries.append((key, call))
 
     def ask(self, requests: Requests) -> None:
         """Make sure every deferred body that may call under these names has been read."""

@@ -96,11 +96,18 @@ def extract(
 
 
 def expand_deferred(
-    text: str, facts: FileFacts, qualnames: list[str], thread_apis: tuple[str, ...] = ()
+    text: str,
+    facts: FileFacts,
+    qualnames: list[str],
+    thread_apis: tuple[str, ...] = (),
+    *,
+    lines: list[str] | None = None,
 ) -> list[str]:
     """Extract the deferred bodies of `qualnames` into `facts`; return the qualnames of the
-    functions added or completed (nested functions included)."""
-    lines = source_lines(text)
+    functions added or completed (nested functions included). `lines`: `source_lines(text)`,
+    when the caller has them already."""
+    if lines is None:
+        lines = source_lines(text)
     done: list[str] = []
     for qualname in qualnames:
         func = facts.functions.get(qualname)
@@ -553,10 +560,14 @@ class _Extractor:
         self.running_vars.pop()
         self.state = saved_state
         self.r.stack.pop()
+        own: list[ast.AST] | None = None
         if qualname in self.lifetime_scopes:
-            _mark_lifetimes(_own_nodes(node.body), self.facts.sites, qualname)
+            own = _own_nodes(node.body)
+            _mark_lifetimes(own, self.facts.sites, qualname)
         if qualname in self.loop_run_scopes:
-            _mark_own_loops(_own_nodes(node.body), self.facts.sites, qualname, local=True)
+            mine = _own_loop_sites(self.facts.sites, qualname, local=True)
+            if mine:
+                _mark_own_loops(own or _own_nodes(node.body), mine)
 
     def _mentions_yield(self, node: _FuncDef) -> bool:
         """A cheap text check before walking the body for a `yield`."""
@@ -642,7 +653,9 @@ class _Extractor:
         self.r.stack.pop()
         _mark_attribute_lifetimes(node, self.facts.sites, qualname)
         if any(s.rpartition(".")[0] == qualname for s in self.loop_run_scopes):
-            _mark_own_loops(list(ast.walk(node)), self.facts.sites, qualname, local=False)
+            mine = _own_loop_sites(self.facts.sites, qualname, local=False)
+            if mine:
+                _mark_own_loops(_walk_nodes(node), mine)
 
     def _ref_name(self, node: ast.expr) -> str:
         if isinstance(node, ast.Call):  # arq: cron(f, ...)
@@ -1169,10 +1182,10 @@ _WRAPPER_LOOP_USES = frozenset(
 _HARMLESS_LOOP_CALLS = frozenset({"set_event_loop", "asyncio.set_event_loop"})
 
 
-def _mark_own_loops(nodes: list[ast.AST], sites: list[Site], scope: str, *, local: bool) -> None:
+def _own_loop_sites(sites: list[Site], scope: str, *, local: bool) -> list[Site]:
     """`local`: the `run_until_complete()` sites of function `scope` on a local loop name;
     else those on `self.<attr>` in the methods of class `scope`, judged by the whole class."""
-    mine = [
+    return [
         s
         for s in sites
         if s.loop_expr
@@ -1180,18 +1193,32 @@ def _mark_own_loops(nodes: list[ast.AST], sites: list[Site], scope: str, *, loca
         and (s.scope == scope if local else s.scope.rpartition(".")[0] == scope)
         and s.loop_expr.startswith("self.") != local
     ]
-    if not mine:
-        return
+
+
+def _mark_own_loops(nodes: list[ast.AST], mine: list[Site]) -> None:
+    """Judge the sites `mine` (see `_own_loop_sites`) by the other uses of their loop among
+    `nodes`, the nodes of their function or class."""
     uses: dict[str, tuple[int, int, str]] = {}  # loop expression -> its first other use
+    wanted = {s.loop_expr for s in mine}  # only these loops' uses are ever looked up
     for node in nodes:
         found: list[tuple[str, str]] = []
-        if isinstance(node, ast.Attribute) and node.attr not in _WRAPPER_LOOP_USES:
+        if isinstance(node, ast.Attribute):
+            if node.attr in _WRAPPER_LOOP_USES:
+                continue
             loop = _loop_text(node.value)
+            if loop not in wanted:
+                continue
             found.append((loop, f"{loop}.{node.attr}"))
-        elif isinstance(node, ast.Call) and _call_name(node.func) not in _HARMLESS_LOOP_CALLS:
-            for arg in (*node.args, *(k.value for k in node.keywords)):
-                loop = _loop_text(arg)
-                found.append((loop, f"{_call_name(node.func) or 'a call'}(... {loop} ...)"))
+        elif isinstance(node, ast.Call):
+            loops = [_loop_text(arg) for arg in (*node.args, *(k.value for k in node.keywords))]
+            if wanted.isdisjoint(loops):
+                continue
+            name = _call_name(node.func)
+            if name in _HARMLESS_LOOP_CALLS:
+                continue
+            found.extend((loop, f"{name or 'a call'}(... {loop} ...)") for loop in loops)
+        else:
+            continue
         where = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
         for loop, text in found:
             if loop and (loop not in uses or where < uses[loop][:2]):
@@ -1235,7 +1262,7 @@ def _mark_attribute_lifetimes(node: ast.ClassDef, sites: list[Site], qualname: s
     if not pending:
         return
     released: set[str] = set()
-    for sub in ast.walk(node):
+    for sub in _walk_nodes(node):
         if isinstance(sub, ast.Call):
             func = sub.func
             if (
@@ -1281,17 +1308,66 @@ def _bare_names(node: ast.AST) -> set[str]:
     return set()
 
 
+# Nodes no consumer of `_own_nodes` / `_walk_nodes` looks at, and that hold nothing it
+# would: skipping them keeps those walks (hot on code dense with sites) short.
+_SKIPPED_LEAVES = (
+    ast.expr_context,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
+    ast.Name,
+    ast.Constant,
+)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def _own_nodes(body: list[ast.stmt]) -> list[ast.AST]:
-    """Every node of a scope's body, not descending into nested functions or classes."""
+    """Every node of a scope's body, not descending into nested functions or classes
+    (names, constants, contexts and operators left out), in the order of a depth-first
+    walk with `ast.iter_child_nodes`."""
     out: list[ast.AST] = []
     todo: list[ast.AST] = list(body)
+    pop, push, append = todo.pop, todo.append, out.append
+    leaves, scopes, node_type = _SKIPPED_LEAVES, _SCOPES, ast.AST
     while todo:
-        current = todo.pop()
-        out.append(current)
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            todo.append(child)
+        current = pop()
+        append(current)
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if type(value) is list:
+                for child in value:
+                    if (
+                        isinstance(child, node_type)
+                        and not isinstance(child, leaves)
+                        and not isinstance(child, scopes)
+                    ):
+                        push(child)
+            elif (
+                isinstance(value, node_type)
+                and not isinstance(value, leaves)
+                and not isinstance(value, scopes)
+            ):
+                push(value)
+    return out
+
+
+def _walk_nodes(root: ast.AST) -> list[ast.AST]:
+    """`list(ast.walk(root))`, same order, with the leaves of `_own_nodes` left out."""
+    out: list[ast.AST] = [root]
+    append, leaves, node_type = out.append, _SKIPPED_LEAVES, ast.AST
+    i = 0
+    while i < len(out):
+        current = out[i]
+        i += 1
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if type(value) is list:
+                for child in value:
+                    if isinstance(child, node_type) and not isinstance(child, leaves):
+                        append(child)
+            elif isinstance(value, node_type) and not isinstance(value, leaves):
+                append(value)
     return out
 
 
@@ -1312,5 +1388,10 @@ def _yields(node: _FuncDef) -> bool:
             return True
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        todo.extend(ast.iter_child_nodes(current))
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if type(value) is list:
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                todo.append(value)
     return False

@@ -95,8 +95,18 @@ def read_source(path: str | os.PathLike[str]) -> bytes:
             raise SourceError(0, "not a regular file")
         if st.st_size > MAX_SOURCE_BYTES:
             raise SourceError(0, _too_large(st.st_size))
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+        # os.read sized from fstat: a buffered read of the limit would allocate 20 MB for
+        # every file. Read on until end of file (it may have grown) or past the limit.
+        limit = MAX_SOURCE_BYTES + 1
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            chunk = os.read(fd, min(max(st.st_size - total + 1, 65536), limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise SourceError(0, _os_reason(exc)) from None
     finally:
