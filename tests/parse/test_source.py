@@ -399,6 +399,8 @@ def test_what_the_rewrite_cannot_express_is_reported_not_misread() -> None:
         "def f[\n\n    T,  # comment\n] (x): pass\n",
         "class C[\n  T\n]:\n    pass\nclass D[\n  T\n](B): pass\n",
         "try: pass\nexcept* A, B: pass\n",
+        "try: pass\nexcept *ValueError as e: pass\n",
+        "def f(*a: *Ts) -> tuple[int, *Ts]: ...\n",
     ],
 )
 def test_sanitize_keeps_every_line_break_and_byte_offset(text: str) -> None:
@@ -408,6 +410,22 @@ def test_sanitize_keeps_every_line_break_and_byte_offset(text: str) -> None:
     newlines = [i for i, byte in enumerate(original) if byte in b"\r\n"]
     assert [i for i, byte in enumerate(rewritten) if byte in b"\r\n"] == newlines
     ast.parse(rewritten.decode())
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 11), reason="Python 3.11 reads this itself")
+def test_python_311_syntax_is_parsed_through_the_fallback_on_310() -> None:
+    """`except*` (PEP 654) and unpacked type variables (PEP 646) on Python 3.10."""
+    source = (
+        "import asyncio\n\n"
+        "async def h(*a: *Ts) -> tuple[int, *Ts]:\n"
+        "    try:\n"
+        "        return asyncio.run(g())\n"
+        "    except* ValueError:\n"
+        "        pass\n"
+    )
+    parsed = parse_source(source.encode(), "eg.py")
+    assert parsed.via_fallback and parsed.text == source
+    assert calls(parsed, "asyncio.run") == [(5, 15, "asyncio.run(g())")]
 
 
 def test_sanitize_refuses_what_libcst_cannot_read() -> None:

@@ -11,7 +11,9 @@ unchanged:
 * an f-string (or t-string) the running `ast` cannot read (PEP 701 quotes, backslashes,
   comments, line breaks) becomes a tuple of its replacement fields, each expression
   left where it was: `f"{x["a"]!r}"` -> `(  x["a"],  )`, so calls inside still count;
-* `except A, B:` (PEP 758) keeps its first type: `except A   :`.
+* `except A, B:` (PEP 758) keeps its first type: `except A   :`;
+* before Python 3.11, `except*` (PEP 654) loses its star, and so does an unpacked type
+  (PEP 646): `tuple[*Ts]` -> `tuple[ Ts]`, `*args: *Ts` -> `*args:  Ts`.
 
 This module imports only the standard library and LibCST: run as a script it is the
 worker process `source.py` talks to, so a crash or hang in LibCST's native code on a
@@ -105,6 +107,16 @@ def _rewrite(cst: Any, text: str) -> bytes:
         _, first_end = outer_span(elements[0].value)
         _, end = span(handler.type)
         _blank(buf, first_end, end)
+    for handler in collector.star_handlers:
+        start, _ = span(handler)
+        type_start, _ = outer_span(handler.type)
+        star = buf.find(b"*", start + len("except"), type_start)
+        if star != -1:
+            buf[star] = 32
+    for node in collector.unpacked:
+        start, _ = span(node)
+        if buf[start] == ord("*"):
+            buf[start] = 32
     return bytes(buf)
 
 
@@ -127,6 +139,8 @@ def _make_collector(cst: Any) -> Any:
         getattr(cst, name) for name in ("ExceptHandler", "ExceptStarHandler") if hasattr(cst, name)
     )
     alias_type = getattr(cst, "TypeAlias", ())
+    before_311 = sys.version_info < (3, 11)
+    star_handler = getattr(cst, "ExceptStarHandler", ())
 
     class Collector(cst.CSTVisitor):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -136,6 +150,8 @@ def _make_collector(cst: Any) -> Any:
             self.parameterised: list[Any] = []
             self.aliases: list[Any] = []
             self.handlers: list[Any] = []
+            self.star_handlers: list[Any] = []  # `except*`, before 3.11
+            self.unpacked: list[Any] = []  # `[*Ts]` and `: *Ts`, before 3.11
 
         def on_visit(self, node: Any) -> bool:
             if isinstance(node, string_types):
@@ -154,6 +170,16 @@ def _make_collector(cst: Any) -> Any:
                 kind = node.type
                 if isinstance(kind, cst.Tuple) and not kind.lpar and len(kind.elements) > 1:
                     self.handlers.append(node)
+                if before_311 and isinstance(node, star_handler):
+                    self.star_handlers.append(node)
+            elif before_311 and isinstance(node, cst.Index) and node.star:
+                self.unpacked.append(node)
+            elif (
+                before_311
+                and isinstance(node, cst.Annotation)
+                and isinstance(node.annotation, cst.StarredElement)
+            ):
+                self.unpacked.append(node.annotation)
             self.stack.append(node)
             return True
 

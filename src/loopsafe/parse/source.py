@@ -206,6 +206,8 @@ _NEWER_SYNTAX = re.compile(
       | \b(?:def|class)[ \t]{1,50}\w{1,200}[ \t]{0,50}\[     # PEP 695 generics
       | (?:^|[;:])[ \t]{0,200}type[ \t]{1,50}\w               # type aliases
       | \bexcept\*?[ \t]{1,50}[\w.]{1,200}[ \t]{0,50},         # PEP 758 except A, B:
+      | \bexcept[ \t]{0,50}\*                                 # PEP 654 except* (3.11)
+      | [\[,:][ \t]{0,50}\*[ \t]{0,50}[A-Za-z_]                 # PEP 646 [*Ts], *a: *Ts
     """,
     re.VERBOSE | re.MULTILINE,
 )
