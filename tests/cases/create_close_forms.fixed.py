@@ -1,6 +1,7 @@
 """`new_event_loop()` is accepted when the loop is closed, returned, yielded or handed to a call."""
 
 import asyncio
+
 from loopsafe import run_sync
 
 async def _job() -> int:

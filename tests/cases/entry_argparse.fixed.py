@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+
 from loopsafe import run_sync
 
 

@@ -1,6 +1,7 @@
 """Look-alikes that are NOT guards: every site here keeps its ordinary category."""
 
 import asyncio
+
 from loopsafe import run_sync
 
 

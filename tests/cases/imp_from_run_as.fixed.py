@@ -2,6 +2,7 @@
 
 import subprocess
 from asyncio import run as arun
+
 from loopsafe import run_sync
 
 

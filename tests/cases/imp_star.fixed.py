@@ -1,7 +1,7 @@
 """`from asyncio import *`: run, get_event_loop and new_event_loop come from asyncio."""
 
-from asyncio import *
 import asyncio
+from asyncio import *
 
 
 async def tick() -> None:

@@ -1,6 +1,7 @@
 """`asyncio.get_event_loop().run_until_complete(...)`: two sites on one line."""
 
 import asyncio
+
 from loopsafe import run_sync
 
 

@@ -4,6 +4,7 @@
 """
 
 import asyncio
+
 from loopsafe import run_sync
 
 

@@ -1,6 +1,7 @@
 """`self._loop` created in `__init__` and never closed anywhere in the class."""
 
 import asyncio
+
 from loopsafe import run_sync
 
 

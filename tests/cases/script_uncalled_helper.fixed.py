@@ -7,6 +7,7 @@ and rule 4 (sync-wrapper) comes before rule 5 (entrypoint).
 """
 
 import asyncio
+
 from loopsafe import run_sync
 
 

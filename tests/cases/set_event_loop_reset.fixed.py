@@ -2,6 +2,7 @@
 unless `set_event_loop(None)` follows."""
 
 import asyncio
+
 from loopsafe import run_sync
 
 

@@ -320,6 +320,7 @@ def test_ls104_run_sync_imported_once(tmp_path: Path) -> None:
         '''Client library.'''
 
         import asyncio
+
         from loopsafe import run_sync
 
 
@@ -410,7 +411,7 @@ def test_ls104_run_until_complete_is_an_unsafe_run_sync(tmp_path: Path) -> None:
     ]
     fix(tmp_path, "--unsafe-fixes")
     assert read(tmp_path / "mylib/client.py") == dedent(source).replace(
-        "import asyncio\n", "import asyncio\nfrom loopsafe import run_sync\n"
+        "import asyncio\n", "import asyncio\n\nfrom loopsafe import run_sync\n"
     ).replace("LOOP.run_until_complete(_fetch())", "run_sync(_fetch())")
 
 
@@ -665,8 +666,9 @@ def test_ls103_makes_the_chain_async_across_modules(tmp_path: Path) -> None:
         """
         '''Command line.'''
 
-        from app.service import lookup
         import asyncio
+
+        from app.service import lookup
 
 
         def main():
@@ -683,8 +685,9 @@ def test_ls103_makes_the_chain_async_across_modules(tmp_path: Path) -> None:
     assert jobs.count("import asyncio\n") == 1
     assert read(tmp_path / "tests/test_service.py") == dedent(
         """
-        from app.service import lookup
         import asyncio
+
+        from app.service import lookup
 
 
         def test_lookup():

@@ -293,7 +293,7 @@ def test_an_added_import_follows_the_files_line_endings(tmp_path: Path) -> None:
     assert (
         data
         == source.replace(
-            "import asyncio\r\n", "import asyncio\r\nfrom loopsafe import run_sync\r\n"
+            "import asyncio\r\n", "import asyncio\r\n\r\nfrom loopsafe import run_sync\r\n"
         )
         .replace("asyncio.run(_get())", "run_sync(_get())")
         .encode()

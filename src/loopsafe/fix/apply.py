@@ -122,6 +122,7 @@ def _transform_all(
             by_file.setdefault(path, []).extend((planned, op) for op in ops)
     results: dict[str, str] = {}
     failed: dict[int, tuple[Planned, str]] = {}
+    first_party = {module.partition(".")[0] for module in analysis.project.index.modules}
     for path, entries in by_file.items():
         if path not in sources:
             try:
@@ -135,7 +136,7 @@ def _transform_all(
         ops = [op for _, op in entries]
         refused: dict[Op, str] = {}
         try:
-            new_text, applied = apply_ops(source.text, ops, refused)
+            new_text, applied = apply_ops(source.text, ops, refused, first_party)
         except Exception as exc:  # a LibCST failure on odd input: leave the file alone
             for planned, _ in entries:
                 failed[id(planned)] = (planned, f"internal error: {type(exc).__name__}: {exc}")

@@ -10,13 +10,14 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from loopsafe.fix.import_order import place_new_imports
 from loopsafe.fix.ops import Op, OpKind
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -50,10 +51,14 @@ _MAYBE_UNUSED = (
 
 
 def apply_ops(
-    source: str, ops: Sequence[Op], refused: dict[Op, str] | None = None
+    source: str,
+    ops: Sequence[Op],
+    refused: dict[Op, str] | None = None,
+    first_party: Iterable[str] = (),
 ) -> tuple[str, set[Op]]:
     """The new source and the edits that were applied. Why an edit that was found could
-    not be made goes into `refused`, when given."""
+    not be made goes into `refused`, when given. `first_party`: the project's top-level
+    module names, for sorting an added import into its section."""
     module = cst.parse_module(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed: no copy needed
     context = CodemodContext()
@@ -70,6 +75,8 @@ def apply_ops(
     unused = _unused_imports(updated.code)
     if unused:
         updated = updated.visit(_DropImports(unused))
+    if transformer.imports:
+        updated = place_new_imports(module, updated, first_party)
     return updated.code, transformer.applied
 
 

@@ -1,6 +1,7 @@
 """Helpers with mixed roots; the category is thread > worker-task > entrypoint, but exposed wins over them."""
 
 import asyncio
+
 from loopsafe import run_sync
 
 

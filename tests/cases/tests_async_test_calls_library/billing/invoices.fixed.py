@@ -1,4 +1,5 @@
 import asyncio
+
 from loopsafe import run_sync
 
 

@@ -1,7 +1,8 @@
 import asyncio
 
-from ingest.queue import job
 from loopsafe import run_sync
+
+from ingest.queue import job
 
 
 async def _ingest(path: str) -> None:
