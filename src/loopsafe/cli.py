@@ -170,6 +170,14 @@ def cli() -> None:
     """
 
 
+_PYTEST_CONFIG_OPTION = click.option(
+    "--pytest-config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Judge the pytest set-up by this configuration file, as `pytest -c FILE` does, "
+    "instead of the first one found from the analysed directory upwards.",
+)
+
+
 def _analysis_options(func: Callable[..., None]) -> Callable[..., None]:
     """The options every analysing command takes."""
     options = [
@@ -210,6 +218,7 @@ def _analysis_options(func: Callable[..., None]) -> Callable[..., None]:
             type=click.Path(path_type=Path, dir_okay=False),
             help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
         ),
+        _PYTEST_CONFIG_OPTION,
         click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors."),
         click.option(
             "--unsafe-fixes",
@@ -243,6 +252,7 @@ def _prepare(
     exclude: tuple[str, ...],
     show_ok: bool | None,
     config_file: Path | None,
+    pytest_config: Path | None = None,
 ) -> _Request:
     from loopsafe.discover.config import ConfigError, load_config
 
@@ -261,9 +271,12 @@ def _prepare(
     ):
         where = f"--{option}" if given else f"{config.source}: [tool.loopsafe] {option}"
         _check_codes(_codes(given) or _codes(configured), where)
+    if pytest_config is not None and not (cwd / pytest_config).is_file():
+        _fail(f"--pytest-config: {pytest_config}: no such file")
     config = config.merged(
         extend_exclude=config.extend_exclude + exclude if exclude else None,
         show_ok=show_ok,
+        pytest_config=str((cwd / pytest_config).absolute()) if pytest_config else None,
     )
     return _Request(
         cwd,
@@ -292,6 +305,7 @@ def check(
     exit_zero: bool,
     quiet: bool,
     config_file: Path | None,
+    pytest_config: Path | None,
     verbose: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -307,7 +321,7 @@ def check(
     """
 
     def body() -> int:
-        request = _prepare(paths, select, ignore, exclude, show_ok, config_file)
+        request = _prepare(paths, select, ignore, exclude, show_ok, config_file, pytest_config)
         if fix or diff:
             return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero)
         return _report(request, fmt, statistics, jobs, no_cache, quiet, exit_zero)
@@ -336,6 +350,7 @@ def fix_command(
     exit_zero: bool,
     quiet: bool,
     config_file: Path | None,
+    pytest_config: Path | None,
     verbose: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -345,7 +360,7 @@ def fix_command(
     `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
 
     def body() -> int:
-        request = _prepare(paths, select, ignore, exclude, show_ok, config_file)
+        request = _prepare(paths, select, ignore, exclude, show_ok, config_file, pytest_config)
         return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero, report_file)
 
     _run_guarded(verbose, body)
@@ -508,6 +523,7 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--quiet", "-q", is_flag=True, help="With -o: do not say where the report went.")
+@_PYTEST_CONFIG_OPTION
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def report(
     paths: tuple[Path, ...],
@@ -522,6 +538,7 @@ def report(
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
+    pytest_config: Path | None,
     verbose: bool,
 ) -> None:
     """The audit report for PATHS: summary counts, every fix (before / after code), the
@@ -530,7 +547,7 @@ def report(
     `pytest --loopsafe` results are given (--before / --after)."""
 
     def body() -> int:
-        request = _prepare(paths, select, ignore, exclude, None, config_file)
+        request = _prepare(paths, select, ignore, exclude, None, config_file, pytest_config)
         text = _report_text(request, fmt, before, after, jobs=jobs, no_cache=no_cache)
         if output is None:
             click.echo(text, nl=False)

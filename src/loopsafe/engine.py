@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from loopsafe import __version__
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config, load_config
-from loopsafe.discover.files import Discovery, SourceFile, discover
+from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
 from loopsafe.model import Result
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def _setup(
         discovery=discovery,
         cache=Cache(cache_dir, enabled=use_cache and config.cache, fingerprint=_code_fingerprint()),
         cache_dir=cache_dir,
-        metadata=_metadata_files(targets, discovery.root, cwd),
+        metadata=_metadata_files(targets, discovery.root, cwd, config.pytest_config_path(cwd)),
         workers=max(1, jobs or config.jobs or os.cpu_count() or 1),
     )
 
@@ -148,8 +148,11 @@ def analyse_project(
     )
 
 
-def _metadata_files(targets: list[Path], root: Path, cwd: Path) -> list[tuple[str, str]]:
-    """Packaging and pytest config files, nearest first, the way pytest looks for them."""
+def _metadata_files(
+    targets: list[Path], root: Path, cwd: Path, pytest_config: Path | None = None
+) -> list[tuple[str, str]]:
+    """Packaging and pytest config files, nearest first, the way pytest looks for them;
+    a `pytest -c` file (`pytest_config`) before them all."""
     directories: list[Path] = []
     for target in targets:
         directory = target if target.is_dir() else target.parent
@@ -166,6 +169,14 @@ def _metadata_files(targets: list[Path], root: Path, cwd: Path) -> list[tuple[st
     if root not in directories:
         directories.append(root)
     out: list[tuple[str, str]] = []
+    if pytest_config is not None:
+        try:
+            text = pytest_config.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise DiscoveryError(
+                f"{pytest_config}: cannot read the pytest configuration: {exc.strerror or exc}"
+            ) from None
+        out.append((_relpath(pytest_config, cwd), text))
     for directory in directories:
         for name in _METADATA:
             path = directory / name

@@ -544,7 +544,7 @@ def _evaluate(
         for finding in evaluate_module(project, module, facts, run.config.run_sync):
             if not _suppressed(facts, finding):
                 findings.append(finding)
-    pytest_config = find_pytest_config(metadata)
+    pytest_config = find_pytest_config(metadata, explicit=bool(run.config.pytest_config))
     if run.uses_pytest_asyncio:
         findings.extend(
             config_findings(

@@ -44,9 +44,17 @@ class Config:
     thread_apis: tuple[str, ...] = ()
     # Import path of the helper fixes call, `module:name`.
     run_sync: str = DEFAULT_RUN_SYNC
+    # The pytest configuration file to read, as `pytest -c FILE` (relative to `root`).
+    pytest_config: str = ""
     # Directory holding the pyproject.toml the settings came from (project root), if any.
     root: Path | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
+
+    def pytest_config_path(self, cwd: Path) -> Path | None:
+        """The `pytest -c` file, absolute, if one is set."""
+        if not self.pytest_config:
+            return None
+        return (self.root or cwd) / self.pytest_config  # an absolute value stays as it is
 
     def merged(self, **overrides: Any) -> Config:
         """A copy with the given (non-None) command-line values taking precedence."""

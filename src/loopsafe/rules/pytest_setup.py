@@ -154,10 +154,15 @@ class PytestConfig:
     section: str = "pytest"
 
 
-def find_pytest_config(files: list[tuple[str, str]]) -> PytestConfig | None:
+def find_pytest_config(
+    files: list[tuple[str, str]], *, explicit: bool = False
+) -> PytestConfig | None:
     """The first file pytest would read, from (relpath, text) pairs ordered per directory
     as pytest looks: pytest.toml, .pytest.toml (pytest 9), pytest.ini, .pytest.ini,
-    pyproject.toml, tox.ini, setup.cfg."""
+    pyproject.toml, tox.ini, setup.cfg. `explicit`: the first file was named with
+    `pytest -c`, and is read whatever its name, with or without a pytest section."""
+    if explicit and files:
+        return _explicit_config(*files[0])
     for relpath, text in files:
         name = PurePosixPath(relpath).name
         if name in ("pytest.toml", ".pytest.toml"):
@@ -177,6 +182,19 @@ def find_pytest_config(files: list[tuple[str, str]]) -> PytestConfig | None:
             if found:
                 return found
     return None
+
+
+def _explicit_config(relpath: str, text: str) -> PytestConfig:
+    name = PurePosixPath(relpath).name
+    if name == "pyproject.toml":
+        found = _toml_config(relpath, text)
+        default = "tool.pytest.ini_options"
+    elif name.endswith(".toml"):
+        found, default = _toml_config(relpath, text, native=True), "pytest"
+    else:
+        default = "tool:pytest" if name == "setup.cfg" else "pytest"
+        found = _ini_config(relpath, text, default)
+    return found or PytestConfig(relpath, 1, section=default)
 
 
 def _ini_config(relpath: str, text: str, section: str) -> PytestConfig | None:

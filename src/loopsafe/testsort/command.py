@@ -64,11 +64,11 @@ def _rel(path: Path, cwd: Path) -> str:
     return rel.replace(os.sep, "/")
 
 
-def _default_targets(cwd: Path) -> list[Path]:
+def _default_targets(cwd: Path, explicit: Path | None = None) -> list[Path]:
     """No PATH: what `pytest` run here collects, its `testpaths` when this is the rootdir."""
     from loopsafe.testsort.pytestconfig import ConfigFinder
 
-    config = ConfigFinder(cwd).for_dir(cwd)
+    config = ConfigFinder(cwd, explicit).for_dir(cwd)
     if config.path is not None and config.rootdir == cwd.absolute() and not config.error:
         found = [
             Path(match)
@@ -107,7 +107,7 @@ def categorize(
         (f.abspath, Path(os.path.abspath(f.abspath)) in explicit, _top(f.abspath, tops))
         for f in discovery.files
     ]
-    outcome = classify_files(files, cwd, ConfigFinder(cwd))
+    outcome = classify_files(files, cwd, ConfigFinder(cwd, config.pytest_config_path(cwd)))
     problems = [p for p in discovery.problems if is_test_filename(p.path)]
     return outcome, problems
 
@@ -131,9 +131,20 @@ def categorize(
 @click.option(
     "--exclude", multiple=True, help="Skip files matching this gitignore-style glob (repeatable)."
 )
+@click.option(
+    "--pytest-config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Use this pytest configuration file, as `pytest -c FILE` does (its directory is "
+    "the rootdir), instead of the nearest one.",
+)
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def tests_command(
-    paths: tuple[Path, ...], fmt: str, apply_markers: bool, exclude: tuple[str, ...], verbose: bool
+    paths: tuple[Path, ...],
+    fmt: str,
+    apply_markers: bool,
+    exclude: tuple[str, ...],
+    pytest_config: Path | None,
+    verbose: bool,
 ) -> None:
     """Sort the test files under PATHS (default: what pytest collects here) into unit,
     integration and e2e tests, with the evidence for each: mocks and pure logic are
@@ -141,10 +152,16 @@ def tests_command(
     browsers and running servers are e2e. Fixtures are followed through conftest.py.
     Existing markers are respected; one that contradicts the evidence is reported.
     """
-    _guarded(verbose, lambda: _run(paths, fmt, apply_markers, exclude))
+    _guarded(verbose, lambda: _run(paths, fmt, apply_markers, exclude, pytest_config))
 
 
-def _run(paths: Sequence[Path], fmt: str, apply_markers: bool, exclude: Sequence[str]) -> int:
+def _run(
+    paths: Sequence[Path],
+    fmt: str,
+    apply_markers: bool,
+    exclude: Sequence[str],
+    pytest_config: Path | None = None,
+) -> int:
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.testsort.render import render_json, render_text
@@ -153,13 +170,18 @@ def _run(paths: Sequence[Path], fmt: str, apply_markers: bool, exclude: Sequence
     for target in paths:
         if not (cwd / target).exists() and not (cwd / target).is_symlink():
             _fail(f"{target}: no such file or directory")
-    targets = list(paths) or _default_targets(cwd)
+    if pytest_config is not None and not (cwd / pytest_config).is_file():
+        _fail(f"--pytest-config: {pytest_config}: no such file")
+    explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
+    targets = list(paths) or _default_targets(cwd, explicit)
     try:
         config = load_config(cwd / targets[0])
     except ConfigError as exc:
         _fail(str(exc))
     if exclude:
         config = config.merged(extend_exclude=config.extend_exclude + tuple(exclude))
+    if explicit is not None:
+        config = config.merged(pytest_config=str(explicit))
     try:
         outcome, discovery_problems = categorize(targets, cwd, config)
     except DiscoveryError as exc:

@@ -204,12 +204,34 @@ def _load(path: Path) -> tuple[str, dict[str, Any]] | None:
 class ConfigFinder:
     """Finds the configuration pytest would use, reading each directory once."""
 
-    def __init__(self, cwd: Path | None = None) -> None:
+    def __init__(self, cwd: Path | None = None, explicit: Path | None = None) -> None:
+        """`explicit`: the file given with `pytest -c`; every test is run with it."""
         self.cwd = cwd.absolute() if cwd is not None else None
         self._by_start: dict[Path, PytestConfig] = {}
         self._in_dir: dict[Path, PytestConfig | None] = {}
+        self._explicit: PytestConfig | None = None
+        if explicit is not None:
+            self._explicit = self._read_explicit(explicit.absolute())
+
+    @staticmethod
+    def _read_explicit(path: Path) -> PytestConfig:
+        """pytest reads a `-c` file whatever its name, and takes its directory as rootdir."""
+        try:
+            if path.suffix == ".toml" and path.name != "pyproject.toml":
+                table = _toml(path).get("pytest")  # read as pytest.toml is
+                loaded = ("pytest", table) if isinstance(table, dict) else None
+            else:
+                loaded = _load(path)
+        except PytestConfigError as exc:
+            return PytestConfig(path, path.parent, "", {}, str(exc))
+        if loaded is None:
+            return PytestConfig(path, path.parent)
+        table, values = loaded
+        return PytestConfig(path, path.parent, table, _settings(values))
 
     def for_dir(self, directory: Path) -> PytestConfig:
+        if self._explicit is not None:
+            return self._explicit
         directory = directory.absolute()
         cached = self._by_start.get(directory)
         if cached is not None:
