@@ -432,20 +432,10 @@ def _fix(
     exit_zero: bool,
     report_file: Path | None = None,
 ) -> int:
-    from loopsafe.discover.files import DiscoveryError
-    from loopsafe.engine import analyse_project
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
 
-    try:
-        analysis = analyse_project(
-            request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
-        )
-    except DiscoveryError as exc:
-        _fail(str(exc))
-    analysis.result.findings = [
-        f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
-    ]
+    analysis = _analysis(request, jobs, no_cache)
     report = plan_fixes(analysis, unsafe=unsafe, cwd=request.cwd)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
     # The summary goes to stderr when stdout carries a diff or machine-readable output.
@@ -475,6 +465,23 @@ def _fix(
             click.echo(f"Wrote the report to {report_file}.", file=out)
     code = _show(request, after, fmt, False, quiet, exit_zero)
     return EXIT_ERROR if internal else code
+
+
+def _analysis(request: _Request, jobs: int | None, no_cache: bool) -> Any:
+    """The project model behind the findings (for fixes and the report), selected codes only."""
+    from loopsafe.discover.files import DiscoveryError
+    from loopsafe.engine import analyse_project
+
+    try:
+        analysis = analyse_project(
+            request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
+        )
+    except DiscoveryError as exc:
+        _fail(str(exc))
+    analysis.result.findings = [
+        f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
+    ]
+    return analysis
 
 
 def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = None) -> None:
@@ -572,8 +579,6 @@ def _report_text(
     """The report on the tree as it is, with the fixes `fix --unsafe-fixes` would make."""
     import json
 
-    from loopsafe.discover.files import DiscoveryError
-    from loopsafe.engine import analyse_project
     from loopsafe.fix.apply import plan_fixes
     from loopsafe.report.build import build_report, load_runtime
     from loopsafe.report.markdown import render_markdown
@@ -585,15 +590,7 @@ def _report_text(
                 runtime[label] = load_runtime(path)
             except (OSError, ValueError) as exc:
                 _fail(f"--{label}: {exc}")
-    try:
-        analysis = analyse_project(
-            request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
-        )
-    except DiscoveryError as exc:
-        _fail(str(exc))
-    analysis.result.findings = [
-        f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
-    ]
+    analysis = _analysis(request, jobs, no_cache)
     fixes = plan_fixes(analysis, unsafe=True, cwd=request.cwd)
     project = _project_name(request)
     data = build_report(
