@@ -10,29 +10,21 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import click
 
 from loopsafe import __version__
+from loopsafe.guard import fail, run_guarded
 
 if TYPE_CHECKING:
     from loopsafe.discover.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _FORMATS = ("text", "json", "sarif", "github")
-
-
-class _Failure(Exception):
-    """A one-line error for the user (exit 2)."""
-
-
-def _fail(message: str) -> NoReturn:
-    raise _Failure(message)
 
 
 def _codes(values: Sequence[str]) -> tuple[str, ...]:
@@ -50,7 +42,7 @@ def _check_codes(codes: Sequence[str], where: str) -> None:
 
     for code in codes:
         if code != "ALL" and not any(known.startswith(code) for known in CODE_NAMES):
-            _fail(f"{where}: unknown rule code or prefix '{code}' (see `loopsafe rule --all`)")
+            fail(f"{where}: unknown rule code or prefix '{code}' (see `loopsafe rule --all`)")
 
 
 def _selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
@@ -91,27 +83,6 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
-
-
-def _run_guarded(verbose: bool, body: Callable[[], int]) -> NoReturn:
-    try:
-        code = body()
-    except _Failure as exc:
-        click.echo(f"loopsafe: error: {exc}", err=True)
-        code = EXIT_ERROR
-    except KeyboardInterrupt:
-        click.echo("loopsafe: interrupted", err=True)
-        code = 130
-    except Exception as exc:  # an internal error: one line, unless asked for more
-        if verbose:
-            traceback.print_exc()
-        click.echo(
-            f"loopsafe: internal error: {type(exc).__name__}: {exc} (run with --verbose for "
-            "the traceback, and please report it)",
-            err=True,
-        )
-        code = EXIT_ERROR
-    sys.exit(code)
 
 
 def main() -> None:
@@ -260,11 +231,11 @@ def _prepare(
     targets = list(paths) or [Path(".")]
     for target in targets:
         if not (cwd / target).exists() and not target.is_symlink():
-            _fail(f"{target}: no such file or directory")
+            fail(f"{target}: no such file or directory")
     try:
         config = load_config(cwd / targets[0], config_file)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for option, given, configured in (
         ("select", select, config.select),
         ("ignore", ignore, config.ignore),
@@ -272,7 +243,7 @@ def _prepare(
         where = f"--{option}" if given else f"{config.source}: [tool.loopsafe] {option}"
         _check_codes(_codes(given) or _codes(configured), where)
     if pytest_config is not None and not (cwd / pytest_config).is_file():
-        _fail(f"--pytest-config: {pytest_config}: no such file")
+        fail(f"--pytest-config: {pytest_config}: no such file")
     config = config.merged(
         extend_exclude=config.extend_exclude + exclude if exclude else None,
         show_ok=show_ok,
@@ -326,7 +297,7 @@ def check(
             return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero)
         return _report(request, fmt, statistics, jobs, no_cache, quiet, exit_zero)
 
-    _run_guarded(verbose, body)
+    run_guarded(verbose, body)
 
 
 @cli.command("fix")
@@ -363,7 +334,7 @@ def fix_command(
         request = _prepare(paths, select, ignore, exclude, show_ok, config_file, pytest_config)
         return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero, report_file)
 
-    _run_guarded(verbose, body)
+    run_guarded(verbose, body)
 
 
 def _report(
@@ -395,7 +366,7 @@ def _analyse_selected(request: _Request, jobs: int | None, no_cache: bool, quiet
             progress=progress,
         )
     except DiscoveryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         progress.close()
     result.findings = [
@@ -477,7 +448,7 @@ def _analysis(request: _Request, jobs: int | None, no_cache: bool) -> Any:
             request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
         )
     except DiscoveryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     analysis.result.findings = [
         f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
     ]
@@ -564,7 +535,7 @@ def report(
                 click.echo(f"Wrote the report to {output}.", err=True)
         return EXIT_CLEAN
 
-    _run_guarded(verbose, body)
+    run_guarded(verbose, body)
 
 
 def _report_text(
@@ -589,7 +560,7 @@ def _report_text(
             try:
                 runtime[label] = load_runtime(path)
             except (OSError, ValueError) as exc:
-                _fail(f"--{label}: {exc}")
+                fail(f"--{label}: {exc}")
     analysis = _analysis(request, jobs, no_cache)
     fixes = plan_fixes(analysis, unsafe=True, cwd=request.cwd)
     project = _project_name(request)
@@ -648,7 +619,7 @@ def _write_text(path: Path, text: str) -> None:
 
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        _fail(f"{path}: directory {directory} does not exist")
+        fail(f"{path}: directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -681,14 +652,14 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
             click.echo(render_all(fmt))
             return EXIT_CLEAN
         if not code:
-            _fail("give a rule code (e.g. `loopsafe rule LS101`) or --all")
+            fail("give a rule code (e.g. `loopsafe rule LS101`) or --all")
         doc = get_rule(code)
         if doc is None:
-            _fail(f"unknown rule code '{code}' (see `loopsafe rule --all`)")
+            fail(f"unknown rule code '{code}' (see `loopsafe rule --all`)")
         click.echo(render_rule(doc, fmt))
         return EXIT_CLEAN
 
-    _run_guarded(False, body)
+    run_guarded(False, body)
 
 
 @cli.command("vendor-helper")
@@ -705,13 +676,13 @@ def vendor_helper(dest: Path, force: bool) -> None:
         try:
             write_vendored_helper(dest, force=force)
         except FileExistsError:
-            _fail(f"{dest}: already exists (use --force to overwrite)")
+            fail(f"{dest}: already exists (use --force to overwrite)")
         except OSError as exc:
-            _fail(f"{dest}: {exc.strerror or exc}")
+            fail(f"{dest}: {exc.strerror or exc}")
         click.echo(f"Wrote the loopsafe {__version__} runtime helper to {dest}.")
         return EXIT_CLEAN
 
-    _run_guarded(False, body)
+    run_guarded(False, body)
 
 
 if __name__ == "__main__":  # pragma: no cover

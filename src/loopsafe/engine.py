@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from loopsafe import __version__
 from loopsafe.cache import Cache
-from loopsafe.discover.config import Config, load_config
+from loopsafe.discover.config import PYTEST_CONFIG_NAMES, Config, load_config
 from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
 from loopsafe.model import Result
 
@@ -26,13 +26,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 _METADATA = (
-    "pytest.toml",
-    ".pytest.toml",
-    "pytest.ini",
-    ".pytest.ini",
-    "pyproject.toml",
-    "tox.ini",
-    "setup.cfg",
+    *PYTEST_CONFIG_NAMES,
     "setup.py",
     "requirements.txt",
     "requirements-dev.txt",

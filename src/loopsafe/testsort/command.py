@@ -11,13 +11,13 @@ from __future__ import annotations
 import glob
 import os
 import sys
-import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
+from loopsafe.guard import fail, run_guarded
 from loopsafe.model import ParseError
 from loopsafe.testsort.model import Category, FileResult
 
@@ -26,36 +26,7 @@ if TYPE_CHECKING:
     from loopsafe.testsort.classify import Outcome
     from loopsafe.testsort.pytestconfig import PytestConfig
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
-
-
-class _Failure(Exception):
-    """One line for the user; exit 2."""
-
-
-def _fail(message: str) -> NoReturn:
-    raise _Failure(message)
-
-
-def _guarded(verbose: bool, body: Callable[[], int]) -> NoReturn:
-    try:
-        code = body()
-    except _Failure as exc:
-        click.echo(f"loopsafe: error: {exc}", err=True)
-        code = EXIT_ERROR
-    except KeyboardInterrupt:
-        click.echo("loopsafe: interrupted", err=True)
-        code = 130
-    except Exception as exc:  # an internal error: one line unless asked for more
-        if verbose:
-            traceback.print_exc()
-        click.echo(
-            f"loopsafe: internal error: {type(exc).__name__}: {exc} (run with --verbose for "
-            "the traceback, and please report it)",
-            err=True,
-        )
-        code = EXIT_ERROR
-    sys.exit(code)
+EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def _rel(path: Path, cwd: Path) -> str:
@@ -152,7 +123,7 @@ def tests_command(
     browsers and running servers are e2e. Fixtures are followed through conftest.py.
     Existing markers are respected; one that contradicts the evidence is reported.
     """
-    _guarded(verbose, lambda: _run(paths, fmt, apply_markers, exclude, pytest_config))
+    run_guarded(verbose, lambda: _run(paths, fmt, apply_markers, exclude, pytest_config))
 
 
 def _run(
@@ -169,15 +140,15 @@ def _run(
     cwd = Path.cwd()
     for target in paths:
         if not (cwd / target).exists() and not (cwd / target).is_symlink():
-            _fail(f"{target}: no such file or directory")
+            fail(f"{target}: no such file or directory")
     if pytest_config is not None and not (cwd / pytest_config).is_file():
-        _fail(f"--pytest-config: {pytest_config}: no such file")
+        fail(f"--pytest-config: {pytest_config}: no such file")
     explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
     targets = list(paths) or _default_targets(cwd, explicit)
     try:
         config = load_config(cwd / targets[0])
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if exclude:
         config = config.merged(extend_exclude=config.extend_exclude + tuple(exclude))
     if explicit is not None:
@@ -185,7 +156,7 @@ def _run(
     try:
         outcome, discovery_problems = categorize(targets, cwd, config)
     except DiscoveryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     problems: list[ParseError] = discovery_problems + outcome.parse_errors
     for message in sorted({c.error for c in outcome.configs.values() if c.error}):
         click.echo(f"loopsafe: warning: {message}; using pytest's defaults", err=True)
@@ -250,7 +221,7 @@ def _apply(
         try:
             edit = plan_registration(config, categories)
         except PytestConfigError as exc:
-            _fail(f"{exc} (nothing was changed)")
+            fail(f"{exc} (nothing was changed)")
         if edit is not None:
             registrations.append(edit)
     written = 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loopsafe.discover.config import PYTEST_CONFIG_NAMES
 from loopsafe.testsort.catalogue import MARKER_HELP
 from loopsafe.testsort.model import CATEGORIES, Category
 
@@ -28,15 +29,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-CONFIG_NAMES = (
-    "pytest.toml",
-    ".pytest.toml",
-    "pytest.ini",
-    ".pytest.ini",
-    "pyproject.toml",
-    "tox.ini",
-    "setup.cfg",
-)
+CONFIG_NAMES = PYTEST_CONFIG_NAMES
 _ROOT_MARKERS = ("setup.py", "setup.cfg", "tox.ini", ".git")
 DEFAULT_NORECURSE = (
     "*.egg",
