@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from loopsafe.model import Action, FixSafety, Result
-from loopsafe.rules.catalogue import RuleDoc, all_rules, get_rule
+from loopsafe.rules.registry import Rule as RuleDoc
+from loopsafe.rules.registry import all_rules, get_rule
 from loopsafe.rules.render import code_language, example_filename, render_all, render_rule
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

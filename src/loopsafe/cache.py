@@ -34,9 +34,19 @@ _Plan = tuple[type, Any, list[tuple[int, str, Any]]]
 
 @functools.cache
 def _plans() -> dict[type, _Plan]:
-    """Per fact type: its fields' getter and which fields nest other fact types. Built on
-    first use, so a whole-run cache hit never imports the analyser's fact types."""
-    from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function, Site
+    """Per fact type: its fields' getter and which fields nest other fact types (or hold
+    enums). Built on first use, so a whole-run cache hit never imports the analyser's fact
+    types."""
+    from loopsafe.facts.model import (
+        Call,
+        ClassInfo,
+        FileFacts,
+        Function,
+        LoopApi,
+        ScopeKind,
+        Site,
+        SiteKind,
+    )
 
     nested: dict[type, dict[str, tuple[str, Any]]] = {
         FileFacts: {
@@ -55,6 +65,11 @@ def _plans() -> dict[type, _Plan]:
             "thread_targets": ("list", Call),
             "loop_callbacks": ("list", Call),
             "worker_targets": ("list", Call),
+        },
+        Site: {
+            "kind": ("enum", SiteKind),
+            "api": ("enum", LoopApi),
+            "scope_kind": ("enum", ScopeKind),
         },
     }
     plans: dict[type, _Plan] = {}
@@ -75,6 +90,8 @@ def _encode(obj: Any) -> list[Any]:
             row[i] = {k: _encode(v) for k, v in value.items()}
         elif kind == "list":
             row[i] = [_encode(v) for v in value]
+        elif kind == "enum":
+            row[i] = value.value
         else:  # "lines": {line: codes}; JSON keys are strings
             row[i] = {str(k): list(v) for k, v in value.items()}
     return row
@@ -91,6 +108,8 @@ def _decode(cls: type, row: Any) -> Any:
             row[i] = {str(k): _decode(inner, v) for k, v in value.items()}
         elif kind == "list":
             row[i] = [_decode(inner, v) for v in value]
+        elif kind == "enum":
+            row[i] = inner(value)  # ValueError for a value this version does not know
         else:
             row[i] = {int(k): tuple(str(c) for c in v) for k, v in value.items()}
     return cls(*row)
@@ -110,9 +129,6 @@ def facts_from_json(data: Any) -> FileFacts:
 
 def _check(facts: FileFacts) -> None:
     """Reject an entry whose shape is not what this version writes (ValueError)."""
-    from loopsafe.facts.model import SiteKind
-
-    kinds = {v for k, v in vars(SiteKind).items() if not k.startswith("_")}
     ok = isinstance(facts.module, str) and all(
         isinstance(table, dict)
         and all(isinstance(k, str) and isinstance(v, str) for k, v in table.items())
@@ -120,7 +136,7 @@ def _check(facts: FileFacts) -> None:
     )
     for site in facts.sites:
         numbers = (site.line, site.col, site.end_line, site.end_col)
-        ok = ok and site.kind in kinds and isinstance(site.scope, str)
+        ok = ok and isinstance(site.scope, str) and isinstance(site.target, str)
         ok = ok and all(type(n) is int for n in numbers)
     for func in facts.functions.values():
         ok = ok and isinstance(func.qualname, str) and isinstance(func.decorators, list)
@@ -210,12 +226,8 @@ class Cache:
         self,
         directory: Path,
         enabled: bool = True,
-        fingerprint: str = "",
-        read_facts: bool = True,
     ) -> None:
         self.directory = directory
-        self.read_facts = read_facts  # False: start afresh, overwrite what is stored
-        self.fingerprint = fingerprint  # of loopsafe itself: facts from other code are stale
         self.key = _secret() if enabled else None
         self.enabled = self.key is not None
         self.facts: dict[str, Any] = {}
@@ -236,10 +248,11 @@ class Cache:
             return None
 
     def load(self) -> None:
-        if not self.enabled or not self.read_facts:
+        if not self.enabled:
             return
         data = self._read("facts.json")
-        if isinstance(data, dict) and data.get("fingerprint") == self.fingerprint:
+        if isinstance(data, dict):
+            # Each entry's digest covers the code that made it (`scan.facts_version`).
             entries = data.get("entries")
             if isinstance(entries, dict):
                 self.facts = entries
@@ -285,23 +298,15 @@ class Cache:
                 ignore.write_text("# Created by loopsafe automatically.\n*\n", encoding="utf-8")
             if self._dirty or set(self.facts) - live_digests:
                 kept = {k: v for k, v in self.facts.items() if k in live_digests}
-                self._write("facts.json", {"fingerprint": self.fingerprint, "entries": kept})
+                self._write("facts.json", {"entries": kept})
             self._write("run.json", {"key": run_key, "result": result_to_json(result)})
         except OSError:
             return  # a read-only tree just means no cache
 
     def _write(self, name: str, data: Any) -> None:
-        import tempfile
+        from loopsafe.atomic import write_atomic
 
         payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(self._mac(payload).encode("ascii") + b"\n" + payload)
-            os.replace(tmp, self.directory / name)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(
+            self.directory / name, self._mac(payload).encode("ascii") + b"\n" + payload, mode=0o600
+        )

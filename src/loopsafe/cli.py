@@ -7,6 +7,7 @@ stderr, never a traceback unless `--verbose`.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -38,17 +39,12 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _check_codes(codes: Sequence[str], where: str) -> None:
-    from loopsafe.rules.catalogue import CODE_NAMES
+    from loopsafe.rules.registry import rule_codes
 
+    known = rule_codes()
     for code in codes:
-        if code != "ALL" and not any(known.startswith(code) for known in CODE_NAMES):
+        if code != "ALL" and not any(k.startswith(code) for k in known):
             fail(f"{where}: unknown rule code or prefix '{code}' (see `loopsafe rule --all`)")
-
-
-def _selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
-    if select and "ALL" not in select and not any(code.startswith(s) for s in select):
-        return False
-    return not any(code.startswith(i) for i in ignore)
 
 
 class _Progress:
@@ -141,147 +137,160 @@ def cli() -> None:
     """
 
 
-_PYTEST_CONFIG_OPTION = click.option(
-    "--pytest-config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Judge the pytest set-up by this configuration file, as `pytest -c FILE` does, "
-    "instead of the first one found from the analysed directory upwards.",
-)
+@dataclass(frozen=True)
+class Options:
+    """What the analysing commands were asked, each option defined once (`_OPTIONS`)."""
+
+    paths: tuple[Path, ...] = ()
+    fmt: str = "text"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    show_ok: bool | None = None
+    statistics: bool = False
+    jobs: int | None = None
+    no_cache: bool = False
+    exit_zero: bool = False
+    quiet: bool = False
+    config_file: Path | None = None
+    pytest_config: Path | None = None
+    verbose: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
 
 
-def _analysis_options(func: Callable[..., None]) -> Callable[..., None]:
-    """The options every analysing command takes."""
-    options = [
-        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(_FORMATS),
-            default="text",
-            show_default=True,
-            help="Output format: ruff-like text, the SPEC's JSON, SARIF 2.1.0, or GitHub "
-            "annotations.",
-        ),
-        click.option(
-            "--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...)."
-        ),
-        click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes."),
-        click.option(
-            "--exclude",
-            multiple=True,
-            help="Skip files matching this gitignore-style glob (repeatable).",
-        ),
-        click.option("--show-ok", is_flag=True, default=None, help="Also list accepted sites."),
-        click.option(
-            "--statistics", is_flag=True, help="Count findings per rule instead of listing them."
-        ),
-        click.option(
-            "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs]."
-        ),
-        click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
-        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
-        click.option(
-            "--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status."
-        ),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
-        ),
-        _PYTEST_CONFIG_OPTION,
-        click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors."),
-        click.option(
-            "--unsafe-fixes",
-            is_flag=True,
-            help="With --fix or --diff: also apply unsafe fixes (they may change behaviour).",
-        ),
-        click.option(
-            "--diff",
-            is_flag=True,
-            help="Print the fixes as a unified diff and write nothing (exit 1 if any).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+_OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "paths": click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+    "fmt": click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(_FORMATS),
+        default="text",
+        show_default=True,
+        help="Output format: ruff-like text, the SPEC's JSON, SARIF 2.1.0, or GitHub annotations.",
+    ),
+    "select": click.option(
+        "--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...)."
+    ),
+    "ignore": click.option(
+        "--ignore", multiple=True, help="Leave out these rule codes or prefixes."
+    ),
+    "exclude": click.option(
+        "--exclude",
+        multiple=True,
+        help="Skip files matching this gitignore-style glob (repeatable).",
+    ),
+    "show_ok": click.option(
+        "--show-ok", is_flag=True, default=None, help="Also list accepted sites."
+    ),
+    "statistics": click.option(
+        "--statistics", is_flag=True, help="Count findings per rule instead of listing them."
+    ),
+    "jobs": click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs]."
+    ),
+    "no_cache": click.option(
+        "--no-cache", is_flag=True, help="Neither read nor write the result cache."
+    ),
+    "exit_zero": click.option(
+        "--exit-zero", is_flag=True, help="Exit 0 even when there are findings."
+    ),
+    "quiet": click.option(
+        "--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status."
+    ),
+    "config_file": click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
+    ),
+    "pytest_config": click.option(
+        "--pytest-config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Judge the pytest set-up by this configuration file, as `pytest -c FILE` does, "
+        "instead of the first one found from the analysed directory upwards.",
+    ),
+    "verbose": click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors."),
+    "unsafe_fixes": click.option(
+        "--unsafe-fixes",
+        is_flag=True,
+        help="With --fix or --diff: also apply unsafe fixes (they may change behaviour).",
+    ),
+    "diff": click.option(
+        "--diff",
+        is_flag=True,
+        help="Print the fixes as a unified diff and write nothing (exit 1 if any).",
+    ),
+}
+
+
+def _with_options(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the named shared options (all of them when none are named), packed
+    into one `Options` argument; its own options stay keyword arguments."""
+    chosen = names or tuple(_OPTIONS)
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> None:
+            shared = {name: kwargs.pop(name) for name in chosen}
+            func(Options(**shared), **kwargs)
+
+        wrapped: Callable[..., None] = command
+        for name in reversed(chosen):
+            wrapped = _OPTIONS[name](wrapped)
+        return wrapped
+
+    return decorate
 
 
 @dataclass
 class _Request:
     cwd: Path
     targets: list[Path]
-    config: Config
-    select: tuple[str, ...]
-    ignore: tuple[str, ...]
+    config: Config  # with the command line's --select, --ignore, --exclude... merged in
+    options: Options
 
 
-def _prepare(
-    paths: tuple[Path, ...],
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    show_ok: bool | None,
-    config_file: Path | None,
-    pytest_config: Path | None = None,
-) -> _Request:
+def _prepare(options: Options) -> _Request:
     from loopsafe.discover.config import ConfigError, load_config
 
     cwd = Path.cwd()
-    targets = list(paths) or [Path(".")]
+    targets = list(options.paths) or [Path(".")]
     for target in targets:
         if not (cwd / target).exists() and not target.is_symlink():
             fail(f"{target}: no such file or directory")
     try:
-        config = load_config(cwd / targets[0], config_file)
+        config = load_config(cwd / targets[0], options.config_file)
     except ConfigError as exc:
         fail(str(exc))
+    chosen: dict[str, tuple[str, ...]] = {}
     for option, given, configured in (
-        ("select", select, config.select),
-        ("ignore", ignore, config.ignore),
+        ("select", options.select, config.select),
+        ("ignore", options.ignore, config.ignore),
     ):
         where = f"--{option}" if given else f"{config.source}: [tool.loopsafe] {option}"
-        _check_codes(_codes(given) or _codes(configured), where)
+        chosen[option] = _codes(given) or _codes(configured)
+        _check_codes(chosen[option], where)
+    pytest_config = options.pytest_config
     if pytest_config is not None and not (cwd / pytest_config).is_file():
         fail(f"--pytest-config: {pytest_config}: no such file")
+    exclude = options.exclude
     config = config.merged(
+        select=chosen["select"],
+        ignore=chosen["ignore"],
         extend_exclude=config.extend_exclude + exclude if exclude else None,
-        show_ok=show_ok,
+        show_ok=options.show_ok,
         pytest_config=str((cwd / pytest_config).absolute()) if pytest_config else None,
     )
-    return _Request(
-        cwd,
-        targets,
-        config,
-        _codes(select) or _codes(config.select),
-        _codes(ignore) or _codes(config.ignore),
-    )
+    return _Request(cwd, targets, config, options)
 
 
 @cli.command()
-@_analysis_options
+@_with_options()
 @click.option(
     "--fix", is_flag=True, help="Apply the safe fixes in place (see also --unsafe-fixes)."
 )
-def check(
-    paths: tuple[Path, ...],
-    fmt: str,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    show_ok: bool | None,
-    statistics: bool,
-    jobs: int | None,
-    no_cache: bool,
-    exit_zero: bool,
-    quiet: bool,
-    config_file: Path | None,
-    pytest_config: Path | None,
-    verbose: bool,
-    unsafe_fixes: bool,
-    diff: bool,
-    fix: bool,
-) -> None:
+def check(options: Options, fix: bool) -> None:
     """Analyse PATHS (default: the current directory) and report every event-loop site.
 
     Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
@@ -292,76 +301,49 @@ def check(
     """
 
     def body() -> int:
-        request = _prepare(paths, select, ignore, exclude, show_ok, config_file, pytest_config)
-        if fix or diff:
-            return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero)
-        return _report(request, fmt, statistics, jobs, no_cache, quiet, exit_zero)
+        request = _prepare(options)
+        if fix or options.diff:
+            return _fix(request)
+        return _report(request)
 
-    run_guarded(verbose, body)
+    run_guarded(options.verbose, body)
 
 
 @cli.command("fix")
-@_analysis_options
+@_with_options()
 @click.option(
     "--report",
     "report_file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the audit report for the fixes just applied (.json: JSON, else Markdown).",
 )
-def fix_command(
-    paths: tuple[Path, ...],
-    fmt: str,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    show_ok: bool | None,
-    statistics: bool,
-    jobs: int | None,
-    no_cache: bool,
-    exit_zero: bool,
-    quiet: bool,
-    config_file: Path | None,
-    pytest_config: Path | None,
-    verbose: bool,
-    unsafe_fixes: bool,
-    diff: bool,
-    report_file: Path | None,
-) -> None:
+def fix_command(options: Options, report_file: Path | None) -> None:
     """Apply the fixes to PATHS in place: `loopsafe check --fix`. Safe fixes only, unless
     `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
 
     def body() -> int:
-        request = _prepare(paths, select, ignore, exclude, show_ok, config_file, pytest_config)
-        return _fix(request, unsafe_fixes, diff, fmt, jobs, no_cache, quiet, exit_zero, report_file)
+        return _fix(_prepare(options), report_file)
 
-    run_guarded(verbose, body)
-
-
-def _report(
-    request: _Request,
-    fmt: str,
-    statistics: bool,
-    jobs: int | None,
-    no_cache: bool,
-    quiet: bool,
-    exit_zero: bool,
-) -> int:
-    result = _analyse_selected(request, jobs, no_cache, quiet)
-    return _show(request, result, fmt, statistics, quiet, exit_zero)
+    run_guarded(options.verbose, body)
 
 
-def _analyse_selected(request: _Request, jobs: int | None, no_cache: bool, quiet: bool) -> Any:
-    """Analyse with a progress bar on a TTY, keeping only the selected codes."""
+def _report(request: _Request) -> int:
+    return _show(request, _analyse(request, request.options.no_cache))
+
+
+def _analyse(request: _Request, no_cache: bool) -> Any:
+    """The findings of the selected rules, with a progress bar on a TTY."""
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse
 
-    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    options = request.options
+    progress = _Progress(enabled=not options.quiet and sys.stderr.isatty())
     try:
-        result = analyse(
+        return analyse(
             request.targets,
             request.config,
             cwd=request.cwd,
-            jobs=jobs,
+            jobs=options.jobs,
             use_cache=not no_cache,
             progress=progress,
         )
@@ -369,50 +351,38 @@ def _analyse_selected(request: _Request, jobs: int | None, no_cache: bool, quiet
         fail(str(exc))
     finally:
         progress.close()
-    result.findings = [
-        f for f in result.findings if _selected(f.code, request.select, request.ignore)
-    ]
-    return result
 
 
-def _show(
-    request: _Request, result: Any, fmt: str, statistics: bool, quiet: bool, exit_zero: bool
-) -> int:
+def _show(request: _Request, result: Any, statistics: bool | None = None) -> int:
     from loopsafe.output import render
 
-    if not quiet:
-        color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = request.options
+    if statistics is None:
+        statistics = options.statistics
+    if not options.quiet:
+        color = options.fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render(
-            fmt, result, show_ok=request.config.show_ok, statistics=statistics, color=color
+            options.fmt, result, show_ok=request.config.show_ok, statistics=statistics, color=color
         )
         if text:
             click.echo(text)
-    if exit_zero:
+    if options.exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
 
 
-def _fix(
-    request: _Request,
-    unsafe: bool,
-    diff_only: bool,
-    fmt: str,
-    jobs: int | None,
-    no_cache: bool,
-    quiet: bool,
-    exit_zero: bool,
-    report_file: Path | None = None,
-) -> int:
+def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
 
-    analysis = _analysis(request, jobs, no_cache)
-    report = plan_fixes(analysis, unsafe=unsafe, cwd=request.cwd)
+    options = request.options
+    analysis = _analysis(request)
+    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
     # The summary goes to stderr when stdout carries a diff or machine-readable output.
-    out = sys.stdout if fmt == "text" and not diff_only else sys.stderr
-    if diff_only:
-        if not quiet:
+    out = sys.stdout if options.fmt == "text" and not options.diff else sys.stderr
+    if options.diff:
+        if not options.quiet:
             sys.stdout.flush()
             stdout: BinaryIO = sys.stdout.buffer  # the patch is bytes: each file's encoding
             for change in report.changes:
@@ -421,38 +391,39 @@ def _fix(
             _fix_summary(report, dry_run=True, file=out)
         if internal:
             return EXIT_ERROR
-        if exit_zero:
+        if options.exit_zero:
             return EXIT_CLEAN
         return EXIT_FINDINGS if report.changes else EXIT_CLEAN
     write_changes(report.changes)
     # What is left for review is what the fixed tree shows: a config edit can settle more.
-    after = _analyse_selected(request, jobs, True, quiet)
-    if not quiet:
+    after = _analyse(request, no_cache=True)
+    if not options.quiet:
         left = sum(1 for f in after.findings if f.action is Action.REVIEW)
         _fix_summary(report, dry_run=False, file=out, review=left)
     if report_file is not None:
         _write_text(report_file, _audit_text(request, analysis, report, report_file))
-        if not quiet:
+        if not options.quiet:
             click.echo(f"Wrote the report to {report_file}.", file=out)
-    code = _show(request, after, fmt, False, quiet, exit_zero)
+    code = _show(request, after, statistics=False)
     return EXIT_ERROR if internal else code
 
 
-def _analysis(request: _Request, jobs: int | None, no_cache: bool) -> Any:
-    """The project model behind the findings (for fixes and the report), selected codes only."""
+def _analysis(request: _Request) -> Any:
+    """The project model behind the findings of the selected rules, for fixes and the
+    report."""
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse_project
 
     try:
-        analysis = analyse_project(
-            request.targets, request.config, cwd=request.cwd, jobs=jobs, use_cache=not no_cache
+        return analyse_project(
+            request.targets,
+            request.config,
+            cwd=request.cwd,
+            jobs=request.options.jobs,
+            use_cache=not request.options.no_cache,
         )
     except DiscoveryError as exc:
         fail(str(exc))
-    analysis.result.findings = [
-        f for f in analysis.result.findings if _selected(f.code, request.select, request.ignore)
-    ]
-    return analysis
 
 
 def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = None) -> None:
@@ -472,7 +443,17 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_with_options(
+    "paths",
+    "select",
+    "ignore",
+    "exclude",
+    "jobs",
+    "no_cache",
+    "config_file",
+    "pytest_config",
+    "verbose",
+)
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write it here."
 )
@@ -487,37 +468,14 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="`.loopsafe/runtime.json` of a `pytest --loopsafe` run after the fixes.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
-)
-@click.option("--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...).")
-@click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes.")
-@click.option(
-    "--exclude", multiple=True, help="Skip files matching this gitignore-style glob (repeatable)."
-)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: CPUs].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--quiet", "-q", is_flag=True, help="With -o: do not say where the report went.")
-@_PYTEST_CONFIG_OPTION
-@click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def report(
-    paths: tuple[Path, ...],
+    options: Options,
     output: Path | None,
     fmt: str,
     before: Path | None,
     after: Path | None,
-    config_file: Path | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    exclude: tuple[str, ...],
-    jobs: int | None,
-    no_cache: bool,
     quiet: bool,
-    pytest_config: Path | None,
-    verbose: bool,
 ) -> None:
     """The audit report for PATHS: summary counts, every fix (before / after code), the
     helper, what is left as it is and why, test categories, the pytest configuration,
@@ -525,8 +483,8 @@ def report(
     `pytest --loopsafe` results are given (--before / --after)."""
 
     def body() -> int:
-        request = _prepare(paths, select, ignore, exclude, None, config_file, pytest_config)
-        text = _report_text(request, fmt, before, after, jobs=jobs, no_cache=no_cache)
+        request = _prepare(options)
+        text = _report_text(request, fmt, before, after)
         if output is None:
             click.echo(text, nl=False)
         else:
@@ -535,18 +493,10 @@ def report(
                 click.echo(f"Wrote the report to {output}.", err=True)
         return EXIT_CLEAN
 
-    run_guarded(verbose, body)
+    run_guarded(options.verbose, body)
 
 
-def _report_text(
-    request: _Request,
-    fmt: str,
-    before: Path | None,
-    after: Path | None,
-    *,
-    jobs: int | None,
-    no_cache: bool,
-) -> str:
+def _report_text(request: _Request, fmt: str, before: Path | None, after: Path | None) -> str:
     """The report on the tree as it is, with the fixes `fix --unsafe-fixes` would make."""
     import json
 
@@ -561,14 +511,13 @@ def _report_text(
                 runtime[label] = load_runtime(path)
             except (OSError, ValueError) as exc:
                 fail(f"--{label}: {exc}")
-    analysis = _analysis(request, jobs, no_cache)
+    analysis = _analysis(request)
     fixes = plan_fixes(analysis, unsafe=True, cwd=request.cwd)
-    project = _project_name(request)
     data = build_report(
         analysis,
         fixes,
         applied=False,
-        project=project,
+        project=_project_name(request),
         tests=_tests_json(request),
         before=runtime.get("before"),
         after=runtime.get("after"),
@@ -615,19 +564,12 @@ def _tests_json(request: _Request) -> dict[str, Any] | None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    import tempfile
+    from loopsafe.atomic import write_atomic
 
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         fail(f"{path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 @cli.command()
@@ -645,7 +587,7 @@ def rule(code: str | None, show_all: bool, fmt: str) -> None:
     how safe its fix is (`loopsafe rule LS101`, `loopsafe rule --all`)."""
 
     def body() -> int:
-        from loopsafe.rules.catalogue import get_rule
+        from loopsafe.rules.registry import get_rule
         from loopsafe.rules.render import render_all, render_rule
 
         if show_all:

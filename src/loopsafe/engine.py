@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from loopsafe import __version__
 from loopsafe.cache import Cache
-from loopsafe.discover.config import PYTEST_CONFIG_NAMES, Config, load_config
+from loopsafe.discover.config import Config, load_config
 from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
-from loopsafe.model import Result
+from loopsafe.discover.pytest_config import PYTEST_CONFIG_NAMES
+from loopsafe.model import Finding, Result
 
 if TYPE_CHECKING:
-    from loopsafe.pipeline import Analysis
+    from loopsafe.analysis import Analysis
 
 Progress = Callable[[int, int], None]
 _METADATA = (
@@ -46,7 +47,6 @@ class _Setup:
     config: Config
     discovery: Discovery
     cache: Cache
-    cache_dir: Path
     metadata: list[tuple[str, str]]
     workers: int
 
@@ -70,8 +70,7 @@ def _setup(
         cwd=cwd,
         config=config,
         discovery=discovery,
-        cache=Cache(cache_dir, enabled=use_cache and config.cache, fingerprint=_code_fingerprint()),
-        cache_dir=cache_dir,
+        cache=Cache(cache_dir, enabled=use_cache and config.cache),
         metadata=_metadata_files(targets, discovery.root, cwd, config.pytest_config_path(cwd)),
         workers=max(1, jobs or config.jobs or os.cpu_count() or 1),
     )
@@ -86,36 +85,25 @@ def analyse(
     use_cache: bool = True,
     progress: Progress | None = None,
 ) -> Result:
-    """Analyse the files under `paths`; paths in the result are relative to `cwd`."""
+    """Analyse the files under `paths`; paths in the result are relative to `cwd`. Only
+    the findings of the rules `config.select` / `config.ignore` choose are kept."""
     setup = _setup(paths, config, cwd, jobs, use_cache)
     run_key = _run_key(setup.discovery.files, setup.metadata, setup.config)
-    cached = setup.cache.last_run(run_key)
-    if cached is not None:
-        return cached
-    from loopsafe.pipeline import run_analysis  # the analyser proper, only when needed
+    result = setup.cache.last_run(run_key)
+    if result is None:
+        from loopsafe.pipeline import run_analysis  # the analyser proper, only when needed
 
-    def attempt(cache: Cache) -> tuple[Result, set[str]]:
-        return run_analysis(
+        result, digests = run_analysis(
             setup.cwd,
             setup.config,
             setup.discovery,
-            cache,
+            setup.cache,
             setup.metadata,
             workers=setup.workers,
             progress=progress,
         )
-
-    cache = setup.cache
-    try:
-        result, digests = attempt(cache)
-    except Exception:
-        if not cache.enabled:
-            raise
-        # Facts from a damaged cache must never decide a run: once more, from source,
-        # and the cache is rewritten.
-        cache = Cache(setup.cache_dir, fingerprint=_code_fingerprint(), read_facts=False)
-        result, digests = attempt(cache)
-    cache.save(run_key, result, digests)
+        setup.cache.save(run_key, result, digests)
+    result.findings = _selected(result.findings, setup.config)
     return result
 
 
@@ -132,7 +120,7 @@ def analyse_project(
     from loopsafe.pipeline import analyse_project as run
 
     setup = _setup(paths, config, cwd, jobs, use_cache)
-    return run(
+    analysis = run(
         setup.cwd,
         setup.config,
         setup.discovery,
@@ -140,6 +128,19 @@ def analyse_project(
         setup.metadata,
         workers=setup.workers,
     )
+    analysis.result.findings = _selected(analysis.result.findings, setup.config)
+    return analysis
+
+
+def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """Does `--select` / `--ignore` (codes or prefixes; `ALL`) keep rule `code`?"""
+    if select and "ALL" not in select and not any(code.startswith(s) for s in select):
+        return False
+    return not any(code.startswith(i) for i in ignore)
+
+
+def _selected(findings: list[Finding], config: Config) -> list[Finding]:
+    return [f for f in findings if selected(f.code, config.select, config.ignore)]
 
 
 def _metadata_files(

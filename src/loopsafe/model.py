@@ -1,7 +1,8 @@
-"""The vocabulary every stage shares: categories, actions, findings.
+"""The vocabulary every stage shares: categories, actions, findings, and the edits a fix
+is made of.
 
-Kept free of heavy imports: everything downstream (rules, outputs, the report,
-the fixer) speaks in these types, and the cache pickles them.
+Kept free of heavy imports: everything downstream (rules, outputs, the report, the fixer)
+speaks in these types, and the whole-run cache stores findings as JSON.
 """
 
 from __future__ import annotations
@@ -39,12 +40,55 @@ class FixSafety(str, Enum):
     NONE = "none"
 
 
+class OpKind(str, Enum):
+    """One kind of edit, located the way findings are: file, line, column."""
+
+    AWAIT = "await"  # `asyncio.run(x)` / `loop.run_until_complete(x)` -> `await x`
+    AWAIT_FN = "await-fn"  # `anyio.run(f, *args)` -> `await f(*args)`
+    RUN_SYNC = "run-sync"  # `asyncio.run(x)` -> `run_sync(x)`, importing the helper
+    RUNNING_LOOP = "running-loop"  # `get_event_loop()` -> `get_running_loop()`
+    RENAME_CALL = "rename-call"  # `mod.f(...)` -> `other.g(...)`, importing `other`
+    LOOP_SCOPE = "loop-scope"  # `mark.asyncio(scope=...)` -> `loop_scope=`
+    WAIT_AWAIT = "wait-await"  # `<future>.result()` in a coroutine -> `await ...`
+    ASYNC_DEF = "async-def"  # `def f` -> `async def f` (line of the `def`)
+    AWAIT_CALL = "await-call"  # a call of a function made async -> `await f(...)`
+    WRAP_RUN = "wrap-run"  # the same, where no loop runs -> `asyncio.run(f(...))`
+    ASYNC_FIXTURE = "async-fixture"  # a sync fixture -> an async one (line of the `def`)
+    DELETE_DEF = "delete-def"  # remove a function (line of the `def`)
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: OpKind
+    line: int
+    col: int = 0  # 1-based character column of the call; 0 matches by line (and name)
+    # The callee for AWAIT_CALL / WRAP_RUN; "module:name" of the helper for RUN_SYNC; the
+    # new dotted callee for RENAME_CALL; "strict" for ASYNC_FIXTURE in strict mode.
+    name: str = ""
+    end_line: int = 0  # end of the call (exclusive 1-based column), to tell apart calls
+    end_col: int = 0  # that start at the same place: `get_event_loop().time()`
+
+
+@dataclass(frozen=True)
+class ConfigEdit:
+    """Set pytest ini options in the project's pytest configuration."""
+
+    path: str  # relative to the cwd; may not exist yet
+    section: str  # "pytest", "tool:pytest", "tool.pytest" or "tool.pytest.ini_options"
+    options: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class Fix:
-    """The fix a finding offers; `replacement` is the new source text of the site, if known."""
+    """The fix a finding offers, decided once by its rule: how safe it is, the new text of
+    the site when there is one, and the edits that make it (what the fixer applies). A
+    finding that must change but gets no fix says why in `reason`."""
 
     safety: FixSafety = FixSafety.NONE
     replacement: str = ""
+    edits: tuple[tuple[str, Op], ...] = field(default=(), compare=False, repr=False)
+    config: tuple[ConfigEdit, ...] = field(default=(), compare=False, repr=False)
+    reason: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

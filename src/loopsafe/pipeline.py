@@ -10,14 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from loopsafe.analysis import Analysis, Project
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
+from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts.callers import CallerIndex, Expander, Requests
 from loopsafe.facts.callgraph import CallGraph
-from loopsafe.facts.extract import expand_deferred, source_lines
+from loopsafe.facts.extract import expand_deferred, trigger_words
+from loopsafe.facts.fixtures import async_used_fixtures
 from loopsafe.facts.model import FileFacts, Function
+from loopsafe.facts.nodes import source_lines
 from loopsafe.facts.project import ProjectIndex
+from loopsafe.facts.pytest_version import detect as detect_pytest_asyncio
 from loopsafe.facts.roles import compute_roles, is_test_filename, test_path_predicate
 from loopsafe.model import Finding, ParseError, Result
 from loopsafe.parse.source import SourceError, decode_source
@@ -30,15 +35,8 @@ from loopsafe.prefilter import (
     mentions_pytest_asyncio,
     mentions_word,
 )
-from loopsafe.rules.context import Project
-from loopsafe.rules.evaluate import evaluate_module
-from loopsafe.rules.pytest_setup import (
-    PytestConfig,
-    async_used_fixtures,
-    config_findings,
-    find_pytest_config,
-)
-from loopsafe.rules.pytest_version import detect as detect_pytest_asyncio
+from loopsafe.rules.evaluate import evaluate_module, evaluate_project
+from loopsafe.rules.registry import registry
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 
 Progress = Callable[[int, int], None]
@@ -63,6 +61,8 @@ class _Run:
     digests: set[str] = field(default_factory=set)  # cache entries still in use
     done: int = 0
     uses_pytest_asyncio: bool = False
+    watched: tuple[str, ...] = ()  # APIs rules watch (`SiteKind.CALL` sites)
+    triggers: tuple[bytes, ...] = ()  # what a file must mention to hold a site
     # Per module, kept across expansion rounds: its identifiers, text and lines.
     identifiers: dict[str, set[str]] = field(default_factory=dict)  # relpath -> words
     texts: dict[str, str] = field(default_factory=dict)  # module -> decoded text
@@ -92,19 +92,6 @@ def run_analysis(
     return _analyse(run, metadata).result, run.digests
 
 
-@dataclass
-class Analysis:
-    """A run's findings together with the project model they were judged on, for code
-    that changes the project (the fixer) rather than just reports on it."""
-
-    result: Result
-    project: Project
-    metadata: list[tuple[str, str]]
-    pytest_config: PytestConfig | None
-    config: Config
-    abspaths: dict[str, Path]  # relpath -> file
-
-
 def analyse_project(
     cwd: Path,
     config: Config,
@@ -124,11 +111,18 @@ def analyse_project(
 def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
     run.cache.load()
     run.uses_pytest_asyncio = any(mentions_pytest_asyncio(text) for _, text in metadata)
+    run.watched = registry().watched_calls()
+    run.triggers = tuple(word.encode() for word in trigger_words(run.watched))
     modules = _module_table(run.discovery.files, run.discovery.root)
     for source in run.discovery.files:
         module, is_package = modules[source.relpath]
         run.jobs_by_rel[source.relpath] = Job(
-            str(source.abspath), source.relpath, module, is_package, run.config.thread_apis
+            str(source.abspath),
+            source.relpath,
+            module,
+            is_package,
+            run.config.thread_apis,
+            run.watched,
         )
     _parse_triggered(run)
     index, callers = _expand(run)
@@ -167,7 +161,7 @@ def _parse_triggered(run: _Run) -> None:
             run.errors.append(ParseError(relpath, exc.line, exc.message))
             continue
         run.data[relpath] = data
-        if has_trigger(data):
+        if has_trigger(data, run.triggers):
             scheduler.add(job)
     scheduler.finish()
 
@@ -534,34 +528,29 @@ def _evaluate(
         extra_worker_decorators=run.config.worker_decorators,
         extra_thread_apis=run.config.thread_apis,
     )
-    reach = CallGraph(index, roles, callers).build()
-    project = Project(index=index, roles=roles, reach=reach)
-    project.async_used_fixtures = async_used_fixtures(modules, paths, roles.test_modules)
-    project.pytest_asyncio = detect_pytest_asyncio(metadata)
+    project = Project(
+        index=index,
+        roles=roles,
+        reach=CallGraph(index, roles, callers).build(),
+        pytest_asyncio=detect_pytest_asyncio(metadata),
+        async_used_fixtures=async_used_fixtures(modules, paths, roles.test_modules),
+        pytest_config=first_settings(metadata, explicit=bool(run.config.pytest_config)),
+        uses_pytest_asyncio=run.uses_pytest_asyncio,
+        metadata=metadata,
+        run_sync=run.config.run_sync,
+        abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
+    )
     findings: list[Finding] = []
     for module in sorted(modules):
         facts = modules[module]
-        for finding in evaluate_module(project, module, facts, run.config.run_sync):
+        for finding in evaluate_module(project, module, facts):
             if not _suppressed(facts, finding):
                 findings.append(finding)
-    pytest_config = find_pytest_config(metadata, explicit=bool(run.config.pytest_config))
-    if run.uses_pytest_asyncio:
-        findings.extend(
-            config_findings(
-                modules, paths, roles.test_modules, pytest_config, project.pytest_asyncio
-            )
-        )
+    findings.extend(evaluate_project(project))
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
-    return Analysis(
-        result=result,
-        project=project,
-        metadata=metadata,
-        pytest_config=pytest_config,
-        config=run.config,
-        abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
-    )
+    return Analysis(result=result, project=project, config=run.config)
 
 
 def _suppressed(facts: FileFacts, finding: Finding) -> bool:

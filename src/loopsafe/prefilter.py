@@ -28,7 +28,11 @@ _TRIGGER_SEARCH = tuple(
 )
 
 
-def has_trigger(data: bytes) -> bool:
+def has_trigger(data: bytes, tokens: tuple[bytes, ...] = ()) -> bool:
+    """`tokens`: the trigger words of this run (`TRIGGER_TOKENS` and the top-level modules
+    of the APIs rules watch), when they are more than the built-in ones."""
+    if tokens and set(tokens) - set(TRIGGER_TOKENS):
+        return any(token in data for token in tokens)
     return any(token in data for token in _TRIGGER_SEARCH)
 
 

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from loopsafe.facts.extract import extract
 from loopsafe.facts.model import FileFacts
 from loopsafe.parse.source import SourceError, parse_source, read_source
 
-FACTS_VERSION = "1"  # bump when FileFacts or extraction changes, to invalidate caches
+# The code whose output a cached `FileFacts` is: a change to any of it is a new version.
+_FACTS_CODE = ("facts", "parse", "scan.py")
+
+
+@functools.cache
+def facts_version() -> str:
+    """A digest of the source of the code that makes facts, so cached facts never outlive
+    a change to it (and survive changes to the rules, which only read them)."""
+    package = Path(__file__).parent
+    h = hashlib.blake2b(digest_size=8)
+    for name in _FACTS_CODE:
+        path = package / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            h.update(file.relative_to(package).as_posix().encode() + b"\0")
+            h.update(file.read_bytes())
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -20,6 +37,7 @@ class Job:
     module: str
     is_package: bool
     thread_apis: tuple[str, ...] = ()
+    watched: tuple[str, ...] = ()  # APIs whose calls rules judge (`SiteKind.CALL`)
 
 
 @dataclass
@@ -33,7 +51,8 @@ class Outcome:
 
 def digest_of(data: bytes, job: Job) -> str:
     h = hashlib.blake2b(data, digest_size=16)
-    h.update(f"\0{FACTS_VERSION}\0{job.module}\0{job.is_package}\0{job.thread_apis}".encode())
+    h.update(f"\0{facts_version()}\0{job.module}\0{job.is_package}".encode())
+    h.update(f"\0{job.thread_apis}\0{job.watched}".encode())
     return h.hexdigest()
 
 
@@ -53,7 +72,13 @@ def scan(job: Job, data: bytes | None = None) -> Outcome:
     try:
         parsed = parse_source(data, job.relpath)
         outcome.facts = extract(
-            parsed.tree, parsed.text, job.module, job.is_package, job.thread_apis, defer=True
+            parsed.tree,
+            parsed.text,
+            job.module,
+            job.is_package,
+            job.thread_apis,
+            defer=True,
+            watched=job.watched,
         )
     except SourceError as exc:
         outcome.error_line, outcome.error = exc.line, exc.message

@@ -7,12 +7,11 @@ came from, with ``VENDORED_FROM`` set so code can tell the copy apart.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 from loopsafe import __version__
+from loopsafe.atomic import write_atomic
 
 _MARKER = "VENDORED_FROM: str | None = None\n"
 
@@ -48,13 +47,4 @@ def write_vendored_helper(dest: Path, *, force: bool = False) -> None:
     parent = dest.parent
     if not parent.is_dir():
         raise FileNotFoundError(f"directory {parent} does not exist")
-    text = vendored_source()
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(dest, vendored_source().encode("utf-8"))

@@ -1,7 +1,6 @@
 """`import asyncio.runners` / `asyncio.runners.run` / `from asyncio.runners import run`."""
 
 import asyncio.runners
-from asyncio.runners import run as runners_run
 
 
 async def job() -> None:

@@ -10,7 +10,7 @@ async def load() -> int:
 
 
 async def handler() -> int:
-    return asyncio.get_event_loop().run_until_complete(load())  # expect: LS201 async-context fix; LS102 async-context fix
+    return await load()  # expect: LS201 async-context fix; LS102 async-context fix
 
 
 def load_sync() -> int:

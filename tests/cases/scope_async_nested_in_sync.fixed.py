@@ -22,4 +22,4 @@ async def ticks():
 
 class Service:
     async def start(self) -> None:
-        asyncio.get_event_loop().run_until_complete(_fetch())  # expect: LS201 async-context fix; LS102 async-context fix
+        await _fetch()  # expect: LS201 async-context fix; LS102 async-context fix

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO, invoke, spawn
 
-from loopsafe.rules.catalogue import all_rules
+from loopsafe.rules.registry import all_rules
 
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"]
 

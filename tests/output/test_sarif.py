@@ -17,7 +17,7 @@ import pytest
 from loopsafe import __version__
 from loopsafe.model import Action, Category, Finding, Result
 from loopsafe.output import render, sarif
-from loopsafe.rules.catalogue import all_rules
+from loopsafe.rules.registry import all_rules
 
 LEVEL = {Action.FIX: "error", Action.REVIEW: "warning", Action.OK: "note"}
 

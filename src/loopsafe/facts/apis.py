@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
+from loopsafe.facts.model import LoopApi
+
 # Functions that run a coroutine to completion on a loop of their own.
-RUN_APIS: dict[str, str] = {
-    "asyncio.run": "asyncio.run()",
-    "asyncio.runners.run": "asyncio.run()",
-    "asyncio.Runner": "asyncio.Runner()",
-    "asyncio.runners.Runner": "asyncio.Runner()",
-    "anyio.run": "anyio.run()",
-    "trio.run": "trio.run()",
-    "uvloop.run": "uvloop.run()",
+RUN_APIS: dict[str, LoopApi] = {
+    "asyncio.run": LoopApi.ASYNCIO_RUN,
+    "asyncio.runners.run": LoopApi.ASYNCIO_RUN,
+    "asyncio.Runner": LoopApi.RUNNER,
+    "asyncio.runners.Runner": LoopApi.RUNNER,
+    "anyio.run": LoopApi.ANYIO_RUN,
+    "trio.run": LoopApi.TRIO_RUN,
+    "uvloop.run": LoopApi.UVLOOP_RUN,
 }
 
 FETCH_APIS = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
@@ -120,7 +122,6 @@ WORKER_APPS: dict[str, frozenset[str]] = {
     "huey.PriorityRedisHuey": frozenset({"task", "periodic_task", "db_task", "db_periodic_task"}),
     "dramatiq.Broker": frozenset({"actor"}),
 }
-WORKER_FRAMEWORKS = ("celery", "dramatiq", "huey", "rq", "arq")
 
 # Web frameworks that run plain `def` routes in a thread pool.
 ROUTE_APPS = frozenset(

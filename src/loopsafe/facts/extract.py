@@ -8,10 +8,6 @@ expression visits find sites, calls, and functions handed to threads, loops and 
 from __future__ import annotations
 
 import ast
-import io
-import re
-import tokenize
-from dataclasses import dataclass
 
 from loopsafe.facts import apis
 from loopsafe.facts.guards import (
@@ -21,20 +17,26 @@ from loopsafe.facts.guards import (
     terminates,
     try_checks,
 )
-from loopsafe.facts.model import (
-    Call,
-    ClassInfo,
-    FileFacts,
-    Function,
-    ScopeKind,
-    Site,
-    SiteKind,
+from loopsafe.facts.lifetimes import (
+    loop_run_sites,
+    mark_attribute_lifetimes,
+    mark_lifetimes,
+    mark_loop_uses,
+)
+from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function, LoopApi, ScopeKind, SiteKind
+from loopsafe.facts.nodes import (
+    FuncDef,
+    char_col,
+    last_attr,
+    own_nodes,
+    source_lines,
+    walk_nodes,
+    yields,
 )
 from loopsafe.facts.scopes import Resolver, Scope, collect_bindings, star_sources, walk_scope
+from loopsafe.facts.sites import SiteReader, SiteState
+from loopsafe.facts.suppressions import parse_suppressions
 
-_FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
-_LIFETIME_KINDS = (SiteKind.CREATE, SiteKind.SET)
-_TRIGGERS = tuple(token.decode() for token in apis.TRIGGER_TOKENS)
 _LOOP_LIBRARIES = frozenset({"asyncio", "anyio", "trio", "uvloop", "nest_asyncio"})
 _SPECIAL_ATTRS = frozenset(
     {*apis.THREAD_METHODS, *apis.LOOP_CALLBACK_METHODS, *apis.WORKER_METHODS, "map"}
@@ -57,25 +59,14 @@ _SIMPLE_STMTS: dict[type, tuple[str, ...]] = {
     ast.Import: (),
     ast.ImportFrom: (),
 }
-_LOOP_SOURCES = (
-    *(f"{a}()" for a in apis.CREATE_APIS | apis.FETCH_APIS | apis.RUNNING_LOOP_APIS),
-    *(f"{p}().new_event_loop()" for p in apis.POLICY_APIS),
-    *(f"{p}().get_event_loop()" for p in apis.POLICY_APIS),
-)
-_SUPPRESS = re.compile(
-    r"#\s*(?:noqa:\s*(?P<noqa>[A-Z]+\d+(?:[\s,]+[A-Z]+\d+)*)"
-    r"|loopsafe:\s*ignore(?:\[(?P<codes>[A-Z0-9,\s]*)\])?)",
-    re.IGNORECASE,
-)
-# Only a comment shaped like a suppression is worth tokenizing the file for.
-_MAYBE_SUPPRESSED = re.compile(r"#\s*(?:noqa\s*:|loopsafe\s*:)", re.IGNORECASE)
 
 
-@dataclass
-class _State:
-    guarded: bool = False
-    in_main: bool = False
-    fetch_try: bool = False  # inside a try whose handler catches RuntimeError
+def trigger_words(watched: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Words one of which any text holding a site contains: the loop libraries' names and
+    the top-level modules of the APIs rules watch."""
+    words = [token.decode() for token in apis.TRIGGER_TOKENS]
+    words += sorted({name.partition(".")[0] for name in watched} - set(words))
+    return tuple(words)
 
 
 def extract(
@@ -85,12 +76,14 @@ def extract(
     is_package: bool = False,
     thread_apis: tuple[str, ...] = (),
     defer: bool = False,
+    watched: tuple[str, ...] = (),
 ) -> FileFacts:
     """`thread_apis`: extra dotted names whose first argument runs in a thread (config).
+    `watched`: dotted names of the APIs whose calls rules judge (`SiteKind.CALL` sites).
 
     `defer`: leave the bodies of top-level functions and methods that hold no trigger token
     unread (no site can be there); `expand_deferred` reads them if their calls matter."""
-    extractor = _Extractor(tree, text, module, is_package, thread_apis)
+    extractor = _Extractor(tree, text, module, is_package, thread_apis, watched=watched)
     extractor.defer = defer
     return extractor.run()
 
@@ -163,45 +156,7 @@ def expand_deferred(
     return done
 
 
-def parse_suppressions(text: str) -> dict[int, tuple[str, ...]]:
-    """line -> codes suppressed there ("" = every code). Only real comments count: the
-    tokenizer tells them apart from `#` inside strings. `# noqa` must name an LS code, so
-    flake8-style blanket or foreign-code noqa comments never hide a loop hazard."""
-    out: dict[int, tuple[str, ...]] = {}
-    if not _MAYBE_SUPPRESSED.search(text):
-        return out
-    for number, comment in _comments(text):
-        for match in _SUPPRESS.finditer(comment):
-            if match.group("noqa") is not None:
-                codes = tuple(c.upper() for c in re.split(r"[\s,]+", match.group("noqa")) if c)
-                codes = tuple(c for c in codes if c.startswith("LS"))
-                if not codes:
-                    continue  # other tools' codes only
-            else:
-                raw = match.group("codes") or ""
-                codes = tuple(c.upper() for c in re.split(r"[\s,]+", raw) if c) or ("",)
-            out[number] = out.get(number, ()) + codes
-    return out
-
-
-def _comments(text: str) -> list[tuple[int, str]]:
-    """(line, comment text) of every comment that might be a suppression."""
-    try:
-        return [
-            (token.start[0], token.string)
-            for token in tokenize.generate_tokens(io.StringIO(text).readline)
-            if token.type == tokenize.COMMENT and _MAYBE_SUPPRESSED.search(token.string)
-        ]
-    except (tokenize.TokenError, SyntaxError):
-        # Syntax newer than the tokenizer: best effort, whole lines.
-        return [
-            (number, line[line.index("#") :])
-            for number, line in enumerate(source_lines(text), start=1)
-            if "#" in line and _MAYBE_SUPPRESSED.search(line)
-        ]
-
-
-class _Extractor:
+class _Extractor(SiteReader):
     def __init__(
         self,
         tree: ast.Module,
@@ -211,18 +166,22 @@ class _Extractor:
         thread_apis: tuple[str, ...] = (),
         read_suppressions: bool = True,
         lines: list[str] | None = None,
+        watched: tuple[str, ...] = (),
     ) -> None:
         self.tree = tree
         self.thread_apis = frozenset(thread_apis)
+        self.watched = frozenset(watched)
         self.defer = False
-        self.triggers = _TRIGGERS
+        self.libraries = _LOOP_LIBRARIES | {name.partition(".")[0] for name in watched}
+        self.triggers = trigger_words(watched)
         self.lines = lines if lines is not None else source_lines(text)
         self.facts = FileFacts(module=module, is_package_init=is_package)
         self.r = Resolver(module, is_package)
-        self.state = _State()
+        self.state = SiteState()
         self.running_vars: list[set[str]] = [set()]
         self.thread_scope = 0  # >0 while inside a lambda handed to a thread API
-        self.function_nodes: dict[str, _FuncDef] = {}
+        self.lambda_depth = 0  # >0 while inside a lambda or a generator expression
+        self.function_nodes: dict[str, FuncDef] = {}
         self.loop_run_scopes: set[str] = set()
         self.lifetime_scopes: set[str] = set()
         self.try_cache: dict[int, tuple[bool, bool]] = {}
@@ -238,9 +197,12 @@ class _Extractor:
         self.r.stack.append(scope)
         for source in star_sources(stmts, self.r):
             self.facts.star_imports.append(source)
-            if source in ("asyncio", "anyio", "trio", "uvloop", "nest_asyncio"):
+            if source in _LOOP_LIBRARIES:
                 for name in _star_names(source):
                     scope.bindings.setdefault(name, f"{source}.{name}")
+            for name in self.watched:
+                if name.rpartition(".")[0] == source:
+                    scope.bindings.setdefault(name.rpartition(".")[2], name)
         self._bind_assignments(stmts, scope)
         defined = {
             s.name
@@ -253,10 +215,10 @@ class _Extractor:
         self.facts.star_fallback = self.r.star_fallback
         # Names bound to the loop libraries (`import asyncio as aio`, `from asyncio import
         # run`) make a body worth reading just like the library names themselves.
-        self.triggers = _TRIGGERS + tuple(
+        self.triggers += tuple(
             name
             for name, target in scope.bindings.items()
-            if target.partition(".")[0] in _LOOP_LIBRARIES
+            if target.partition(".")[0] in self.libraries
         )
         for stmt in stmts:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -265,10 +227,10 @@ class _Extractor:
         self._visit_body(body)
         self._module_marks(body)
         if "" in self.lifetime_scopes:
-            _mark_lifetimes(_own_nodes(body), self.facts.sites, "")
+            mark_lifetimes(own_nodes(body), self.facts.sites, "", method=False)
         for site in self.facts.sites:  # ast counts UTF-8 bytes; users count characters
-            site.col = _char_col(self.lines, site.line, site.col)
-            site.end_col = _char_col(self.lines, site.end_line, site.end_col)
+            site.col = char_col(self.lines, site.line, site.col)
+            site.end_col = char_col(self.lines, site.end_line, site.end_col)
         return self.facts
 
     def _record_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
@@ -490,7 +452,7 @@ class _Extractor:
                 return scope.qualname
         return ""
 
-    def _scope_kind(self) -> str:
+    def _scope_kind(self) -> ScopeKind:
         if self.thread_scope:
             return ScopeKind.THREAD
         for scope in reversed(self.r.stack):
@@ -508,7 +470,7 @@ class _Extractor:
                 return None
         return None
 
-    def _visit_function(self, node: _FuncDef) -> None:
+    def _visit_function(self, node: FuncDef) -> None:
         for decorator in node.decorator_list:
             self._visit_expr(decorator)
         self._visit_arguments(node.args)
@@ -526,7 +488,7 @@ class _Extractor:
             params=[
                 a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
             ],
-            is_generator=self._mentions_yield(node) and _yields(node),
+            is_generator=self._mentions_yield(node) and yields(node),
         )
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
@@ -549,9 +511,9 @@ class _Extractor:
         if node.name == "event_loop" and any(
             d.rstrip("()") in apis.PYTEST_FIXTURES for d in func.decorators
         ):
-            self._add_site(SiteKind.FIXTURE, "event_loop fixture", node, whole_def=True)
+            self._add_site(SiteKind.FIXTURE, LoopApi.EVENT_LOOP_FIXTURE, node, whole_def=True)
         saved_state = self.state
-        self.state = _State(in_main=saved_state.in_main)
+        self.state = SiteState(in_main=saved_state.in_main)
         self.running_vars.append(set())
         saved_thread = self.thread_scope
         self.thread_scope = 0
@@ -562,19 +524,19 @@ class _Extractor:
         self.r.stack.pop()
         own: list[ast.AST] | None = None
         if qualname in self.lifetime_scopes:
-            own = _own_nodes(node.body)
-            _mark_lifetimes(own, self.facts.sites, qualname)
+            own = own_nodes(node.body)
+            mark_lifetimes(own, self.facts.sites, qualname, method=parent.kind == "class")
         if qualname in self.loop_run_scopes:
-            mine = _own_loop_sites(self.facts.sites, qualname, local=True)
+            mine = loop_run_sites(self.facts.sites, qualname, local=True)
             if mine:
-                _mark_own_loops(own or _own_nodes(node.body), mine)
+                mark_loop_uses(own or own_nodes(node.body), mine)
 
-    def _mentions_yield(self, node: _FuncDef) -> bool:
+    def _mentions_yield(self, node: FuncDef) -> bool:
         """A cheap text check before walking the body for a `yield`."""
         lines = self.lines[node.lineno - 1 : node.end_lineno or node.lineno]
         return any("yield" in line for line in lines)
 
-    def _deferrable(self, node: _FuncDef) -> bool:
+    def _deferrable(self, node: FuncDef) -> bool:
         """A top-level function or method whose text holds no trigger token."""
         if any(scope.kind == "function" for scope in self.r.stack):
             return False
@@ -651,11 +613,11 @@ class _Extractor:
                 info.has_asyncio_mark |= self._is_asyncio_mark_value(item.value)
         self._visit_body(node.body)
         self.r.stack.pop()
-        _mark_attribute_lifetimes(node, self.facts.sites, qualname)
+        mark_attribute_lifetimes(node, self.facts.sites, qualname)
         if any(s.rpartition(".")[0] == qualname for s in self.loop_run_scopes):
-            mine = _own_loop_sites(self.facts.sites, qualname, local=False)
+            mine = loop_run_sites(self.facts.sites, qualname, local=False)
             if mine:
-                _mark_own_loops(_walk_nodes(node), mine)
+                mark_loop_uses(walk_nodes(node), mine)
 
     def _ref_name(self, node: ast.expr) -> str:
         if isinstance(node, ast.Call):  # arq: cron(f, ...)
@@ -699,6 +661,15 @@ class _Extractor:
                 self._visit_arguments(current.args)  # type: ignore[attr-defined]
                 self._visit_lambda_body(current, thread=False)  # type: ignore[arg-type]
                 continue
+            if kind is ast.GeneratorExp:
+                self.lambda_depth += 1
+                for child in ast.iter_child_nodes(current):
+                    if isinstance(child, ast.expr):
+                        self._visit_expr(child)
+                    elif isinstance(child, ast.comprehension):
+                        self._visit_node(child)
+                self.lambda_depth -= 1
+                continue
             for name in current._fields:
                 value = getattr(current, name, None)
                 if value is None:
@@ -713,7 +684,9 @@ class _Extractor:
     def _visit_lambda_body(self, node: ast.Lambda, thread: bool) -> None:
         if thread:
             self.thread_scope += 1
+        self.lambda_depth += 1
         self._visit_expr(node.body)
+        self.lambda_depth -= 1
         if thread:
             self.thread_scope -= 1
 
@@ -724,7 +697,7 @@ class _Extractor:
         attr = func.attr if isinstance(func, ast.Attribute) else ""
         self._classify_site(node, dotted, attr)
         if dotted and dotted not in apis.RUN_APIS:
-            col = _char_col(self.lines, node.lineno, node.col_offset + 1)
+            col = char_col(self.lines, node.lineno, node.col_offset + 1)
             self._add_call(Call(dotted, node.lineno, self_class, via_super, col=col))
         # The callee expression itself (receivers, chained calls).
         if isinstance(func, ast.Attribute):
@@ -793,7 +766,7 @@ class _Extractor:
             return
         if (
             isinstance(arg, ast.Call)
-            and _last_attr(arg.func) == "partial"
+            and last_attr(arg.func) == "partial"
             and self.r.dotted(arg.func) == "functools.partial"
         ):
             if arg.args:
@@ -812,6 +785,7 @@ class _Extractor:
                         SiteKind.RUN,
                         apis.RUN_APIS[dotted],
                         arg,
+                        dotted,
                         thread_api="thread" if role == "thread" else "",
                     )
                     return
@@ -851,211 +825,6 @@ class _Extractor:
             self.facts.module_calls.append(call)
 
     # ------------------------------------------------------------------ sites
-    def _classify_site(self, node: ast.Call, dotted: str, attr: str) -> None:
-        if dotted in apis.RUN_APIS:
-            self._add_site(SiteKind.RUN, apis.RUN_APIS[dotted], node, call=node)
-        elif attr == "run_until_complete":
-            self._add_site(SiteKind.LOOP_RUN, "run_until_complete()", node, call=node)
-        elif attr == "run_forever" and self._is_loop(node.func):
-            self._add_site(SiteKind.LOOP_RUN, "run_forever()", node)
-        elif dotted in apis.FETCH_APIS or _is_policy_call(dotted, "get_event_loop"):
-            site = self._add_site(SiteKind.FETCH, "asyncio.get_event_loop()", node)
-            site.replacement = "asyncio.get_running_loop()"
-            site.safe_fix = dotted in apis.FETCH_APIS and _plain_call(node)
-        elif dotted in apis.CREATE_APIS or _is_policy_call(dotted, "new_event_loop"):
-            self._add_site(SiteKind.CREATE, "new_event_loop()", node)
-        elif dotted in apis.SET_APIS:
-            self._add_site(SiteKind.SET, "asyncio.set_event_loop()", node)
-            scope = self._function_scope()
-            if scope is not None:
-                scope.set_seen = True
-        elif dotted in apis.PATCH_APIS:
-            self._add_site(SiteKind.PATCH, "nest_asyncio.apply()", node)
-        elif dotted == apis.PYTEST_ASYNCIO_MARK and any(k.arg == "scope" for k in node.keywords):
-            site = self._add_site(SiteKind.MARK, "pytest.mark.asyncio(scope=...)", node)
-            site.replacement = self._segment(node).replace("scope=", "loop_scope=", 1)
-            site.safe_fix = not any(k.arg == "loop_scope" for k in node.keywords)
-        elif attr == "result" and self._scope_kind() == ScopeKind.ASYNC:
-            self._classify_wait(node)
-
-    def _classify_wait(self, node: ast.Call) -> None:
-        assert isinstance(node.func, ast.Attribute)
-        producer = node.func.value
-        if isinstance(producer, ast.Name):
-            producer = self._assigned_call(producer.id) or producer
-        if not isinstance(producer, ast.Call):
-            return
-        name = self.r.dotted(producer.func)
-        if name in apis.COROUTINE_THREADSAFE:
-            self._add_site(SiteKind.WAIT, "run_coroutine_threadsafe().result()", producer)
-            return
-        if not (isinstance(producer.func, ast.Attribute) and producer.func.attr == "submit"):
-            return
-        if not producer.args:
-            return
-        submitted = producer.args[0]
-        target = self.r.dotted(submitted)
-        if not target:
-            return
-        site = self._add_site(SiteKind.WAIT, "executor.submit(...).result()", producer)
-        if target in apis.RUN_APIS:
-            if len(producer.args) == 2:
-                site.replacement = "await " + self._segment(producer.args[1])
-        else:
-            site.wait_target = target
-
-    def _assigned_call(self, name: str) -> ast.Call | None:
-        """The call last assigned to `name` in the current function (flow-insensitive)."""
-        scope = self._function_scope()
-        if scope is None:
-            return None
-        found: ast.Call | None = None
-        node = self.function_nodes.get(scope.qualname)
-        statements = walk_scope(node.body) if node is not None else []
-        for stmt in statements:
-            if (
-                isinstance(stmt, ast.Assign)
-                and isinstance(stmt.value, ast.Call)
-                and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
-            ):
-                found = stmt.value
-        return found
-
-    def _is_loop(self, func: ast.expr) -> bool:
-        if not isinstance(func, ast.Attribute):
-            return False
-        receiver = func.value
-        base = self.r.dotted(receiver)
-        if base and base.endswith(_LOOP_SOURCES):
-            return True
-        name = ""
-        if isinstance(receiver, ast.Name):
-            name = receiver.id
-        elif isinstance(receiver, ast.Attribute):
-            name = receiver.attr
-        return "loop" in name.lower()
-
-    def _add_site(
-        self,
-        kind: str,
-        api: str,
-        node: ast.AST,
-        *,
-        call: ast.Call | None = None,
-        thread_api: str = "",
-        whole_def: bool = False,
-    ) -> Site:
-        line = getattr(node, "lineno", 1)
-        col = getattr(node, "col_offset", 0)
-        end_line = getattr(node, "end_lineno", line) or line
-        end_col = getattr(node, "end_col_offset", col) or col
-        if whole_def:
-            end_line, end_col = line, col + len("def event_loop")
-        scope_kind = self._scope_kind()
-        site = Site(
-            kind=kind,
-            api=api,
-            line=line,
-            col=col + 1,
-            end_line=end_line,
-            end_col=end_col + 1,
-            scope=self._scope_qualname(),
-            scope_kind=scope_kind,
-            in_main_block=self.state.in_main,
-            thread_api=thread_api,
-            guarded=self.state.guarded or (kind == SiteKind.FETCH and self.state.fetch_try),
-        )
-        scope = self._function_scope()
-        if kind == SiteKind.FETCH and scope is not None and scope.set_seen:
-            site.after_set = True
-        if kind in _LIFETIME_KINDS:
-            self.lifetime_scopes.add(site.scope)
-        if call is not None and kind in (SiteKind.RUN, SiteKind.LOOP_RUN):
-            self._run_replacement(site, call)
-        self.facts.sites.append(site)
-        return site
-
-    def _run_replacement(self, site: Site, call: ast.Call) -> None:
-        if site.api == "asyncio.Runner()" or site.api == "run_forever()":
-            return
-        if site.api in ("anyio.run()", "trio.run()"):
-            if call.args:
-                fn = self._segment(call.args[0])
-                rest = ", ".join(self._segment(a) for a in call.args[1:])
-                site.replacement = f"await {fn}({rest})"
-            return
-        if not call.args:
-            return
-        site.replacement = self._segment(call.args[0])
-        site.safe_fix = len(call.args) == 1 and not call.keywords
-        if site.api == "run_until_complete()" and isinstance(call.func, ast.Attribute):
-            self._loop_receiver(site, call.func.value)
-
-    def _loop_receiver(self, site: Site, receiver: ast.expr) -> None:
-        """Note which loop `run_until_complete()` runs on, so the fixer can tell a sync
-        wrapper (any loop will do) from code that drives one particular loop."""
-        if isinstance(receiver, ast.Call):
-            base = self.r.dotted(receiver)
-            if not (base and base.endswith(_LOOP_SOURCES)):
-                site.own_loop = (
-                    f"it runs on the loop `{self._segment(receiver)}` returns; run_sync() "
-                    "would run the coroutine on another loop"
-                )
-            return
-        scope = self._function_scope()
-        if isinstance(receiver, ast.Name):
-            site.loop_expr = receiver.id
-            if scope is not None and scope.func is not None and receiver.id in scope.func.params:
-                site.own_loop = (
-                    f"it runs on `{receiver.id}`, a loop its caller hands in; run_sync() "
-                    "would run the coroutine on another loop"
-                )
-        elif (
-            isinstance(receiver, ast.Attribute)
-            and isinstance(receiver.value, ast.Name)
-            and scope is not None
-            and receiver.value.id == scope.self_name
-        ):
-            site.loop_expr = f"self.{receiver.attr}"
-        if site.loop_expr:
-            self.loop_run_scopes.add(site.scope)
-
-    def _segment(self, node: ast.AST) -> str:
-        start, end = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
-        col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
-        lines = self.lines[start - 1 : end]
-        if not lines:
-            return ""
-        if len(lines) == 1:
-            return _slice_utf8(lines[0], col, end_col)
-        first = _slice_utf8(lines[0], col, None)
-        last = _slice_utf8(lines[-1], 0, end_col)
-        return "\n".join([first, *lines[1:-1], last])
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def source_lines(text: str) -> list[str]:
-    """Lines as Python numbers them (`str.splitlines` also breaks at form feeds and other
-    characters Python treats as plain whitespace)."""
-    return _LINE_BREAK.split(text)
-
-
-def _char_col(lines: list[str], line: int, col: int) -> int:
-    """1-based byte column -> 1-based character column."""
-    if not 0 < line <= len(lines):
-        return col
-    text = lines[line - 1]
-    if text.isascii():
-        return col
-    return len(text.encode("utf-8")[: col - 1].decode("utf-8", errors="ignore")) + 1
-
-
-def _last_attr(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _is_toplevel_code(stmt: ast.stmt) -> bool:
@@ -1064,21 +833,7 @@ def _is_toplevel_code(stmt: ast.stmt) -> bool:
     return isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith))
 
 
-def _slice_utf8(line: str, start: int, end: int | None) -> str:
-    """ast columns are UTF-8 byte offsets."""
-    raw = line.encode("utf-8")
-    return raw[start:end].decode("utf-8", errors="replace")
-
-
-def _plain_call(node: ast.Call) -> bool:
-    return not node.args and not node.keywords
-
-
-def _is_policy_call(dotted: str, method: str) -> bool:
-    return any(dotted == f"{p}().{method}" for p in apis.POLICY_APIS)
-
-
-def _is_static(node: _FuncDef) -> bool:
+def _is_static(node: FuncDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
 
 
@@ -1101,297 +856,3 @@ def _star_names(source: str) -> tuple[str, ...]:
     if source == "nest_asyncio":
         return ("apply",)
     return ()
-
-
-def _mark_lifetimes(nodes: list[ast.AST], sites: list[Site], qualname: str) -> None:
-    """LS203: loops created and never closed or handed off; set as current, then closed."""
-    mine = [s for s in sites if s.scope == qualname and s.kind in (SiteKind.CREATE, SiteKind.SET)]
-    if not mine:
-        return
-    closed: set[str] = set()
-    handed: set[str] = set()
-    reset = False
-    create_calls: dict[tuple[int, int, int, int], ast.Call] = {}
-    assigned: dict[int, str] = {}
-    set_args: dict[tuple[int, int, int, int], str] = {}
-    for sub in nodes:
-        if isinstance(sub, ast.Call):
-            create_calls[_span(sub)] = sub
-            func = sub.func
-            if isinstance(func, ast.Attribute) and func.attr == "close":
-                if isinstance(func.value, ast.Name):
-                    closed.add(func.value.id)
-            for arg in (*sub.args, *(k.value for k in sub.keywords)):
-                handed.update(_bare_names(arg))
-            if r_dotted_is_set(sub):
-                arg0 = sub.args[0] if sub.args else None
-                if isinstance(arg0, ast.Constant) and arg0.value is None:
-                    reset = True
-                elif isinstance(arg0, ast.Name):
-                    set_args[_span(sub)] = arg0.id
-        elif isinstance(sub, (ast.Return, ast.Yield, ast.YieldFrom)) and sub.value is not None:
-            handed.update(_bare_names(sub.value))
-        elif isinstance(sub, ast.Assign):
-            if isinstance(sub.value, ast.Call):
-                for target in sub.targets:
-                    if isinstance(target, ast.Name):
-                        assigned[id(sub.value)] = target.id
-                    elif (
-                        isinstance(target, ast.Attribute)
-                        and isinstance(target.value, ast.Name)
-                        and target.value.id in ("self", "cls")
-                    ):
-                        assigned[id(sub.value)] = "self." + target.attr
-                    else:
-                        assigned[id(sub.value)] = "<stored>"
-            elif isinstance(sub.value, (ast.Name, ast.Tuple, ast.List)):
-                if any(not isinstance(t, ast.Name) for t in sub.targets):
-                    handed.update(_bare_names(sub.value))
-        elif isinstance(sub, (ast.withitem,)):
-            if isinstance(sub.optional_vars, ast.Name) and isinstance(sub.context_expr, ast.Call):
-                assigned[id(sub.context_expr)] = sub.optional_vars.id
-                closed.add(sub.optional_vars.id)  # a loop used as a context manager is closed
-    parents = _parent_map(nodes)
-    for site in mine:
-        call = create_calls.get((site.line, site.col, site.end_line, site.end_col))
-        if call is None:
-            continue
-        if site.kind == SiteKind.CREATE:
-            name = assigned.get(id(call))
-            if name == "<stored>":
-                continue
-            if name is not None and name.startswith("self."):
-                site.note = name  # judged against the whole class when it is done
-                continue
-            if name is not None:
-                site.leaked = name not in closed and name not in handed
-                continue
-            parent = parents.get(id(call))
-            # Used directly: `new_event_loop().run_until_complete(x)` leaks; passed on does not.
-            site.leaked = isinstance(parent, ast.Attribute)
-        else:
-            name = set_args.get((site.line, site.col, site.end_line, site.end_col))
-            site.leaked = bool(name) and name in closed and not reset
-
-
-# What a sync wrapper does with its loop besides running one coroutine on it. Any other use
-# (tasks, callbacks, shutdown hooks, handing it to objects) binds work to that very loop.
-_WRAPPER_LOOP_USES = frozenset(
-    {"run_until_complete", "close", "is_closed", "is_running", "stop", "get_debug"}
-)
-_HARMLESS_LOOP_CALLS = frozenset({"set_event_loop", "asyncio.set_event_loop"})
-
-
-def _own_loop_sites(sites: list[Site], scope: str, *, local: bool) -> list[Site]:
-    """`local`: the `run_until_complete()` sites of function `scope` on a local loop name;
-    else those on `self.<attr>` in the methods of class `scope`, judged by the whole class."""
-    return [
-        s
-        for s in sites
-        if s.loop_expr
-        and not s.own_loop
-        and (s.scope == scope if local else s.scope.rpartition(".")[0] == scope)
-        and s.loop_expr.startswith("self.") != local
-    ]
-
-
-def _mark_own_loops(nodes: list[ast.AST], mine: list[Site]) -> None:
-    """Judge the sites `mine` (see `_own_loop_sites`) by the other uses of their loop among
-    `nodes`, the nodes of their function or class."""
-    uses: dict[str, tuple[int, int, str]] = {}  # loop expression -> its first other use
-    wanted = {s.loop_expr for s in mine}  # only these loops' uses are ever looked up
-    for node in nodes:
-        found: list[tuple[str, str]] = []
-        if isinstance(node, ast.Attribute):
-            if node.attr in _WRAPPER_LOOP_USES:
-                continue
-            loop = _loop_text(node.value)
-            if loop not in wanted:
-                continue
-            found.append((loop, f"{loop}.{node.attr}"))
-        elif isinstance(node, ast.Call):
-            loops = [_loop_text(arg) for arg in (*node.args, *(k.value for k in node.keywords))]
-            if wanted.isdisjoint(loops):
-                continue
-            name = _call_name(node.func)
-            if name in _HARMLESS_LOOP_CALLS:
-                continue
-            found.extend((loop, f"{name or 'a call'}(... {loop} ...)") for loop in loops)
-        else:
-            continue
-        where = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-        for loop, text in found:
-            if loop and (loop not in uses or where < uses[loop][:2]):
-                uses[loop] = (*where, text)
-    for site in mine:
-        use = uses[site.loop_expr][2] if site.loop_expr in uses else ""
-        if use:
-            site.own_loop = (
-                f"the code also works with `{site.loop_expr}` itself (`{use}`); run_sync() "
-                "would run the coroutine on another loop"
-            )
-
-
-def _loop_text(node: ast.AST) -> str:
-    """`loop` or `self.<attr>` (any first parameter name counts as `self`)."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return f"self.{node.attr}" if node.value.id in ("self", "cls") else ""
-    return ""
-
-
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        base = _call_name(func.value)
-        return f"{base}.{func.attr}" if base else func.attr
-    return ""
-
-
-def _mark_attribute_lifetimes(node: ast.ClassDef, sites: list[Site], qualname: str) -> None:
-    """A loop stored on `self.<attr>` must be closed (or handed on) somewhere in the class."""
-    pending = [
-        s
-        for s in sites
-        if s.kind == SiteKind.CREATE
-        and s.note.startswith("self.")
-        and s.scope.rpartition(".")[0] == qualname
-    ]
-    if not pending:
-        return
-    released: set[str] = set()
-    for sub in _walk_nodes(node):
-        if isinstance(sub, ast.Call):
-            func = sub.func
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr == "close"
-                and isinstance(func.value, ast.Attribute)
-            ):
-                released.add(func.value.attr)
-            for arg in (*sub.args, *(k.value for k in sub.keywords)):
-                if isinstance(arg, ast.Attribute):
-                    released.add(arg.attr)
-        elif isinstance(sub, ast.Return) and isinstance(sub.value, ast.Attribute):
-            released.add(sub.value.attr)
-    for site in pending:
-        site.leaked = site.note.removeprefix("self.") not in released
-        site.note = ""
-
-
-def r_dotted_is_set(call: ast.Call) -> bool:
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name == "set_event_loop"
-
-
-def _span(node: ast.expr) -> tuple[int, int, int, int]:
-    """A site's position key, as `_add_site` writes it (1-based columns)."""
-    end_line = node.end_lineno or node.lineno
-    end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
-    return (node.lineno, node.col_offset + 1, end_line, end_col + 1)
-
-
-def _bare_names(node: ast.AST) -> set[str]:
-    """Names handed on whole: `x`, `(x, y)`, `[x]`, `*x` — not `x.method()`."""
-    if isinstance(node, ast.Name):
-        return {node.id}
-    if isinstance(node, ast.Starred):
-        return _bare_names(node.value)
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        out: set[str] = set()
-        for element in node.elts:
-            out |= _bare_names(element)
-        return out
-    return set()
-
-
-# Nodes no consumer of `_own_nodes` / `_walk_nodes` looks at, and that hold nothing it
-# would: skipping them keeps those walks (hot on code dense with sites) short.
-_SKIPPED_LEAVES = (
-    ast.expr_context,
-    ast.operator,
-    ast.unaryop,
-    ast.boolop,
-    ast.cmpop,
-    ast.Name,
-    ast.Constant,
-)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _own_nodes(body: list[ast.stmt]) -> list[ast.AST]:
-    """Every node of a scope's body, not descending into nested functions or classes
-    (names, constants, contexts and operators left out), in the order of a depth-first
-    walk with `ast.iter_child_nodes`."""
-    out: list[ast.AST] = []
-    todo: list[ast.AST] = list(body)
-    pop, push, append = todo.pop, todo.append, out.append
-    leaves, scopes, node_type = _SKIPPED_LEAVES, _SCOPES, ast.AST
-    while todo:
-        current = pop()
-        append(current)
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if type(value) is list:
-                for child in value:
-                    if (
-                        isinstance(child, node_type)
-                        and not isinstance(child, leaves)
-                        and not isinstance(child, scopes)
-                    ):
-                        push(child)
-            elif (
-                isinstance(value, node_type)
-                and not isinstance(value, leaves)
-                and not isinstance(value, scopes)
-            ):
-                push(value)
-    return out
-
-
-def _walk_nodes(root: ast.AST) -> list[ast.AST]:
-    """`list(ast.walk(root))`, same order, with the leaves of `_own_nodes` left out."""
-    out: list[ast.AST] = [root]
-    append, leaves, node_type = out.append, _SKIPPED_LEAVES, ast.AST
-    i = 0
-    while i < len(out):
-        current = out[i]
-        i += 1
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if type(value) is list:
-                for child in value:
-                    if isinstance(child, node_type) and not isinstance(child, leaves):
-                        append(child)
-            elif isinstance(value, node_type) and not isinstance(value, leaves):
-                append(value)
-    return out
-
-
-def _parent_map(nodes: list[ast.AST]) -> dict[int, ast.AST]:
-    parents: dict[int, ast.AST] = {}
-    for node in nodes:
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    return parents
-
-
-def _yields(node: _FuncDef) -> bool:
-    """Does the function's own body (not a nested def, class or lambda) yield?"""
-    todo: list[ast.AST] = list(node.body)
-    while todo:
-        current = todo.pop()
-        if isinstance(current, (ast.Yield, ast.YieldFrom)):
-            return True
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if type(value) is list:
-                todo.extend(v for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                todo.append(value)
-    return False

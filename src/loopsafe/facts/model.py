@@ -9,23 +9,46 @@ the project-wide resolver finishes the job across modules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 
-class SiteKind:
-    """What a site does to the event loop (see docs/classification.md, section 1)."""
+class SiteKind(str, Enum):
+    """What a site does to the event loop (docs/classification.md, section 1)."""
 
-    RUN = "run"
-    LOOP_RUN = "loop-run"
-    FETCH = "fetch"
-    CREATE = "create"
-    SET = "set"
-    PATCH = "patch"
-    FIXTURE = "fixture"
-    MARK = "mark"
-    WAIT = "wait"
+    RUN = "run"  # a runner: asyncio.run(), asyncio.Runner(), anyio.run(), trio.run()
+    LOOP_RUN = "loop-run"  # <loop>.run_until_complete() / run_forever()
+    FETCH = "fetch"  # get_event_loop()
+    CREATE = "create"  # new_event_loop()
+    SET = "set"  # set_event_loop()
+    PATCH = "patch"  # nest_asyncio.apply()
+    FIXTURE = "fixture"  # a pytest `event_loop` fixture
+    MARK = "mark"  # pytest.mark.asyncio(scope=...)
+    WAIT = "wait"  # <future>.result() inside a coroutine
+    CALL = "call"  # a call of an API a rule watches (`Rule.calls`): `target` names it
 
 
-class ScopeKind:
+class LoopApi(str, Enum):
+    """The construct a site is; the value is how messages name it."""
+
+    ASYNCIO_RUN = "asyncio.run()"
+    RUNNER = "asyncio.Runner()"
+    ANYIO_RUN = "anyio.run()"
+    TRIO_RUN = "trio.run()"
+    UVLOOP_RUN = "uvloop.run()"
+    RUN_UNTIL_COMPLETE = "run_until_complete()"
+    RUN_FOREVER = "run_forever()"
+    GET_EVENT_LOOP = "asyncio.get_event_loop()"
+    NEW_EVENT_LOOP = "new_event_loop()"
+    SET_EVENT_LOOP = "asyncio.set_event_loop()"
+    NEST_ASYNCIO_APPLY = "nest_asyncio.apply()"
+    EVENT_LOOP_FIXTURE = "event_loop fixture"
+    MARK_SCOPE = "pytest.mark.asyncio(scope=...)"
+    THREADSAFE_RESULT = "run_coroutine_threadsafe().result()"
+    SUBMIT_RESULT = "executor.submit(...).result()"
+    WATCHED_CALL = "call"  # SiteKind.CALL: the API is `Site.target`
+
+
+class ScopeKind(str, Enum):
     ASYNC = "async"
     SYNC = "sync"
     MODULE = "module"  # module level or a class body: runs at import time
@@ -34,25 +57,43 @@ class ScopeKind:
 
 @dataclass
 class Site:
-    kind: str
-    api: str  # the construct as written for messages, e.g. "asyncio.run()"
+    """What the code says at one site; rules judge it (nothing here is a verdict)."""
+
+    kind: SiteKind
+    api: LoopApi
     line: int
     col: int
     end_line: int
     end_col: int
     scope: str  # qualname of the enclosing function, "" at module level
-    scope_kind: str
+    scope_kind: ScopeKind
+    target: str = ""  # the callee as a canonical dotted name ("asyncio.runners.run")
+    text: str = ""  # the call as written
+    args: list[str] = field(default_factory=list)  # positional arguments as written
+    keywords: list[str] = field(default_factory=list)  # keyword names, "**" for `**kwargs`
+    receiver: str = ""  # for a method call, the object it is called on, as written
+    called: bool = True  # False: the API is handed on as a value (`submit(asyncio.run, c)`)
+    in_lambda: bool = False  # inside a lambda or a generator expression (no `await` there)
     in_main_block: bool = False
-    thread_api: str = ""  # set when the loop function is handed to a thread API
+    thread_api: str = ""  # "thread" when the runner is handed to a thread API as a value
     guarded: bool = False
     after_set: bool = False  # fetch after set_event_loop() in the same function
-    leaked: bool = False  # create: never closed or handed off; set: closed without reset
-    wait_target: str = ""  # wait: dotted name of the submitted function, if any
-    replacement: str = ""
-    safe_fix: bool = False
-    note: str = ""
-    loop_expr: str = ""  # run_until_complete(): the loop it runs on, "loop" or "self._loop"
-    own_loop: str = ""  # why run_sync() cannot stand in: the code works with that very loop
+    # wait: the function handed to `executor.submit()` (dotted), and how it is waited for.
+    wait_target: str = ""
+    waited_directly: bool = False  # `.result()` is called on the producing call itself
+    result_args: bool = False  # `.result(...)` is given arguments (a timeout)
+    # create: what the new loop is bound to: a name, "self.<attr>", "<stored>" (anywhere
+    # else), or "" (not bound); set: the name handed to set_event_loop().
+    loop_name: str = ""
+    closed: bool = False  # that loop is closed (`.close()`, `with`) in the function or class
+    handed_on: bool = False  # ... or returned, yielded, or passed to a call
+    chained: bool = False  # create, not bound: a method is called on the new loop directly
+    reset: bool = False  # set: `set_event_loop(None)` in the same function
+    # run_until_complete(): the loop it runs on, and what else the code does with it.
+    loop_expr: str = ""  # "loop" or "self._loop"
+    loop_call: str = ""  # the receiver is a call that is not a loop factory: its text
+    loop_param: bool = False  # the receiver is a parameter of the function
+    loop_use: str = ""  # another use of that loop in the function (class), as written
 
 
 @dataclass

@@ -9,20 +9,52 @@ bits, and go through a temporary file and a rename.
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loopsafe.analysis import Analysis
+from loopsafe.atomic import write_atomic
 from loopsafe.fix.config_edit import set_options
-from loopsafe.fix.ops import Op, Planned
-from loopsafe.fix.planner import Planner
 from loopsafe.fix.transform import apply_ops
-from loopsafe.model import Action, Finding
+from loopsafe.model import Action, ConfigEdit, Finding, FixSafety, Op
 from loopsafe.parse.source import SourceError, parse_source, read_source
-from loopsafe.pipeline import Analysis
+
+
+@dataclass
+class Planned:
+    """One finding's fix, as its rule planned it, or why it is not applied."""
+
+    finding: Finding
+    reason: str = ""  # why it is not applied (empty when it is)
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    @property
+    def path(self) -> str:
+        return self.finding.path
+
+    @property
+    def line(self) -> int:
+        return self.finding.line
+
+    @property
+    def unsafe(self) -> bool:
+        return self.finding.fix.safety is FixSafety.UNSAFE
+
+    @property
+    def ops(self) -> dict[str, list[Op]]:
+        """The edits, by file."""
+        out: dict[str, list[Op]] = {}
+        for path, op in self.finding.fix.edits:
+            out.setdefault(path, []).append(op)
+        return out
+
+    @property
+    def config(self) -> tuple[ConfigEdit, ...]:
+        return self.finding.fix.config
 
 
 @dataclass
@@ -77,11 +109,18 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
     report.review = [f for f in analysis.result.findings if f.action is Action.REVIEW]
     unparsable = {e.path for e in analysis.result.parse_errors}
     candidates: list[Planned] = []
-    for planned in Planner(analysis, unsafe).plan():
-        if planned.reason:
-            report.skipped.append(planned)
-        elif any(path in unparsable for path in planned.ops):
+    for finding in analysis.result.findings:
+        if finding.action is not Action.FIX:
+            continue
+        planned = Planned(finding)
+        fix = finding.fix
+        if fix.safety is FixSafety.NONE:
+            planned.reason = fix.reason or "no automatic fix"
+        elif fix.safety is FixSafety.UNSAFE and not unsafe:
+            planned.reason = "unsafe fix: apply it with --unsafe-fixes"
+        elif any(path in unparsable for path, _ in fix.edits):
             planned.reason = "a file it would change could not be parsed"
+        if planned.reason:
             report.skipped.append(planned)
         else:
             candidates.append(planned)
@@ -144,7 +183,10 @@ def _transform_all(
         missing = [(planned, op) for planned, op in entries if op not in applied]
         for planned, op in missing:
             why = f": {refused[op]}" if op in refused else ""
-            failed[id(planned)] = (planned, f"could not rewrite {path}:{op.line} ({op.kind}){why}")
+            failed[id(planned)] = (
+                planned,
+                f"could not rewrite {path}:{op.line} ({op.kind.value}){why}",
+            )
         if missing:
             continue
         problem = _check(new_text, source, path)
@@ -207,7 +249,7 @@ def _config_changes(
     for planned in candidates:
         for edit in planned.config:
             options = merged.setdefault((edit.path, edit.section), {})
-            for key, value in edit.options.items():
+            for key, value in edit.options:
                 options.setdefault(key, []).append(value)
     edits: dict[str, list[tuple[str, dict[str, str]]]] = {}
     for (path, section), options in merged.items():
@@ -237,20 +279,9 @@ def _config_changes(
 
 
 def write_changes(changes: list[FileChange]) -> None:
-    """Each file replaced atomically, with its encoding, BOM and permission bits."""
+    """Each file replaced atomically, with its encoding, BOM, mode and owner."""
     for change in changes:
         data = change.after.encode(change.encoding)
         if change.bom:
             data = b"\xef\xbb\xbf" + data
-        # A symlink stays a link: the file it points to is the one replaced.
-        target = Path(os.path.realpath(change.abspath)) if change.exists else change.abspath
-        mode = stat.S_IMODE(os.stat(target).st_mode) if change.exists else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(change.abspath, data)

@@ -8,6 +8,8 @@ import re
 import tomlkit
 from tomlkit.items import Table
 
+from loopsafe.discover.pytest_config import ini_lines
+
 
 def set_options(path: str, text: str, section: str, options: dict[str, str]) -> str:
     """`text` with `options` set under `section`; the section is created if missing."""
@@ -33,8 +35,11 @@ def _set_toml(text: str, section: str, options: dict[str, str]) -> str:
 def _set_ini(text: str, section: str, options: dict[str, str]) -> str:
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
-    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]")
-    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    parsed = ini_lines(lines)
+    start = next(
+        (i for i, line in enumerate(parsed) if line.kind == "section" and line.name == section),
+        None,
+    )
     if start is None:
         if lines and not lines[-1].endswith(("\n", "\r")):
             lines[-1] += newline
@@ -44,20 +49,30 @@ def _set_ini(text: str, section: str, options: dict[str, str]) -> str:
         lines.extend(f"{key} = {value}{newline}" for key, value in options.items())
         return "".join(lines)
     end = next(
-        (i for i in range(start + 1, len(lines)) if re.match(r"^\s*\[", lines[i])), len(lines)
+        (i for i in range(start + 1, len(parsed)) if parsed[i].kind == "section"), len(parsed)
     )
     remaining = dict(options)
-    for i in range(start + 1, end):
-        match = re.match(r"^(\s*)([A-Za-z0-9_.-]+)(\s*[=:]\s*)", lines[i])
-        if match and match.group(2) in remaining:
-            ending = newline if lines[i].endswith(("\n", "\r")) else ""
-            value = remaining.pop(match.group(2))
-            lines[i] = f"{match.group(1)}{match.group(2)}{match.group(3)}{value}{ending}"
-    insert_at = end
-    while insert_at > start + 1 and not lines[insert_at - 1].strip():
-        insert_at -= 1  # keep the blank lines that separate sections
-    if insert_at > 0 and not lines[insert_at - 1].endswith(("\n", "\r")):
-        lines[insert_at - 1] += newline
-    new = [f"{key} = {value}{newline}" for key, value in remaining.items()]
-    lines[insert_at:insert_at] = new
-    return "".join(lines)
+    body: list[str] = []  # the section's lines, with the options set
+    i = start + 1
+    while i < end:
+        line = lines[i]
+        if parsed[i].kind == "key" and parsed[i].name in remaining:
+            match = re.match(r"^([^=:]*?[ \t]*[=:][ \t]*)", line)
+            prefix = match.group(1) if match else f"{parsed[i].name} = "
+            prefix += "" if prefix[-1:].isspace() else " "
+            ending = newline if line.endswith(("\n", "\r")) else ""
+            line = f"{prefix}{remaining.pop(parsed[i].name)}{ending}"
+            while i + 1 < end and parsed[i + 1].kind == "cont":
+                i += 1  # the old value's continuation lines go with it
+        body.append(line)
+        i += 1
+    trailing: list[str] = []
+    while body and not body[-1].strip():
+        trailing.insert(0, body.pop())  # keep the blank lines that separate sections
+    if remaining:
+        last = body if body else lines
+        index = len(body) - 1 if body else start
+        if not last[index].endswith(("\n", "\r")):
+            last[index] += newline
+        body += [f"{key} = {value}{newline}" for key, value in remaining.items()]
+    return "".join([*lines[: start + 1], *body, *trailing, *lines[end:]])

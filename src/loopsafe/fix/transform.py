@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -18,7 +19,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from loopsafe.fix.import_order import place_new_imports
-from loopsafe.fix.ops import Op, OpKind
+from loopsafe.model import Op, OpKind
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALL_OPS = frozenset(
@@ -27,27 +28,16 @@ _CALL_OPS = frozenset(
         OpKind.AWAIT_FN,
         OpKind.RUN_SYNC,
         OpKind.RUNNING_LOOP,
+        OpKind.RENAME_CALL,
         OpKind.LOOP_SCOPE,
         OpKind.WAIT_AWAIT,
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
 _NAME_OPS = frozenset({OpKind.AWAIT_CALL, OpKind.WRAP_RUN})
-# Names a fix may leave unused: their imports go if nothing else needs them.
-_MAYBE_UNUSED = (
-    ("asyncio", None),
-    ("asyncio", "run"),
-    ("asyncio", "get_event_loop"),
-    ("asyncio", "new_event_loop"),
-    ("asyncio", "set_event_loop"),
-    ("asyncio", "AbstractEventLoop"),
-    ("anyio", None),
-    ("trio", None),
-    ("collections.abc", "Iterator"),
-    ("collections.abc", "Generator"),
-    ("typing", "Iterator"),
-    ("typing", "Generator"),
-)
+# Modules whose import has no side effect worth keeping once nothing uses it: an import a
+# fix orphans goes only if it is one of these (the standard library and the loop libraries).
+_LOOP_LIBRARIES = frozenset({"anyio", "trio", "uvloop", "nest_asyncio"})
 
 
 def apply_ops(
@@ -72,9 +62,9 @@ def apply_ops(
         for module_name, obj, asname in transformer.imports:
             AddImportsVisitor.add_needed_import(context, module_name, obj, asname)
         updated = AddImportsVisitor(context).transform_module(updated)
-    unused = _unused_imports(updated.code)
-    if unused:
-        updated = updated.visit(_DropImports(unused))
+    orphaned = _unused_imports(updated.code) - _unused_imports(source)
+    if orphaned:
+        updated = updated.visit(_DropImports(orphaned))
     if transformer.imports:
         updated = place_new_imports(module, updated, first_party)
     return updated.code, transformer.applied
@@ -110,8 +100,9 @@ def _module_bindings(module: cst.Module) -> dict[str, _Binding]:
 
 
 def _unused_imports(code: str) -> set[_Imported]:
-    """Which of the imports a fix may orphan are no longer used anywhere. Judged on names
-    alone: a name that appears at all keeps its import (keeping one is always safe)."""
+    """The imports of side-effect-free modules that nothing in `code` uses. Judged on names
+    alone: a name that appears at all keeps its import (keeping one is always safe). A fix
+    drops those that are unused after it and were used before: the ones it orphaned."""
     try:
         tree = ast.parse(code)
     except SyntaxError:  # syntax newer than this Python: the fallback parser reads it
@@ -135,12 +126,12 @@ def _unused_imports(code: str) -> set[_Imported]:
                 imported[alias.asname or alias.name] = (node.module, alias.name, alias.asname)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             used.update(_WORD.findall(node.value))  # names in string annotations
-    candidates = set(_MAYBE_UNUSED)
-    return {
-        item
-        for local, item in imported.items()
-        if (item[0], item[1]) in candidates and local not in used
-    }
+    return {item for local, item in imported.items() if local not in used and _droppable(item[0])}
+
+
+def _droppable(module: str) -> bool:
+    top = module.partition(".")[0]
+    return top in sys.stdlib_module_names or top in _LOOP_LIBRARIES
 
 
 class _DropImports(cst.CSTTransformer):
@@ -313,6 +304,15 @@ def _callee_name(func: cst.BaseExpression) -> str:
     else:
         return ""
     return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def _dotted_expression(dotted: str) -> cst.BaseExpression:
+    """`a.b.c` as an expression."""
+    head, *rest = dotted.split(".")
+    node: cst.BaseExpression = cst.Name(head)
+    for part in rest:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
 
 
 def _dotted(node: cst.BaseExpression) -> str:
@@ -497,6 +497,10 @@ class _Transformer(cst.CSTTransformer):
             return call.with_changes(func=cst.Name(local), args=[arg])
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
+        if kind == OpKind.RENAME_CALL:
+            module_name = op.name.rpartition(".")[0]
+            self.imports.add((module_name, None, None))
+            return call.with_changes(func=_dotted_expression(op.name))
         if kind == OpKind.LOOP_SCOPE:
             args = [
                 a.with_changes(keyword=cst.Name("loop_scope"))
@@ -506,7 +510,7 @@ class _Transformer(cst.CSTTransformer):
             ]
             return call.with_changes(args=args)
         if kind == OpKind.WAIT_AWAIT:
-            replaced = self._wait_await(call)
+            replaced = self._wait_await(call, op.name)
             if replaced is None:
                 if _callee_name(call.func) != "result":
                     self.refused[op] = (
@@ -544,25 +548,25 @@ class _Transformer(cst.CSTTransformer):
         new_func = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("get_running_loop"))
         return call.with_changes(func=new_func)
 
-    def _wait_await(self, outer: cst.Call) -> cst.BaseExpression | None:
-        """`producer(...).result()` in a coroutine -> awaiting the work instead."""
+    def _wait_await(self, outer: cst.Call, form: str) -> cst.BaseExpression | None:
+        """`producer(...).result()` in a coroutine -> awaiting the work instead, in the
+        `form` the rule chose: "wrap-future", "coroutine" or "executor"."""
         if outer.args or not isinstance(outer.func, cst.Attribute):
             return None
         producer = outer.func.value
         if not isinstance(producer, cst.Call):
             return None
-        name = _callee_name(producer.func)
-        if name == "run_coroutine_threadsafe":
+        if form == "wrap-future":
             # Still runs on the target loop, but the caller's loop is no longer blocked.
             self.imports.add(("asyncio", None, None))
             wrap = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("wrap_future"))
             return _awaited(cst.Call(func=wrap, args=[cst.Arg(value=producer)]))
-        if name != "submit" or not isinstance(producer.func, cst.Attribute):
+        if not isinstance(producer.func, cst.Attribute):
             return None
         args = producer.args
         if not args or any(a.keyword or a.star for a in args):
             return None
-        if _callee_name(args[0].value) == "run" and len(args) == 2:
+        if form == "coroutine" and len(args) == 2:
             return _awaited(args[1].value)  # submit(asyncio.run, coro) -> await coro
         # submit(fn, *args) -> the same work in the executor, awaited.
         self.imports.add(("asyncio", None, None))

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from loopsafe import __version__
 from loopsafe.model import Action, Finding, ParseError, Result
 from loopsafe.output._common import LEVELS, sorted_parse_errors, visible_findings
-from loopsafe.rules.catalogue import RuleDoc, all_rules
+from loopsafe.rules.registry import Rule, all_rules
 from loopsafe.rules.render import render_rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -74,7 +74,7 @@ def to_dict(result: Result, *, show_ok: bool) -> dict[str, Any]:
     }
 
 
-def _rule(rule: RuleDoc) -> dict[str, Any]:
+def _rule(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
@@ -93,7 +93,7 @@ def _rule(rule: RuleDoc) -> dict[str, Any]:
     }
 
 
-def _tags(rule: RuleDoc) -> list[str]:
+def _tags(rule: Rule) -> list[str]:
     tags = ["asyncio", "event-loop"]
     if rule.code.startswith("LS3"):
         tags.append("pytest")

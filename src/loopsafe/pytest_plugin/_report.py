@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,23 +77,11 @@ def _conflict(nodeid: str, failed: bool, error: str, path: str, line: int) -> di
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:
     import json  # only now: the run is over, and json drags in nothing pytest has not
-    import tempfile
+
+    from loopsafe.atomic import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
 
 
 def summary_lines(document: dict[str, Any], width: int) -> list[str]:

@@ -30,24 +30,15 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import NamedTuple
 
-# The messages of the loop conflicts this plugin records (RuntimeError), besides run_sync's.
-PHRASES = (
-    "cannot be called from a running event loop",  # asyncio.run() / Runner.run()
-    "There is no current event loop",
-    "attached to a different loop",
-    "bound to a different event loop",  # asyncio.Lock, Queue, Event... used on a second loop
-    "Event loop is closed",
-    "This event loop is already running",
-    "Cannot run the event loop while another loop is running",
+from loopsafe.conflicts import (
+    PHRASES,
+    RUN_SYNC_REFUSAL,
+    STALE_LOOP,
+    VALUE_ERROR_PHRASES,
+    is_run_sync_refusal,
+    mentions_conflict,
 )
-# ensure_future(), gather(), run_until_complete() given a future of another loop.
-_VALUE_ERROR_PHRASES = ("belongs to a different loop",)
-_STALE_LOOP = ("attached to a different loop", "bound to a different event loop")
-# loopsafe.run_sync's refusal (loopsafe/runtime/_core.py), which names its caller.
-_RUN_SYNC = re.compile(
-    r"run_sync\(.*?\) was called at (?P<path>.+?):(?P<line>\d+) while an event loop is running",
-    re.S,
-)
+
 _THREAD_NAME = re.compile(r"thread '[^']*'")
 _LOOP_ENTRIES = frozenset({"run", "run_until_complete", "run_forever"})
 _MARK = "_loopsafe_traced_in"
@@ -63,10 +54,6 @@ class Record(NamedTuple):
     line: int
 
 
-def is_run_sync_refusal(text: str) -> bool:
-    return "run_sync(" in text and "while an event loop is running" in text
-
-
 def conflict_text(exc: BaseException) -> str | None:
     """The message of `exc` if it is a loop conflict, else None."""
     if not isinstance(exc, (RuntimeError, ValueError)):
@@ -76,17 +63,10 @@ def conflict_text(exc: BaseException) -> str | None:
     except Exception:
         return None
     if isinstance(exc, ValueError):
-        return text if any(phrase in text for phrase in _VALUE_ERROR_PHRASES) else None
+        return text if any(phrase in text for phrase in VALUE_ERROR_PHRASES) else None
     if any(phrase in text for phrase in PHRASES) or is_run_sync_refusal(text):
         return text
     return None
-
-
-def mentions_conflict(text: str) -> bool:
-    """Whether a log message (no exception attached) quotes a loop conflict."""
-    if is_run_sync_refusal(text):
-        return True
-    return any(phrase in text for phrase in (*PHRASES, *_VALUE_ERROR_PHRASES))
 
 
 class Tracer:
@@ -279,7 +259,7 @@ class Tracer:
     def _site_in(self, frames: list[tuple[FrameType, int]], text: str) -> Site | None:
         """The site among `frames` (outermost first) of the conflict with message `text`."""
         if is_run_sync_refusal(text):
-            match = _RUN_SYNC.search(text)
+            match = RUN_SYNC_REFUSAL.search(text)
             if match:
                 path = self._project_path(match["path"])
                 if path is not None:
@@ -288,7 +268,7 @@ class Tracer:
                 if frames[index][0].f_code.co_name == "run_sync":
                     frames = frames[:index]
                     break
-        if any(phrase in text for phrase in _STALE_LOOP):
+        if any(phrase in text for phrase in STALE_LOOP):
             site = self._nested_entry(frames) or self._stale_origin(frames)
             if site is not None:
                 return site

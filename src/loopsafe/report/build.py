@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from loopsafe import __version__
-from loopsafe.fix.apply import FixReport
-from loopsafe.fix.ops import Planned
+from loopsafe.analysis import Analysis
+from loopsafe.conflicts import conflict_label
+from loopsafe.fix.apply import FixReport, Planned
 from loopsafe.model import Action, Category, Finding
-from loopsafe.pipeline import Analysis
-from loopsafe.rules.catalogue import CODE_NAMES
+from loopsafe.rules.registry import get_rule
 
 _LEFT_AS_IS = (
     Category.ENTRYPOINT,
@@ -31,15 +31,6 @@ _LEFT_AS_IS = (
     Category.SYNC_WRAPPER,
     Category.MODULE_LEVEL,
     Category.PYTEST_CONFIG,
-)
-LOOP_CONFLICTS = (
-    "asyncio.run() cannot be called from a running event loop",
-    "There is no current event loop",
-    "attached to a different loop",
-    "Event loop is closed",
-    "This event loop is already running",
-    "Cannot run the event loop while another loop is running",
-    "while an event loop is running",
 )
 
 
@@ -148,13 +139,13 @@ def _fix_entry(
     if not after.strip():
         after = "# (removed)"
     for edit in planned.config:
-        settings = "\n".join(f"{key} = {value}" for key, value in edit.options.items())
+        settings = "\n".join(f"{key} = {value}" for key, value in edit.options)
         after += f"\n# and in {edit.path}, [{edit.section}]:\n{settings}"
     return {
         "path": planned.path,
         "line": planned.line,
         "code": planned.code,
-        "rule": CODE_NAMES.get(planned.code, ""),
+        "rule": rule.name if (rule := get_rule(planned.code)) else "",
         "why": finding.message if finding else "",
         "safety": "unsafe" if planned.unsafe else "safe",
         "applied": applied,
@@ -264,7 +255,7 @@ def _runtime_summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
         if conflict.get("outcome") != "failed":
             continue
         error = str(conflict.get("error", ""))
-        label = next((c for c in LOOP_CONFLICTS if c in error), error[:80] or "unknown")
+        label = conflict_label(error) or error[:80] or "unknown"
         by_error[label] += 1
         site = conflict.get("site") or {}
         sites.add((str(site.get("path", "")), int(site.get("line", 0))))

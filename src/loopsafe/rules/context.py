@@ -6,33 +6,24 @@ and only decide the code, action and message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from loopsafe.facts.callgraph import ProjectRoles, Reach, Root
-from loopsafe.facts.model import FileFacts, Function, ScopeKind, Site
-from loopsafe.facts.project import ProjectIndex
+from loopsafe.analysis import Project
+from loopsafe.facts.callgraph import Root
+from loopsafe.facts.model import FileFacts, Function, ScopeKind, Site, SiteKind
 from loopsafe.model import Category
-from loopsafe.rules.pytest_version import PytestAsyncio
 
 _NO_LOOP_ORDER = (
     (Root.THREAD, Category.THREAD),
     (Root.WORKER, Category.WORKER_TASK),
     (Root.ENTRY, Category.ENTRYPOINT),
 )
-
-
-@dataclass
-class Project:
-    index: ProjectIndex
-    roles: ProjectRoles
-    reach: Reach
-    # Sync fixtures whose value an async test or async fixture receives: "module.qualname".
-    async_used_fixtures: set[str] = field(default_factory=set)
-    # The pytest-asyncio the project uses (from its pins, else the installed one).
-    pytest_asyncio: PytestAsyncio = field(default_factory=lambda: PytestAsyncio((), "unknown"))
-
-    def relpath(self, module: str) -> str:
-        return self.index.paths.get(module, module)
+# Sites whose category their kind decides.
+_KIND_CATEGORY = {
+    SiteKind.WAIT: (Category.ASYNC_CONTEXT, "it waits inside a coroutine"),
+    SiteKind.FIXTURE: (Category.PYTEST_CONFIG, "it is part of the pytest set-up"),
+    SiteKind.MARK: (Category.PYTEST_CONFIG, "it is part of the pytest set-up"),
+}
 
 
 @dataclass
@@ -48,6 +39,22 @@ class SiteContext:
     reason: str = ""  # why this category, for messages ("only reachable from ...")
     is_test_module: bool = False
     fixture_used_by_async: bool = False
+
+    @property
+    def name(self) -> str:
+        """The function the site is in, for messages (the module at module level)."""
+        return self.site.scope or self.module
+
+    @property
+    def where(self) -> str:
+        if self.site.scope:
+            return f"`{self.site.scope}`"
+        return f"the top level of {self.module}"
+
+    @property
+    def key(self) -> str:
+        """The enclosing function as the project index names it."""
+        return f"{self.module}.{self.site.scope}"
 
 
 def site_context(project: Project, module: str, facts: FileFacts, site: Site) -> SiteContext:
@@ -70,6 +77,8 @@ def site_context(project: Project, module: str, facts: FileFacts, site: Site) ->
 
 def _categorize(ctx: SiteContext) -> tuple[Category, str]:
     site, project, module = ctx.site, ctx.project, ctx.module
+    if site.kind in _KIND_CATEGORY:
+        return _KIND_CATEGORY[site.kind]
     if site.thread_api or site.scope_kind == ScopeKind.THREAD:
         return Category.THREAD, "it runs in a worker thread, where no loop is running"
     if site.scope_kind == ScopeKind.ASYNC:

@@ -1,42 +1,25 @@
-"""Apply every rule family to the sites of a module."""
+"""Judge every site of a module, and the project as a whole, with the rule registry."""
 
 from __future__ import annotations
 
-from loopsafe.facts.model import FileFacts, SiteKind
-from loopsafe.model import Category, Finding
-from loopsafe.rules import loop_entry, loop_state, pytest_setup
-from loopsafe.rules.catalogue import CODE_NAMES
-from loopsafe.rules.context import Project, site_context
-from loopsafe.rules.verdict import Verdict
-
-_ENTRY_KINDS = (SiteKind.RUN, SiteKind.LOOP_RUN, SiteKind.WAIT)
-_PYTEST_KINDS = (SiteKind.FIXTURE, SiteKind.MARK)
+from loopsafe.analysis import Project
+from loopsafe.facts.model import FileFacts
+from loopsafe.model import Finding
+from loopsafe.rules.context import site_context
+from loopsafe.rules.registry import registry
 
 
-def evaluate_module(
-    project: Project, module: str, facts: FileFacts, run_sync: str
-) -> list[Finding]:
-    """Findings for every site of one module."""
+def evaluate_module(project: Project, module: str, facts: FileFacts) -> list[Finding]:
+    """Findings for every site of one module (suppressed ones included)."""
+    rules = registry()
     findings: list[Finding] = []
     path = project.relpath(module)
     for site in facts.sites:
-        if (
-            site.kind == SiteKind.WAIT
-            and site.wait_target
-            and not _enters_loop(project, facts, module, site.wait_target)
-        ):
-            continue
         ctx = site_context(project, module, facts, site)
-        verdict: Verdict
-        if site.kind in _PYTEST_KINDS:
-            ctx.category = Category.PYTEST_CONFIG
-            verdict = pytest_setup.check(ctx)
-        elif site.kind in _ENTRY_KINDS:
-            if site.kind == SiteKind.WAIT:
-                ctx.category = Category.ASYNC_CONTEXT
-            verdict = loop_entry.check(ctx, run_sync)
-        else:
-            verdict = loop_state.check(ctx)
+        judged = rules.judge(ctx)
+        if judged is None:
+            continue
+        _rule, verdict = judged
         findings.append(
             Finding(
                 path=path,
@@ -45,7 +28,7 @@ def evaluate_module(
                 end_line=site.end_line,
                 end_col=site.end_col,
                 code=verdict.code,
-                rule=CODE_NAMES[verdict.code],
+                rule=rules.by_code[verdict.code].name,
                 category=ctx.category,
                 action=verdict.action,
                 message=verdict.message,
@@ -57,24 +40,6 @@ def evaluate_module(
     return findings
 
 
-def _enters_loop(project: Project, facts: FileFacts, module: str, target: str) -> bool:
-    """Does the submitted function (or a sync function it calls) enter an event loop?"""
-    index = project.index
-    todo = list(index.resolve(target))
-    seen: set[str] = set()
-    while todo:
-        key = todo.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        ref = index.functions[key]
-        owner = index.modules[ref.module]
-        if any(
-            s.scope == ref.func.qualname and s.kind in (SiteKind.RUN, SiteKind.LOOP_RUN)
-            for s in owner.sites
-        ):
-            return True
-        todo.extend(
-            t for t in project.reach.edges.get(key, []) if not index.functions[t].func.is_async
-        )
-    return False
+def evaluate_project(project: Project) -> list[Finding]:
+    """Findings of the rules about the project as a whole (its pytest set-up)."""
+    return [finding for rule in registry().rules for finding in rule.project_findings(project)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from loopsafe.model import Action, FixSafety
-from loopsafe.rules.catalogue import RuleDoc, all_rules
+from loopsafe.rules.registry import Rule, all_rules
 
 FORMATS = ("text", "markdown")
 
@@ -45,7 +45,7 @@ def code_language(source: str) -> str:
     return _LANGUAGES[match.group("ext")] if match else "python"
 
 
-def _sections(doc: RuleDoc) -> list[tuple[str, str, bool]]:
+def _sections(doc: Rule) -> list[tuple[str, str, bool]]:
     """(title, body, body_is_code) in ruff's order; empty sections are left out."""
     sections = [
         ("What it does", doc.what_it_does, False),
@@ -57,7 +57,7 @@ def _sections(doc: RuleDoc) -> list[tuple[str, str, bool]]:
     return [(title, body.strip("\n"), code) for title, body, code in sections if body.strip()]
 
 
-def _markdown(doc: RuleDoc) -> str:
+def _markdown(doc: Rule) -> str:
     out = [
         f"## {doc.code} {doc.name}",
         "",
@@ -72,7 +72,7 @@ def _markdown(doc: RuleDoc) -> str:
     return "\n".join(out)
 
 
-def _text(doc: RuleDoc) -> str:
+def _text(doc: Rule) -> str:
     out = [
         f"{doc.code} {doc.name}",
         doc.summary,
@@ -89,7 +89,7 @@ def _text(doc: RuleDoc) -> str:
     return "\n".join(out)
 
 
-def render_rule(doc: RuleDoc, fmt: str = "text") -> str:
+def render_rule(doc: Rule, fmt: str = "text") -> str:
     """One rule's documentation, without a trailing newline."""
     if fmt == "markdown":
         return _markdown(doc)
@@ -98,7 +98,7 @@ def render_rule(doc: RuleDoc, fmt: str = "text") -> str:
     raise ValueError(f"unknown rule format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def _anchor(doc: RuleDoc) -> str:
+def _anchor(doc: Rule) -> str:
     # GitHub's heading anchor for "## LS101 asyncio-run-in-coroutine".
     return f"{doc.code.lower()}-{doc.name}"
 

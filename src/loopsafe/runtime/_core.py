@@ -13,21 +13,28 @@
 ``require_running_loop`` guards sync functions that only work inside a running loop.
 
 This module imports only the standard library, so it can be copied into a project as one
-file (``loopsafe vendor-helper DEST.py``).
+file (``loopsafe vendor-helper DEST.py``). It uses public asyncio and stdlib API only, and
+never patches an object it does not own, so it keeps working on new Python releases. The
+one exception is deadlock detection: asyncio offers no public way to see what is queued on a
+blocked loop or (before 3.14) what a task waits for. Those reads are in "deadlock evidence"
+below: read-only, each private name spelled once, and a missing or changed attribute only
+means less evidence (a deadlock is then bounded by ``timeout`` alone), never an error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import concurrent.futures
 import contextlib
 import contextvars
 import functools
-import importlib
 import inspect
+import itertools
 import os
 import selectors
+import signal
 import sys
 import threading
 import time
@@ -68,20 +75,17 @@ else:  # pragma: no cover - Python 3.10: let `except asyncio.TimeoutError` catch
 
 # --------------------------------------------------------------------------- shared state
 
-# The C functions: the `signal` module's enum-converting wrappers cost ~3 µs a call.
-_signal: Any = importlib.import_module("_signal")
-_get_running_loop = asyncio._get_running_loop
+_get_running_loop = asyncio.get_running_loop
+_current_task = asyncio.current_task
 _Task = asyncio.Task
 _get_ident = threading.get_ident
-_getsignal = _signal.getsignal
-_setsignal = _signal.signal
-_SIGINT: Final = int(_signal.SIGINT)
-_default_int_handler = _signal.default_int_handler
-_THIS_FILE: Final = sys._getframe(0).f_code.co_filename
+_SIGINT: Final = signal.SIGINT
+_default_int_handler = signal.default_int_handler
+_THIS_FILE: Final = (lambda: None).__code__.co_filename
 _EAGER: Final[dict[str, Any]] = {"eager_start": True} if sys.version_info >= (3, 12) else {}
-_RUNNER_ON_SIGINT = getattr(getattr(asyncio, "Runner", None), "_on_sigint", None)
+_CAN_FORK: Final = hasattr(os, "fork")
 
-_POLL: Final = 0.05  # seconds between deadlock checks once something looks suspicious
+_POLL: Final = 0.05  # seconds between checks while a background call blocks the caller's loop
 _STALL: Final = 0.1  # background loop silent this long counts as blocked
 _CANCEL_GRACE: Final = 1.0  # how long a timed-out call waits for the coroutine to unwind
 _REAP_ROUNDS: Final = 3
@@ -96,6 +100,8 @@ _main_ident = threading.main_thread().ident
 _warned_sites: set[tuple[str, int]] = set()
 _backgrounds: dict[int, _Background] = {}  # nesting depth -> background loop
 _bg_depth: dict[int, int] = {}  # thread ident of a background loop thread -> its depth
+# Loops a forked child copied from its parent and must neither close nor let be collected.
+_inherited: list[asyncio.AbstractEventLoop] = []
 _call_tasks: contextvars.ContextVar[set[asyncio.Task[Any]]] = contextvars.ContextVar(
     "loopsafe_run_sync_call_tasks"
 )
@@ -119,7 +125,10 @@ def run_sync(
     runs it on a shared background loop thread. ``timeout`` (seconds) cancels the awaitable
     and raises ``TimeoutError``. Ctrl-C cancels it, lets it clean up, then re-raises.
     """
-    running = _get_running_loop()
+    try:
+        running: asyncio.AbstractEventLoop | None = _get_running_loop()
+    except RuntimeError:  # no loop here: the usual case, and the only public way to ask
+        running = None
     if running is not None:
         return _run_from_running_loop(awaitable, running, allow_running_loop, timeout)
     coro = _as_coroutine(awaitable)
@@ -150,7 +159,7 @@ def require_running_loop(func: Callable[_P, _T]) -> Callable[_P, _T]:
 
     @functools.wraps(func)
     def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        if _get_running_loop() is None:
+        if _running_loop() is None:
             raise RuntimeError(
                 f"{name}() must be called from async code, with an event loop running in "
                 f"this thread, but it was called at {_site(_caller_frame())} where none is "
@@ -164,13 +173,20 @@ def require_running_loop(func: Callable[_P, _T]) -> Callable[_P, _T]:
 # --------------------------------------------------------------------------- helpers
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return _get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def _name_of(obj: object) -> str:
     return str(getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or obj)
 
 
 def _caller_frame() -> types.FrameType | None:
     """The innermost frame outside this module: the code that called the public function."""
-    frame: types.FrameType | None = sys._getframe(1)
+    frame = inspect.currentframe()  # None where the interpreter has no frame objects
     while frame is not None and frame.f_code.co_filename == _THIS_FILE:
         frame = frame.f_back
     return frame
@@ -184,12 +200,12 @@ def _site(frame: types.FrameType | None) -> str:
 
 def _stacklevel() -> int:
     """``stacklevel`` for a ``warnings.warn`` issued here that points at the caller."""
-    level = 1
-    frame: types.FrameType | None = sys._getframe(1)
+    level = 0
+    frame = inspect.currentframe()
     while frame is not None and frame.f_code.co_filename == _THIS_FILE:
         level += 1
         frame = frame.f_back
-    return level
+    return max(level, 1)
 
 
 def _describe(awaitable: object) -> str:
@@ -247,34 +263,84 @@ def _report_leftover(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -
         )
 
 
+# --------------------------------------------------------------------------- our loops
+
+
+def _new_loop() -> tuple[asyncio.AbstractEventLoop, selectors.BaseSelector | None]:
+    """A new loop as the event loop policy makes it, and its selector if we hold it.
+
+    The default loop on POSIX is made again around a selector we create (a public constructor
+    argument), so that a forked child can detach the kernel object it shares with the parent
+    (``_release_inherited``). Other loops (uvloop, a custom policy) are used as they come.
+    """
+    loop = asyncio.new_event_loop()
+    if not _CAN_FORK or type(loop) is not asyncio.SelectorEventLoop:
+        return loop, None
+    loop.close()
+    selector = selectors.DefaultSelector()
+    return asyncio.SelectorEventLoop(selector), selector
+
+
 def _shutdown_executor(loop: asyncio.AbstractEventLoop) -> None:
     try:
         loop.run_until_complete(loop.shutdown_default_executor())
-    except RuntimeError:  # no new threads at interpreter shutdown (3.12+): join directly
-        executor = getattr(loop, "_default_executor", None)
-        if executor is not None:
-            executor.shutdown(wait=True)
+    except RuntimeError:
+        # 3.12+ at interpreter exit: no new thread may start to join the executor. Nothing is
+        # lost: concurrent.futures joins its worker threads before atexit hooks run, and
+        # loop.close() then shuts the executor down.
+        pass
 
 
-def _release_inherited(loop: asyncio.AbstractEventLoop) -> None:
-    """Free a loop inherited through ``fork()`` without touching the parent's kernel state.
+def _release_inherited(
+    loop: asyncio.AbstractEventLoop, selector: selectors.BaseSelector | None
+) -> None:
+    """Free a loop copied into a forked child without touching the parent's kernel state.
 
-    The child shares the parent's epoll instance, and ``loop.close()`` unregisters file
-    descriptors from it, which would silently break the parent's loop. So close our handle
-    on the kernel object first and give the loop an empty selector to unregister from.
+    The child shares the parent's epoll instance, and closing the loop unregisters file
+    descriptors from it, which would silently break the parent's loop. So first point the
+    child's descriptor of the selector at a new, empty kernel object, then close the loop.
     """
     try:
-        selector = getattr(loop, "_selector", None)
-        kernel = getattr(selector, "_selector", None)
-        if kernel is not None and hasattr(kernel, "close"):
-            kernel.close()
-        if selector is not None:
-            loop._selector = selectors.SelectSelector()  # type: ignore[attr-defined]
-        if hasattr(loop, "_thread_id"):
-            loop._thread_id = None  # no thread runs it in this process
+        if _running_loop() is loop:
+            return  # fork() was called inside this loop: the child is still running it
+        if selector is None:
+            _inherited.append(loop)  # not ours to detach: never close it, nor let it be freed
+            return
+        _detach_selector(selector)
+        if loop.is_running():  # copied from a thread that does not exist in this process
+            _forget_thread(loop)
+        if loop.is_running():
+            _inherited.append(loop)  # detached, so harmless; asyncio will not close it
+            return
         loop.close()
     except Exception:  # best effort: never fail a child process over a stale loop
         pass
+
+
+def _detach_selector(selector: selectors.BaseSelector) -> None:
+    fileno = getattr(selector, "fileno", None)  # epoll, devpoll, kqueue: a kernel object
+    if fileno is None:
+        return  # select() and poll() keep their state in this process
+    fresh: Any = type(selector)()  # a new kernel object of the same kind
+    try:
+        os.dup2(fresh.fileno(), fileno(), inheritable=False)
+    finally:
+        fresh.close()
+
+
+#: BaseEventLoop's record of the thread running it. Private; see _forget_thread.
+_LOOP_THREAD_ID = "_thread_id"
+
+
+def _forget_thread(loop: asyncio.AbstractEventLoop) -> None:
+    """Tell one of our loops, copied by fork(), that no thread runs it in this process.
+
+    fork() copies the loop but not the thread running it, so asyncio still reports it running
+    and refuses to close it, and has no public way to be told otherwise. Only done when the
+    attribute looks as expected; otherwise the loop stays open (and detached) until exit.
+    """
+    if isinstance(getattr(loop, _LOOP_THREAD_ID, None), int):
+        setattr(loop, _LOOP_THREAD_ID, None)
 
 
 # --------------------------------------------------------------------------- no loop running
@@ -283,12 +349,37 @@ def _release_inherited(loop: asyncio.AbstractEventLoop) -> None:
 class _SigintCanceller:
     """SIGINT handler for a call: the first Ctrl-C cancels the task, a second one raises."""
 
-    __slots__ = ("hits", "loop", "task")
+    __slots__ = ("armed", "hits", "live", "loop", "task")
 
     def __init__(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
         self.task = task
         self.loop = loop
         self.hits = 0
+        self.live = True
+        self.armed = False
+
+    def arm(self) -> None:
+        """Become the SIGINT handler if Python's default is installed.
+
+        Scheduled right after the task's first step: a call that finishes in one step never
+        touches the handler (``signal.signal`` costs a few µs). Until then, Ctrl-C raises
+        KeyboardInterrupt as in any sync code, and ``run`` still cancels the task.
+        """
+        if not self.live or self.task.done():
+            return
+        try:
+            if signal.getsignal(_SIGINT) is _default_int_handler:
+                signal.signal(_SIGINT, self)
+                self.armed = True
+        except ValueError:  # not the main interpreter
+            pass
+
+    def disarm(self) -> None:
+        self.live = False
+        if self.armed:
+            self.armed = False
+            if signal.getsignal(_SIGINT) is self:  # else the awaitable set its own: keep it
+                signal.signal(_SIGINT, _default_int_handler)
 
     def __call__(self, signum: int, frame: types.FrameType | None) -> None:
         self.hits += 1
@@ -331,13 +422,13 @@ class _ThreadLoop:
     ``atexit`` hook closes the main thread's loop and shuts down its default executor.
     """
 
-    __slots__ = ("factory", "gen", "loop", "pid", "tasks")
+    __slots__ = ("factory", "gen", "loop", "pid", "selector", "tasks")
 
     def __init__(self) -> None:
         self.gen = _fork_gen
         self.pid = os.getpid()
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.loop = asyncio.new_event_loop()
+        self.loop, self.selector = _new_loop()
         self.factory = _tracking_factory(self.tasks)
         self.loop.set_task_factory(self.factory)
 
@@ -345,9 +436,9 @@ class _ThreadLoop:
         loop = self.loop
         task: asyncio.Task[_T] = _Task(coro, loop=loop)
         sigint = None
-        if _get_ident() == _main_ident and _getsignal(_SIGINT) is _default_int_handler:
+        if _get_ident() == _main_ident:
             sigint = _SigintCanceller(task, loop)
-            _setsignal(_SIGINT, sigint)
+            loop.call_soon(sigint.arm)
         deadline = timer = None
         if timeout is not None:
             deadline = _Deadline(task)
@@ -369,8 +460,8 @@ class _ThreadLoop:
                 else:
                     raise
         finally:
-            if sigint is not None and _getsignal(_SIGINT) is sigint:
-                _setsignal(_SIGINT, _default_int_handler)
+            if sigint is not None:
+                sigint.disarm()
             if timer is not None:
                 timer.cancel()
             if self.tasks or loop.get_task_factory() is not self.factory:
@@ -410,15 +501,16 @@ class _ThreadLoop:
 
     def close(self, *, wait: bool) -> None:
         loop = self.loop
-        if loop.is_closed() or loop.is_running():
+        if loop.is_closed():
             return
         if self.pid != os.getpid():
-            _release_inherited(loop)
+            _release_inherited(loop, self.selector)
+            return
+        if loop.is_running():
             return
         try:
             self.reap()
-            if getattr(loop, "_asyncgens", True):
-                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_asyncgens())
             if wait:
                 _shutdown_executor(loop)
         finally:
@@ -506,9 +598,8 @@ class _Background:
     def __init__(self, depth: int) -> None:
         self.depth = depth
         self.stopping = False
-        self.loop = asyncio.new_event_loop()
+        self.loop, self.selector = _new_loop()
         self.loop.set_task_factory(_call_factory)
-        # Bound now, so our own posts bypass a deadlock watch installed on this loop later.
         self.post = self.loop.call_soon_threadsafe
         started = threading.Event()
         self.thread = threading.Thread(
@@ -568,7 +659,7 @@ class _Background:
         self.thread.join(timeout)
 
     def release_inherited(self) -> None:
-        _release_inherited(self.loop)
+        _release_inherited(self.loop, self.selector)
 
 
 def _background_for_this_thread() -> _Background:
@@ -686,131 +777,230 @@ def _cancel_call(call: _Call) -> None:
         call.cancel_requested = True
 
 
-class _LoopWatch:
-    """While run_sync blocks a loop, record work other threads schedule onto that loop.
+class _Probe:
+    """Posted to the background loop while the call looks deadlocked. By running at all it
+    shows that loop is not blocked; it also checks, on the loop that owns them and so with
+    nothing changing underneath, whether the call's task waits for ``futures``."""
 
-    Such work cannot run until run_sync returns; if the awaitable waits for it, the call is
-    deadlocked. The watch wraps the blocked loop's ``call_soon_threadsafe`` for the duration.
+    __slots__ = ("answered", "awaiting", "call", "futures", "sent")
+
+    def __init__(self, call: _Call, futures: list[concurrent.futures.Future[Any]], now: float):
+        self.call = call
+        self.futures = futures
+        self.sent = now
+        self.answered = False
+        self.awaiting = False
+
+    def __call__(self) -> None:
+        try:
+            task = self.call.task
+            if task is not None and not task.done():
+                chained = [f for future in self.futures for f in _chained_to(future)]
+                self.awaiting = bool(chained) and _awaits_any(task, chained)
+        except Exception:  # evidence only: never let it break the background loop
+            self.awaiting = False
+        self.answered = True
+        self.call.wake()
+
+
+class _Watch:
+    """What ``run_sync`` learns while a background call blocks the caller's loop.
+
+    Built from what the helper owns or may ask through public API: the call and its task,
+    the background loop and its thread (``_Probe`` is a heartbeat), and the calling task
+    (``asyncio.run`` answers Ctrl-C by cancelling it). The evidence that the awaitable needs
+    the blocked loop comes from reading that loop's queue (``_queued_work``).
     """
 
     __slots__ = (
-        "beat_answered",
-        "beat_sent",
+        "background",
+        "blocked",
         "call",
-        "installed",
-        "loop",
-        "previous",
+        "caller",
+        "caller_cancels",
+        "pending",
+        "polled",
+        "probe",
+        "scanned",
+        "sigint",
         "since",
         "suspects",
+        "warned",
     )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, call: _Call) -> None:
-        self.loop = loop
+    def __init__(
+        self, blocked: asyncio.AbstractEventLoop, call: _Call, background: _Background
+    ) -> None:
+        self.blocked = blocked
         self.call = call
-        self.suspects: list[tuple[Any, tuple[Any, ...], bool]] = []
+        self.background = background
+        # Work queued on the blocked loop from here on came from other threads, during the call.
+        self.scanned = _ready_length(blocked)
+        caller = _current_task(blocked)
+        cancelling = getattr(caller, "cancelling", None)  # 3.11+
+        self.caller = caller if cancelling is not None else None
+        self.caller_cancels: int = cancelling() if cancelling is not None else 0
+        self.polled = False
+        self.suspects = 0
+        self.pending: list[concurrent.futures.Future[Any]] = []
         self.since = 0.0
-        self.beat_sent = 0.0
-        self.beat_answered = True
-        self.installed = False
-        attrs = getattr(loop, "__dict__", None)
-        if attrs is None:  # e.g. uvloop: no detection, the timeout still bounds the call
-            return
-        self.previous = attrs.get("call_soon_threadsafe")
-        original = loop.call_soon_threadsafe
-        owner = _get_ident()
-        record = self._record
+        self.warned = False
+        self.probe: _Probe | None = None
+        self.sigint: Any = None
 
-        def call_soon_threadsafe(callback: Any, *args: Any, context: Any = None) -> Any:
-            if _get_ident() != owner:
-                record(callback, args)
-            return original(callback, *args, context=context)
-
-        try:
-            loop.call_soon_threadsafe = call_soon_threadsafe  # type: ignore[method-assign,assignment]
-        except (AttributeError, TypeError):
-            return
-        self.installed = True
-
-    def _record(self, callback: Any, args: tuple[Any, ...]) -> None:
-        # Only work that someone may wait for: scheduled from a background loop thread, or
-        # resolving a pending concurrent future (run_coroutine_threadsafe). Results of
-        # run_in_executor jobs (already-done futures) are routine and ignored.
-        from_background = _get_ident() in _bg_depth
-        if not from_background and not any(
-            not f.done() for f in _concurrent_futures_in(callback, args)
-        ):
-            return
+    def check(self, now: float) -> str | None:
+        """Called every ``_POLL`` s of waiting: "cancelled", why it is deadlocked, or None."""
+        caller = self.caller
+        if caller is not None and caller.cancelling() > self.caller_cancels:
+            return "cancelled"  # e.g. asyncio.run's Ctrl-C handler cancelled the calling task
+        if not self.polled:
+            self.polled = True
+            self._take_sigint()
+        self.scan()
         if not self.suspects:
-            self.since = time.monotonic()
-        self.suspects.append((callback, args, from_background))
-        self.call.wake()
-
-    def remove(self) -> None:
-        if not self.installed:
-            return
-        self.installed = False
-        try:
-            if self.previous is None:
-                del self.loop.call_soon_threadsafe
-            else:
-                self.loop.call_soon_threadsafe = self.previous  # type: ignore[method-assign]
-        except AttributeError:
-            pass
-
-    def beat(self) -> None:
-        self.beat_answered = True
-
-    def background_stalled(self, background: _Background, now: float) -> bool:
-        """Heartbeat: True if the background loop ignored a ping for ``_STALL`` seconds."""
-        if self.beat_answered:
-            self.beat_answered = False
-            self.beat_sent = now
-            try:
-                background.post(self.beat)
-            except RuntimeError:
-                return False
-            return False
-        return now - self.beat_sent >= _STALL
-
-    def deadlock(self, background: _Background, now: float) -> str | None:
-        """Why the call can never finish, or None if there is no proof of it."""
-        task = self.call.task
-        awaited = _awaited_by(task) if task is not None else set()
-        stalled = self.background_stalled(background, now)
-        for callback, args, from_background in list(self.suspects):
-            for future in _concurrent_futures_in(callback, args):
-                if future.done():
-                    continue
-                if any(id(dest) in awaited for dest in _chained_to(future)):
-                    return "the awaitable is awaiting"
-                if from_background and stalled and _has_waiters(future):
-                    return "the background loop thread is blocked waiting for"
+            return None
+        if not self.since:
+            self.since = now
+        pending = self.pending = [f for f in self.pending if not f.done()]
+        if not pending:
+            return None
+        probe = self.probe
+        if probe is None or probe.answered:
+            if probe is not None and probe.awaiting:
+                return "the awaitable is awaiting"
+            self.probe = _Probe(self.call, pending, now)
+            with contextlib.suppress(RuntimeError):  # background loop closed
+                self.background.post(self.probe)
+            return None
+        if now - probe.sent >= _STALL and _thread_waits_for(self.background.thread.ident, pending):
+            return "the background loop thread is blocked waiting for"
         return None
 
+    def scan(self) -> None:
+        """Note the work queued on the blocked loop since the last scan."""
+        if self.scanned < 0:
+            return
+        queued = _queued_work(self.blocked, self.scanned)
+        if queued is None:
+            self.scanned = -1  # not a loop whose queue we can read: no evidence, only timeout
+            return
+        self.scanned += len(queued)
+        for callback, args in queued:
+            if callback is _cancel_call or callback is _start_call or type(callback) is _Probe:
+                continue  # ours, from an enclosing run_sync call
+            futures = _concurrent_futures_in(callback, args)
+            pending = [f for f in futures if not f.done()]
+            if futures and not pending:
+                continue  # delivers the result of finished work, e.g. of run_in_executor
+            self.suspects += 1
+            self.pending.extend(f for f in pending if all(f is not p for p in self.pending))
 
-def _awaited_by(task: asyncio.Task[Any]) -> set[int]:
-    """Ids of every future the task is waiting on, directly or through tasks and gather()."""
-    seen: set[int] = set()
-    stack: list[Any] = [task]
-    while stack and len(seen) < 10_000:
-        future = stack.pop()
-        if id(future) in seen:
+    def due_warning(self, now: float) -> bool:
+        if self.warned or not self.since or now - self.since < _SUSPECT_WARN_AFTER:
+            return False
+        self.warned = True
+        return True
+
+    def _take_sigint(self) -> None:
+        """In the main thread under ``asyncio.run``, let Ctrl-C raise KeyboardInterrupt.
+
+        asyncio.run's SIGINT handler only cancels the main task, which cannot take effect
+        while this call blocks its loop. Done at the first poll, so quick calls pay nothing;
+        a Ctrl-C before then cancels the calling task, which ``check`` notices.
+        """
+        if _get_ident() != _main_ident:
+            return
+        try:
+            handler = signal.getsignal(_SIGINT)
+            if _is_runner_handler(handler):
+                signal.signal(_SIGINT, _default_int_handler)
+                self.sigint = handler
+        except ValueError:  # not the main interpreter
+            pass
+
+    def close(self) -> None:
+        previous, self.sigint = self.sigint, None
+        if previous is not None:
+            with contextlib.suppress(ValueError):
+                if signal.getsignal(_SIGINT) is _default_int_handler:
+                    signal.signal(_SIGINT, previous)
+
+
+def _is_runner_handler(handler: object) -> bool:
+    """Whether ``handler`` is the SIGINT handler of an ``asyncio.Runner`` (``asyncio.run``):
+    a bound method of a Runner, possibly in a ``functools.partial``. Public attributes only;
+    if that ever changes, Ctrl-C is still honoured through the cancelled calling task."""
+    runner_type = getattr(asyncio, "Runner", None)
+    if runner_type is None:  # 3.10: asyncio.run installs no SIGINT handler
+        return False
+    func = handler.func if isinstance(handler, functools.partial) else handler
+    return isinstance(getattr(func, "__self__", None), runner_type)
+
+
+# --------------------------------------------------------------------------- deadlock evidence
+#
+# asyncio has no public way to list the callbacks queued on a loop, nor to ask which
+# asyncio futures a concurrent future completes, nor (before 3.14) what a task waits for.
+# Without them a deadlock cannot be proven, only bounded by a timeout. So they are read
+# here, and only here: never written, the names spelled once below, every value checked
+# before use. Whatever is missing or changed yields no evidence, never an error.
+
+_LOOP_READY = "_ready"  # BaseEventLoop: collections.deque of the Handles to run next
+_HANDLE_CALLBACK = "_callback"  # asyncio.Handle: the callback and its arguments
+_HANDLE_ARGS = "_args"
+_CF_CALLBACKS = "_done_callbacks"  # concurrent.futures.Future: list of done callbacks
+_TASK_WAITER = "_fut_waiter"  # asyncio.Task: the future it is suspended on (3.10-3.13)
+_GATHER_CHILDREN = "_children"  # the future asyncio.gather() returns: its children (3.10-3.13)
+
+# Public on 3.14+: who awaits a future. Replaces _TASK_WAITER and _GATHER_CHILDREN there.
+_capture_call_graph: Callable[..., Any] | None = getattr(asyncio, "capture_call_graph", None)
+# Documented for exactly this (debugging deadlocks), but CPython-specific.
+_current_frames: Callable[[], dict[int, types.FrameType]] | None = getattr(
+    sys, "_current_frames", None
+)
+# Where a thread blocks on a concurrent future (e.g. run_coroutine_threadsafe(...).result()).
+_CF_WAITS: Final = frozenset(
+    code
+    for code in (
+        getattr(concurrent.futures.Future.result, "__code__", None),
+        getattr(concurrent.futures.Future.exception, "__code__", None),
+    )
+    if isinstance(code, types.CodeType)
+)
+
+
+def _ready_length(loop: asyncio.AbstractEventLoop) -> int:
+    ready = getattr(loop, _LOOP_READY, None)
+    return len(ready) if isinstance(ready, collections.deque) else -1
+
+
+def _queued_work(loop: asyncio.AbstractEventLoop, start: int) -> list[tuple[Any, Any]] | None:
+    """(callback, args) of the live handles queued on ``loop`` from position ``start`` on.
+
+    Called in the loop's own thread while ``run_sync`` blocks it, so the queue only grows,
+    at its end. None if the queue cannot be read; a callback of None if a handle cannot be.
+    """
+    ready = getattr(loop, _LOOP_READY, None)
+    if not isinstance(ready, collections.deque):
+        return None
+    try:
+        handles = list(itertools.islice(ready, start, None))
+    except RuntimeError:  # changed while copied (free-threaded builds): next poll
+        return []
+    found = []
+    for handle in handles:
+        if isinstance(handle, asyncio.Handle) and handle.cancelled():
             continue
-        seen.add(id(future))
-        waiter = getattr(future, "_fut_waiter", None)
-        if waiter is not None:
-            stack.append(waiter)
-        stack.extend(getattr(future, "_children", None) or ())
-    return seen
+        args = getattr(handle, _HANDLE_ARGS, None)
+        found.append((getattr(handle, _HANDLE_CALLBACK, None), args))
+    return found
 
 
-def _concurrent_futures_in(
-    callback: Any, args: tuple[Any, ...]
-) -> list[concurrent.futures.Future[Any]]:
-    """Concurrent futures that completing ``callback`` would resolve (e.g. from
+def _concurrent_futures_in(callback: Any, args: Any) -> list[concurrent.futures.Future[Any]]:
+    """Concurrent futures that running ``callback`` would resolve (e.g. from
     ``run_coroutine_threadsafe``), found in its arguments and closure."""
     found: list[concurrent.futures.Future[Any]] = []
-    candidates: list[Any] = [*args, callback]
+    candidates: list[Any] = [*(args if isinstance(args, tuple) else ()), callback]
     for _ in range(2):
         nested: list[Any] = []
         for obj in candidates:
@@ -826,37 +1016,98 @@ def _concurrent_futures_in(
 
 def _closure_values(func: Any) -> list[Any]:
     values = []
-    for cell in getattr(func, "__closure__", None) or ():
+    closure = getattr(func, "__closure__", None)
+    for cell in closure if isinstance(closure, tuple) else ():
         with contextlib.suppress(ValueError):  # empty cell
             values.append(cell.cell_contents)
     return values
 
 
 def _chained_to(future: concurrent.futures.Future[Any]) -> list[Any]:
-    """asyncio futures that ``future`` completes (``asyncio.wrap_future`` chains)."""
+    """asyncio futures that completing ``future`` completes (``asyncio.wrap_future``)."""
+    callbacks = getattr(future, _CF_CALLBACKS, None)
+    if not isinstance(callbacks, list):
+        return []
     return [
         value
-        for callback in list(getattr(future, "_done_callbacks", ()))
+        for callback in list(callbacks)
         for value in _closure_values(callback)
         if asyncio.isfuture(value)
     ]
 
 
-def _has_waiters(future: concurrent.futures.Future[Any]) -> bool:
-    condition = getattr(future, "_condition", None)
-    return bool(getattr(condition, "_waiters", None))
+def _awaits_any(task: asyncio.Task[Any], futures: list[Any]) -> bool:
+    """Whether ``task`` waits for one of ``futures``, directly or through tasks and gather().
+    Run on the task's loop."""
+    capture = _capture_call_graph
+    if capture is not None:
+        try:
+            return any(_in_awaited_by(capture(future), task) for future in futures)
+        except Exception:  # not the API we know: use the older evidence
+            pass
+    awaited = _awaited_by(task)
+    return any(id(future) in awaited for future in futures)
 
 
-def _swap_runner_sigint() -> Any:
-    """Inside ``asyncio.run`` the SIGINT handler only cancels the main task, which cannot
-    happen while we block its loop; restore plain KeyboardInterrupt for the wait."""
-    if _get_ident() != _main_ident or _RUNNER_ON_SIGINT is None:
-        return None
-    handler = _getsignal(_SIGINT)  # functools.partial(runner._on_sigint, main_task=...)
-    if getattr(getattr(handler, "func", handler), "__func__", None) is _RUNNER_ON_SIGINT:
-        _setsignal(_SIGINT, _default_int_handler)
-        return handler
-    return None
+def _in_awaited_by(graph: Any, task: asyncio.Task[Any]) -> bool:
+    """Whether ``task`` is in the "awaited by" tree of a ``capture_call_graph()`` result."""
+    stack = [graph]
+    for _ in range(10_000):
+        if not stack:
+            return False
+        node = stack.pop()
+        if getattr(node, "future", None) is task:
+            return True
+        awaited_by = getattr(node, "awaited_by", None)
+        if isinstance(awaited_by, (list, tuple)):
+            stack.extend(awaited_by)
+    return False
+
+
+def _awaited_by(task: asyncio.Task[Any]) -> set[int]:
+    """Ids of every future the task is waiting on, directly or through tasks and gather()."""
+    seen: set[int] = set()
+    stack: list[Any] = [task]
+    while stack and len(seen) < 10_000:
+        future = stack.pop()
+        if id(future) in seen:
+            continue
+        seen.add(id(future))
+        waiter = getattr(future, _TASK_WAITER, None)
+        if asyncio.isfuture(waiter):
+            stack.append(waiter)
+        children = getattr(future, _GATHER_CHILDREN, None)
+        if isinstance(children, (list, tuple)):
+            stack.extend(child for child in children if asyncio.isfuture(child))
+    return seen
+
+
+def _thread_waits_for(ident: int | None, futures: list[concurrent.futures.Future[Any]]) -> bool:
+    """Whether thread ``ident`` is blocked, with no timeout, in ``result()`` or
+    ``exception()`` of one of ``futures``."""
+    current_frames = _current_frames
+    if current_frames is None or ident is None:
+        return False
+    frame: types.FrameType | None = None
+    try:
+        frame = current_frames().get(ident)
+        for _ in range(100):
+            if frame is None:
+                return False
+            if frame.f_code in _CF_WAITS:
+                names = frame.f_locals
+                target = names.get("self")
+                if names.get("timeout") is None and any(target is f for f in futures):
+                    return True
+            frame = frame.f_back
+    except Exception:  # e.g. an audit hook refusing sys._current_frames
+        pass
+    finally:
+        del frame  # frames hold their locals: do not keep them alive
+    return False
+
+
+# --------------------------------------------------------------------------- waiting
 
 
 def _run_in_background(
@@ -867,8 +1118,7 @@ def _run_in_background(
     frame: types.FrameType | None,
 ) -> _T:
     call = _Call(coro)
-    watch = _LoopWatch(blocked, call)
-    saved_sigint = _swap_runner_sigint()
+    watch = _Watch(blocked, call, background)
     try:
         try:
             background.post(_start_call, call, background.loop, context=contextvars.copy_context())
@@ -876,14 +1126,17 @@ def _run_in_background(
             coro.close()
             raise
         try:
-            outcome = _wait_for_call(call, watch, background, blocked, timeout, frame)
+            outcome = _wait_for_call(call, watch, blocked, timeout, frame)
         except BaseException as exc:  # Ctrl-C, or a warning turned into an error
             if not call.done:
                 _post_cancel(background, call)
                 if isinstance(exc, KeyboardInterrupt):
                     _wait_for(call, None)  # let its finally blocks run; Ctrl-C again aborts
             raise
-        if outcome is not None:
+        if outcome == "cancelled":  # so is the call: it unwinds, then its outcome is ours
+            _post_cancel(background, call)
+            _wait_for(call, None)
+        elif outcome is not None:
             _post_cancel(background, call)
             if outcome != "timeout":
                 raise LoopDeadlockError(_deadlock_message(blocked, frame, outcome))
@@ -891,9 +1144,7 @@ def _run_in_background(
             if not call.done or (call.state == _FAILED and _is_cancel(call.error)):
                 raise _TimeoutError(_timeout_message(timeout, call, watch, blocked, frame))
     finally:
-        watch.remove()
-        if saved_sigint is not None and _getsignal(_SIGINT) is _default_int_handler:
-            _setsignal(_SIGINT, saved_sigint)
+        watch.close()
     if call.state == _OK:
         value: _T = call.value
         call.value = None
@@ -910,40 +1161,35 @@ def _run_in_background(
 
 def _wait_for_call(
     call: _Call,
-    watch: _LoopWatch,
-    background: _Background,
+    watch: _Watch,
     blocked: asyncio.AbstractEventLoop,
     timeout: float | None,
     frame: types.FrameType | None,
 ) -> str | None:
-    """Block until the call is done; else return "timeout" or the deadlock found."""
+    """Block until the call is done; else return "timeout", "cancelled" or the deadlock."""
     deadline = None if timeout is None else time.monotonic() + timeout
     acquire = call.lock.acquire
     while not call.done:
-        wait: float = -1
-        if watch.suspects:
-            wait = _POLL
+        wait = _POLL
         if deadline is not None:
-            left = max(0.0, deadline - time.monotonic())
-            wait = left if wait < 0 else min(wait, left)
+            wait = min(wait, max(0.0, deadline - time.monotonic()))
         acquire(True, wait)
         if call.done:
             return None
         now = time.monotonic()
         if deadline is not None and now >= deadline:
+            watch.scan()  # for the message
             return "timeout"
-        if watch.suspects:
-            reason = watch.deadlock(background, now)
-            if reason is not None:
-                return reason
-            if watch.since and now - watch.since >= _SUSPECT_WARN_AFTER:
-                watch.since = 0.0  # once per call
-                warnings.warn(
-                    _deadlock_message(blocked, frame, "the awaitable may be waiting for")
-                    + f" (still waiting after {_SUSPECT_WARN_AFTER:g} s)",
-                    RuntimeWarning,
-                    stacklevel=_stacklevel(),
-                )
+        reason = watch.check(now)
+        if reason is not None:
+            return reason
+        if watch.due_warning(now):
+            warnings.warn(
+                _deadlock_message(blocked, frame, "the awaitable may be waiting for")
+                + f" (still waiting after {_SUSPECT_WARN_AFTER:g} s)",
+                RuntimeWarning,
+                stacklevel=_stacklevel(),
+            )
     return None
 
 
@@ -982,7 +1228,7 @@ def _deadlock_message(
 def _timeout_message(
     timeout: float | None,
     call: _Call,
-    watch: _LoopWatch,
+    watch: _Watch,
     blocked: asyncio.AbstractEventLoop,
     frame: types.FrameType | None,
 ) -> str:

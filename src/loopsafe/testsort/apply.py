@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import ast
 import codecs
-import contextlib
-import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -351,29 +347,3 @@ def plan_marker(path: Path, relpath: str, category: Category) -> FileEdit | None
     if parsed.bom:
         new = codecs.BOM_UTF8 + new
     return FileEdit(path, data, new)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step: a crash leaves the old or the new file,
-    never half of one. Permissions of an existing file are kept."""
-    directory = path.parent
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".loopsafe", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

@@ -192,7 +192,8 @@ def _apply(
 ) -> tuple[list[str], bool]:
     """Plan every edit, then write: a configuration that cannot be edited stops the run
     before any file changes."""
-    from loopsafe.testsort.apply import FileEdit, MarkerError, plan_marker, write_atomic
+    from loopsafe.atomic import write_atomic
+    from loopsafe.testsort.apply import FileEdit, MarkerError, plan_marker
     from loopsafe.testsort.pytestconfig import Edit, PytestConfigError, plan_registration
 
     lines: list[str] = []

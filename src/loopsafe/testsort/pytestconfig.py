@@ -13,23 +13,23 @@ formatting, comments, BOM and line endings.
 from __future__ import annotations
 
 import codecs
-import shlex
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loopsafe.discover.config import PYTEST_CONFIG_NAMES
+from loopsafe.discover.pytest_config import (
+    PYTEST_CONFIG_NAMES,
+    PytestSettings,
+    default_section,
+    ini_lines,
+    read_settings,
+    split_values,
+)
+from loopsafe.discover.pytest_config import PytestConfigError as ReadError
 from loopsafe.testsort.catalogue import MARKER_HELP
 from loopsafe.testsort.model import CATEGORIES, Category
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-CONFIG_NAMES = PYTEST_CONFIG_NAMES
 _ROOT_MARKERS = ("setup.py", "setup.cfg", "tox.ini", ".git")
 DEFAULT_NORECURSE = (
     "*.egg",
@@ -93,105 +93,20 @@ def _read(path: Path) -> tuple[str, bool]:
         raise PytestConfigError(f"{path}: not UTF-8") from None
 
 
-def _toml(path: Path) -> dict[str, Any]:
+def _settings(settings: PytestSettings) -> dict[str, tuple[str, ...]]:
+    return {k: split_values(k, v) for k, (v, _) in settings.options.items() if k in _DEFAULTS}
+
+
+def _load(path: Path, *, explicit: bool = False) -> PytestConfig | None:
+    """The configuration `path` holds when pytest takes its settings from it."""
     text, _ = _read(path)
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PytestConfigError(f"{path}: invalid TOML: {exc}") from None
-
-
-@dataclass
-class _IniLine:
-    kind: str  # "section", "key", "cont", "blank" (blank and comment lines)
-    name: str = ""
-    value: str = ""
-
-
-def _ini_lines(lines: list[str]) -> list[_IniLine]:
-    """iniconfig's reading of each line."""
-    out: list[_IniLine] = []
-    for raw in lines:
-        stripped = raw.strip()
-        if not stripped or stripped[0] in "#;":
-            out.append(_IniLine("blank"))
-            continue
-        line = raw.rstrip()
-        if line[0] == "[":
-            head = line
-            for char in "#;":
-                head = head.split(char)[0].rstrip()
-            if head.endswith("]"):
-                out.append(_IniLine("section", head[1:-1]))
-            else:
-                out.append(_IniLine("cont", value=stripped))
-        elif not line[0].isspace():
-            name, sep, value = line.partition("=")
-            if not sep or ":" in name:
-                name, sep, value = line.partition(":")
-            out.append(_IniLine("key" if sep else "cont", name.strip(), value.strip()))
-        else:
-            out.append(_IniLine("cont", value=stripped))
-    return out
-
-
-def _ini_sections(text: str) -> dict[str, dict[str, str]]:
-    sections: dict[str, dict[str, str]] = {}
-    current: dict[str, str] | None = None
-    key = ""
-    for line in _ini_lines(text.splitlines()):
-        if line.kind == "section":
-            current = sections.setdefault(line.name, {})
-        elif line.kind == "key" and current is not None:
-            key = line.name
-            current[key] = line.value
-        elif line.kind == "cont" and current is not None and key:
-            current[key] = (current[key] + "\n" + line.value).lstrip("\n")
-    return sections
-
-
-def _values(key: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    text = str(value)
-    if key == "markers":
-        return tuple(line.strip() for line in text.splitlines() if line.strip())
-    try:
-        return tuple(shlex.split(text))
-    except ValueError:
-        return tuple(text.split())
-
-
-def _settings(table: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    return {k: _values(k, v) for k, v in table.items() if k in _DEFAULTS}
-
-
-def _load(path: Path) -> tuple[str, dict[str, Any]] | None:
-    """(table, settings) when pytest takes its configuration from `path`."""
-    name = path.name
-    if name in ("pytest.toml", ".pytest.toml"):
-        table = _toml(path).get("pytest")
-        return ("pytest", table) if isinstance(table, dict) else ("", {})
-    if name == "pyproject.toml":
-        tool = _toml(path).get("tool")
-        pytest_table = tool.get("pytest") if isinstance(tool, dict) else None
-        if not isinstance(pytest_table, dict):
-            return None
-        ini = pytest_table.get("ini_options")
-        native = {k: v for k, v in pytest_table.items() if k != "ini_options"}
-        if native:
-            return "tool.pytest", native
-        if isinstance(ini, dict):
-            return "tool.pytest.ini_options", ini
+        found = read_settings(str(path), text, explicit=explicit)
+    except ReadError as exc:
+        raise PytestConfigError(str(exc)) from None
+    if found is None:
         return None
-    text, _ = _read(path)
-    sections = _ini_sections(text)
-    if name in ("pytest.ini", ".pytest.ini"):
-        return ("pytest", sections["pytest"]) if "pytest" in sections else ("", {})
-    section = "tool:pytest" if name == "setup.cfg" else "pytest"
-    if section in sections:
-        return section, sections[section]
-    return None
+    return PytestConfig(path, path.parent, found.section, _settings(found))
 
 
 class ConfigFinder:
@@ -210,17 +125,10 @@ class ConfigFinder:
     def _read_explicit(path: Path) -> PytestConfig:
         """pytest reads a `-c` file whatever its name, and takes its directory as rootdir."""
         try:
-            if path.suffix == ".toml" and path.name != "pyproject.toml":
-                table = _toml(path).get("pytest")  # read as pytest.toml is
-                loaded = ("pytest", table) if isinstance(table, dict) else None
-            else:
-                loaded = _load(path)
+            found = _load(path, explicit=True)
         except PytestConfigError as exc:
             return PytestConfig(path, path.parent, "", {}, str(exc))
-        if loaded is None:
-            return PytestConfig(path, path.parent)
-        table, values = loaded
-        return PytestConfig(path, path.parent, table, _settings(values))
+        return found or PytestConfig(path, path.parent)
 
     def for_dir(self, directory: Path) -> PytestConfig:
         if self._explicit is not None:
@@ -260,7 +168,7 @@ class ConfigFinder:
 
     @staticmethod
     def _read_dir(base: Path) -> PytestConfig | None:
-        for name in CONFIG_NAMES:
+        for name in PYTEST_CONFIG_NAMES:
             path = base / name
             if not path.is_file():
                 continue
@@ -269,8 +177,7 @@ class ConfigFinder:
             except PytestConfigError as exc:
                 return PytestConfig(path, base, "", {}, str(exc))
             if loaded is not None:
-                table, values = loaded
-                return PytestConfig(path, base, table, _settings(values))
+                return loaded
         return None
 
 
@@ -339,20 +246,11 @@ def plan_registration(config: PytestConfig, categories: Iterable[Category]) -> E
 
 def _check(path: Path, text: str, missing: list[Category]) -> None:
     """Read the edited text back as pytest would: the markers must be there."""
-    if path.name.endswith(".toml"):
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PytestConfigError(f"{path}: cannot add the markers: {exc}") from None
-        if path.name == "pyproject.toml":
-            tool = data.get("tool", {}).get("pytest", {})
-            table = tool.get("ini_options", tool)
-        else:
-            table = data.get("pytest", {})
-        entries = _values("markers", table.get("markers", []))
-    else:
-        section = "tool:pytest" if path.name == "setup.cfg" else "pytest"
-        entries = _values("markers", _ini_sections(text).get(section, {}).get("markers", ""))
+    try:
+        found = read_settings(str(path), text)
+    except ReadError as exc:
+        raise PytestConfigError(f"{path}: cannot add the markers: {exc}") from None
+    entries = (found.values("markers") if found is not None else None) or ()
     lost = [c.value for c in missing if c.value not in marker_names(entries)]
     if lost:  # pragma: no cover - a bug, never a user error
         raise PytestConfigError(f"{path}: could not register the markers {', '.join(lost)}")
@@ -361,7 +259,7 @@ def _check(path: Path, text: str, missing: list[Category]) -> None:
 def _ini_register(text: str, section: str, entries: list[str]) -> str:
     newline = _newline(text)
     lines = text.splitlines(keepends=True)
-    parsed = _ini_lines(lines)
+    parsed = ini_lines(lines)
     start = next(
         (i for i, line in enumerate(parsed) if line.kind == "section" and line.name == section),
         None,
@@ -419,9 +317,7 @@ def _toml_register(config: PytestConfig, text: str, entries: list[str]) -> str:
 
     assert config.path is not None
     newline = _newline(text)
-    table_name = config.table or (
-        "pytest" if config.path.name != "pyproject.toml" else "tool.pytest.ini_options"
-    )
+    table_name = config.table or default_section(config.path.name)
     if not config.table:  # no table yet: append one, touching nothing else
         prefix = text if not text or text.endswith(("\n", "\r")) else text + newline
         gap = newline if prefix.strip() else ""
@@ -441,7 +337,7 @@ def _toml_register(config: PytestConfig, text: str, entries: list[str]) -> str:
             current.extend(entries)
         else:  # a string of lines, as INI-style configuration allows
             array = tomlkit.array()
-            array.extend([*_values("markers", str(current)), *entries])
+            array.extend([*split_values("markers", str(current)), *entries])
             array.multiline(True)
             table["markers"] = array
         out = tomlkit.dumps(document)

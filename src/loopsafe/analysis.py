@@ -1,0 +1,74 @@
+"""The model of an analysed project, shared by the rules (which judge it), the fixer (which
+changes it) and the report (which describes it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loopsafe.model import Result
+
+if TYPE_CHECKING:
+    from loopsafe.discover.config import Config
+    from loopsafe.discover.pytest_config import PytestSettings
+    from loopsafe.facts.callgraph import ProjectRoles, Reach
+    from loopsafe.facts.project import ProjectIndex
+    from loopsafe.facts.pytest_version import PytestAsyncio
+
+
+@dataclass
+class Project:
+    """Everything known about the project as a whole, from its code and its files."""
+
+    index: ProjectIndex
+    roles: ProjectRoles
+    reach: Reach
+    pytest_asyncio: PytestAsyncio  # the version the project uses
+    # Sync fixtures whose value an async test or async fixture receives: "module.qualname".
+    async_used_fixtures: set[str] = field(default_factory=set)
+    pytest_config: PytestSettings | None = None  # the settings pytest reads
+    uses_pytest_asyncio: bool = False
+    # Packaging and pytest configuration files, nearest first: (relpath, text).
+    metadata: list[tuple[str, str]] = field(default_factory=list)
+    run_sync: str = "loopsafe:run_sync"  # the helper fixes call, "module:name"
+    abspaths: dict[str, Path] = field(default_factory=dict)  # relpath -> file, every file
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    # What rules derive from the files while judging (parsed spans, ...), kept for reuse.
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+
+    def relpath(self, module: str) -> str:
+        return self.index.paths.get(module, module)
+
+    def text(self, relpath: str) -> str:
+        """A file's text as read now ("" when it cannot be read), kept for reuse."""
+        text = self._texts.get(relpath)
+        if text is None:
+            try:
+                text = self.abspaths[relpath].read_bytes().decode("utf-8", "replace")
+            except (OSError, KeyError):
+                text = ""
+            self._texts[relpath] = text
+        return text
+
+
+@dataclass
+class Analysis:
+    """A run's findings together with the project model they were judged on, for code
+    that changes the project (the fixer) rather than just reports on it."""
+
+    result: Result
+    project: Project
+    config: Config
+
+    @property
+    def abspaths(self) -> dict[str, Path]:
+        return self.project.abspaths
+
+    @property
+    def metadata(self) -> list[tuple[str, str]]:
+        return self.project.metadata
+
+    @property
+    def pytest_config(self) -> PytestSettings | None:
+        return self.project.pytest_config

@@ -1,0 +1,262 @@
+"""The fix that makes a call chain async (LS103, LS303): the sync function that enters a
+loop, and the sync functions that call it on the way from async code, become `async def`;
+their calls are awaited where a loop runs and wrapped in `asyncio.run()` where none does.
+
+The chain is refused, with the reason, when some caller can be neither: library API that
+outside callers use, a function passed around as a value, a method called on objects of
+unknown class, a decorated function, a generator.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field
+
+from loopsafe.analysis import Project
+from loopsafe.facts.callgraph import Root
+from loopsafe.facts.fixtures import is_fixture
+from loopsafe.facts.model import Site, SiteKind
+from loopsafe.facts.nodes import char_col, source_lines
+from loopsafe.model import Fix, FixSafety, Op, OpKind
+from loopsafe.rules.fixes import at, awaitable_entry, no_fix
+
+_NO_LOOP_ROOTS = frozenset({Root.ENTRY, Root.WORKER, Root.THREAD})
+
+
+@dataclass
+class _Plan:
+    edits: list[tuple[str, Op]] = field(default_factory=list)
+
+    def add(self, path: str, op: Op) -> None:
+        if (path, op) not in self.edits:
+            self.edits.append((path, op))
+
+    def fix(self) -> Fix:
+        return Fix(FixSafety.UNSAFE, "", edits=tuple(self.edits))
+
+
+def async_chain_fix(project: Project, start: str) -> Fix:
+    """Make function `start` ("module.qualname") and the sync functions that call it on the
+    way from async code `async def`; await them where a loop runs, enter one where none
+    does."""
+    index, reach = project.index, project.reach
+    chain: list[str] = []
+    todo = [start]
+    calls: list[tuple[OpKind, str, int, int, str]] = []  # kind, caller, line, col, callee
+    while todo:
+        key = todo.pop()
+        if key in chain:
+            continue
+        problem = _cannot_be_async(project, key)
+        if problem:
+            return no_fix(problem)
+        chain.append(key)
+        label = index.functions[key].label
+        callee = index.functions[key].func.qualname.rpartition(".")[2]
+        callers = _callers(project, key)
+        if callers is None:
+            return no_fix(
+                f"{label} is passed around as a value; its users cannot be found for certain"
+            )
+        unresolved = _unresolved_method_use(project, key, callers)
+        if unresolved:
+            return no_fix(
+                f"{label} is a method, and `.{callee}` at {unresolved} may call it on an "
+                "object whose class is not known; making it async would leave that call "
+                "un-awaited"
+            )
+        for caller_key, line, col in callers:
+            caller = index.functions[caller_key]
+            path = index.paths[caller.module]
+            if caller.func.is_async or Root.ASYNC in reach.kinds(caller_key):
+                if _in_lambda(project, path, line, col):
+                    return no_fix(
+                        f"the call in {caller.label} at line {line} is inside a lambda or a "
+                        "generator expression, where it cannot be awaited"
+                    )
+                if not caller.func.is_async:
+                    todo.append(caller_key)  # on the way from async code: async as well
+                calls.append((OpKind.AWAIT_CALL, caller_key, line, col, callee))
+                continue
+            kinds = reach.kinds(caller_key)
+            in_tests = caller.module in project.roles.test_modules
+            if (kinds and kinds <= _NO_LOOP_ROOTS) or (
+                in_tests and caller_key not in project.async_used_fixtures
+            ):
+                # No loop runs there, or it is test code (a test, a helper, a fixture of
+                # sync tests) that no outside caller sees: enter the loop there.
+                calls.append((OpKind.WRAP_RUN, caller_key, line, col, callee))
+            elif in_tests:
+                return no_fix(
+                    f"caller {caller.label} is a sync fixture that async tests use, where "
+                    f"`asyncio.run({callee}(...))` is what LS303 reports; make that fixture "
+                    "async first"
+                )
+            else:
+                return no_fix(
+                    f"caller {caller.label} is sync library code that outside callers use; "
+                    f"making {label} async would break them"
+                )
+    plan = _Plan()
+    for key in chain:
+        ref = index.functions[key]
+        path = index.paths[ref.module]
+        plan.add(path, Op(OpKind.ASYNC_DEF, ref.func.line))
+        for site in loop_entries(project, ref.module, ref.func.qualname):
+            if not awaitable_entry(site):
+                return no_fix(f"`{site.api.value}` at line {site.line} cannot become an await")
+            plan.add(path, at(OpKind.AWAIT, site))
+    for kind, caller_key, line, col, callee in calls:
+        ref = index.functions[caller_key]
+        plan.add(index.paths[ref.module], Op(kind, line, col, callee))
+    return plan.fix()
+
+
+def async_fixture_fix(project: Project, module: str, key: str) -> Fix:
+    """A sync fixture that async tests use and that enters a loop -> an async fixture that
+    awaits (`@pytest_asyncio.fixture` in strict mode)."""
+    ref = project.index.functions[key]
+    if not is_fixture(ref.func):
+        return no_fix("not a fixture")
+    path = project.index.paths[module]
+    config = project.pytest_config
+    mode = config.text("asyncio_mode", "strict") if config is not None else "strict"
+    strict = mode.strip().lower() == "strict"
+    plan = _Plan()
+    plan.add(path, Op(OpKind.ASYNC_FIXTURE, ref.func.line, 0, "strict" if strict else ""))
+    for site in loop_entries(project, module, ref.func.qualname):
+        if not awaitable_entry(site):
+            return no_fix(f"`{site.api.value}` at line {site.line} cannot become an await")
+        plan.add(path, at(OpKind.AWAIT, site))
+    return plan.fix()
+
+
+def loop_entries(project: Project, module: str, qualname: str) -> list[Site]:
+    facts = project.index.modules[module]
+    return [
+        s
+        for s in facts.sites
+        if s.scope == qualname and s.kind in (SiteKind.RUN, SiteKind.LOOP_RUN)
+    ]
+
+
+def _cannot_be_async(project: Project, key: str) -> str:
+    ref = project.index.functions[key]
+    func = ref.func
+    reach = project.reach
+    if Root.EXPOSED in reach.kinds(key):
+        exposed = reach.origin.get((Root.EXPOSED, key), "").removesuffix(" (library API)")
+        if exposed and exposed != ref.label:  # reached from library API further up
+            return (
+                f"{ref.label} is called from {exposed}, which is library API (nothing in "
+                "the project calls it but tests); making the chain async would break "
+                "its outside callers"
+            )
+        return (
+            f"{ref.label} is library API (nothing in the project calls it but tests); "
+            "making it async would break its outside callers"
+        )
+    if func.decorators:
+        return f"{ref.label} is decorated ({func.decorators[0]}); an async version may not work"
+    if func.class_name and project.index.subclasses_of(func.class_name):
+        return f"{ref.label} is a method that subclasses may override"
+    if func.qualname.rpartition(".")[2].startswith("__"):
+        return f"{ref.label} is a special method and cannot be a coroutine"
+    if func.deferred_start:
+        return f"{ref.label} could not be read in full"
+    if func.is_generator:
+        return f"{ref.label} is a generator; as `async def` it would need `async for`"
+    return ""
+
+
+def _callers(project: Project, key: str) -> list[tuple[str, int, int]] | None:
+    """(caller, line, column) of every call of `key`; None when it is also used as a
+    value."""
+    index = project.index
+    out: list[tuple[str, int, int]] = []
+    for caller_key, ref in index.functions.items():
+        func = ref.func
+        for call in (*func.thread_targets, *func.loop_callbacks, *func.worker_targets):
+            if key in index.resolve_call(call):
+                return None
+        for call in func.calls:
+            if key in index.resolve_call(call):
+                if call.is_value:
+                    return None
+                out.append((caller_key, call.line, call.col))
+    for facts in index.modules.values():
+        for call in (*facts.module_calls, *facts.main_calls):
+            if key in index.resolve_call(call):
+                return None  # import-time callers cannot await
+    return out
+
+
+def _unresolved_method_use(project: Project, key: str, callers: list[tuple[str, int, int]]) -> str:
+    """Where (`path:line`) the project reads `.name` of the method `key` more often than
+    it has resolved calls of it: `pricing.price_of(1)` on a `pricing` whose class the
+    analyser does not know. "" when there is no such place."""
+    index = project.index
+    func = index.functions[key].func
+    if not func.class_name:
+        return ""
+    name = func.qualname.rpartition(".")[2]
+    known = Counter((index.paths[index.functions[c].module], line) for c, line, _ in callers)
+    for path in sorted(project.abspaths):
+        for line, count in sorted(Counter(_attribute_lines(project.text(path), name)).items()):
+            if count > known[path, line]:
+                return f"{path}:{line}"
+    return ""
+
+
+def _attribute_lines(text: str, name: str) -> list[int]:
+    """Lines of `text` where `.name` is read (code only: not comments or strings)."""
+    if not re.search(rf"\.\s*{re.escape(name)}\b", text):
+        return []
+    lines: list[int] = []
+    previous = ""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and token.string == name and previous == ".":
+                lines.append(token.start[0])
+            if token.type not in (tokenize.NL, tokenize.COMMENT):
+                previous = token.string
+    except (tokenize.TokenError, SyntaxError):  # cannot tokenize: every mention counts
+        return [
+            text.count("\n", 0, m.start()) + 1
+            for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
+        ]
+    return lines
+
+
+def _in_lambda(project: Project, path: str, line: int, col: int) -> bool:
+    """Is the call at `line`:`col` inside a lambda or a generator expression, where an
+    `await` cannot go? Read from the file itself: chains are rare, calls many."""
+    spans = project.memo.get(("lambdas", path))
+    if spans is None:
+        spans = project.memo[("lambdas", path)] = _lambda_spans(project.text(path))
+    return any(start <= (line, col) < end for start, end in spans)
+
+
+def _lambda_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) of every lambda and generator expression, as 1-based (line, column)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    lines = source_lines(text)
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Lambda, ast.GeneratorExp)):
+            end_line = node.end_lineno or node.lineno
+            end_col = node.end_col_offset or node.col_offset
+            spans.append(
+                (
+                    (node.lineno, char_col(lines, node.lineno, node.col_offset + 1)),
+                    (end_line, char_col(lines, end_line, end_col + 1)),
+                )
+            )
+    return spans

@@ -1,0 +1,157 @@
+"""LS103 loop-entry-reachable-from-async: A sync function that enters a loop is called, directly or via sync calls, from a coroutine."""
+
+from __future__ import annotations
+
+from loopsafe.facts.model import SiteKind
+from loopsafe.model import Action, Category, FixSafety
+from loopsafe.rules.async_chain import async_chain_fix
+from loopsafe.rules.context import SiteContext
+from loopsafe.rules.loop_entry import reachable_message
+from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+
+
+class LoopEntryReachableFromAsync(Rule):
+    code = "LS103"
+    name = "loop-entry-reachable-from-async"
+    summary = "A sync function that enters a loop is called, directly or via sync calls, from a coroutine."
+    default_action = Action.FIX
+    fix_safety = FixSafety.UNSAFE
+    what_it_does = doc(
+        """
+        Finds loop entries (`asyncio.run()`, `run_until_complete()`, ...) in a sync
+        function that an `async def` in the project calls, directly or through a chain
+        of sync calls, and not through a thread or an executor. Calls are followed
+        across modules, methods, constructors and decorators; functions registered as
+        loop callbacks (`call_soon`, `add_done_callback`, ...) count as called from async
+        code. The finding shows the shortest call path, for example
+        `via app.routes:get_user -> app.service:load_user`. In test code the same
+        situation is reported as LS303.
+        """
+    )
+    why_bad = doc(
+        """
+        The sync function runs inside the caller's loop, so its `asyncio.run()` raises
+        `RuntimeError: asyncio.run() cannot be called from a running event loop` (and
+        `run_until_complete()` raises `This event loop is already running`). Nothing at
+        the site looks wrong, and unit tests that call the sync function directly pass;
+        it fails only once the async caller runs, often far away in another module.
+        """
+    )
+    example = snippet(
+        """
+        import asyncio
+
+
+        async def fetch_user(user_id: int) -> dict[str, int]:
+            ...
+
+
+        def load_user(user_id: int) -> dict[str, int]:
+            return asyncio.run(fetch_user(user_id))
+
+
+        async def get_user(user_id: int) -> dict[str, int]:
+            return load_user(user_id)  # raises: a loop is already running
+        """
+    )
+    use_instead = snippet(
+        """
+        async def load_user(user_id: int) -> dict[str, int]:
+            return await fetch_user(user_id)
+
+
+        async def get_user(user_id: int) -> dict[str, int]:
+            return await load_user(user_id)
+        """
+    )
+    fix_notes = doc(
+        """
+        Unsafe, and applied only with `--unsafe-fixes`: there are two ways out and both
+        change more than the site. Making the chain async changes the signature of every
+        function on the call path, and their other callers must change too. Offloading
+        the sync function to a thread (`await asyncio.to_thread(load_user, user_id)`)
+        keeps the signatures, but the coroutine then runs on a second loop in a worker
+        thread, where objects bound to the caller's loop (connections, locks, queues)
+        cannot be used. Review the diff.
+        """
+    )
+    invalid = (
+        snippet(
+            """
+            import asyncio
+
+
+            async def fetch_user(user_id: int) -> dict[str, int]:
+                return {"id": user_id}
+
+
+            def load_user(user_id: int) -> dict[str, int]:
+                return asyncio.run(fetch_user(user_id))
+
+
+            async def get_user(user_id: int) -> dict[str, int]:
+                return load_user(user_id)
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            class Repository:
+                async def _count(self) -> int:
+                    return 0
+
+                def count(self) -> int:
+                    return asyncio.run(self._count())
+
+
+            async def stats() -> int:
+                repo = Repository()
+                return repo.count()
+            """
+        ),
+    )
+    valid = (
+        snippet(
+            """
+            async def fetch_user(user_id: int) -> dict[str, int]:
+                return {"id": user_id}
+
+
+            async def load_user(user_id: int) -> dict[str, int]:
+                return await fetch_user(user_id)
+
+
+            async def get_user(user_id: int) -> dict[str, int]:
+                return await load_user(user_id)
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            async def fetch_user(user_id: int) -> dict[str, int]:
+                return {"id": user_id}
+
+
+            def load_user(user_id: int) -> dict[str, int]:
+                return asyncio.run(fetch_user(user_id))
+
+
+            async def get_user(user_id: int) -> dict[str, int]:
+                return await asyncio.to_thread(load_user, user_id)
+            """
+        ),
+    )
+
+    kinds = frozenset({SiteKind.RUN, SiteKind.LOOP_RUN})
+    outcomes = produces("LS103", Action.FIX, Category.REACHABLE_FROM_ASYNC)
+    table = (("run / loop-run", "reachable-from-async (not test code)", "LS103", "fix"),)
+
+    def check(self, ctx: SiteContext) -> Answer:
+        if ctx.category is not Category.REACHABLE_FROM_ASYNC or ctx.is_test_module:
+            return None
+        fix = async_chain_fix(ctx.project, ctx.key)
+        return Verdict(self.code, Action.FIX, reachable_message(ctx), fix)

@@ -1,0 +1,128 @@
+"""LS201 get-event-loop-in-coroutine: `asyncio.get_event_loop()` inside a coroutine; `asyncio.get_running_loop()` is the API for that."""
+
+from __future__ import annotations
+
+from loopsafe.facts import apis
+from loopsafe.facts.model import SiteKind
+from loopsafe.model import Action, Category, FixSafety, OpKind
+from loopsafe.rules.context import SiteContext
+from loopsafe.rules.fixes import at, fix, no_fix
+from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+
+
+class GetEventLoopInCoroutine(Rule):
+    code = "LS201"
+    name = "get-event-loop-in-coroutine"
+    summary = "`asyncio.get_event_loop()` inside a coroutine; `asyncio.get_running_loop()` is the API for that."
+    default_action = Action.FIX
+    fix_safety = FixSafety.SAFE
+    what_it_does = doc(
+        """
+        Finds `asyncio.get_event_loop()` and `asyncio.get_event_loop_policy().get_event_loop()`
+        lexically inside an `async def`.
+        """
+    )
+    why_bad = doc(
+        """
+        Inside a coroutine, `get_event_loop()` happens to return the running loop, but it
+        is the function whose behaviour depends on global state and has been changing:
+        deprecated outside a running loop since Python 3.10, a `DeprecationWarning` in
+        3.12 and 3.13 when it has to create a loop, and a `RuntimeError` since 3.14 when
+        no loop is set. Code written with it inside a coroutine tends to get moved into
+        sync helpers, where it then breaks. The policy form does not even look at the
+        running loop and can return a different one; the policy system itself is
+        deprecated since Python 3.14.
+
+        `asyncio.get_running_loop()` says what is meant, never creates a loop, and
+        raises at once when called without one. The asyncio documentation recommends it
+        in coroutines and callbacks.
+        """
+    )
+    example = snippet(
+        """
+        import asyncio
+
+
+        async def schedule_tick() -> None:
+            loop = asyncio.get_event_loop()
+            loop.call_later(1.0, print, "tick")
+        """
+    )
+    use_instead = snippet(
+        """
+        import asyncio
+
+
+        async def schedule_tick() -> None:
+            loop = asyncio.get_running_loop()
+            loop.call_later(1.0, print, "tick")
+        """
+    )
+    fix_notes = doc(
+        """
+        The fix replaces the call with `asyncio.get_running_loop()`. It is safe: inside a
+        coroutine running on an asyncio loop, that returns the loop `get_event_loop()`
+        returned.
+        """
+    )
+    invalid = (
+        snippet(
+            """
+            import asyncio
+
+
+            async def schedule_tick() -> None:
+                loop = asyncio.get_event_loop()
+                loop.call_later(1.0, print, "tick")
+            """
+        ),
+        snippet(
+            """
+            from asyncio import get_event_loop
+
+
+            class Store:
+                async def read(self, path: str) -> bytes:
+                    loop = get_event_loop()
+                    return await loop.run_in_executor(None, self._read, path)
+
+                def _read(self, path: str) -> bytes:
+                    with open(path, "rb") as f:
+                        return f.read()
+            """
+        ),
+    )
+    valid = (
+        snippet(
+            """
+            import asyncio
+
+
+            async def schedule_tick() -> None:
+                loop = asyncio.get_running_loop()
+                loop.call_later(1.0, print, "tick")
+            """
+        ),
+    )
+
+    kinds = frozenset({SiteKind.FETCH})
+    outcomes = produces("LS201", Action.FIX, Category.ASYNC_CONTEXT)
+    table = (("fetch", "async-context", "LS201", "fix"),)
+
+    def check(self, ctx: SiteContext) -> Answer:
+        site = ctx.site
+        if ctx.category is not Category.ASYNC_CONTEXT:
+            return None
+        if site.target in apis.FETCH_APIS and not site.args and not site.keywords:
+            replacement = "asyncio.get_running_loop()"
+            plan = fix(ctx, FixSafety.SAFE, replacement, at(OpKind.RUNNING_LOOP, site))
+        else:
+            plan = no_fix("get_event_loop() is called with arguments or through a policy")
+        return Verdict(
+            self.code,
+            Action.FIX,
+            f"`get_event_loop()` inside coroutine `{site.scope}` should be "
+            "`asyncio.get_running_loop()`: it says what it means and never creates a stray "
+            "loop.",
+            plan,
+        )

@@ -1,0 +1,177 @@
+"""LS202 get-event-loop-in-sync-code: `asyncio.get_event_loop()` in sync code: deprecated, and it raises on Python 3.14 when no loop is set."""
+
+from __future__ import annotations
+
+from loopsafe.facts.model import SiteKind
+from loopsafe.model import Action, Category, FixSafety
+from loopsafe.rules.context import SiteContext
+from loopsafe.rules.registry import ACCEPTED, Answer, Rule, Verdict, doc, produces, snippet
+
+_WHY = {
+    Category.THREAD: "in a worker thread it raises 'There is no current event loop'",
+    Category.REACHABLE_FROM_ASYNC: "async code calls it, so `get_running_loop()` says what it "
+    "means",
+}
+_SYNC = [c for c in Category if c not in (Category.ASYNC_CONTEXT, Category.GUARDED)]
+
+
+class GetEventLoopInSyncCode(Rule):
+    code = "LS202"
+    name = "get-event-loop-in-sync-code"
+    summary = "`asyncio.get_event_loop()` in sync code: deprecated, and it raises on Python 3.14 when no loop is set."
+    default_action = Action.REVIEW
+    fix_safety = FixSafety.NONE
+    what_it_does = doc(
+        """
+        Finds `asyncio.get_event_loop()` (and a policy's `get_event_loop()`) in sync
+        code: sync functions, module level and class bodies. It is accepted (LS100) when
+        guarded by a `try` whose handler catches `RuntimeError`, or when it follows
+        `asyncio.set_event_loop(...)` in the same function.
+        """
+    )
+    why_bad = doc(
+        """
+        Outside a running loop, `get_event_loop()` returns whatever loop is set for the
+        current thread, and what happens when none is set depends on the Python version
+        and the thread:
+
+        - outside the main thread it has always raised
+          `RuntimeError: There is no current event loop in thread '...'`;
+        - in the main thread, Python up to 3.13 creates and sets a new loop implicitly,
+          and 3.12 and 3.13 emit a `DeprecationWarning` when they do;
+        - since Python 3.14 it raises that `RuntimeError` in the main thread too.
+
+        An implicitly created loop is never closed, and a loop fetched this way may be
+        one that other code has already closed (`RuntimeError: Event loop is closed`).
+        Code that worked for years breaks on a Python upgrade, or as soon as it runs in a
+        worker thread.
+        """
+    )
+    example = snippet(
+        """
+        import asyncio
+        from collections.abc import Callable
+
+
+        def schedule(callback: Callable[[], None]) -> None:
+            loop = asyncio.get_event_loop()
+            loop.call_soon(callback)
+        """
+    )
+    use_instead = snippet(
+        """
+        import asyncio
+        from collections.abc import Callable
+
+
+        def schedule(callback: Callable[[], None]) -> None:
+            # Only ever called from code running on the loop: say so.
+            asyncio.get_running_loop().call_soon(callback)
+
+
+        # At an entry point, let asyncio own the loop:
+        #     asyncio.run(main())
+        """
+    )
+    fix_notes = doc(
+        """
+        No automatic fix, because the right replacement depends on where the code runs:
+        `asyncio.get_running_loop()` when it only runs on a loop (callbacks, helpers
+        called from coroutines); `asyncio.run()` or `asyncio.Runner` at an entry point;
+        an explicit `asyncio.new_event_loop()` plus `asyncio.set_event_loop()`, closed
+        when done, for legacy code that must keep a loop around.
+        """
+    )
+    invalid = (
+        snippet(
+            """
+            import asyncio
+            from collections.abc import Callable
+
+
+            def schedule(callback: Callable[[], None]) -> None:
+                loop = asyncio.get_event_loop()
+                loop.call_soon(callback)
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            async def main() -> None:
+                await asyncio.sleep(0)
+
+
+            loop = asyncio.get_event_loop()
+            loop.run_until_complete(main())
+            """
+        ),
+    )
+    valid = (
+        snippet(
+            """
+            import asyncio
+            from collections.abc import Callable
+
+
+            def schedule(callback: Callable[[], None]) -> None:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:
+                    callback()
+                else:
+                    loop.call_soon(callback)
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            async def main() -> None:
+                await asyncio.sleep(0)
+
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+            """
+        ),
+    )
+
+    kinds = frozenset({SiteKind.FETCH})
+    outcomes = produces("LS202", Action.REVIEW, *_SYNC) | produces(ACCEPTED, Action.OK, *_SYNC)
+    table = (
+        ("fetch", "guarded, or after `set_event_loop(...)` in the same function", "LS100", "ok"),
+        ("fetch", "any other sync code", "LS202", "review"),
+    )
+
+    def check(self, ctx: SiteContext) -> Answer:
+        site, category = ctx.site, ctx.category
+        if category is Category.ASYNC_CONTEXT:
+            return None
+        if category is Category.GUARDED:
+            return Verdict(
+                ACCEPTED,
+                Action.OK,
+                "Accepted: `get_event_loop()` is wrapped in a fallback that handles the "
+                "RuntimeError raised when no loop is set.",
+            )
+        if site.after_set:
+            return Verdict(
+                ACCEPTED,
+                Action.OK,
+                "Accepted: `get_event_loop()` returns the loop set just before with "
+                "`set_event_loop()`.",
+            )
+        where = _WHY.get(
+            category,
+            "it is deprecated there since Python 3.12 and raises from 3.14 when no loop is set",
+        )
+        return Verdict(
+            self.code,
+            Action.REVIEW,
+            f"`get_event_loop()` in sync code ({category.value}): {where}; use "
+            "`asyncio.run()` / `asyncio.Runner` to run code, or `get_running_loop()` inside "
+            "async code.",
+        )

@@ -1,0 +1,107 @@
+"""Fix plans the rules share: how a site becomes an `await`, or a `run_sync()` call.
+
+A rule decides its fix once, when it judges the site: the safety it reports is what the
+fixer does, and when the fixer could not do it (the call's shape, a lambda around it) the
+finding says why instead of promising a fix. The edits are what `loopsafe.fix` applies.
+"""
+
+from __future__ import annotations
+
+from loopsafe.facts.model import LoopApi, Site
+from loopsafe.model import Fix, FixSafety, Op, OpKind
+from loopsafe.rules.context import SiteContext
+
+_FN_RUNNERS = (LoopApi.ANYIO_RUN, LoopApi.TRIO_RUN)  # run(f, *args): a function, not a coroutine
+
+
+def at(kind: OpKind, site: Site, name: str = "") -> Op:
+    """An edit of the call at `site`."""
+    return Op(kind, site.line, site.col, name, end_line=site.end_line, end_col=site.end_col)
+
+
+def fix(ctx: SiteContext, safety: FixSafety, replacement: str, *ops: Op) -> Fix:
+    path = ctx.project.relpath(ctx.module)
+    return Fix(safety, replacement, edits=tuple((path, op) for op in ops))
+
+
+def no_fix(reason: str) -> Fix:
+    return Fix(FixSafety.NONE, reason=reason)
+
+
+def starred(arguments: list[str]) -> bool:
+    return any(a.startswith("*") for a in arguments)
+
+
+def await_fix(ctx: SiteContext) -> Fix:
+    """`asyncio.run(x)` / `loop.run_until_complete(x)` / `anyio.run(f, *a)` inside a
+    coroutine -> `await x` / `await f(*a)`. The original call can never work there (it
+    raises, or blocks the running loop), so awaiting changes nothing a caller relies on
+    when the coroutine is its only argument; arguments that configure the runner
+    (`debug=`, `loop_factory=`) are left for a person."""
+    site = ctx.site
+    if not site.called:
+        return no_fix("the loop function is passed as a value, not called")
+    if site.api in (LoopApi.RUNNER, LoopApi.RUN_FOREVER):
+        return no_fix(f"`{site.api.value}` has no awaitable to await instead")
+    if site.in_lambda:
+        return no_fix("the call is inside a lambda or a generator expression")
+    if site.api in _FN_RUNNERS:
+        if not site.args or starred(site.args[:1]):
+            return no_fix(f"{site.api.value} is called without a function to await")
+        text = f"await {site.args[0]}({', '.join(site.args[1:])})"
+        return fix(ctx, FixSafety.UNSAFE, text, at(OpKind.AWAIT_FN, site))
+    if not site.args:
+        return no_fix(f"`{site.api.value}` has no awaitable to await instead")
+    if starred(site.args[:1]):
+        return no_fix("the awaitable is passed with `*`; rewrite it by hand")
+    if len(site.args) > 1 or site.keywords:
+        return no_fix(
+            "arguments besides the coroutine (debug=, loop_factory=...) change behaviour; "
+            "rewrite it by hand"
+        )
+    text = site.args[0] if site.args[0].startswith("await ") else f"await {site.args[0]}"
+    return fix(ctx, FixSafety.SAFE, text, at(OpKind.AWAIT, site))
+
+
+def run_sync_fix(ctx: SiteContext) -> Fix:
+    """A sync wrapper's loop entry -> the helper's `run_sync(x)`, which behaves like
+    `asyncio.run(x)` where no loop runs and raises a clear error where one does."""
+    site, helper = ctx.site, ctx.project.run_sync
+    name = helper.rpartition(":")[2] or "run_sync"
+    if site.api not in (LoopApi.ASYNCIO_RUN, LoopApi.RUN_UNTIL_COMPLETE) or not site.args:
+        return no_fix(f"`{site.api.value}` cannot be replaced by run_sync()")
+    if not site.called or starred(site.args[:1]):
+        return no_fix(f"`{site.api.value}` is not called with a coroutine run_sync() can take")
+    if site.api is LoopApi.ASYNCIO_RUN:
+        if len(site.args) > 1 or site.keywords:
+            return no_fix("asyncio.run() arguments (debug=, loop_factory=) change behaviour")
+        safety = FixSafety.SAFE
+    else:
+        why = _own_loop(site)
+        if why:
+            return no_fix(f"{why}; run_sync() would run the coroutine on another loop")
+        safety = FixSafety.UNSAFE  # a loop of its own; run_sync() uses another one
+    return fix(ctx, safety, f"{name}({site.args[0]})", at(OpKind.RUN_SYNC, site, helper))
+
+
+def _own_loop(site: Site) -> str:
+    """Why `run_until_complete()` must keep the loop it runs on ("" when any loop will do)."""
+    if site.loop_call:
+        return f"it runs on the loop `{site.loop_call}` returns"
+    if site.loop_param:
+        return f"it runs on `{site.loop_expr}`, a loop its caller hands in"
+    if site.loop_use:
+        return f"the code also works with `{site.loop_expr}` itself (`{site.loop_use}`)"
+    return ""
+
+
+def awaitable_entry(site: Site) -> bool:
+    """Can this loop entry become a plain `await x` (inside a function made async)?"""
+    return (
+        site.called
+        and not site.in_lambda
+        and site.api not in (LoopApi.RUNNER, LoopApi.RUN_FOREVER, *_FN_RUNNERS)
+        and len(site.args) == 1
+        and not site.keywords
+        and not starred(site.args)
+    )

@@ -1,0 +1,209 @@
+"""The rule registry: a rule is one class in one module of `loopsafe.rules.catalogue`.
+
+A rule declares the typed site kinds it judges (and, for `SiteKind.CALL`, the APIs it
+watches), returns the verdict for a site (code, action, message, and the fix it plans),
+and carries its own documentation with examples whose exact findings are asserted by the
+tests. Evaluation, the fixer, `loopsafe rule`, `docs/rules.md` and the tests all iterate
+this one registry, so adding a rule is adding a module (and a case file).
+
+Every site must be claimed by exactly one rule (`fallback` rules answer only when no other
+rule does): an unclaimed or doubly claimed site is an error, never a silent verdict.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from textwrap import dedent
+from typing import TYPE_CHECKING, ClassVar
+
+from loopsafe.facts.model import SiteKind
+from loopsafe.model import Action, Category, Finding, Fix, FixSafety
+
+if TYPE_CHECKING:
+    from loopsafe.analysis import Project
+    from loopsafe.facts.model import Site
+    from loopsafe.rules.context import SiteContext
+
+ACCEPTED = "LS100"
+
+
+def doc(text: str) -> str:
+    """A documentation paragraph: dedented, without the blank lines around it."""
+    return dedent(text).strip("\n").rstrip()
+
+
+def snippet(text: str) -> str:
+    """A code example: dedented, ending with exactly one newline."""
+    return doc(text) + "\n"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a rule decides about one site, before it becomes a `Finding`."""
+
+    code: str
+    action: Action
+    message: str
+    fix: Fix = field(default_factory=Fix)
+
+
+class Dismissed:
+    """A rule's answer for a site that turns out not to be one (no finding at all)."""
+
+
+DISMISSED = Dismissed()
+Answer = Verdict | Dismissed | None
+
+
+class RuleError(Exception):
+    """A site no rule claims, or that two rules claim: a bug in the catalogue."""
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and override `check`
+    (site rules) or `project_findings` (rules about the project as a whole)."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line
+    default_action: ClassVar[Action]
+    fix_safety: ClassVar[FixSafety]  # the best fix it offers
+    # The documentation, in ruff's order.
+    what_it_does: ClassVar[str]
+    why_bad: ClassVar[str]
+    example: ClassVar[str]  # a snippet; `# expect:` comments label its findings
+    use_instead: ClassVar[str] = ""
+    fix_notes: ClassVar[str]
+    # Self-contained modules analysed alone: each `invalid` one must produce this rule's
+    # code, no `valid` one may; their `# expect:` comments list every finding exactly.
+    invalid: ClassVar[tuple[str, ...]] = ()
+    valid: ClassVar[tuple[str, ...]] = ()
+    # What the rule judges.
+    kinds: ClassVar[frozenset[SiteKind]] = frozenset()
+    calls: ClassVar[frozenset[str]] = frozenset()  # for SiteKind.CALL: watched APIs
+    fallback: ClassVar[bool] = False  # answers only for sites no other rule claims
+    # The findings it may produce, as (code, category, action) (an accepted site is LS100
+    # whichever rule judged it), and its rows of the generated classification table:
+    # (site kinds, where the site is, code, action).
+    outcomes: ClassVar[frozenset[tuple[str, Category, Action]]] = frozenset()
+    table: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
+
+    def check(self, ctx: SiteContext) -> Answer:
+        """The verdict for a site of one of `kinds`; None when it is not this rule's."""
+        return None
+
+    def project_findings(self, project: Project) -> list[Finding]:
+        """Findings about the project as a whole (its configuration), not about a site."""
+        return []
+
+    def claims(self, site: Site) -> bool:
+        return site.kind in self.kinds and (
+            site.kind is not SiteKind.CALL or site.target in self.calls
+        )
+
+
+@dataclass(frozen=True)
+class Registry:
+    rules: tuple[Rule, ...]
+
+    @functools.cached_property
+    def by_code(self) -> dict[str, Rule]:
+        return {rule.code: rule for rule in self.rules}
+
+    @functools.cached_property
+    def _by_kind(self) -> dict[SiteKind, tuple[list[Rule], list[Rule]]]:
+        table: dict[SiteKind, tuple[list[Rule], list[Rule]]] = {}
+        for rule in self.rules:
+            for kind in rule.kinds:
+                primary, fallbacks = table.setdefault(kind, ([], []))
+                (fallbacks if rule.fallback else primary).append(rule)
+        return table
+
+    def watched_calls(self) -> tuple[str, ...]:
+        """Every API a rule watches, for the extractor (`SiteKind.CALL` sites)."""
+        return tuple(sorted({name for rule in self.rules for name in rule.calls}))
+
+    def judge(self, ctx: SiteContext) -> tuple[Rule, Verdict] | None:
+        """The one rule that claims the site, and its verdict (None: dismissed)."""
+        site = ctx.site
+        primary, fallbacks = self._by_kind.get(site.kind, ([], []))
+        answers = [(rule, rule.check(ctx)) for rule in primary if rule.claims(site)]
+        claimed = [(rule, answer) for rule, answer in answers if answer is not None]
+        if not claimed:
+            claimed = [
+                (rule, answer)
+                for rule in fallbacks
+                if rule.claims(site) and (answer := rule.check(ctx)) is not None
+            ]
+        if len(claimed) != 1:
+            where = f"{ctx.project.relpath(ctx.module)}:{site.line}"
+            names = ", ".join(rule.code for rule, _ in claimed) or "no rule"
+            raise RuleError(f"{names} claimed the {site.kind.value} site at {where}")
+        rule, answer = claimed[0]
+        if isinstance(answer, Dismissed):
+            return None
+        assert isinstance(answer, Verdict)
+        return rule, answer
+
+    def codes(self) -> list[str]:
+        return sorted(self.by_code)
+
+
+def _modules() -> list[str]:
+    from loopsafe.rules import catalogue
+
+    return sorted(info.name for info in pkgutil.iter_modules(catalogue.__path__))
+
+
+def rule_codes() -> list[str]:
+    """Every rule code, read from the catalogue's module names (`ls101_...`): cheap, as
+    nothing is imported (the CLI checks `--select` with it on every run)."""
+    return sorted(name.partition("_")[0].upper() for name in _modules())
+
+
+def _discover() -> Iterable[Rule]:
+    for name in _modules():
+        module = importlib.import_module(f"loopsafe.rules.catalogue.{name}")
+        found = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, Rule)
+            and value is not Rule
+            and value.__module__ == module.__name__
+        ]
+        if len(found) != 1 or not name.startswith(found[0].code.lower() + "_"):
+            raise RuleError(f"{module.__name__} must define one rule, whose code starts its name")
+        yield found[0]()
+
+
+@functools.cache
+def registry() -> Registry:
+    rules = sorted(_discover(), key=lambda rule: rule.code)
+    codes = [rule.code for rule in rules]
+    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicates:
+        raise RuleError(f"rule code {duplicates[0]} is defined twice")
+    return Registry(tuple(rules))
+
+
+def produces(
+    code: str, action: Action, *categories: Category
+) -> frozenset[tuple[str, Category, Action]]:
+    return frozenset((code, category, action) for category in categories)
+
+
+def get_rule(code: str) -> Rule | None:
+    return registry().by_code.get(code.upper())
+
+
+def all_rules() -> list[Rule]:
+    return list(registry().rules)
+
+
+def rule_name(code: str) -> str:
+    return registry().by_code[code].name
