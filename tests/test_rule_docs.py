@@ -1,28 +1,48 @@
-"""Rule documentation: the catalogue's contents, its rendering, and its examples.
+"""Rule documentation: the registry's contents, their rendering, and their examples.
 
-The example tests (`test_invalid_example_raises_rule` / `test_valid_example_does_not`)
-run the real analyser on every Fixit-style example; everything else here is independent
-of the analyser.
+Every Python snippet a rule carries (its `example`, `use_instead`, `invalid` and `valid`
+modules) is analysed alone as a one-file project, and its findings must be exactly the
+ones its `# expect:` comments list (the labels of tests/cases), so docs and behaviour
+cannot drift apart. A snippet that does not parse must give one LS000 and nothing else.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from test_cases import parse_file
 
+from loopsafe.facts.model import LoopApi, ScopeKind, Site, SiteKind
 from loopsafe.model import Action, FixSafety, Result
-from loopsafe.rules.registry import Rule as RuleDoc
-from loopsafe.rules.registry import all_rules, get_rule
-from loopsafe.rules.render import code_language, example_filename, render_all, render_rule
+from loopsafe.rules.registry import (
+    Registry,
+    Rule,
+    RuleError,
+    Verdict,
+    all_rules,
+    get_rule,
+    registry,
+)
+from loopsafe.rules.render import (
+    code_language,
+    example_filename,
+    render_all,
+    render_rule,
+    shown,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RULES_MD = REPO_ROOT / "docs" / "rules.md"
 
-# The contract: codes and names from SPEC.md / docs/classification.md, never renamed.
-NAMES = {
+# The contract: codes and names from SPEC.md and docs/classification.md, never renamed.
+# (New rules need not be listed here: this guards the stable ones.)
+CONTRACT = {
     "LS000": "parse-error",
     "LS100": "loop-site-accepted",
     "LS101": "asyncio-run-in-coroutine",
@@ -40,66 +60,69 @@ NAMES = {
     "LS303": "sync-fixture-runs-loop",
     "LS304": "asyncio-mark-scope",
 }
-# Section 7 of docs/classification.md (action) and its fix-safety paragraph.
-ACTIONS = {
-    "LS000": Action.FIX, "LS100": Action.OK, "LS106": Action.REVIEW, "LS202": Action.REVIEW,
-    "LS203": Action.REVIEW, "LS204": Action.REVIEW, "LS302": Action.REVIEW,
-}  # fmt: skip
-SAFE = {"LS101", "LS102", "LS104", "LS201", "LS304"}
-UNSAFE = {"LS103", "LS105", "LS301", "LS303"}
-# What no single module can demonstrate (see the docstring of loopsafe.rules.docs);
-# tests/cases/ covers it.
-NO_INVALID_EXAMPLE = {"LS106"}
-NO_VALID_EXAMPLE = {"LS302"}
+RULES = all_rules()
+_SAFETY_ORDER = [FixSafety.NONE, FixSafety.UNSAFE, FixSafety.SAFE]
 
 
-def test_every_code_registered_with_its_name() -> None:
-    rules = all_rules()
-    assert {r.code: r.name for r in rules} == NAMES
-    assert [r.code for r in rules] == sorted(NAMES)
-    for code, name in NAMES.items():
-        doc = get_rule(code.lower())
-        assert doc is not None and doc.name == name
+def test_contract_codes_keep_their_names() -> None:
+    for code, name in CONTRACT.items():
+        rule = get_rule(code.lower())
+        assert rule is not None and rule.name == name, code
+    assert [r.code for r in RULES] == sorted(r.code for r in RULES)
 
 
-def test_actions_and_fix_safety_follow_the_contract() -> None:
-    for doc in all_rules():
-        assert doc.default_action is ACTIONS.get(doc.code, Action.FIX), doc.code
-        expected = (
-            FixSafety.SAFE
-            if doc.code in SAFE
-            else FixSafety.UNSAFE
-            if doc.code in UNSAFE
-            else FixSafety.NONE
-        )
-        assert doc.fix_safety is expected, doc.code
+def test_codes_are_unique_and_named_like_ruff() -> None:
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes))
+    for rule in RULES:
+        assert re.fullmatch(r"LS\d{3}", rule.code), rule.code
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), rule.name
 
 
-@pytest.mark.parametrize("doc", all_rules(), ids=lambda d: d.code)
-def test_doc_sections_written(doc: RuleDoc) -> None:
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_a_rule_produces_its_own_code_with_its_default_action(rule: Rule) -> None:
+    own = {(code, action) for code, _, action in rule.outcomes if code == rule.code}
+    if rule.code == "LS000":  # not a site: parse errors are reported on their own
+        assert not own and not rule.kinds
+        return
+    assert own == {(rule.code, rule.default_action)}
+    assert rule.table, "every rule has a row in the verdicts table"
+    assert (rule.fix_safety is FixSafety.NONE) == (rule.default_action is not Action.FIX)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_doc_sections_written(rule: Rule) -> None:
     for field in ("summary", "what_it_does", "why_bad", "example", "fix_notes"):
-        assert getattr(doc, field).strip(), f"{doc.code}.{field} is empty"
-    assert "\n" not in doc.summary
-    if doc.code != "LS100":  # an accepted site has nothing to use instead
-        assert doc.use_instead.strip()
-    assert bool(doc.invalid) is (doc.code not in NO_INVALID_EXAMPLE), doc.code
-    assert bool(doc.valid) is (doc.code not in NO_VALID_EXAMPLE), doc.code
+        assert getattr(rule, field).strip(), f"{rule.code}.{field} is empty"
+    assert "\n" not in rule.summary
+    if rule.code != "LS100":  # an accepted site has nothing to use instead
+        assert rule.use_instead.strip()
+    assert bool(rule.invalid) != bool(rule.no_invalid_example), rule.code
+    assert bool(rule.valid) != bool(rule.no_valid_example), rule.code
 
 
-def _python_snippets(doc: RuleDoc) -> list[str]:
-    return [s for s in (doc.example, doc.use_instead) if s and code_language(s) == "python"]
+def _snippets(rule: Rule) -> list[tuple[str, str]]:
+    out = [("example", rule.example), ("use_instead", rule.use_instead)]
+    out += [(f"invalid{i}", s) for i, s in enumerate(rule.invalid)]
+    out += [(f"valid{i}", s) for i, s in enumerate(rule.valid)]
+    return [(kind, s) for kind, s in out if s.strip()]
 
 
-@pytest.mark.parametrize("doc", all_rules(), ids=lambda d: d.code)
-def test_examples_are_python_that_parses(doc: RuleDoc) -> None:
-    broken = {doc.example, *doc.invalid} if doc.code == "LS000" else set()
-    for source in [*_python_snippets(doc), *doc.invalid, *doc.valid]:
-        if source in broken:
-            with pytest.raises(SyntaxError):
-                ast.parse(source)
-        else:
-            ast.parse(source)
-    for source in (*doc.invalid, *doc.valid):
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_examples_are_python_that_parses(rule: Rule) -> None:
+    for kind, source in _snippets(rule):
+        if code_language(source) != "python":
+            continue
+        assert _parses(source) or rule.code == "LS000", f"{rule.code} {kind}"
+    for source in (*rule.invalid, *rule.valid):
         assert source.endswith("\n") and not source.startswith("\n")
         assert example_filename(source).endswith(".py")
 
@@ -108,6 +131,7 @@ def test_example_filename_and_language() -> None:
     assert example_filename("import asyncio\n") == "example.py"
     assert example_filename("# conftest.py\nimport pytest\n") == "conftest.py"
     assert example_filename("# tests/test_a.py\n") == "tests/test_a.py"
+    assert example_filename("# test_a.py  # expect: LS302 pytest-config review\n") == "test_a.py"
     assert example_filename("# settings.py, imported by the app\n") == "example.py"
     assert code_language("# pyproject.toml\n[tool.pytest.ini_options]\n") == "toml"
     assert code_language("# pytest.ini\n[pytest]\n") == "ini"
@@ -115,37 +139,52 @@ def test_example_filename_and_language() -> None:
     assert code_language("x = 1\n") == "python"
 
 
-@pytest.mark.parametrize("doc", all_rules(), ids=lambda d: d.code)
-def test_render_rule_text_and_markdown(doc: RuleDoc) -> None:
-    text = render_rule(doc, "text")
-    assert text.splitlines()[0] == f"{doc.code} {doc.name}"
-    assert doc.why_bad in text and doc.fix_notes in text
-    for line in doc.example.strip("\n").splitlines():
+def test_rendered_snippets_leave_the_labels_out() -> None:
+    source = "asyncio.run(main())  # LS100: why  # expect: LS100 entrypoint ok\n"
+    assert shown(source) == "asyncio.run(main())  # LS100: why\n"
+    for text in (render_all("markdown"), render_all("text")):
+        assert "# expect:" not in text
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_render_rule_text_and_markdown(rule: Rule) -> None:
+    text = render_rule(rule, "text")
+    assert text.splitlines()[0] == f"{rule.code} {rule.name}"
+    assert rule.why_bad in text and rule.fix_notes in text
+    example = shown(rule.example)
+    for line in example.strip("\n").splitlines():
         assert ("    " + line).rstrip() in text.splitlines()
     assert "```" not in text
 
-    md = render_rule(doc, "markdown")
-    assert md.startswith(f"## {doc.code} {doc.name}\n")
+    md = render_rule(rule, "markdown")
+    assert md.startswith(f"## {rule.code} {rule.name}\n")
     for heading in ("What it does", "Why is this bad?", "Example", "Fix safety"):
         assert f"\n### {heading}\n" in md
-    assert ("\n### Use instead\n" in md) == bool(doc.use_instead.strip())
-    assert f"```{code_language(doc.example)}\n{doc.example.strip(chr(10))}\n```" in md
+    assert ("\n### Use instead\n" in md) == bool(rule.use_instead.strip())
+    assert f"```{code_language(example)}\n{example.strip(chr(10))}\n```" in md
     assert md.count("```") % 2 == 0
     assert not md.endswith("\n") and not text.endswith("\n")
 
 
 def test_render_rejects_unknown_format() -> None:
-    doc = all_rules()[0]
     with pytest.raises(ValueError, match="unknown rule format"):
-        render_rule(doc, "html")
+        render_rule(RULES[0], "html")
     with pytest.raises(ValueError, match="unknown rule format"):
         render_all("html")
 
 
 def test_render_all_lists_every_rule_in_order() -> None:
+    codes = [r.code for r in RULES]
     for fmt, pattern in (("markdown", r"^## (LS\d{3}) "), ("text", r"^(LS\d{3}) [a-z-]+$")):
-        codes = re.findall(pattern, render_all(fmt), re.M)
-        assert codes == sorted(NAMES), fmt
+        assert re.findall(pattern, render_all(fmt), re.M) == codes, fmt
+
+
+def test_the_verdicts_table_lists_every_row_of_every_rule() -> None:
+    md = render_all("markdown")
+    rows = [row for rule in RULES for row in rule.table]
+    assert len(rows) >= len(RULES) - 1
+    for kind, _where, code, action in rows:
+        assert re.search(rf"^\| {re.escape(kind)} \| .* \| {code} \| {action} \|$", md, re.M)
 
 
 def _github_anchor(heading: str) -> str:
@@ -157,7 +196,7 @@ def test_markdown_table_links_resolve() -> None:
     md = render_all("markdown")
     anchors = {_github_anchor(h) for h in re.findall(r"^## (.+)$", md, re.M)}
     links = re.findall(r"\]\(#([^)]+)\)", md)
-    assert len(links) == len(NAMES)
+    assert len(links) == len(RULES)
     assert set(links) <= anchors
 
 
@@ -168,30 +207,94 @@ def test_committed_rules_md_is_generated() -> None:
     )
 
 
-def _examples(kind: str) -> list[tuple[str, str]]:
-    return [
-        pytest.param(doc.code, source, id=f"{doc.code}-{kind}-{i}")
-        for doc in all_rules()
-        for i, source in enumerate(getattr(doc, kind))
-    ]
+def test_every_site_kind_is_judged_by_some_rule() -> None:
+    judged = {kind for rule in RULES for kind in rule.kinds}
+    # Calls of watched APIs are sites only when some rule watches one (and judges it).
+    if not registry().watched_calls():
+        judged.add(SiteKind.CALL)
+    assert judged == set(SiteKind)
+    watchers = [r for r in RULES if r.calls]
+    assert all(SiteKind.CALL in r.kinds for r in watchers)
 
 
-def _codes_for(source: str, tmp_path: Path) -> set[str]:
-    from loopsafe.engine import analyse  # imported here: the engine lands separately
+# --------------------------------------------------------------- the examples, analysed
+def _analyse(source: str, tmp_path: Path) -> Result:
+    from loopsafe.engine import analyse
 
     target = tmp_path / example_filename(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(source, encoding="utf-8")
-    result = analyse([target], cwd=tmp_path)
-    assert isinstance(result, Result)
-    return {f.code for f in result.findings} | {e.code for e in result.parse_errors}
+    return analyse([target], cwd=tmp_path, use_cache=False)
 
 
-@pytest.mark.parametrize(("code", "source"), _examples("invalid"))
-def test_invalid_example_raises_rule(code: str, source: str, tmp_path: Path) -> None:
-    assert code in _codes_for(source, tmp_path)
+_EXAMPLES = [
+    pytest.param(rule, kind, source, id=f"{rule.code}-{kind}")
+    for rule in RULES
+    for kind, source in _snippets(rule)
+    if code_language(source) == "python"
+]
 
 
-@pytest.mark.parametrize(("code", "source"), _examples("valid"))
-def test_valid_example_does_not(code: str, source: str, tmp_path: Path) -> None:
-    assert code not in _codes_for(source, tmp_path)
+@pytest.mark.parametrize(("rule", "kind", "source"), _EXAMPLES)
+def test_example_findings_are_exactly_its_labels(
+    rule: Rule, kind: str, source: str, tmp_path: Path
+) -> None:
+    result = _analyse(source, tmp_path)
+    if not _parses(source):
+        assert [e.code for e in result.parse_errors] == ["LS000"]
+        assert result.findings == []
+        return
+    path = example_filename(source)
+    expected, _ = parse_file(path, source)
+    want = Counter((e.line, e.code, e.category, e.action) for e in expected)
+    got = Counter((f.line, f.code, f.category.value, f.action.value) for f in result.findings)
+    assert got == want, f"{rule.code} {kind}"
+    codes = {code for _, code, _, _ in want}
+    if kind.startswith("invalid"):
+        assert rule.code in codes
+    if kind.startswith("valid"):
+        assert rule.code not in codes
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.invalid], ids=lambda r: r.code)
+def test_the_advertised_fix_safety_is_what_the_examples_get(rule: Rule, tmp_path: Path) -> None:
+    """`fix_safety` is the best fix the rule offers: no finding of the rule gets a better
+    one, and the invalid examples show it."""
+    seen: list[FixSafety] = []
+    for number, source in enumerate(rule.invalid):
+        if not _parses(source):
+            continue
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        result = _analyse(source, folder)
+        seen += [f.fix.safety for f in result.findings if f.code == rule.code]
+    order = _SAFETY_ORDER.index
+    assert all(order(s) <= order(rule.fix_safety) for s in seen), (rule.code, seen)
+    if rule.code != "LS000":
+        assert rule.fix_safety in seen, (rule.code, seen)
+
+
+class _Claims(Rule):
+    code = "LS999"
+    kinds = frozenset({SiteKind.PATCH})
+
+    def check(self, ctx: Any) -> Verdict:
+        return Verdict(self.code, Action.REVIEW, "claimed")
+
+
+def _context(kind: SiteKind) -> Any:
+    site = Site(kind, LoopApi.NEST_ASYNCIO_APPLY, 3, 1, 3, 9, "", ScopeKind.MODULE)
+    project = SimpleNamespace(relpath=lambda module: f"{module}.py")
+    return SimpleNamespace(site=site, project=project, module="app")
+
+
+def test_the_registry_rejects_a_site_two_rules_claim() -> None:
+    rules = Registry((*registry().rules, _Claims()))
+    with pytest.raises(RuleError, match=r"LS204, LS999 claimed the patch site at app.py:3"):
+        rules.judge(_context(SiteKind.PATCH))
+
+
+def test_the_registry_rejects_a_site_no_rule_claims() -> None:
+    rules = Registry(tuple(r for r in registry().rules if SiteKind.PATCH not in r.kinds))
+    with pytest.raises(RuleError, match=r"no rule claimed the patch site at app.py:3"):
+        rules.judge(_context(SiteKind.PATCH))

@@ -134,6 +134,8 @@ def _check(facts: FileFacts) -> None:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in table.items())
         for table in (facts.imports, facts.constructed, facts.aliases, facts.bindings)
     )
+    ok = ok and isinstance(facts.bound_names, dict)
+    ok = ok and all(type(n) is int for n in facts.bound_names.values())
     for site in facts.sites:
         numbers = (site.line, site.col, site.end_line, site.end_col)
         ok = ok and isinstance(site.scope, str) and isinstance(site.target, str)

@@ -26,6 +26,7 @@ from loopsafe.facts.lifetimes import (
 from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function, LoopApi, ScopeKind, SiteKind
 from loopsafe.facts.nodes import (
     FuncDef,
+    bound_names,
     char_col,
     last_attr,
     own_nodes,
@@ -228,6 +229,8 @@ class _Extractor(SiteReader):
         self._module_marks(body)
         if "" in self.lifetime_scopes:
             mark_lifetimes(own_nodes(body), self.facts.sites, "", method=False)
+        if any(site.kind is SiteKind.CALL for site in self.facts.sites):
+            self.facts.bound_names = bound_names(self.tree)
         for site in self.facts.sites:  # ast counts UTF-8 bytes; users count characters
             site.col = char_col(self.lines, site.line, site.col)
             site.end_col = char_col(self.lines, site.end_line, site.end_col)
@@ -789,6 +792,8 @@ class _Extractor(SiteReader):
                         thread_api="thread" if role == "thread" else "",
                     )
                     return
+                if dotted in self.watched:  # a watched API handed on as a value
+                    self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, arg, dotted)
                 ref = Call(dotted, arg.lineno, self_class, via_super, is_value=True)
                 self._add_ref(ref, role)
                 if isinstance(arg, ast.Attribute):

@@ -173,3 +173,7 @@ class FileFacts:
     # Every module-level binding (imports, defs, assignments), to extract deferred bodies.
     bindings: dict[str, str] = field(default_factory=dict)
     star_fallback: bool = False
+    # How often each name is bound anywhere in the module (assignments, parameters,
+    # imports, defs...), recorded when it has `SiteKind.CALL` sites: a fix that brings in a
+    # name (`import inspect`) must not rebind one the code uses for something else.
+    bound_names: dict[str, int] = field(default_factory=dict)

@@ -68,6 +68,34 @@ def call_name(func: ast.expr) -> str:
     return ""
 
 
+def bound_names(tree: ast.AST) -> dict[str, int]:
+    """How often each name is bound in `tree`, in any scope."""
+    counts: dict[str, int] = {}
+
+    def bind(name: str | None) -> None:
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bind(node.id)
+        elif isinstance(node, ast.arg):
+            bind(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bind(alias.asname or alias.name.partition(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bind(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                bind(name)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            bind(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            bind(node.rest)
+    return counts
+
+
 def bare_names(node: ast.AST) -> set[str]:
     """Names handed on whole: `x`, `(x, y)`, `[x]`, `*x` — not `x.method()`."""
     if isinstance(node, ast.Name):

@@ -82,6 +82,9 @@ class Rule:
     # code, no `valid` one may; their `# expect:` comments list every finding exactly.
     invalid: ClassVar[tuple[str, ...]] = ()
     valid: ClassVar[tuple[str, ...]] = ()
+    # Why a kind of example cannot be a single module, when it cannot (tests/cases has it).
+    no_invalid_example: ClassVar[str] = ""
+    no_valid_example: ClassVar[str] = ""
     # What the rule judges.
     kinds: ClassVar[frozenset[SiteKind]] = frozenset()
     calls: ClassVar[frozenset[str]] = frozenset()  # for SiteKind.CALL: watched APIs

@@ -83,7 +83,6 @@ _SIGINT: Final = signal.SIGINT
 _default_int_handler = signal.default_int_handler
 _THIS_FILE: Final = (lambda: None).__code__.co_filename
 _EAGER: Final[dict[str, Any]] = {"eager_start": True} if sys.version_info >= (3, 12) else {}
-_CAN_FORK: Final = hasattr(os, "fork")
 
 _POLL: Final = 0.05  # seconds between checks while a background call blocks the caller's loop
 _STALL: Final = 0.1  # background loop silent this long counts as blocked
@@ -266,18 +265,38 @@ def _report_leftover(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -
 # --------------------------------------------------------------------------- our loops
 
 
-def _new_loop() -> tuple[asyncio.AbstractEventLoop, selectors.BaseSelector | None]:
+class _Selector(selectors.DefaultSelector):
+    """The platform's default selector, plus a hook run once before the loop next waits.
+
+    ``run_sync`` installs its Ctrl-C handler from that hook, so a call that never waits for
+    I/O or a timer never touches the SIGINT handler (the ``signal`` functions cost a few µs).
+    Holding the selector also lets a forked child detach it (``_release_inherited``).
+    """
+
+    before_wait: Callable[[], None] | None = None
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        hook = self.before_wait
+        if hook is not None and timeout != 0:
+            self.before_wait = None
+            hook()
+        return _select(self, timeout)
+
+
+_select = selectors.DefaultSelector.select
+
+
+def _new_loop() -> tuple[asyncio.AbstractEventLoop, _Selector | None]:
     """A new loop as the event loop policy makes it, and its selector if we hold it.
 
-    The default loop on POSIX is made again around a selector we create (a public constructor
-    argument), so that a forked child can detach the kernel object it shares with the parent
-    (``_release_inherited``). Other loops (uvloop, a custom policy) are used as they come.
+    The default loop is made again around our own selector (a public constructor argument).
+    Other loops (uvloop, a custom policy) are used as they come.
     """
     loop = asyncio.new_event_loop()
-    if not _CAN_FORK or type(loop) is not asyncio.SelectorEventLoop:
+    if type(loop) is not asyncio.SelectorEventLoop:
         return loop, None
     loop.close()
-    selector = selectors.DefaultSelector()
+    selector = _Selector()
     return asyncio.SelectorEventLoop(selector), selector
 
 
@@ -291,9 +310,7 @@ def _shutdown_executor(loop: asyncio.AbstractEventLoop) -> None:
         pass
 
 
-def _release_inherited(
-    loop: asyncio.AbstractEventLoop, selector: selectors.BaseSelector | None
-) -> None:
+def _release_inherited(loop: asyncio.AbstractEventLoop, selector: _Selector | None) -> None:
     """Free a loop copied into a forked child without touching the parent's kernel state.
 
     The child shares the parent's epoll instance, and closing the loop unregisters file
@@ -317,7 +334,7 @@ def _release_inherited(
         pass
 
 
-def _detach_selector(selector: selectors.BaseSelector) -> None:
+def _detach_selector(selector: _Selector) -> None:
     fileno = getattr(selector, "fileno", None)  # epoll, devpoll, kqueue: a kernel object
     if fileno is None:
         return  # select() and poll() keep their state in this process
@@ -361,8 +378,7 @@ class _SigintCanceller:
     def arm(self) -> None:
         """Become the SIGINT handler if Python's default is installed.
 
-        Scheduled right after the task's first step: a call that finishes in one step never
-        touches the handler (``signal.signal`` costs a few µs). Until then, Ctrl-C raises
+        Called when the loop is about to wait (see ``_Selector``). Until then, Ctrl-C raises
         KeyboardInterrupt as in any sync code, and ``run`` still cancels the task.
         """
         if not self.live or self.task.done():
@@ -371,7 +387,7 @@ class _SigintCanceller:
             if signal.getsignal(_SIGINT) is _default_int_handler:
                 signal.signal(_SIGINT, self)
                 self.armed = True
-        except ValueError:  # not the main interpreter
+        except Exception:  # e.g. not the main interpreter: Ctrl-C then works as in sync code
             pass
 
     def disarm(self) -> None:
@@ -435,10 +451,14 @@ class _ThreadLoop:
     def run(self, coro: Coroutine[Any, Any, _T], timeout: float | None) -> _T:
         loop = self.loop
         task: asyncio.Task[_T] = _Task(coro, loop=loop)
+        selector = self.selector
         sigint = None
         if _get_ident() == _main_ident:
             sigint = _SigintCanceller(task, loop)
-            loop.call_soon(sigint.arm)
+            if selector is not None:
+                selector.before_wait = sigint.arm
+            else:
+                loop.call_soon(sigint.arm)  # a policy's loop: arm after the first step
         deadline = timer = None
         if timeout is not None:
             deadline = _Deadline(task)
@@ -461,6 +481,8 @@ class _ThreadLoop:
                     raise
         finally:
             if sigint is not None:
+                if selector is not None:
+                    selector.before_wait = None
                 sigint.disarm()
             if timer is not None:
                 timer.cancel()

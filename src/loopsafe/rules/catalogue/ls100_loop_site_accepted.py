@@ -62,7 +62,7 @@ class LoopSiteAccepted(Rule):
 
 
         if __name__ == "__main__":
-            asyncio.run(main())  # LS100: an entry point, no loop is running here
+            asyncio.run(main())  # LS100: an entry point, no loop is running here  # expect: LS100 entrypoint ok
         """
     )
     use_instead = ""
@@ -84,7 +84,7 @@ class LoopSiteAccepted(Rule):
 
 
             if __name__ == "__main__":
-                asyncio.run(main())
+                asyncio.run(main())  # expect: LS100 entrypoint ok
             """
         ),
         snippet(
@@ -100,7 +100,7 @@ class LoopSiteAccepted(Rule):
                 try:
                     asyncio.get_running_loop()
                 except RuntimeError:
-                    return asyncio.run(fetch())
+                    return asyncio.run(fetch())  # expect: LS100 guarded ok
                 raise RuntimeError("fetch_sync() called from async code: await fetch() instead")
             """
         ),
@@ -116,7 +116,7 @@ class LoopSiteAccepted(Rule):
 
 
             async def handler() -> int:
-                return asyncio.run(fetch())
+                return asyncio.run(fetch())  # expect: LS101 async-context fix
             """
         ),
     )

@@ -46,7 +46,7 @@ class AsyncioRunInCoroutine(Rule):
 
 
         async def handle(user_id: int) -> dict[str, object]:
-            user = asyncio.run(fetch_user(user_id))
+            user = asyncio.run(fetch_user(user_id))  # expect: LS101 async-context fix
             return {"user": user}
         """
     )
@@ -62,8 +62,13 @@ class AsyncioRunInCoroutine(Rule):
         The fix replaces `asyncio.run(x)` with `await x`. It is safe when `x` is the only
         argument: the original call could never succeed inside a running loop, so the
         only change in behaviour is that the code now works. With `debug=` or
-        `loop_factory=` the fix is not offered as safe, because those arguments configure
-        a loop that will no longer be created.
+        `loop_factory=` no fix is offered (the finding says so): those arguments configure
+        a loop that will no longer be created, and a person decides what becomes of them.
+        Nor is one offered for `asyncio.Runner()` (nothing to await), for a runner passed
+        on as a value, or inside a lambda or generator expression, where `await` cannot
+        go. `anyio.run(f, *args)` and `trio.run(f, *args)` become `await f(*args)`,
+        unsafe: their runner's keyword arguments are dropped and the function now runs on
+        the caller's asyncio loop.
         """
     )
     invalid = (
@@ -77,7 +82,7 @@ class AsyncioRunInCoroutine(Rule):
 
 
             async def handler() -> int:
-                return asyncio.run(fetch())
+                return asyncio.run(fetch())  # expect: LS101 async-context fix
             """
         ),
         snippet(
@@ -90,7 +95,7 @@ class AsyncioRunInCoroutine(Rule):
                     return b""
 
                 async def get(self) -> bytes:
-                    return arun(self._get())
+                    return arun(self._get())  # expect: LS101 async-context fix
             """
         ),
     )
@@ -115,7 +120,7 @@ class AsyncioRunInCoroutine(Rule):
 
 
             if __name__ == "__main__":
-                asyncio.run(main())
+                asyncio.run(main())  # expect: LS100 entrypoint ok
             """
         ),
     )

@@ -42,7 +42,7 @@ class RunUntilCompleteInCoroutine(Rule):
 
         async def handle() -> None:
             loop = asyncio.get_running_loop()
-            loop.run_until_complete(refresh_cache())
+            loop.run_until_complete(refresh_cache())  # expect: LS102 async-context fix
         """
     )
     use_instead = snippet(
@@ -71,7 +71,7 @@ class RunUntilCompleteInCoroutine(Rule):
 
             async def handler() -> int:
                 loop = asyncio.get_running_loop()
-                return loop.run_until_complete(fetch())
+                return loop.run_until_complete(fetch())  # expect: LS102 async-context fix
             """
         ),
         snippet(
@@ -84,9 +84,9 @@ class RunUntilCompleteInCoroutine(Rule):
 
 
             async def handler() -> int:
-                loop = asyncio.new_event_loop()
+                loop = asyncio.new_event_loop()  # expect: LS100 async-context ok
                 try:
-                    return loop.run_until_complete(fetch())
+                    return loop.run_until_complete(fetch())  # expect: LS102 async-context fix
                 finally:
                     loop.close()
             """

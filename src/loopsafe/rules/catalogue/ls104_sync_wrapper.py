@@ -47,7 +47,7 @@ class SyncWrapper(Rule):
 
         def get_user(user_id: int) -> dict[str, int]:
             \"\"\"Sync API for callers without an event loop.\"\"\"
-            return asyncio.run(fetch_user(user_id))
+            return asyncio.run(fetch_user(user_id))  # expect: LS104 sync-wrapper fix
         """
     )
     use_instead = snippet(
@@ -73,7 +73,9 @@ class SyncWrapper(Rule):
         uses. There is no fix at all when the code drives that one loop: the loop is a
         parameter, comes from a method of the code's own (`self.get_loop()`), or is used
         for anything besides running and closing it (`create_task`, `shutdown_asyncgens`,
-        handing it to an object); the skip names that use.
+        handing it to an object); the skip names that use. Nor when `asyncio.run()` is
+        given `debug=` or `loop_factory=` (run_sync() would drop them), or for the other
+        runners (`asyncio.Runner`, `anyio.run`, `trio.run`, `uvloop.run`).
         """
     )
     invalid = (
@@ -87,7 +89,7 @@ class SyncWrapper(Rule):
 
 
             def get_user(user_id: int) -> dict[str, int]:
-                return asyncio.run(fetch_user(user_id))
+                return asyncio.run(fetch_user(user_id))  # expect: LS104 sync-wrapper fix
             """
         ),
         snippet(
@@ -100,9 +102,9 @@ class SyncWrapper(Rule):
 
 
             def ping() -> bool:
-                loop = asyncio.new_event_loop()
+                loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
                 try:
-                    return loop.run_until_complete(_ping())
+                    return loop.run_until_complete(_ping())  # expect: LS104 sync-wrapper fix
                 finally:
                     loop.close()
             """
@@ -135,7 +137,7 @@ class SyncWrapper(Rule):
                 try:
                     asyncio.get_running_loop()
                 except RuntimeError:
-                    return asyncio.run(fetch_user(user_id))
+                    return asyncio.run(fetch_user(user_id))  # expect: LS100 guarded ok
                 raise RuntimeError("get_user() called from async code: await fetch_user()")
             """
         ),

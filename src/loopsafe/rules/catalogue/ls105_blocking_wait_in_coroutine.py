@@ -50,7 +50,7 @@ class BlockingWaitInCoroutine(Rule):
 
         async def handle(report_id: int) -> str:
             with ThreadPoolExecutor() as pool:
-                return pool.submit(asyncio.run, render_report(report_id)).result()
+                return pool.submit(asyncio.run, render_report(report_id)).result()  # expect: LS105 async-context fix; LS100 thread ok
         """
     )
     use_instead = snippet(
@@ -65,9 +65,16 @@ class BlockingWaitInCoroutine(Rule):
     fix_notes = doc(
         """
         Unsafe: the fix awaits the work on the running loop, which changes where it runs.
-        Code that relied on running in its own thread (blocking calls inside the
-        coroutine, CPU-heavy work) now shares the caller's loop; move such calls to
-        `asyncio.to_thread()`.
+        `pool.submit(asyncio.run, coro).result()` becomes `await coro`;
+        `asyncio.run_coroutine_threadsafe(coro, loop).result()` becomes
+        `await asyncio.wrap_future(...)` (the coroutine still runs on `loop`, but the
+        caller's loop is no longer blocked); `pool.submit(fn, *args).result()` becomes
+        `await asyncio.get_running_loop().run_in_executor(pool, fn, *args)`. Code that
+        relied on running in its own thread (blocking calls inside the coroutine,
+        CPU-heavy work) now shares the caller's loop; move such calls to
+        `asyncio.to_thread()`. No fix is offered when the future is kept and waited on
+        elsewhere, when `.result()` has a timeout (an await would drop it), or inside a
+        lambda or generator expression.
         """
     )
     invalid = (
@@ -83,7 +90,7 @@ class BlockingWaitInCoroutine(Rule):
 
             async def handle(report_id: int) -> str:
                 with ThreadPoolExecutor() as pool:
-                    return pool.submit(asyncio.run, render(report_id)).result()
+                    return pool.submit(asyncio.run, render(report_id)).result()  # expect: LS105 async-context fix; LS100 thread ok
             """
         ),
         snippet(
@@ -96,7 +103,7 @@ class BlockingWaitInCoroutine(Rule):
 
 
             async def handle(loop: asyncio.AbstractEventLoop) -> int:
-                return asyncio.run_coroutine_threadsafe(fetch(), loop).result(timeout=5)
+                return asyncio.run_coroutine_threadsafe(fetch(), loop).result(timeout=5)  # expect: LS105 async-context fix
             """
         ),
     )

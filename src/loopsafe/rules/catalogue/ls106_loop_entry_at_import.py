@@ -40,7 +40,7 @@ class LoopEntryAtImport(Rule):
 
         from app.store import load_settings
 
-        SETTINGS = asyncio.run(load_settings())
+        SETTINGS = asyncio.run(load_settings())  # expect: LS106 module-level review
         """
     )
     use_instead = snippet(
@@ -76,7 +76,7 @@ class LoopEntryAtImport(Rule):
 
 
             def main() -> None:
-                asyncio.run(init())
+                asyncio.run(init())  # expect: LS100 entrypoint ok
 
 
             if __name__ == "__main__":
@@ -101,6 +101,10 @@ class LoopEntryAtImport(Rule):
         ),
     )
 
+    no_invalid_example = (
+        "it needs a library module that another project module imports; a lone module with "
+        "top-level code is a script, whose loop entries are entry points (LS100)"
+    )
     kinds = frozenset({SiteKind.RUN, SiteKind.LOOP_RUN})
     outcomes = produces("LS106", Action.REVIEW, Category.MODULE_LEVEL)
     table = (("run / loop-run", "module-level", "LS106", "review"),)

@@ -44,7 +44,7 @@ class GetEventLoopInCoroutine(Rule):
 
 
         async def schedule_tick() -> None:
-            loop = asyncio.get_event_loop()
+            loop = asyncio.get_event_loop()  # expect: LS201 async-context fix
             loop.call_later(1.0, print, "tick")
         """
     )
@@ -72,7 +72,7 @@ class GetEventLoopInCoroutine(Rule):
 
 
             async def schedule_tick() -> None:
-                loop = asyncio.get_event_loop()
+                loop = asyncio.get_event_loop()  # expect: LS201 async-context fix
                 loop.call_later(1.0, print, "tick")
             """
         ),
@@ -83,7 +83,7 @@ class GetEventLoopInCoroutine(Rule):
 
             class Store:
                 async def read(self, path: str) -> bytes:
-                    loop = get_event_loop()
+                    loop = get_event_loop()  # expect: LS201 async-context fix
                     return await loop.run_in_executor(None, self._read, path)
 
                 def _read(self, path: str) -> bytes:

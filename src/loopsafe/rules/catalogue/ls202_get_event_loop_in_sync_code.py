@@ -54,7 +54,7 @@ class GetEventLoopInSyncCode(Rule):
 
 
         def schedule(callback: Callable[[], None]) -> None:
-            loop = asyncio.get_event_loop()
+            loop = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
             loop.call_soon(callback)
         """
     )
@@ -90,7 +90,7 @@ class GetEventLoopInSyncCode(Rule):
 
 
             def schedule(callback: Callable[[], None]) -> None:
-                loop = asyncio.get_event_loop()
+                loop = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
                 loop.call_soon(callback)
             """
         ),
@@ -103,8 +103,8 @@ class GetEventLoopInSyncCode(Rule):
                 await asyncio.sleep(0)
 
 
-            loop = asyncio.get_event_loop()
-            loop.run_until_complete(main())
+            loop = asyncio.get_event_loop()  # expect: LS202 entrypoint review
+            loop.run_until_complete(main())  # expect: LS100 entrypoint ok
             """
         ),
     )
@@ -134,7 +134,7 @@ class GetEventLoopInSyncCode(Rule):
 
 
             if __name__ == "__main__":
-                asyncio.run(main())
+                asyncio.run(main())  # expect: LS100 entrypoint ok
             """
         ),
     )

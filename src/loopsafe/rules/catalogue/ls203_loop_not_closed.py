@@ -42,8 +42,8 @@ class LoopNotClosed(Rule):
 
 
         def run_job(job: Awaitable[int]) -> int:
-            loop = asyncio.new_event_loop()
-            return loop.run_until_complete(job)
+            loop = asyncio.new_event_loop()  # expect: LS203 sync-wrapper review
+            return loop.run_until_complete(job)  # expect: LS104 sync-wrapper fix
         """
     )
     use_instead = snippet(
@@ -54,7 +54,7 @@ class LoopNotClosed(Rule):
 
 
         def run_job(job: Coroutine[Any, Any, int]) -> int:
-            with asyncio.Runner() as runner:  # Python 3.11+; asyncio.run(job) closes too
+            with asyncio.Runner() as runner:  # Python 3.11+; asyncio.run(job) closes too  # expect: LS104 sync-wrapper fix
                 return runner.run(job)
         """
     )
@@ -74,8 +74,8 @@ class LoopNotClosed(Rule):
 
 
             def run_job(job: Awaitable[int]) -> int:
-                loop = asyncio.new_event_loop()
-                return loop.run_until_complete(job)
+                loop = asyncio.new_event_loop()  # expect: LS203 sync-wrapper review
+                return loop.run_until_complete(job)  # expect: LS104 sync-wrapper fix
             """
         ),
         snippet(
@@ -85,10 +85,10 @@ class LoopNotClosed(Rule):
 
 
             def run_job(job: Awaitable[int]) -> int:
-                loop = asyncio.new_event_loop()
-                asyncio.set_event_loop(loop)
+                loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
+                asyncio.set_event_loop(loop)  # expect: LS203 sync-wrapper review
                 try:
-                    return loop.run_until_complete(job)
+                    return loop.run_until_complete(job)  # expect: LS104 sync-wrapper fix
                 finally:
                     loop.close()
             """
@@ -103,7 +103,7 @@ class LoopNotClosed(Rule):
 
 
             def run_job(job: Coroutine[Any, Any, int]) -> int:
-                with asyncio.Runner() as runner:
+                with asyncio.Runner() as runner:  # expect: LS104 sync-wrapper fix
                     return runner.run(job)
             """
         ),
@@ -114,13 +114,13 @@ class LoopNotClosed(Rule):
 
 
             def run_job(job: Awaitable[int]) -> int:
-                loop = asyncio.new_event_loop()
-                asyncio.set_event_loop(loop)
+                loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
+                asyncio.set_event_loop(loop)  # expect: LS100 sync-wrapper ok
                 try:
-                    return loop.run_until_complete(job)
+                    return loop.run_until_complete(job)  # expect: LS104 sync-wrapper fix
                 finally:
                     loop.close()
-                    asyncio.set_event_loop(None)
+                    asyncio.set_event_loop(None)  # expect: LS100 sync-wrapper ok
             """
         ),
     )

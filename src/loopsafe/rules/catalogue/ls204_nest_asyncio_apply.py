@@ -36,7 +36,7 @@ class NestAsyncioApply(Rule):
         """
         import nest_asyncio
 
-        nest_asyncio.apply()
+        nest_asyncio.apply()  # expect: LS204 entrypoint review
         """
     )
     use_instead = snippet(
@@ -60,7 +60,7 @@ class NestAsyncioApply(Rule):
             """
             import nest_asyncio
 
-            nest_asyncio.apply()
+            nest_asyncio.apply()  # expect: LS204 entrypoint review
             """
         ),
         snippet(
@@ -69,7 +69,7 @@ class NestAsyncioApply(Rule):
 
 
             def setup_notebook() -> None:
-                apply()
+                apply()  # expect: LS204 sync-wrapper review
             """
         ),
     )

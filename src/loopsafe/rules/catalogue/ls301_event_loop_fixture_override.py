@@ -46,8 +46,8 @@ class EventLoopFixtureOverride(Rule):
 
 
         @pytest.fixture(scope="session")
-        def event_loop():
-            loop = asyncio.new_event_loop()
+        def event_loop():  # expect: LS301 pytest-config fix
+            loop = asyncio.new_event_loop()  # expect: LS100 test-code ok
             yield loop
             loop.close()
         """
@@ -82,8 +82,8 @@ class EventLoopFixtureOverride(Rule):
 
 
             @pytest.fixture(scope="session")
-            def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-                loop = asyncio.new_event_loop()
+            def event_loop() -> Iterator[asyncio.AbstractEventLoop]:  # expect: LS301 pytest-config fix
+                loop = asyncio.new_event_loop()  # expect: LS100 test-code ok
                 yield loop
                 loop.close()
             """
@@ -92,14 +92,14 @@ class EventLoopFixtureOverride(Rule):
     valid = (
         snippet(
             """
-            # conftest.py
+            # conftest.py  # expect: LS302 pytest-config review
             from collections.abc import AsyncIterator
 
             import pytest_asyncio
 
 
             @pytest_asyncio.fixture(loop_scope="session", scope="session")
-            async def database() -> AsyncIterator[dict[str, int]]:
+            async def database() -> AsyncIterator[dict[str, int]]:  # expect: LS302 pytest-config review
                 yield {"connections": 1}
             """
         ),

@@ -76,7 +76,7 @@ class PytestAsyncioConfig(Rule):
     invalid = (
         snippet(
             """
-            # test_api.py
+            # test_api.py  # expect: LS302 pytest-config review
             import pytest
 
 
@@ -87,7 +87,9 @@ class PytestAsyncioConfig(Rule):
         ),
     )
     valid = ()
-
+    no_valid_example = (
+        "its subject is the configuration file: a valid set-up needs one next to the tests"
+    )
     outcomes = produces("LS302", Action.REVIEW, Category.PYTEST_CONFIG)
     table = (("config", "pytest-config", "LS302", "review"),)
 

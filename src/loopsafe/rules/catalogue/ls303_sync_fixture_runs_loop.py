@@ -37,7 +37,7 @@ class SyncFixtureRunsLoop(Rule):
     )
     example = snippet(
         """
-        # tests/test_users.py
+        # tests/test_users.py  # expect: LS302 pytest-config review
         import asyncio
 
         import pytest
@@ -47,7 +47,7 @@ class SyncFixtureRunsLoop(Rule):
 
         @pytest.fixture
         def user() -> User:
-            return asyncio.run(create_user("ada"))
+            return asyncio.run(create_user("ada"))  # expect: LS303 test-code fix
 
 
         @pytest.mark.asyncio
@@ -57,7 +57,7 @@ class SyncFixtureRunsLoop(Rule):
     )
     use_instead = snippet(
         """
-        # tests/test_users.py
+        # tests/test_users.py  # expect: LS302 pytest-config review
         import pytest
         import pytest_asyncio
 
@@ -86,7 +86,7 @@ class SyncFixtureRunsLoop(Rule):
     invalid = (
         snippet(
             """
-            # test_users.py
+            # test_users.py  # expect: LS302 pytest-config review
             import asyncio
 
             import pytest
@@ -98,7 +98,7 @@ class SyncFixtureRunsLoop(Rule):
 
             @pytest.fixture
             def user() -> dict[str, str]:
-                return asyncio.run(create_user("ada"))
+                return asyncio.run(create_user("ada"))  # expect: LS303 test-code fix
 
 
             @pytest.mark.asyncio
@@ -108,7 +108,7 @@ class SyncFixtureRunsLoop(Rule):
         ),
         snippet(
             """
-            # test_orders.py
+            # test_orders.py  # expect: LS302 pytest-config review
             import asyncio
 
             import pytest
@@ -119,7 +119,7 @@ class SyncFixtureRunsLoop(Rule):
 
 
             def order_sync() -> dict[str, int]:
-                return asyncio.run(make_order())
+                return asyncio.run(make_order())  # expect: LS303 reachable-from-async fix
 
 
             @pytest.mark.asyncio
@@ -131,7 +131,7 @@ class SyncFixtureRunsLoop(Rule):
     valid = (
         snippet(
             """
-            # test_users.py
+            # test_users.py  # expect: LS302 pytest-config review
             import pytest
             import pytest_asyncio
 
@@ -164,7 +164,7 @@ class SyncFixtureRunsLoop(Rule):
 
             @pytest.fixture
             def user() -> dict[str, str]:
-                return asyncio.run(create_user("ada"))
+                return asyncio.run(create_user("ada"))  # expect: LS100 test-code ok
 
 
             def test_user_name(user: dict[str, str]) -> None:

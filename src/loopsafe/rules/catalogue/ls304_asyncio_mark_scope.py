@@ -36,7 +36,7 @@ class AsyncioMarkScope(Rule):
         import pytest
 
 
-        @pytest.mark.asyncio(scope="module")
+        @pytest.mark.asyncio(scope="module")  # expect: LS304 pytest-config fix
         async def test_ping() -> None:
             ...
         """
@@ -61,21 +61,21 @@ class AsyncioMarkScope(Rule):
     invalid = (
         snippet(
             """
-            # test_api.py
+            # test_api.py  # expect: LS302 pytest-config review
             import pytest
 
 
-            @pytest.mark.asyncio(scope="module")
+            @pytest.mark.asyncio(scope="module")  # expect: LS304 pytest-config fix
             async def test_ping() -> None:
                 assert True
             """
         ),
         snippet(
             """
-            # test_api.py
+            # test_api.py  # expect: LS302 pytest-config review
             import pytest
 
-            pytestmark = pytest.mark.asyncio(scope="module")
+            pytestmark = pytest.mark.asyncio(scope="module")  # expect: LS304 pytest-config fix
 
 
             async def test_ping() -> None:
@@ -86,7 +86,7 @@ class AsyncioMarkScope(Rule):
     valid = (
         snippet(
             """
-            # test_api.py
+            # test_api.py  # expect: LS302 pytest-config review
             import pytest
 
 
