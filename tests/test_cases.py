@@ -68,6 +68,7 @@ _PATH_ENTRY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_<][\w.<>]*$")
 CATEGORIES = frozenset(c.value for c in Category)
 ACTIONS = frozenset(a.value for a in Action)
 
+
 # Which (category, action) pairs each code may carry: what the rules declare they produce
 # (`Rule.outcomes`). Checking the labels against it keeps typos and contract slips out of
 # the cases themselves.
