@@ -172,6 +172,7 @@ class _Extractor(SiteReader):
         self.tree = tree
         self.thread_apis = frozenset(thread_apis)
         self.watched = frozenset(watched)
+        self.watched_tails = frozenset(name.rpartition(".")[2] for name in watched)
         self.defer = False
         self.libraries = _LOOP_LIBRARIES | {name.partition(".")[0] for name in watched}
         self.triggers = trigger_words(watched)
@@ -344,7 +345,18 @@ class _Extractor(SiteReader):
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._visit_try(stmt)  # type: ignore[arg-type]
         else:
+            if self.watched and isinstance(stmt, ast.ImportFrom):
+                self._watched_import(stmt)
             self._visit_generic_stmt(stmt)
+
+    def _watched_import(self, stmt: ast.ImportFrom) -> None:
+        """`from asyncio import iscoroutinefunction`: a watched API imported by name, which
+        fails on the Python that removes it even if nothing calls it."""
+        base = self.r.relative_base(stmt.level, stmt.module) if stmt.level else stmt.module
+        for alias in stmt.names:
+            dotted = f"{base}.{alias.name}"
+            if dotted in self.watched:
+                self._add_site(SiteKind.CALL, LoopApi.WATCHED_IMPORT, alias, dotted)
 
     def _visit_generic_stmt(self, stmt: ast.stmt) -> None:
         simple = _SIMPLE_STMTS.get(type(stmt))
@@ -652,12 +664,18 @@ class _Extractor(SiteReader):
         while todo:
             current = pop()
             kind = type(current)
-            if kind is ast.Name or kind is ast.Constant:
+            if kind is ast.Name:
+                if current.id in self.watched_tails:  # type: ignore[attr-defined]
+                    self._watched_reference(current)  # type: ignore[arg-type]
+                continue
+            if kind is ast.Constant:
                 continue
             if kind is ast.Call:
                 self._visit_call(current)  # type: ignore[arg-type]
                 continue
             if kind is ast.Attribute:
+                if current.attr in self.watched_tails:  # type: ignore[attr-defined]
+                    self._watched_reference(current)  # type: ignore[arg-type]
                 push(current.value)  # type: ignore[attr-defined]
                 continue
             if kind is ast.Lambda:
@@ -683,6 +701,14 @@ class _Extractor(SiteReader):
                     value, (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
                 ):
                     push(value)
+
+    def _watched_reference(self, node: ast.Name | ast.Attribute) -> None:
+        """A watched API named but not called here (`f = asyncio.iscoroutinefunction`)."""
+        if not isinstance(node.ctx, ast.Load):
+            return
+        dotted = self.r.dotted(node)
+        if dotted in self.watched:
+            self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, node, dotted)
 
     def _visit_lambda_body(self, node: ast.Lambda, thread: bool) -> None:
         if thread:

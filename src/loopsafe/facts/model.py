@@ -46,6 +46,7 @@ class LoopApi(str, Enum):
     THREADSAFE_RESULT = "run_coroutine_threadsafe().result()"
     SUBMIT_RESULT = "executor.submit(...).result()"
     WATCHED_CALL = "call"  # SiteKind.CALL: the API is `Site.target`
+    WATCHED_IMPORT = "import"  # SiteKind.CALL: `from module import api`
 
 
 class ScopeKind(str, Enum):
