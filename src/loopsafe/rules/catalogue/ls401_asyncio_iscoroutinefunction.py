@@ -1,0 +1,166 @@
+"""LS401 asyncio-iscoroutinefunction: `asyncio.iscoroutinefunction()`, deprecated in
+Python 3.14 and removed in 3.16, where `inspect.iscoroutinefunction()` remains."""
+
+from __future__ import annotations
+
+from loopsafe.facts.model import LoopApi, SiteKind
+from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
+from loopsafe.rules.context import SiteContext
+from loopsafe.rules.fixes import at, fix, no_fix
+from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+
+_NEW = "inspect.iscoroutinefunction"
+
+
+class AsyncioIscoroutinefunction(Rule):
+    code = "LS401"
+    name = "asyncio-iscoroutinefunction"
+    summary = (
+        "`asyncio.iscoroutinefunction()` is deprecated since Python 3.14 and removed in 3.16; "
+        "`inspect.iscoroutinefunction()` replaces it."
+    )
+    default_action = Action.FIX
+    fix_safety = FixSafety.UNSAFE
+    what_it_does = doc(
+        """
+        Finds `asyncio.iscoroutinefunction` (also `asyncio.coroutines.iscoroutinefunction`),
+        called or named as a value, in any kind of code, and the imports that bring it in
+        by name (`from asyncio import iscoroutinefunction`).
+        """
+    )
+    why_bad = doc(
+        """
+        Python 3.14 deprecated it: every call emits a `DeprecationWarning`, which fails
+        test suites run with `-W error` or `filterwarnings = error`. Python 3.16 removes
+        it: `asyncio.iscoroutinefunction` then raises `AttributeError`, and
+        `from asyncio import iscoroutinefunction` an `ImportError` when the module is
+        imported. `inspect.iscoroutinefunction()` has been the public API since Python 3.5.
+        """
+    )
+    example = snippet(
+        """
+        import asyncio
+        from collections.abc import Callable
+
+
+        def describe(handler: Callable[..., object]) -> str:
+            if asyncio.iscoroutinefunction(handler):  # expect: LS401 sync-wrapper fix
+                return "async"
+            return "sync"
+        """
+    )
+    use_instead = snippet(
+        """
+        import inspect
+        from collections.abc import Callable
+
+
+        def describe(handler: Callable[..., object]) -> str:
+            if inspect.iscoroutinefunction(handler):
+                return "async"
+            return "sync"
+        """
+    )
+    fix_notes = doc(
+        """
+        The fix calls `inspect.iscoroutinefunction()` instead and adds `import inspect`
+        (an import of `iscoroutinefunction` from asyncio that nothing else uses goes). It
+        is unsafe: the asyncio function also answers `True` for functions marked with
+        asyncio's private `_is_coroutine` attribute, which `inspect` does not read. Such
+        marks come from `asgiref.sync.markcoroutinefunction` on Python before 3.12 (async
+        Django views and middleware), from Cython-compiled coroutines, and from
+        `@asyncio.coroutine` generators on Python before 3.11. On Python 3.12 and later,
+        mark functions with `inspect.markcoroutinefunction()`, which both see. No fix is
+        offered where the function is handed on as a value, or where the module binds the
+        name `inspect` to something of its own. An import of it by name has no fix of its
+        own: it goes once nothing uses it.
+        """
+    )
+    invalid = (
+        snippet(
+            """
+            from asyncio import iscoroutinefunction  # expect: LS401 module-level fix
+
+
+            async def dispatch(handler):
+                if iscoroutinefunction(handler):  # expect: LS401 async-context fix
+                    return await handler()
+                return handler()
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+            HANDLERS = [print, asyncio.sleep]
+            ASYNC_HANDLERS = list(filter(asyncio.iscoroutinefunction, HANDLERS))  # expect: LS401 module-level fix
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            def is_async(inspect, func) -> bool:
+                return asyncio.coroutines.iscoroutinefunction(func)  # expect: LS401 sync-wrapper fix
+            """
+        ),
+    )
+    valid = (
+        snippet(
+            """
+            import inspect
+
+
+            async def dispatch(handler):
+                if inspect.iscoroutinefunction(handler):
+                    return await handler()
+                return handler()
+            """
+        ),
+        snippet(
+            """
+            def iscoroutinefunction(func) -> bool:
+                return False
+
+
+            def describe(handler) -> str:
+                return "async" if iscoroutinefunction(handler) else "sync"
+            """
+        ),
+    )
+
+    kinds = frozenset({SiteKind.CALL})
+    calls = frozenset({"asyncio.iscoroutinefunction", "asyncio.coroutines.iscoroutinefunction"})
+    outcomes = produces(
+        "LS401", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
+    )
+    table = (("a call of `asyncio.iscoroutinefunction`", "any", "LS401", "fix"),)
+
+    def check(self, ctx: SiteContext) -> Answer:
+        if ctx.site.api is LoopApi.WATCHED_IMPORT:
+            return Verdict(
+                self.code,
+                Action.FIX,
+                "Importing `iscoroutinefunction` from asyncio fails with ImportError from "
+                "Python 3.16 (it is deprecated since 3.14); use `inspect.iscoroutinefunction()`.",
+                no_fix("the import goes once nothing uses it: fix the calls it serves"),
+            )
+        return Verdict(
+            self.code,
+            Action.FIX,
+            "`asyncio.iscoroutinefunction()` is deprecated since Python 3.14 and removed in "
+            "3.16, where this line fails; use `inspect.iscoroutinefunction()`.",
+            _use_inspect(ctx),
+        )
+
+
+def _use_inspect(ctx: SiteContext) -> Fix:
+    site, facts = ctx.site, ctx.facts
+    if not site.called:
+        return no_fix("it is handed on as a value; replace it by hand")
+    taken = facts.bound_names.get("inspect", 0)
+    if taken > 1 or (taken == 1 and facts.bindings.get("inspect") != "inspect"):
+        return no_fix("the module binds the name `inspect` to something of its own")
+    arguments = site.text[site.text.index("(") :]
+    return fix(ctx, FixSafety.UNSAFE, _NEW + arguments, at(OpKind.RENAME_CALL, site, _NEW))
