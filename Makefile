@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench docs clean
+.PHONY: demo test quick lint typecheck unit bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Every test, spread over the machine's cores (pytest-xdist).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
 
 test: lint typecheck unit
+
+# The everyday loop: lint, types, and the tests not marked slow.
+quick: lint typecheck
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/scan.py

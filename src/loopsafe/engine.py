@@ -114,9 +114,12 @@ def analyse_project(
     cwd: Path | None = None,
     jobs: int | None = None,
     use_cache: bool = True,
+    eager: bool = False,
 ) -> Analysis:
     """The findings together with the project model behind them, for the fixer. Never
-    answered from the whole-run cache (per-file facts are still reused)."""
+    answered from the whole-run cache (per-file facts are still reused). `eager`: parse
+    every file in full, skipping the prefilter and the deferred bodies that only make the
+    analysis faster (for tests)."""
     from loopsafe.pipeline import analyse_project as run
 
     setup = _setup(paths, config, cwd, jobs, use_cache)
@@ -127,6 +130,7 @@ def analyse_project(
         setup.cache,
         setup.metadata,
         workers=setup.workers,
+        eager=eager,
     )
     analysis.result.findings = _selected(analysis.result.findings, setup.config)
     return analysis

@@ -63,6 +63,9 @@ class _Run:
     uses_pytest_asyncio: bool = False
     watched: tuple[str, ...] = ()  # APIs rules watch (`SiteKind.CALL` sites)
     triggers: tuple[bytes, ...] = ()  # what a file must mention to hold a site
+    # Parse every file, every body in full: the plain analysis that the prefilter and the
+    # deferred bodies only make faster (tests check both give the same findings).
+    eager: bool = False
     # Per module, kept across expansion rounds: its identifiers, text and lines.
     identifiers: dict[str, set[str]] = field(default_factory=dict)  # relpath -> words
     texts: dict[str, str] = field(default_factory=dict)  # module -> decoded text
@@ -100,11 +103,14 @@ def analyse_project(
     metadata: list[tuple[str, str]],
     *,
     workers: int,
+    eager: bool = False,
 ) -> Analysis:
-    """The findings and the project model behind them (never answered from the run cache)."""
+    """The findings and the project model behind them (never answered from the run cache).
+    `eager`: parse every file in full (see `_Run.eager`)."""
     run = _Run(
         cwd=cwd, config=config, discovery=discovery, cache=cache, jobs=workers, progress=None
     )
+    run.eager = eager
     return _analyse(run, metadata)
 
 
@@ -123,6 +129,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
             is_package,
             run.config.thread_apis,
             run.watched,
+            defer=not run.eager,
         )
     _parse_triggered(run)
     index, callers = _expand(run)
@@ -161,7 +168,7 @@ def _parse_triggered(run: _Run) -> None:
             run.errors.append(ParseError(relpath, exc.line, exc.message))
             continue
         run.data[relpath] = data
-        if has_trigger(data, run.triggers):
+        if run.eager or has_trigger(data, run.triggers):
             scheduler.add(job)
     scheduler.finish()
 

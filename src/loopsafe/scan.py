@@ -17,10 +17,11 @@ _FACTS_CODE = ("facts", "parse", "scan.py")
 
 
 @functools.cache
-def facts_version() -> str:
-    """A digest of the source of the code that makes facts, so cached facts never outlive
-    a change to it (and survive changes to the rules, which only read them)."""
-    package = Path(__file__).parent
+def facts_version(package: Path | None = None) -> str:
+    """A digest of the source of the code that makes facts (in `package`, loopsafe's own
+    folder by default), so cached facts never outlive a change to it, and survive changes
+    to the rules, which only read them."""
+    package = package or Path(__file__).parent
     h = hashlib.blake2b(digest_size=8)
     for name in _FACTS_CODE:
         path = package / name
@@ -38,6 +39,7 @@ class Job:
     is_package: bool
     thread_apis: tuple[str, ...] = ()
     watched: tuple[str, ...] = ()  # APIs whose calls rules judge (`SiteKind.CALL`)
+    defer: bool = True  # leave bodies without a trigger token unread (see `extract`)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Outcome:
 def digest_of(data: bytes, job: Job) -> str:
     h = hashlib.blake2b(data, digest_size=16)
     h.update(f"\0{facts_version()}\0{job.module}\0{job.is_package}".encode())
-    h.update(f"\0{job.thread_apis}\0{job.watched}".encode())
+    h.update(f"\0{job.thread_apis}\0{job.watched}\0{job.defer}".encode())
     return h.hexdigest()
 
 
@@ -77,7 +79,7 @@ def scan(job: Job, data: bytes | None = None) -> Outcome:
             job.module,
             job.is_package,
             job.thread_apis,
-            defer=True,
+            defer=job.defer,
             watched=job.watched,
         )
     except SourceError as exc:

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the example project's own suite
+
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "newsroom"

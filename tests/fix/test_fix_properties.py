@@ -242,6 +242,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 # hypothesmith compiles what it generates without silencing the compiler's warnings.
 pytestmark = [
+    pytest.mark.slow,  # hypothesis searches
     pytest.mark.filterwarnings("ignore::SyntaxWarning"),
     pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning"),
 ]

@@ -17,6 +17,7 @@ import sysconfig
 import warnings
 from pathlib import Path
 
+import pytest
 from fix_helpers import SUMMARY, child_env
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -55,6 +56,7 @@ def _compile_errors(root: Path, files: list[str]) -> dict[str, str]:
     return errors
 
 
+@pytest.mark.slow
 def test_fixing_the_standard_library_breaks_nothing(tmp_path: Path) -> None:
     work = tmp_path / "stdlib"
     files = _copy_python_files(STDLIB, work)

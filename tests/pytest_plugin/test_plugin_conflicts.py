@@ -91,6 +91,7 @@ def test_every_conflict_kind_is_traced_and_outcomes_do_not_change(
     assert "1 failed, 1 passed" in row and "asyncio.run() cannot be called" in row
 
 
+@pytest.mark.slow
 def test_xdist_workers_records_merge_into_the_same_file(pytester: pytest.Pytester) -> None:
     write_project(pytester, "auto")
     single = run_pytest(pytester)

@@ -247,3 +247,40 @@ def test_select_exclude_and_quiet_shape_the_report(tmp_path: Path) -> None:
 
     bad = _loopsafe(project, "report", ".", "--select", "LS9")
     assert bad.returncode == 2 and "LS9" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_report_groups_every_conflict_the_plugin_records() -> None:
+    """One list of conflict phrases: every error the plugin records gets a label of its
+    kind in the report (the report's own list used to miss 'bound to a different event
+    loop' and 'belongs to a different loop')."""
+    from loopsafe.conflicts import PHRASES, VALUE_ERROR_PHRASES, conflict_label
+    from loopsafe.pytest_plugin._tracer import conflict_text
+    from loopsafe.report.build import _runtime_summary
+
+    errors = [f"RuntimeError: something {phrase} here" for phrase in PHRASES]
+    errors += [f"ValueError: The future {phrase}" for phrase in VALUE_ERROR_PHRASES]
+    errors.append(
+        "RuntimeError: run_sync(coro) was called at app.py:3 while an event loop is running"
+    )
+    assert all(conflict_label(e) for e in errors)
+    raised = [RuntimeError(e.partition(": ")[2]) for e in errors[: len(PHRASES)]]
+    assert all(conflict_text(exc) for exc in raised)
+    summary = _runtime_summary(
+        {
+            "tests": {"total": len(errors), "failed": len(errors)},
+            "conflicts": [
+                {
+                    "test": f"t{i}",
+                    "outcome": "failed",
+                    "error": e,
+                    "site": {"path": "a.py", "line": i},
+                }
+                for i, e in enumerate(errors)
+            ],
+        }
+    )
+    assert summary is not None
+    assert sum(summary["by_error"].values()) == len(errors)
+    assert not any(
+        label.startswith(("RuntimeError", "ValueError")) for label in summary["by_error"]
+    )

@@ -202,6 +202,7 @@ def test_pathological_invalid_files_fail_fast(data: bytes) -> None:
     assert time.perf_counter() - started < 30
 
 
+@pytest.mark.slow
 def test_ten_megabyte_file_parses(tmp_path: Path) -> None:
     block = textwrap.dedent(
         '''

@@ -131,6 +131,7 @@ def test_interpreter_exit_closes_loops_cleanly(import_line: str) -> None:
     assert time.monotonic() - start < 20
 
 
+@pytest.mark.slow
 def test_behaviour_suite_is_quiet_under_dev_mode_and_warnings_as_errors(tmp_path: Path) -> None:
     """`python -W error -X dev`: any ResourceWarning, 'never awaited' coroutine or unclosed
     loop left by the helper fails this run. Its own minimal config keeps it independent of

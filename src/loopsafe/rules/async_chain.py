@@ -110,9 +110,13 @@ def async_chain_fix(project: Project, start: str) -> Fix:
             if not awaitable_entry(site):
                 return no_fix(f"`{site.api.value}` at line {site.line} cannot become an await")
             plan.add(path, at(OpKind.AWAIT, site))
-    for kind, caller_key, line, col, callee in calls:
-        ref = index.functions[caller_key]
-        plan.add(index.paths[ref.module], Op(kind, line, col, callee))
+    # In file order, whatever order the callers were found in.
+    located = [
+        (index.paths[index.functions[c].module], line, col, kind, name)
+        for kind, c, line, col, name in calls
+    ]
+    for path, line, col, kind, callee in sorted(located):
+        plan.add(path, Op(kind, line, col, callee))
     return plan.fix()
 
 
