@@ -40,7 +40,7 @@ def test_an_analyser_error_is_not_retried_away(
         calls.append(args)
         raise RuntimeError("analyser bug")
 
-    monkeypatch.setattr(pipeline, "run_analysis", broken)
+    monkeypatch.setattr(pipeline, "run", broken)
     with pytest.raises(RuntimeError, match="analyser bug"):
         analyse([tmp_path], cwd=tmp_path)
     assert len(calls) == 1

@@ -91,17 +91,8 @@ def analyse(
     run_key = _run_key(setup.discovery.files, setup.metadata, setup.config)
     result = setup.cache.last_run(run_key)
     if result is None:
-        from loopsafe.pipeline import run_analysis  # the analyser proper, only when needed
-
-        result, digests = run_analysis(
-            setup.cwd,
-            setup.config,
-            setup.discovery,
-            setup.cache,
-            setup.metadata,
-            workers=setup.workers,
-            progress=progress,
-        )
+        analysis, digests = _run(setup, progress=progress)
+        result = analysis.result
         setup.cache.save(run_key, result, digests)
     result.findings = _selected(result.findings, setup.config)
     return result
@@ -120,20 +111,27 @@ def analyse_project(
     answered from the whole-run cache (per-file facts are still reused). `eager`: parse
     every file in full, skipping the prefilter and the deferred bodies that only make the
     analysis faster (for tests)."""
-    from loopsafe.pipeline import analyse_project as run
-
     setup = _setup(paths, config, cwd, jobs, use_cache)
-    analysis = run(
+    analysis, _ = _run(setup, eager=eager)
+    analysis.result.findings = _selected(analysis.result.findings, setup.config)
+    return analysis
+
+
+def _run(
+    setup: _Setup, *, progress: Progress | None = None, eager: bool = False
+) -> tuple[Analysis, set[str]]:
+    from loopsafe.pipeline import run  # the analyser proper, only when needed
+
+    return run(
         setup.cwd,
         setup.config,
         setup.discovery,
         setup.cache,
         setup.metadata,
         workers=setup.workers,
+        progress=progress,
         eager=eager,
     )
-    analysis.result.findings = _selected(analysis.result.findings, setup.config)
-    return analysis
 
 
 def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:

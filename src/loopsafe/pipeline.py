@@ -73,7 +73,7 @@ class _Run:
     chunks: dict[tuple[str, str], bytes] = field(default_factory=dict)  # deferred bodies
 
 
-def run_analysis(
+def run(
     cwd: Path,
     config: Config,
     discovery: Discovery,
@@ -81,37 +81,21 @@ def run_analysis(
     metadata: list[tuple[str, str]],
     *,
     workers: int,
-    progress: Progress | None,
-) -> tuple[Result, set[str]]:
-    """The findings, and the digests of the per-file cache entries this run used."""
-    run = _Run(
+    progress: Progress | None = None,
+    eager: bool = False,
+) -> tuple[Analysis, set[str]]:
+    """The findings with the project model behind them, and the digests of the per-file
+    cache entries this run used. `eager`: parse every file in full (see `_Run.eager`)."""
+    state = _Run(
         cwd=cwd,
         config=config,
         discovery=discovery,
         cache=cache,
         jobs=workers,
         progress=progress,
+        eager=eager,
     )
-    return _analyse(run, metadata).result, run.digests
-
-
-def analyse_project(
-    cwd: Path,
-    config: Config,
-    discovery: Discovery,
-    cache: Cache,
-    metadata: list[tuple[str, str]],
-    *,
-    workers: int,
-    eager: bool = False,
-) -> Analysis:
-    """The findings and the project model behind them (never answered from the run cache).
-    `eager`: parse every file in full (see `_Run.eager`)."""
-    run = _Run(
-        cwd=cwd, config=config, discovery=discovery, cache=cache, jobs=workers, progress=None
-    )
-    run.eager = eager
-    return _analyse(run, metadata)
+    return _analyse(state, metadata), state.digests
 
 
 def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:

@@ -280,9 +280,7 @@ class _Walker:
                     if name.endswith(_DEFAULT_EXCLUDE_SUFFIX) and self.default_names:
                         continue
                     path = entry.path
-                    if specs and _ignored(specs, path, True):
-                        continue
-                    if self.exclude is not None and _excluded(self.exclude, path, True, top):
+                    if self.skipped(specs, path, True, top):
                         continue
                     try:
                         st = entry.stat()
@@ -318,13 +316,17 @@ class _Walker:
                 specs = [*specs, spec]
         return specs
 
+    def skipped(self, specs: list[_Spec], path: str, is_dir: bool, top: str) -> bool:
+        """Ignored by a gitignore file, or excluded by configuration."""
+        if specs and _ignored(specs, path, is_dir):
+            return True
+        return self.exclude is not None and _excluded(self.exclude, path, is_dir, top)
+
     def add_walked_file(
         self, entry: os.DirEntry[str], dev: int, specs: list[_Spec], top: str, via_link: bool
     ) -> None:
         path = entry.path
-        if specs and _ignored(specs, path, False):
-            return
-        if self.exclude is not None and _excluded(self.exclude, path, False, top):
+        if self.skipped(specs, path, False, top):
             return
         try:
             is_symlink = entry.is_symlink()

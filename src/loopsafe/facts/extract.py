@@ -485,6 +485,12 @@ class _Extractor(SiteReader):
                 return None
         return None
 
+    def _child_names(self, name: str) -> tuple[str, str]:
+        """(qualname, module-qualified name) of a def or class in the current scope."""
+        parent = self.r.stack[-1]
+        qualname = f"{parent.qualname}.{name}" if parent.qualname else name
+        return qualname, f"{self.facts.module}.{qualname}"
+
     def _visit_function(self, node: FuncDef) -> None:
         for decorator in node.decorator_list:
             self._visit_expr(decorator)
@@ -492,8 +498,7 @@ class _Extractor(SiteReader):
         if node.returns is not None:
             self._visit_expr(node.returns)
         parent = self.r.stack[-1]
-        qualname = f"{parent.qualname}.{node.name}" if parent.qualname else node.name
-        dotted = f"{self.facts.module}.{qualname}"
+        qualname, dotted = self._child_names(node.name)
         func = Function(
             qualname=qualname,
             is_async=isinstance(node, ast.AsyncFunctionDef),
@@ -596,9 +601,7 @@ class _Extractor(SiteReader):
             self._visit_expr(base)
         for kw in node.keywords:
             self._visit_expr(kw.value)
-        parent = self.r.stack[-1]
-        qualname = f"{parent.qualname}.{node.name}" if parent.qualname else node.name
-        dotted = f"{self.facts.module}.{qualname}"
+        qualname, dotted = self._child_names(node.name)
         info = ClassInfo(
             qualname=qualname,
             line=node.lineno,

@@ -112,6 +112,15 @@ class Resolver:
         return resolved[0] if resolved else ""
 
 
+def import_binding(alias: ast.alias) -> tuple[str, str]:
+    """(local name, what it names) for one name of `import a.b [as c]`: `import a.b` binds
+    `a` (the package), `import a.b as c` binds `c` to `a.b`."""
+    if alias.asname:
+        return alias.asname, alias.name
+    top = alias.name.partition(".")[0]
+    return top, top
+
+
 def collect_bindings(stmts: list[ast.stmt], resolver: Resolver, prefix: str) -> dict[str, str]:
     """Names a scope binds to known things: imports, defs, classes, simple assignments.
 
@@ -122,11 +131,8 @@ def collect_bindings(stmts: list[ast.stmt], resolver: Resolver, prefix: str) -> 
     for stmt in stmts:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
-                if alias.asname:
-                    bindings[alias.asname] = alias.name
-                else:
-                    top = alias.name.partition(".")[0]
-                    bindings[top] = top
+                local, target = import_binding(alias)
+                bindings[local] = target
         elif isinstance(stmt, ast.ImportFrom):
             source = resolver.relative_base(stmt.level, stmt.module) if stmt.level else stmt.module
             if not source:

@@ -28,7 +28,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "files_scanned": result.files_scanned,
         "parse_errors": [_parse_error(e) for e in sorted_parse_errors(result.parse_errors)],
-        "findings": [_finding(f) for f in sorted_findings(result.findings)],
+        "findings": [finding_dict(f) for f in sorted_findings(result.findings)],
     }
 
 
@@ -36,7 +36,8 @@ def _parse_error(error: ParseError) -> dict[str, Any]:
     return {"path": error.path, "line": error.line, "message": error.message}
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as the SPEC's JSON has it."""
     return {
         "path": finding.path,
         "line": finding.line,

@@ -272,7 +272,8 @@ def _blank(
 
 
 # --------------------------------------------------------------------------- the worker
-def _read_exactly(stream: Any, size: int) -> bytes:
+def read_exactly(stream: Any, size: int) -> bytes:
+    """`size` bytes from `stream` (EOFError when it ends first); both ends of the pipe use it."""
     chunks = []
     while size:
         chunk = stream.read(size)
@@ -287,8 +288,8 @@ def _serve() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            _, size = _HEADER.unpack(_read_exactly(stdin, _HEADER.size))
-            text = _read_exactly(stdin, size).decode("utf-8")
+            _, size = _HEADER.unpack(read_exactly(stdin, _HEADER.size))
+            text = read_exactly(stdin, size).decode("utf-8")
         except EOFError:
             return
         try:

@@ -27,7 +27,7 @@ import tokenize
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from loopsafe.model import ParseError
 from loopsafe.parse import _sanitize
@@ -460,8 +460,8 @@ class _FallbackParser:
             try:
                 proc.stdin.write(_HEADER.pack(b"R", len(payload)) + payload)
                 proc.stdin.flush()
-                status, size = _HEADER.unpack(_read_exactly(proc.stdout, _HEADER.size))
-                result.append((status, _read_exactly(proc.stdout, size)))
+                status, size = _HEADER.unpack(_sanitize.read_exactly(proc.stdout, _HEADER.size))
+                result.append((status, _sanitize.read_exactly(proc.stdout, size)))
             except (OSError, EOFError, ValueError):
                 pass
 
@@ -517,17 +517,6 @@ class _FallbackParser:
                     with contextlib.suppress(OSError):
                         stream.close()
             proc.returncode = 0  # not ours to wait for
-
-
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    chunks = []
-    while size:
-        chunk = stream.read(size)
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
 
 def _sanitize_in_thread(text: str, timeout: float) -> tuple[bytes | None, str]:

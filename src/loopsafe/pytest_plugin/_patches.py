@@ -58,16 +58,16 @@ class Patches:
         if runner_cls is not None:
             self._replace_all([(runner_cls, "run")], self._raising)
         loop_cls = asyncio.base_events.BaseEventLoop
-        self._replace_all([(loop_cls, "_check_running")], self._raising_method)
-        self._replace_all([(loop_cls, "_check_closed")], self._raising_method)
+        self._replace_all([(loop_cls, "_check_running")], self._raising)
+        self._replace_all([(loop_cls, "_check_closed")], self._raising)
         mixin = getattr(asyncio.mixins, "_LoopBoundMixin", None)
         if mixin is not None and "_get_loop" in vars(mixin):
-            self._replace_all([(mixin, "_get_loop")], self._raising_method)
+            self._replace_all([(mixin, "_get_loop")], self._raising)
         policy_cls = getattr(asyncio.events, "BaseDefaultEventLoopPolicy", None) or getattr(
             asyncio.events, "_BaseDefaultEventLoopPolicy", None
         )
         if policy_cls is not None and "get_event_loop" in vars(policy_cls):
-            self._replace_all([(policy_cls, "get_event_loop")], self._fetching_method)
+            self._replace_all([(policy_cls, "get_event_loop")], self._fetching)
         for name, make in (("get_event_loop", self._fetching), ("new_event_loop", self._creating)):
             owners: list[tuple[object, str]] = [(asyncio.events, name)]
             if vars(asyncio).get(name) is vars(asyncio.events).get(name):
@@ -101,6 +101,7 @@ class Patches:
 
     # ------------------------------------------------------------------ wrapper factories
 
+    # Functions and methods alike: a method's `self` arrives in `args`.
     def _raising(self, func: Callable[..., Any]) -> Callable[..., Any]:
         sink = self._sink
 
@@ -115,28 +116,14 @@ class Patches:
 
         return traced
 
-    def _raising_method(self, func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def _fetching(self, func: Callable[..., Any]) -> Callable[..., Any]:
         sink = self._sink
 
         @functools.wraps(func)
-        def traced(self: Any) -> Any:
+        def traced(*args: Any) -> Any:
             __tracebackhide__ = True
             try:
-                return func(self)
-            except RuntimeError as exc:
-                sink.raised(exc, sys._getframe(1))
-                raise
-
-        return traced
-
-    def _fetching(self, func: Callable[[], Any]) -> Callable[[], Any]:
-        sink = self._sink
-
-        @functools.wraps(func)
-        def traced() -> Any:
-            __tracebackhide__ = True
-            try:
-                loop = func()
+                loop = func(*args)
             except RuntimeError as exc:
                 sink.raised(exc, sys._getframe(1))
                 raise
@@ -153,22 +140,6 @@ class Patches:
             __tracebackhide__ = True
             loop = func()
             sink.created(loop, sys._getframe(1))
-            return loop
-
-        return traced
-
-    def _fetching_method(self, func: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        sink = self._sink
-
-        @functools.wraps(func)
-        def traced(self: Any) -> Any:
-            __tracebackhide__ = True
-            try:
-                loop = func(self)
-            except RuntimeError as exc:
-                sink.raised(exc, sys._getframe(1))
-                raise
-            sink.fetched(loop, sys._getframe(1))
             return loop
 
         return traced

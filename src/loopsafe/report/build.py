@@ -18,6 +18,7 @@ from loopsafe.analysis import Analysis
 from loopsafe.conflicts import conflict_label
 from loopsafe.fix.apply import FixReport, Planned
 from loopsafe.model import Action, Category, Finding
+from loopsafe.output.json import finding_dict
 from loopsafe.rules.registry import get_rule
 
 _LEFT_AS_IS = (
@@ -111,17 +112,13 @@ def _is_test(finding: Finding, test_paths: set[str]) -> bool:
     )
 
 
+_ENTRY_KEYS = ("path", "line", "code", "rule", "category", "action", "message", "call_path")
+
+
 def _entry(finding: Finding) -> dict[str, Any]:
-    return {
-        "path": finding.path,
-        "line": finding.line,
-        "code": finding.code,
-        "rule": finding.rule,
-        "category": finding.category.value,
-        "action": finding.action.value,
-        "message": finding.message,
-        "call_path": list(finding.call_path),
-    }
+    """A finding as `check --format json` shows it, without what a report does not need."""
+    data = finding_dict(finding)
+    return {key: data[key] for key in _ENTRY_KEYS}
 
 
 def _fix_entry(

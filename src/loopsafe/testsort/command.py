@@ -225,27 +225,28 @@ def _apply(
             fail(f"{exc} (nothing was changed)")
         if edit is not None:
             registrations.append(edit)
-    written = 0
-    for result, mark_edit in marks:
+
+    def written_to(path: Path, data: bytes, where: str) -> bool:
+        nonlocal failed
         try:
-            write_atomic(mark_edit.path, mark_edit.new)
-        except OSError as exc:
-            lines.append(f"{result.path}: cannot write: {exc.strerror or exc}")
-            failed = True
-            continue
-        written += 1
-        result.markers.append(result.category.value)
-        lines.append(f"{result.path}: added pytestmark = pytest.mark.{result.category.value}")
-    for edit in registrations:
-        where = _rel(edit.path, cwd)
-        try:
-            write_atomic(edit.path, edit.new)
+            write_atomic(path, data)
         except OSError as exc:
             lines.append(f"{where}: cannot write: {exc.strerror or exc}")
             failed = True
-            continue
-        verb = "created, registering" if edit.old is None else "registered"
-        lines.append(f"{where}: {verb} the markers {', '.join(edit.added)}")
+            return False
+        return True
+
+    written = 0
+    for result, mark_edit in marks:
+        if written_to(mark_edit.path, mark_edit.new, result.path):
+            written += 1
+            result.markers.append(result.category.value)
+            lines.append(f"{result.path}: added pytestmark = pytest.mark.{result.category.value}")
+    for edit in registrations:
+        where = _rel(edit.path, cwd)
+        if written_to(edit.path, edit.new, where):
+            verb = "created, registering" if edit.old is None else "registered"
+            lines.append(f"{where}: {verb} the markers {', '.join(edit.added)}")
     if not written and not registrations and not failed:
         lines.append("Markers already in place: nothing to change.")
     return lines, failed

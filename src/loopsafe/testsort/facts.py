@@ -14,6 +14,7 @@ import fnmatch
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from loopsafe.facts.scopes import import_binding
 from loopsafe.testsort import catalogue as cat
 from loopsafe.testsort.model import Category, Evidence, Kind
 
@@ -193,11 +194,11 @@ def _collect_imports(tree: ast.Module) -> tuple[dict[str, str], dict[str, tuple[
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
+                local, target = import_binding(alias)
                 if alias.asname:
-                    imports[alias.asname] = alias.name
+                    imports[local] = target
                 else:
-                    head = alias.name.split(".")[0]
-                    imports.setdefault(head, head)
+                    imports.setdefault(local, target)
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             for alias in node.names:

@@ -95,12 +95,34 @@ class RunUntilCompleteInCoroutine(Rule):
     valid = (
         snippet(
             """
+            import asyncio
+
+
             async def fetch() -> int:
                 return 1
 
 
             async def handler() -> int:
-                return await fetch()
+                # Work for the running loop from inside it: a task, not a nested run.
+                task = asyncio.get_running_loop().create_task(fetch())
+                return await task
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            async def fetch() -> int:
+                return 1
+
+
+            def fetch_sync() -> int:
+                loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
+                try:
+                    return loop.run_until_complete(fetch())  # expect: LS104 sync-wrapper fix
+                finally:
+                    loop.close()
             """
         ),
     )
