@@ -10,7 +10,8 @@ compare the two folders:
     python bench/identity.py snapshot /tmp/after
     python bench/identity.py compare /tmp/before /tmp/after
 
-`--only cases,example` limits the corpora (stdlib and site-packages take minutes).
+`--only cases,example` limits the corpora; `--ignore LS401` leaves out rules added since
+the snapshot you compare with (their findings are new, not changed).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ CORPORA = ("cases", "example", "stdlib", "site-packages")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".loopsafe_cache", "*.fixed.*")
 
 
-def _run(args: list[str], cwd: Path) -> bytes:
+def _run(args: list[str], cwd: Path, ignore: str) -> bytes:
     command = [str(BIN / "loopsafe"), *args, "--no-cache", "-j", "1", "--exit-zero"]
+    if ignore:
+        command += ["--ignore", ignore]
     done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
     if done.returncode not in (0, 1):
         return f"exit {done.returncode}\n".encode() + done.stderr
@@ -71,17 +74,17 @@ def _trees(corpus: str, work: Path) -> Iterator[tuple[str, Path]]:
         yield "site-packages", dest
 
 
-def snapshot(out: Path, corpora: list[str]) -> None:
+def snapshot(out: Path, corpora: list[str], ignore: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     for corpus in corpora:
         with tempfile.TemporaryDirectory(prefix="loopsafe-identity-") as tmp:
             for name, tree in _trees(corpus, Path(tmp)):
                 target = out / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.with_suffix(".json").write_bytes(_run(["check", "--format", "json"], tree))
-                target.with_suffix(".diff").write_bytes(
-                    _run(["check", "--diff", "--unsafe-fixes"], tree)
-                )
+                found = _run(["check", "--format", "json"], tree, ignore)
+                target.with_suffix(".json").write_bytes(found)
+                fixes = _run(["check", "--diff", "--unsafe-fixes"], tree, ignore)
+                target.with_suffix(".diff").write_bytes(fixes)
                 print(f"{name}: done", flush=True)
 
 
@@ -115,6 +118,7 @@ def main() -> None:
     snap = sub.add_parser("snapshot")
     snap.add_argument("out", type=Path)
     snap.add_argument("--only", default=",".join(CORPORA))
+    snap.add_argument("--ignore", default="", help="rule codes to leave out (new rules)")
     cmp = sub.add_parser("compare")
     cmp.add_argument("before", type=Path)
     cmp.add_argument("after", type=Path)
@@ -124,7 +128,7 @@ def main() -> None:
         unknown = sorted(set(corpora) - set(CORPORA))
         if unknown:
             parser.error(f"unknown corpus {unknown[0]!r}; expected one of {', '.join(CORPORA)}")
-        snapshot(args.out, corpora)
+        snapshot(args.out, corpora, args.ignore)
     else:
         raise SystemExit(compare(args.before, args.after))
 

@@ -332,7 +332,7 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     checked = _Interest()  # what every file still unparsed was found not to mention
     while True:
         index = _project_index(run)
-        callers = CallerIndex(index, _expander(run, index))
+        callers = CallerIndex(index, _expander(run, index), registry().untraced_calls())
         callers.test_modules = {m for m, path in index.paths.items() if in_tests(path)}
         interest = _interest(run, index, callers, by_module, in_tests)
         wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
@@ -457,7 +457,12 @@ def _interest(
         for site in facts.sites:
             # Whether a module-level site is import-time code or a script's top level
             # depends on who imports the module.
-            if not site.scope and not site.in_main_block and not in_tests(paths[module]):
+            if (
+                not site.scope
+                and not site.in_main_block
+                and not in_tests(paths[module])
+                and callers.traced(site)
+            ):
                 interest.importers.add(module.rpartition(".")[2].encode())
     # Direct calls only: following every override of a base-class method would pull in
     # every module that mentions the base class.

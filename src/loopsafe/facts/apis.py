@@ -160,6 +160,18 @@ PYTEST_ASYNCIO_MARK = "pytest.mark.asyncio"
 # Decorators that hand the function to a thread (it no longer runs in the caller's context).
 THREAD_DECORATORS = frozenset({"asgiref.sync.sync_to_async"})
 
+# APIs by the Python version that added them: `hasattr(inspect, "markcoroutinefunction")`
+# is a version check (its else branch runs only on older Pythons).
+ADDED_IN: dict[str, tuple[int, ...]] = {
+    "inspect.markcoroutinefunction": (3, 12),
+    "asyncio.Runner": (3, 11),
+    "asyncio.TaskGroup": (3, 11),
+    "asyncio.timeout": (3, 11),
+    "asyncio.EventLoop": (3, 13),
+    "asyncio.to_thread": (3, 9),
+    "sys.monitoring": (3, 12),
+}
+
 # Bytes that must occur in a file for it to hold a site: the prefilter.
 TRIGGER_TOKENS: tuple[bytes, ...] = (
     b"asyncio",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from loopsafe.facts.model import Call, Function
+from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
 
 # (name, words, home): a call written as `name`, in the module `home` or in a module that
@@ -36,9 +36,17 @@ def last_name(dotted: str) -> str:
 
 
 class CallerIndex:
-    def __init__(self, index: ProjectIndex, expander: Expander | None = None) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        expander: Expander | None = None,
+        untraced: frozenset[str] = frozenset(),
+    ) -> None:
+        """`untraced`: APIs whose call sites (`SiteKind.CALL`) are judged wherever they
+        run, so their callers need not be followed (see `Rule.traces_callers`)."""
         self.index = index
         self.expander = expander
+        self.untraced = untraced
         self.by_name: dict[str, list[tuple[str, Call]]] = {}
         self.asked: set[Request] = set()
         self.test_modules: set[str] = set()
@@ -124,7 +132,7 @@ class CallerIndex:
             f"{module}.{site.scope}"
             for module, facts in index.modules.items()
             for site in facts.sites
-            if site.scope in facts.functions
+            if site.scope in facts.functions and self.traced(site)
         ]
         found: set[str] = set()
         while todo:
@@ -139,6 +147,10 @@ class CallerIndex:
             if parents and ref.func.parent:
                 todo.append(f"{ref.module}.{ref.func.parent}")
         return found
+
+    def traced(self, site: Site) -> bool:
+        """Does where `site` runs depend on its callers?"""
+        return site.kind is not SiteKind.CALL or site.target not in self.untraced
 
     def callers_of(self, key: str) -> list[tuple[str, Call]]:
         """Calls, anywhere in the project, whose name may mean function `key`."""

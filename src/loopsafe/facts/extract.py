@@ -16,6 +16,7 @@ from loopsafe.facts.guards import (
     running_var_targets,
     terminates,
     try_checks,
+    version_bounds,
 )
 from loopsafe.facts.lifetimes import (
     loop_run_sites,
@@ -411,14 +412,20 @@ class _Extractor(SiteReader):
             return
         self._visit_expr(stmt.test)
         body_guard, else_guard = branch_guards(stmt.test, self.r.dotted, self.running_vars[-1])
-        self._visit_guarded(stmt.body, body_guard)
-        self._visit_guarded(stmt.orelse, else_guard)
+        body_below, else_below = version_bounds(stmt.test, self.r.dotted)
+        self._visit_guarded(stmt.body, body_guard, body_below)
+        self._visit_guarded(stmt.orelse, else_guard, else_below)
 
-    def _visit_guarded(self, body: list[ast.stmt], guard: bool) -> None:
-        saved = self.state.guarded
-        self.state.guarded = saved or guard
+    def _visit_guarded(
+        self, body: list[ast.stmt], guard: bool, below: tuple[int, ...] | None = None
+    ) -> None:
+        state = self.state
+        saved, saved_below = state.guarded, state.runs_below
+        state.guarded = saved or guard
+        if below is not None and (saved_below is None or below < saved_below):
+            state.runs_below = below
         self._visit_body(body)
-        self.state.guarded = saved
+        state.guarded, state.runs_below = saved, saved_below
 
     def _try_checks(self, stmt: ast.Try) -> tuple[bool, bool]:
         cached = self.try_cache.get(id(stmt))
@@ -533,7 +540,8 @@ class _Extractor(SiteReader):
         ):
             self._add_site(SiteKind.FIXTURE, LoopApi.EVENT_LOOP_FIXTURE, node, whole_def=True)
         saved_state = self.state
-        self.state = SiteState(in_main=saved_state.in_main)
+        # A def under a version check exists only on those versions: so does its body.
+        self.state = SiteState(in_main=saved_state.in_main, runs_below=saved_state.runs_below)
         self.running_vars.append(set())
         saved_thread = self.thread_scope
         self.thread_scope = 0

@@ -8,9 +8,9 @@ only run when no loop is running. The answer composes through `not`, `and`, `or`
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from loopsafe.facts.apis import FETCH_APIS, RUNNING_CHECKS
+from loopsafe.facts.apis import ADDED_IN, FETCH_APIS, RUNNING_CHECKS
 
 # Checks that raise (RuntimeError) rather than return when no loop runs.
 _RAISING_CHECKS = frozenset(
@@ -70,6 +70,60 @@ def branch_guards(test: ast.expr, resolve: Resolve, running_vars: set[str]) -> t
     if is_running_atom(test, resolve, running_vars):
         return False, True
     return False, False
+
+
+Version = tuple[int, ...]
+
+
+def version_bounds(test: ast.expr, resolve: Resolve) -> tuple[Version | None, Version | None]:
+    """For an `if` test: the Python version below which its body can only run, and the
+    one below which its else branch can only run (None: no such bound). Reads
+    `sys.version_info` comparisons (`>= (3, 13)`, `< (3, 14)`, `[:2] >= (3, 12)`) and
+    feature checks of APIs whose version is known (`hasattr(inspect, "markcoroutinefunction")`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        body, orelse = version_bounds(test.operand, resolve)
+        return orelse, body
+    if isinstance(test, ast.BoolOp):
+        parts = [version_bounds(v, resolve) for v in test.values]
+        if isinstance(test.op, ast.And):  # the body needs every part true
+            return _lowest(p[0] for p in parts), None
+        return None, _lowest(p[1] for p in parts)  # the else branch needs every part false
+    func = test.func if isinstance(test, ast.Call) else None
+    if isinstance(test, ast.Call) and isinstance(func, ast.Name) and func.id == "hasattr":
+        if len(test.args) != 2:
+            return None, None
+        owner, attr = test.args
+        if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+            added = ADDED_IN.get(f"{resolve(owner)}.{attr.value}")
+            if added is not None:
+                return None, added
+        return None, None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None, None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(left, ast.Subscript):
+        left = left.value  # sys.version_info[:2]
+    version = _version(right)
+    if version is None or resolve(left) != "sys.version_info":
+        return None, None
+    # A real version (3, 13, 0, 'final', 0) sorts after (3, 13): `<= (3, 13)` is `< (3, 13)`.
+    if isinstance(op, (ast.Lt, ast.LtE)):
+        return version, None
+    if isinstance(op, (ast.GtE, ast.Gt)):
+        return None, version
+    return None, None
+
+
+def _version(node: ast.expr) -> Version | None:
+    if not isinstance(node, ast.Tuple) or not node.elts:
+        return None
+    parts = [e.value for e in node.elts if isinstance(e, ast.Constant) and type(e.value) is int]
+    return tuple(parts) if len(parts) == len(node.elts) else None
+
+
+def _lowest(bounds: Iterable[Version | None]) -> Version | None:
+    known = [b for b in bounds if b is not None]
+    return min(known) if known else None
 
 
 def calls_in(stmts: list[ast.stmt]) -> list[ast.Call]:

@@ -75,6 +75,9 @@ class Site:
     receiver: str = ""  # for a method call, the object it is called on, as written
     called: bool = True  # False: the API is handed on as a value (`submit(asyncio.run, c)`)
     in_lambda: bool = False  # inside a lambda or a generator expression (no `await` there)
+    # The code only runs on Pythons older than this version (`if sys.version_info <
+    # (3, 13):`, the else branch of `>= (3, 13)`, a def inside one); [] when unbounded.
+    runs_below: list[int] = field(default_factory=list)
     in_main_block: bool = False
     thread_api: str = ""  # "thread" when the runner is handed to a thread API as a value
     guarded: bool = False

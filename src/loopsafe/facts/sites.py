@@ -31,6 +31,7 @@ class SiteState:
     guarded: bool = False
     in_main: bool = False
     fetch_try: bool = False  # inside a try whose handler catches RuntimeError
+    runs_below: tuple[int, ...] | None = None  # only runs on Pythons older than this
 
 
 class SiteReader:
@@ -171,6 +172,7 @@ class SiteReader:
             thread_api=thread_api,
             guarded=self.state.guarded or (kind == SiteKind.FETCH and self.state.fetch_try),
             in_lambda=self.lambda_depth > 0,
+            runs_below=list(self.state.runs_below or ()),
         )
         if not whole_def:
             site.text = segment(self.lines, node)

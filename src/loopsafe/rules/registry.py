@@ -89,6 +89,11 @@ class Rule:
     kinds: ClassVar[frozenset[SiteKind]] = frozenset()
     calls: ClassVar[frozenset[str]] = frozenset()  # for SiteKind.CALL: watched APIs
     fallback: ClassVar[bool] = False  # answers only for sites no other rule claims
+    # Whether the verdict depends on where the site's code runs, which only its callers
+    # tell. When it does not (a deprecated API is deprecated anywhere), the analysis does
+    # not read more files to find the callers of the rule's `calls` sites; their category
+    # is what the code read for other sites shows.
+    traces_callers: ClassVar[bool] = True
     # The findings it may produce, as (code, category, action) (an accepted site is LS100
     # whichever rule judged it), and its rows of the generated classification table:
     # (site kinds, where the site is, code, action).
@@ -129,6 +134,11 @@ class Registry:
     def watched_calls(self) -> tuple[str, ...]:
         """Every API a rule watches, for the extractor (`SiteKind.CALL` sites)."""
         return tuple(sorted({name for rule in self.rules for name in rule.calls}))
+
+    def untraced_calls(self) -> frozenset[str]:
+        """Watched APIs whose sites no rule needs the callers of."""
+        traced = {name for rule in self.rules if rule.traces_callers for name in rule.calls}
+        return frozenset(self.watched_calls()) - traced
 
     def judge(self, ctx: SiteContext) -> tuple[Rule, Verdict] | None:
         """The one rule that claims the site, and its verdict (None: dismissed)."""
