@@ -3,6 +3,7 @@
 import asyncio
 import asyncio.coroutines
 import inspect
+import sys
 
 
 async def dispatch(handler):
@@ -36,3 +37,17 @@ def only_async(handlers):
 
 def not_asyncio(handler) -> bool:
     return asyncio.iscoroutine(handler)
+
+
+# A compatibility shim, as starlette and fastapi write it: each version gets its function.
+if sys.version_info >= (3, 13):
+    from inspect import iscoroutinefunction as is_async_function
+else:
+    from asyncio import iscoroutinefunction as is_async_function  # expect: LS100 module-level ok
+
+if not hasattr(inspect, "markcoroutinefunction"):  # before Python 3.12
+    LEGACY_CHECK = asyncio.iscoroutinefunction  # expect: LS100 module-level ok
+
+
+def shimmed(handler) -> bool:
+    return is_async_function(handler)  # expect: LS100 sync-wrapper ok

@@ -7,9 +7,10 @@ from loopsafe.facts.model import LoopApi, SiteKind
 from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
-from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.registry import ACCEPTED, Answer, Rule, Verdict, doc, produces, snippet
 
 _NEW = "inspect.iscoroutinefunction"
+_DEPRECATED = (3, 14)
 
 
 class AsyncioIscoroutinefunction(Rule):
@@ -25,7 +26,11 @@ class AsyncioIscoroutinefunction(Rule):
         """
         Finds `asyncio.iscoroutinefunction` (also `asyncio.coroutines.iscoroutinefunction`),
         called or named as a value, in any kind of code, and the imports that bring it in
-        by name (`from asyncio import iscoroutinefunction`).
+        by name (`from asyncio import iscoroutinefunction`). Compatibility shims are
+        accepted (LS100): code that only runs on Pythons before 3.14 (the else branch of
+        `if sys.version_info >= (3, 13):`, or of a feature check such as
+        `if hasattr(inspect, "markcoroutinefunction"):`), and calls through a name the
+        module binds in more than one place, whose bindings are judged instead.
         """
     )
     why_bad = doc(
@@ -74,6 +79,10 @@ class AsyncioIscoroutinefunction(Rule):
         offered where the function is handed on as a value, or where the module binds the
         name `inspect` to something of its own. An import of it by name has no fix of its
         own: it goes once nothing uses it.
+
+        Where the code runs does not change this verdict, so loopsafe does not read more
+        files to follow the callers of these sites: the category a finding shows is what
+        the code read for the event-loop sites tells.
         """
     )
     invalid = (
@@ -128,16 +137,44 @@ class AsyncioIscoroutinefunction(Rule):
                 return "async" if iscoroutinefunction(handler) else "sync"
             """
         ),
+        snippet(
+            """
+            import sys
+
+            if sys.version_info >= (3, 13):
+                from inspect import iscoroutinefunction
+            else:
+                # asyncio's also sees the legacy `_is_coroutine` marker
+                from asyncio import iscoroutinefunction  # expect: LS100 module-level ok
+
+
+            def is_async(func) -> bool:
+                return iscoroutinefunction(func)  # expect: LS100 sync-wrapper ok
+            """
+        ),
     )
 
     kinds = frozenset({SiteKind.CALL})
+    traces_callers = False  # deprecated wherever it runs
     calls = frozenset({"asyncio.iscoroutinefunction", "asyncio.coroutines.iscoroutinefunction"})
     outcomes = produces(
         "LS401", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
+    ) | produces(ACCEPTED, Action.OK, *(c for c in Category if c is not Category.PYTEST_CONFIG))
+    table = (
+        (
+            "use of `asyncio.iscoroutinefunction`",
+            "only on Pythons before 3.14 (a version check), or through a name bound in more "
+            "than one place",
+            "LS100",
+            "ok",
+        ),
+        ("use of `asyncio.iscoroutinefunction`", "any other", "LS401", "fix"),
     )
-    table = (("a call of `asyncio.iscoroutinefunction`", "any", "LS401", "fix"),)
 
     def check(self, ctx: SiteContext) -> Answer:
+        accepted = _accepted(ctx)
+        if accepted:
+            return Verdict(ACCEPTED, Action.OK, f"Accepted: {accepted}.")
         if ctx.site.api is LoopApi.WATCHED_IMPORT:
             return Verdict(
                 self.code,
@@ -153,6 +190,24 @@ class AsyncioIscoroutinefunction(Rule):
             "3.16, where this line fails; use `inspect.iscoroutinefunction()`.",
             _use_inspect(ctx),
         )
+
+
+def _accepted(ctx: SiteContext) -> str:
+    """Why this use is fine on every Python it runs on ("" when it is not)."""
+    site = ctx.site
+    if site.runs_below and tuple(site.runs_below) <= _DEPRECATED:
+        version = ".".join(str(part) for part in site.runs_below)
+        return (
+            f"this code only runs on Pythons before {version}, where "
+            "`asyncio.iscoroutinefunction` is not deprecated (a compatibility shim)"
+        )
+    callee = site.text.partition("(")[0].strip()
+    if callee.isidentifier() and ctx.facts.bound_names.get(callee, 0) > 1:
+        return (
+            f"`{callee}` is bound in more than one place (a compatibility shim picks the "
+            "function); each binding is judged where it is made"
+        )
+    return ""
 
 
 def _use_inspect(ctx: SiteContext) -> Fix:
