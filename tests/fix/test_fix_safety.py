@@ -142,7 +142,7 @@ def test_a_rewrite_that_would_not_compile_is_refused_as_internal_error(
     """The safety net, reached through the public API: `await` inside an annotation (with
     postponed evaluation), and a generator fixture with `return None` made an async
     generator (LS303), give code that does not compile. The file keeps its bytes, the
-    skip says internal error, and the run (and `--diff`) exits 2. Should the planner learn
+    skip says internal error, and the run (and `--diff`) exits 2. Should the rules learn
     to refuse one of these up front, as it did for `yield from` chains, swap in another
     case: this test is about the net; the next one, about never writing broken code."""
     _hard_project(tmp_path, name, text)

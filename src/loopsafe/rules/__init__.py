@@ -1,5 +1,6 @@
 """Rules: turn classified sites into findings (code, action, message, fix).
 
-One module per rule family; `evaluate.evaluate_module` applies them all. Importing this
-package is cheap, so the catalogue can be read without loading the analyser.
+One module per rule in `catalogue/`, found by `registry`; `evaluate` applies them to every
+site. Listing the rule codes (`registry.rule_codes`) imports nothing, so the command line
+can check `--select` without loading the analyser.
 """

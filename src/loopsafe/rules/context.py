@@ -1,7 +1,7 @@
 """Where a site runs: the category, decided from project-wide facts.
 
 This is docs/classification.md sections 2, 4 and 5 as code. Rules receive a `SiteContext`
-and only decide the code, action and message.
+and decide the code, action, message and fix.
 """
 
 from __future__ import annotations
