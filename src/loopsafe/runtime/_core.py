@@ -356,7 +356,7 @@ def _forget_thread(loop: asyncio.AbstractEventLoop) -> None:
     and refuses to close it, and has no public way to be told otherwise. Only done when the
     attribute looks as expected; otherwise the loop stays open (and detached) until exit.
     """
-    if isinstance(getattr(loop, _LOOP_THREAD_ID, None), int):
+    if type(getattr(loop, _LOOP_THREAD_ID, None)) is int:  # a thread ident, nothing else
         setattr(loop, _LOOP_THREAD_ID, None)
 
 
@@ -530,6 +530,11 @@ class _ThreadLoop:
             return
         if loop.is_running():
             return
+        if not wait:
+            # The owning thread is being torn down and `threading` already counts it as
+            # finished; asyncio's debug logging (slow callbacks) from here would make it
+            # register a stray _DummyThread for it.
+            loop.set_debug(False)
         try:
             self.reap()
             loop.run_until_complete(loop.shutdown_asyncgens())
@@ -806,7 +811,9 @@ class _Probe:
 
     __slots__ = ("answered", "awaiting", "call", "futures", "sent")
 
-    def __init__(self, call: _Call, futures: list[concurrent.futures.Future[Any]], now: float):
+    def __init__(
+        self, call: _Call, futures: list[concurrent.futures.Future[Any]], now: float
+    ) -> None:
         self.call = call
         self.futures = futures
         self.sent = now
@@ -902,11 +909,12 @@ class _Watch:
         """Note the work queued on the blocked loop since the last scan."""
         if self.scanned < 0:
             return
-        queued = _queued_work(self.blocked, self.scanned)
-        if queued is None:
+        read = _queued_work(self.blocked, self.scanned)
+        if read is None:
             self.scanned = -1  # not a loop whose queue we can read: no evidence, only timeout
             return
-        self.scanned += len(queued)
+        count, queued = read
+        self.scanned += count
         for callback, args in queued:
             if callback is _cancel_call or callback is _start_call or type(callback) is _Probe:
                 continue  # ours, from an enclosing run_sync call
@@ -996,8 +1004,11 @@ def _ready_length(loop: asyncio.AbstractEventLoop) -> int:
     return len(ready) if isinstance(ready, collections.deque) else -1
 
 
-def _queued_work(loop: asyncio.AbstractEventLoop, start: int) -> list[tuple[Any, Any]] | None:
-    """(callback, args) of the live handles queued on ``loop`` from position ``start`` on.
+def _queued_work(
+    loop: asyncio.AbstractEventLoop, start: int
+) -> tuple[int, list[tuple[Any, Any]]] | None:
+    """How many handles are queued on ``loop`` from position ``start`` on, and the
+    (callback, args) of those not cancelled.
 
     Called in the loop's own thread while ``run_sync`` blocks it, so the queue only grows,
     at its end. None if the queue cannot be read; a callback of None if a handle cannot be.
@@ -1008,14 +1019,14 @@ def _queued_work(loop: asyncio.AbstractEventLoop, start: int) -> list[tuple[Any,
     try:
         handles = list(itertools.islice(ready, start, None))
     except RuntimeError:  # changed while copied (free-threaded builds): next poll
-        return []
+        return 0, []
     found = []
     for handle in handles:
         if isinstance(handle, asyncio.Handle) and handle.cancelled():
             continue
         args = getattr(handle, _HANDLE_ARGS, None)
         found.append((getattr(handle, _HANDLE_CALLBACK, None), args))
-    return found
+    return len(handles), found
 
 
 def _concurrent_futures_in(callback: Any, args: Any) -> list[concurrent.futures.Future[Any]]:
