@@ -34,6 +34,7 @@ from loopsafe.prefilter import (
     mentions_any,
     mentions_pytest_asyncio,
     mentions_word,
+    trigger_search,
 )
 from loopsafe.rules.evaluate import evaluate_module, evaluate_project
 from loopsafe.rules.registry import registry
@@ -102,7 +103,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
     run.cache.load()
     run.uses_pytest_asyncio = any(mentions_pytest_asyncio(text) for _, text in metadata)
     run.watched = registry().watched_calls()
-    run.triggers = tuple(word.encode() for word in trigger_words(run.watched))
+    run.triggers = trigger_search(word.encode() for word in trigger_words(run.watched))
     modules = _module_table(run.discovery.files, run.discovery.root)
     for source in run.discovery.files:
         module, is_package = modules[source.relpath]

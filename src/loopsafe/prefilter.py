@@ -21,19 +21,21 @@ _IDENT_TEXT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORD_TEXT = re.compile(r"[^\W\d]\w*")
 
 
-# A token that contains another (`nest_asyncio` holds `asyncio`) is found whenever the
-# shorter one is: one pass over the bytes fewer for the many files without any.
-_TRIGGER_SEARCH = tuple(
-    token for token in TRIGGER_TOKENS if not any(o != token and o in token for o in TRIGGER_TOKENS)
-)
+def trigger_search(tokens: Iterable[bytes] = TRIGGER_TOKENS) -> tuple[bytes, ...]:
+    """What `has_trigger` looks for: a token that contains another (`nest_asyncio` holds
+    `asyncio`) is found whenever the shorter one is, so it is left out, one pass over the
+    bytes fewer for the many files without any."""
+    words = tuple(dict.fromkeys(tokens))
+    return tuple(t for t in words if not any(o != t and o in t for o in words))
 
 
-def has_trigger(data: bytes, tokens: tuple[bytes, ...] = ()) -> bool:
-    """`tokens`: the trigger words of this run (`TRIGGER_TOKENS` and the top-level modules
-    of the APIs rules watch), when they are more than the built-in ones."""
-    if tokens and set(tokens) - set(TRIGGER_TOKENS):
-        return any(token in data for token in tokens)
-    return any(token in data for token in _TRIGGER_SEARCH)
+_TRIGGER_SEARCH = trigger_search()
+
+
+def has_trigger(data: bytes, search: tuple[bytes, ...] = _TRIGGER_SEARCH) -> bool:
+    """`search`: this run's `trigger_search` (the built-in tokens and the top-level modules
+    of the APIs rules watch)."""
+    return any(token in data for token in search)
 
 
 def has_async_def(data: bytes) -> bool:
