@@ -57,6 +57,7 @@ def _plans() -> dict[type, _Plan]:
             "module_thread_targets": ("list", Call),
             "module_worker_targets": ("list", Call),
             "module_loop_callbacks": ("list", Call),
+            "module_escapes": ("list", Call),
             "sites": ("list", Site),
             "suppressions": ("lines", None),
         },
@@ -65,6 +66,7 @@ def _plans() -> dict[type, _Plan]:
             "thread_targets": ("list", Call),
             "loop_callbacks": ("list", Call),
             "worker_targets": ("list", Call),
+            "escapes": ("list", Call),
         },
         Site: {
             "kind": ("enum", SiteKind),

@@ -86,6 +86,10 @@ LOOP_CALLBACK_METHODS: dict[str, int] = {
     "add_signal_handler": 1,
     "add_reader": 1,
     "add_writer": 1,
+    "set_exception_handler": 0,
+    "on_recv": 0,  # pyzmq ZMQStream: the callback runs in the stream's loop
+    "on_recv_stream": 0,
+    "on_send": 0,
 }
 # Methods that hand a function to a task queue: the function runs in a worker.
 WORKER_METHODS: dict[str, tuple[int, str]] = {
@@ -132,6 +136,16 @@ ROUTE_APPS = frozenset(
         "fastapi.applications.FastAPI",
         "starlette.applications.Starlette",
         "starlette.routing.Router",
+        # Flask runs a sync view in the request's thread, Quart in its thread pool: no
+        # loop is running in either.
+        "flask.Flask",
+        "flask.app.Flask",
+        "flask.Blueprint",
+        "flask.blueprints.Blueprint",
+        "quart.Quart",
+        "quart.app.Quart",
+        "quart.Blueprint",
+        "quart.blueprints.Blueprint",
     }
 )
 ROUTE_METHODS = frozenset(

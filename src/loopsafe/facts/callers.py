@@ -57,7 +57,13 @@ class CallerIndex:
 
     def _add(self, key: str, func: Function) -> None:
         names, by_name = self._names, self.by_name
-        for calls in (func.calls, func.thread_targets, func.loop_callbacks, func.worker_targets):
+        for calls in (
+            func.calls,
+            func.thread_targets,
+            func.loop_callbacks,
+            func.worker_targets,
+            func.escapes,
+        ):
             for call in calls:
                 target = call.target
                 name = names.get(target)
@@ -141,6 +147,8 @@ class CallerIndex:
                 continue
             found.add(key)
             for caller, call in self.callers_of(key):
+                if call.stored:
+                    continue  # stored, not run: the caller does not lead to the site
                 if caller not in found and key in index.resolve_call(call, overrides):
                     todo.append(caller)
             ref = index.functions[key]

@@ -44,6 +44,30 @@ _SPECIAL_ATTRS = frozenset(
     {*apis.THREAD_METHODS, *apis.LOOP_CALLBACK_METHODS, *apis.WORKER_METHODS, "map"}
 )
 _NO_ROLES: dict[str, str] = {}
+_INSPECTORS = frozenset(
+    {
+        "iscoroutinefunction",
+        "is_async_callable",
+        "isgeneratorfunction",
+        "isasyncgenfunction",
+        "markcoroutinefunction",
+        "isfunction",
+        "ismethod",
+        "callable",
+        "signature",
+        "getattr",
+        "hasattr",
+        "isinstance",
+        "wraps",
+        "update_wrapper",
+        # Registered to run later, not called here: pytest runs finalizers at teardown,
+        # atexit at exit (no loop running by then in either).
+        "addfinalizer",
+        "addCleanup",
+        "register",
+    }
+)
+_INSPECTED = {"0": "inspected"}
 _SIMPLE_STMTS: dict[type, tuple[str, ...]] = {
     ast.Expr: ("value",),
     ast.Return: ("value",),
@@ -148,6 +172,7 @@ def expand_deferred(
             continue
         func.calls, func.thread_targets = body.calls, body.thread_targets
         func.loop_callbacks, func.worker_targets = body.loop_callbacks, body.worker_targets
+        func.escapes = body.escapes
         func.uses_argparse = body.uses_argparse
         func.deferred_start = func.deferred_end = 0
         done.append(qualname)
@@ -188,6 +213,10 @@ class _Extractor(SiteReader):
         self.loop_run_scopes: set[str] = set()
         self.lifetime_scopes: set[str] = set()
         self.try_cache: dict[int, tuple[bool, bool]] = {}
+        self.global_names: dict[str, frozenset[str]] = {}
+        # Inside `if iscoroutinefunction(f):`, calls of `f` create coroutines: they never
+        # run `f`'s body as a sync call (the dotted names of such `f`).
+        self.coroutine_only: frozenset[str] = frozenset()
         if read_suppressions:
             self.facts.suppressions = parse_suppressions(text)
 
@@ -321,6 +350,8 @@ class _Extractor(SiteReader):
     def _exits_when_running(self, stmt: ast.stmt) -> bool:
         """After this statement, is the rest of the block reached only without a loop?"""
         running_vars = self.running_vars[-1]
+        if isinstance(stmt, ast.Assert):  # `assert not loop.is_running()`
+            return branch_guards(stmt.test, self.r.dotted, running_vars)[0]
         if isinstance(stmt, ast.If):
             _, else_guard = branch_guards(stmt.test, self.r.dotted, running_vars)
             return else_guard and terminates(stmt.body)
@@ -360,7 +391,10 @@ class _Extractor(SiteReader):
                 self._add_site(SiteKind.CALL, LoopApi.WATCHED_IMPORT, alias, dotted)
 
     def _visit_generic_stmt(self, stmt: ast.stmt) -> None:
-        simple = _SIMPLE_STMTS.get(type(stmt))
+        kind = type(stmt)
+        if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.Return or kind is ast.Expr:
+            self._record_escapes(stmt)
+        simple = _SIMPLE_STMTS.get(kind)
         if simple is not None:  # the common statements: only expressions inside
             for name in simple:
                 value = getattr(stmt, name)
@@ -413,8 +447,21 @@ class _Extractor(SiteReader):
         self._visit_expr(stmt.test)
         body_guard, else_guard = branch_guards(stmt.test, self.r.dotted, self.running_vars[-1])
         body_below, else_below = version_bounds(stmt.test, self.r.dotted)
+        outer = self.coroutine_only
+        self.coroutine_only = outer | self._coroutine_checked(stmt.test)
         self._visit_guarded(stmt.body, body_guard, body_below)
+        self.coroutine_only = outer
         self._visit_guarded(stmt.orelse, else_guard, else_below)
+
+    def _coroutine_checked(self, test: ast.expr) -> frozenset[str]:
+        """`f` in `if iscoroutinefunction(f)` (inspect's, asyncio's or a project's own
+        of that name), as a dotted name."""
+        if not isinstance(test, ast.Call) or len(test.args) != 1:
+            return frozenset()
+        if last_attr(test.func) not in ("iscoroutinefunction", "is_async_callable"):
+            return frozenset()
+        dotted = self.r.dotted(test.args[0])
+        return frozenset({dotted}) if dotted else frozenset()
 
     def _visit_guarded(
         self, body: list[ast.stmt], guard: bool, below: tuple[int, ...] | None = None
@@ -458,6 +505,76 @@ class _Extractor(SiteReader):
         names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
         consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
         return bool(names and consts)
+
+    def _record_escapes(self, stmt: ast.stmt) -> None:
+        """Functions stored (in a container, an attribute, a global) or returned here:
+        code no one can see may call them later."""
+        value = getattr(stmt, "value", None)
+        if value is None or type(value) not in _MAY_STORE:
+            return  # most statements: a call, a constant, arithmetic
+        how = ""
+        if isinstance(stmt, ast.Return):
+            how = "returned"
+        elif isinstance(stmt, ast.Expr):
+            if not isinstance(value, (ast.Yield, ast.YieldFrom)) or value.value is None:
+                return
+            value, how = value.value, "yielded"
+        else:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]  # type: ignore[attr-defined]
+            names = [t for t in targets if isinstance(t, ast.Name)]
+            if len(names) == len(targets):
+                if self.r.stack[-1].kind != "module":
+                    if names[0].id in self._declared_global():
+                        how = f"stored in the global `{names[0].id}`"
+                    elif isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+                        how = "stored in a container"
+                    else:
+                        return  # a local name: its calls are followed like the function's
+
+                elif names[0].id == "__all__":
+                    self._record_all(value)
+                    return
+                else:
+                    how = f"bound to the global `{names[0].id}`"
+            else:
+                how = "stored in an attribute or item"
+        for ref in _stored_values(value):
+            if isinstance(ref, (ast.Name, ast.Attribute)):
+                resolved = self.r.resolve(ref)
+                if resolved is None or not resolved[0]:
+                    continue
+                dotted, self_class, via_super = resolved
+                if dotted in apis.RUN_APIS:
+                    continue
+                call = Call(dotted, ref.lineno, self_class, via_super, is_value=True, stored=how)
+                func = self._current_function()
+                (func.escapes if func else self.facts.module_escapes).append(call)
+
+    def _declared_global(self) -> frozenset[str]:
+        """Names the current function declares `global` or `nonlocal`."""
+        scope = self.r.stack[-1]
+        node = self.function_nodes.get(scope.qualname)
+        if node is None:
+            return frozenset()
+        cached = self.global_names.get(scope.qualname)
+        if cached is None:
+            cached = self.global_names[scope.qualname] = frozenset(
+                name
+                for stmt in walk_scope(node.body)
+                if isinstance(stmt, (ast.Global, ast.Nonlocal))
+                for name in stmt.names
+            )
+        return cached
+
+    def _record_all(self, value: ast.expr) -> None:
+        if self.facts.dunder_all is None:
+            self.facts.dunder_all = []
+        if isinstance(value, (ast.List, ast.Tuple)):
+            self.facts.dunder_all.extend(
+                e.value
+                for e in value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
 
     # ------------------------------------------------------------------ definitions
     def _current_function(self) -> Function | None:
@@ -519,6 +636,8 @@ class _Extractor(SiteReader):
         )
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
+        if "types.coroutine" in func.decorators:
+            func.is_async = True  # a generator-based coroutine: it runs inside the loop
         self.facts.functions[qualname] = func
         if self.defer and self._deferrable(node):
             func.deferred_start, func.deferred_end = node.lineno, node.end_lineno or node.lineno
@@ -736,7 +855,7 @@ class _Extractor(SiteReader):
         func = node.func
         attr = func.attr if isinstance(func, ast.Attribute) else ""
         self._classify_site(node, dotted, attr)
-        if dotted and dotted not in apis.RUN_APIS:
+        if dotted and dotted not in apis.RUN_APIS and dotted not in self.coroutine_only:
             col = char_col(self.lines, node.lineno, node.col_offset + 1)
             self._add_call(Call(dotted, node.lineno, self_class, via_super, col=col))
         # The callee expression itself (receivers, chained calls).
@@ -745,6 +864,9 @@ class _Extractor(SiteReader):
         elif not isinstance(func, ast.Name):
             self._visit_expr(func)
         special = self._special_argument(node, dotted, attr)
+        if attr in _INSPECTORS and not special:
+            special = _INSPECTED  # `iscoroutinefunction(f)` looks at `f`, `addfinalizer(f)`
+            # keeps it for later: neither runs it here
         for index, arg in enumerate(node.args):
             role = special.get(str(index), "")
             self._visit_argument(arg, role)
@@ -836,9 +958,15 @@ class _Extractor(SiteReader):
                 if isinstance(arg, ast.Attribute):
                     self._visit_expr(arg.value)
                 return
+            if role and isinstance(arg, ast.Attribute):
+                # `Thread(target=cls._run)` on an object of unknown type: the project
+                # graph may still find the one function of that name.
+                self._add_ref(Call("?." + arg.attr, arg.lineno, is_value=True), role)
         self._visit_expr(arg)
 
     def _add_ref(self, ref: Call, role: str) -> None:
+        if role == "inspected":
+            return
         func = self._current_function()
         if role == "thread" or self.thread_scope:
             (func.thread_targets if func else self.facts.module_thread_targets).append(ref)
@@ -869,9 +997,29 @@ class _Extractor(SiteReader):
     # ------------------------------------------------------------------ sites
 
 
+_MAY_STORE = frozenset(
+    {ast.Name, ast.Attribute, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Yield, ast.YieldFrom}
+)
+
+
+def _stored_values(value: ast.expr) -> list[ast.expr]:
+    """The expressions a value stores as they are: itself, or a container's items."""
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return [v for e in value.elts for v in _stored_values(e)]
+    if isinstance(value, ast.Dict):
+        return [v for e in value.values for v in _stored_values(e)]
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return [value]
+    return []
+
+
 def _is_toplevel_code(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Expr):
         return isinstance(stmt.value, (ast.Call, ast.Await))
+    if isinstance(stmt, ast.If):  # `if context.is_offline_mode(): offline() else: online()`
+        if isinstance(stmt.test, ast.Compare) or "TYPE_CHECKING" in ast.dump(stmt.test):
+            return False  # `if __name__ == ...` is the main block; version checks define
+        return any(_is_toplevel_code(s) for s in (*stmt.body, *stmt.orelse))
     return isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith))
 
 

@@ -39,10 +39,12 @@ def mark_lifetimes(nodes: list[ast.AST], sites: list[Site], qualname: str, metho
                 handed.update(bare_names(arg))
             if _is_set_call(sub):
                 arg0 = sub.args[0] if sub.args else None
-                if isinstance(arg0, ast.Constant) and arg0.value is None:
-                    reset = True
-                elif isinstance(arg0, ast.Name):
+                if isinstance(arg0, ast.Name):
                     set_args[span(sub)] = arg0.id
+                elif arg0 is not None:
+                    # `set_event_loop(None)`, or back to another loop
+                    # (`set_event_loop(self.main_loop)`): the closed one is not left set.
+                    reset = True
         elif isinstance(sub, (ast.Return, ast.Yield, ast.YieldFrom)) and sub.value is not None:
             handed.update(bare_names(sub.value))
         elif isinstance(sub, ast.Assign):

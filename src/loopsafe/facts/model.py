@@ -110,6 +110,9 @@ class Call:
     via_super: bool = False
     is_value: bool = False  # passed as a value, not called: a class here is not instantiated
     col: int = 0  # 1-based character column where the call starts (0: unknown)
+    # Not a call: the function escapes here, so it has callers no one can list ("stored
+    # in a container", "returned"); what happens to it, for messages.
+    stored: str = ""
 
 
 @dataclass
@@ -125,6 +128,7 @@ class Function:
     thread_targets: list[Call] = field(default_factory=list)
     loop_callbacks: list[Call] = field(default_factory=list)
     worker_targets: list[Call] = field(default_factory=list)  # queue.enqueue(f) and the like
+    escapes: list[Call] = field(default_factory=list)  # functions stored or returned here
     params: list[str] = field(default_factory=list)
     uses_argparse: bool = False
     has_asyncio_mark: bool = False
@@ -168,9 +172,11 @@ class FileFacts:
     module_thread_targets: list[Call] = field(default_factory=list)
     module_worker_targets: list[Call] = field(default_factory=list)
     module_loop_callbacks: list[Call] = field(default_factory=list)
+    module_escapes: list[Call] = field(default_factory=list)
     has_main_block: bool = False
     has_toplevel_code: bool = False  # calls or loops at module level: it does work when run
     has_module_asyncio_mark: bool = False
+    dunder_all: list[str] | None = None  # the names `__all__` lists, None without one
     sites: list[Site] = field(default_factory=list)
     # line -> suppressed codes ("" = all)
     suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
