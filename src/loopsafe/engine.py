@@ -38,6 +38,7 @@ _METADATA = (
     "uv.lock",
     "pdm.lock",
     "Pipfile.lock",
+    "PKG-INFO",  # an sdist: the project's own name and version
 )
 
 

@@ -101,7 +101,9 @@ def run(
 
 def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
     run.cache.load()
-    run.uses_pytest_asyncio = any(mentions_pytest_asyncio(text) for _, text in metadata)
+    run.uses_pytest_asyncio = any(
+        mentions_pytest_asyncio(text) for name, text in metadata if not name.endswith("PKG-INFO")
+    )
     run.watched = registry().watched_calls()
     run.triggers = trigger_search(word.encode() for word in trigger_words(run.watched))
     modules = _module_table(run.discovery.files, run.discovery.root)
@@ -524,12 +526,13 @@ def _evaluate(
         extra_entry_points=run.config.entry_points,
         extra_worker_decorators=run.config.worker_decorators,
         extra_thread_apis=run.config.thread_apis,
+        texts=run.data,
     )
     project = Project(
         index=index,
         roles=roles,
         reach=CallGraph(index, roles, callers).build(),
-        pytest_asyncio=detect_pytest_asyncio(metadata),
+        pytest_asyncio=detect_pytest_asyncio(metadata, run.discovery.root),
         async_used_fixtures=async_used_fixtures(modules, paths, roles.test_modules),
         pytest_config=first_settings(metadata, explicit=bool(run.config.pytest_config)),
         uses_pytest_asyncio=run.uses_pytest_asyncio,

@@ -8,6 +8,8 @@ function to a thread or a queue is not a call and cuts the chain.
 
 from __future__ import annotations
 
+import builtins
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -15,6 +17,7 @@ from loopsafe.facts import apis
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, FileFacts, Function
 from loopsafe.facts.project import ProjectIndex
+from loopsafe.facts.surface import is_public
 
 
 class Root:
@@ -23,7 +26,8 @@ class Root:
     WORKER = "worker"
     THREAD = "thread"
     MODULE = "module"
-    EXPOSED = "exposed"
+    EXPOSED = "exposed"  # on the public surface of a library: anyone may call it
+    UNKNOWN = "unknown"  # callers the analyser cannot list (it escapes, or none found)
 
 
 @dataclass
@@ -38,6 +42,11 @@ class ProjectRoles:
     entry_decorators: set[str] = field(default_factory=set)
     worker_decorators: set[str] = field(default_factory=set)
     thread_functions: set[str] = field(default_factory=set)
+    # The open world: an application's functions are called by its frameworks, a
+    # library's public ones by anyone (see facts/surface.py).
+    application: str = ""  # why the project is an application, "" for a library
+    outside_modules: set[str] = field(default_factory=set)  # examples, docs, scripts
+    public_modules: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -75,6 +84,10 @@ class CallGraph:
         self.seeds: dict[str, list[tuple[str, str, str]]] = {}  # kind -> (fn, parent, label)
         self.relevant: set[str] = set()
         self.names: set[str] = set()
+        # Functions a framework runs itself (a command, a task, a route, `Thread.run`):
+        # not API even when public.
+        self.framework_roots: set[str] = set()
+        self._reexports: set[str] | None = None
 
     # ------------------------------------------------------------------ building
     def _relevant(self) -> set[str]:
@@ -110,18 +123,31 @@ class CallGraph:
                 self.reach.edges[key] = [t for c in func.calls for t in self._targets(c)]
                 referenced.update(self.reach.edges[key])
             label = ref.label
+            module = ref.module
             self._seed_all(
-                func.thread_targets, Root.THREAD, f"thread started in {label}", referenced
+                func.thread_targets,
+                Root.THREAD,
+                f"thread started in {label}",
+                referenced,
+                "",
+                module,
             )
-            self._seed_all(func.loop_callbacks, Root.ASYNC, "", referenced, parent=key)
-            self._seed_all(func.worker_targets, Root.WORKER, f"job enqueued in {label}", referenced)
+            self._seed_all(func.loop_callbacks, Root.ASYNC, "", referenced, key, module)
+            self._seed_all(
+                func.worker_targets, Root.WORKER, f"job enqueued in {label}", referenced, "", module
+            )
             if key in relevant:
                 self._seed_decorated(key, ref.module, func)
+                if func.qualname.endswith(".run") and self._is_thread_class(func.class_name):
+                    self.framework_roots.add(key)
+                    self._seed(Root.THREAD, key, "", f"thread {func.class_name}.run()")
         for module, facts in index.modules.items():
             self._seed_module(module, facts, referenced)
         for script in self.roles.entry_targets:
             for entry_key in index.resolve(script):
+                self.framework_roots.add(entry_key)
                 self._seed(Root.ENTRY, entry_key, "", f"console script {script}")
+        self._seed_escapes(relevant, referenced)
         # Nested functions that nothing references run when their parent runs.
         for key in relevant:
             ref = index.functions[key]
@@ -145,13 +171,36 @@ class CallGraph:
         func = self.index.functions[key].func
         return any(d.rstrip("()") in apis.THREAD_DECORATORS for d in func.decorators)
 
+    def _by_name(self, call: Call, module: str) -> tuple[str, ...]:
+        """A function handed on through an object whose type is unknown or misread
+        (`cls._target` in a metaclass): the one function of that name in the same module,
+        if there is exactly one."""
+        if not module:
+            return ()
+        name = _last_name(call.target)
+        found = tuple(
+            key
+            for key in self.relevant
+            if self.index.functions[key].module == module
+            and self.index.functions[key].func.qualname.rpartition(".")[2] == name
+        )
+        return found if len(found) == 1 else ()
+
     def _seed_all(
-        self, calls: list[Call], kind: str, label: str, referenced: set[str], parent: str = ""
+        self,
+        calls: list[Call],
+        kind: str,
+        label: str,
+        referenced: set[str],
+        parent: str = "",
+        module: str = "",
     ) -> None:
         """Every function these references name is a root of `kind`."""
         for call in calls:
-            for target in self._targets(call):
+            for target in self._targets(call) or self._by_name(call, module):
                 referenced.add(target)
+                if kind in (Root.THREAD, Root.WORKER):
+                    self.framework_roots.add(target)  # what it is for is plain
                 self._seed(kind, target, parent, label)
 
     def _seed(self, kind: str, key: str, parent: str, label: str) -> None:
@@ -166,11 +215,47 @@ class CallGraph:
             if kind == Root.THREAD and func.is_async:
                 continue
             if kind:
+                self.framework_roots.add(key)
                 self._seed(kind, key, "", _describe(kind, label, decorator))
+            elif not self._transparent(decorator):
+                self._seed(Root.UNKNOWN, key, "", f"wrapped by `@{decorator.lstrip('?.')}`")
         if func.uses_argparse and func.qualname == "main":
+            self.framework_roots.add(key)
             self._seed(Root.ENTRY, key, "", f"argparse command-line main {label}")
         if key in self.roles.entry_targets:
+            self.framework_roots.add(key)
             self._seed(Root.ENTRY, key, "", f"entry point {label}")
+
+    def _is_thread_class(self, class_key: str, depth: int = 0) -> bool:
+        """A subclass of `threading.Thread` (or `multiprocessing.Process`): its `run()`
+        runs in the new thread or process, where no loop is running."""
+        entry = self.index.classes.get(class_key)
+        if entry is None or depth > 10:
+            return False
+        for base in entry[1].bases:
+            canonical = self.index.canonical(base)
+            if canonical in _THREAD_CLASSES:
+                return True
+            if any(self._is_thread_class(k, depth + 1) for k in self.index.resolve_class(base)):
+                return True
+        return False
+
+    def _transparent(self, decorator: str) -> bool:
+        """A decorator that leaves the function called as it was: the standard library's
+        (`functools.wraps`, `property`...), pytest's, a property's setter, or one of the
+        project's own, whose body the graph follows like any call."""
+        bare = decorator.removesuffix("()")
+        if bare.startswith("?.") and bare[2:] in _BUILTINS:
+            return True  # `staticmethod`, `classmethod`, `property`
+        canonical = self.index.canonical(bare)
+        top = canonical.partition(".")[0]
+        if canonical in apis.THREAD_DECORATORS:
+            return True  # a thread root of its own (`_thread_decorated`)
+        if "." not in canonical or top in _STDLIB or top in _TRANSPARENT_TOPS:
+            return True  # builtins (`staticmethod`) and the standard library
+        if canonical.rpartition(".")[2] in ("setter", "getter", "deleter", "register"):
+            return True
+        return top in self.index.tops and not canonical.startswith("?")
 
     def _decorator_root(self, decorator: str, module: str, func: Function) -> str:
         bare = decorator.removesuffix("()")
@@ -201,7 +286,12 @@ class CallGraph:
                 return Root.WORKER
             if method in ("actor",) and "dramatiq" in imported:
                 return Root.WORKER
-            if method in apis.ROUTE_METHODS and imported & {"fastapi", "starlette"}:
+            if method in apis.ROUTE_METHODS and imported & {
+                "fastapi",
+                "starlette",
+                "flask",
+                "quart",
+            }:
                 return Root.THREAD
             if method in ("command", "group") and imported & {"click", "typer"}:
                 return Root.ENTRY
@@ -268,8 +358,62 @@ class CallGraph:
                             referenced.add(target)
                             self._seed(Root.WORKER, target, "", f"arq worker {info.qualname}")
 
+    def _seed_escapes(self, relevant: set[str], referenced: set[str]) -> None:
+        """Functions stored, returned or wrapped where the analyser cannot follow them:
+        their callers are unknown. One returned by a public function is public itself."""
+        index = self.index
+        for key in relevant:
+            for caller, call in self.callers.callers_of(key):
+                if not call.stored or key not in index.resolve_call(call):
+                    continue
+                referenced.add(key)
+                where = index.functions[caller].label if caller in index.functions else caller
+                if call.stored == "returned" and self._public(caller):
+                    self._seed(
+                        Root.EXPOSED,
+                        key,
+                        "",
+                        f"{index.functions[key].label}, returned by the public {where}",
+                    )
+                else:
+                    self._seed(Root.UNKNOWN, key, "", f"{call.stored} in {where}")
+        for module, facts in index.modules.items():
+            for call in facts.module_escapes:
+                for target in index.resolve_call(call):
+                    if target in relevant:
+                        referenced.add(target)
+                        self._seed(Root.UNKNOWN, target, "", f"{call.stored} in {module}")
+
+    def _public(self, key: str) -> bool:
+        """On the public surface. In an application only what it declares as API is
+        (`__all__`, a package `__init__` re-export): the rest is called by its frameworks."""
+        ref = self.index.functions.get(key)
+        if ref is None or ref.module not in self.roles.public_modules:
+            return False
+        facts = self.index.modules[ref.module]
+        if not is_public(ref.func, facts):
+            return False
+        if not self.roles.application:
+            return True
+        top = ref.func.qualname.partition(".")[0]
+        return (facts.dunder_all is not None and top in facts.dunder_all) or (
+            f"{ref.module}.{top}" in self._reexported()
+        )
+
+    def _reexported(self) -> set[str]:
+        if self._reexports is None:
+            self._reexports = {
+                self.index.canonical(target)
+                for facts in self.index.modules.values()
+                if facts.is_package_init
+                for target in facts.imports.values()
+            }
+        return self._reexports
+
     def _seed_exposed(self) -> None:
-        """Sync functions no project code calls: anyone outside may (library API)."""
+        """The open world. A public function of a library: anyone may call it, whatever
+        its callers here (examples and tests only show how). Any other function no
+        project code calls: its callers are unknown."""
         has_caller: set[str] = set()
         for caller, targets in self.reach.edges.items():
             if self.index.functions[caller].module in self.roles.test_modules:
@@ -278,11 +422,15 @@ class CallGraph:
         seeded = {key for entries in self.seeds.values() for key, _, _ in entries}
         for key in self.relevant:
             ref = self.index.functions[key]
-            if ref.func.is_async or key in has_caller or key in seeded:
+            if ref.func.is_async or ref.module in self.roles.test_modules:
                 continue
-            if ref.module in self.roles.test_modules:
-                continue
-            self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")
+            if self._public(key) and key not in self.framework_roots:
+                self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")
+            elif key not in has_caller and key not in seeded:
+                if self.roles.application or ref.module in self.roles.outside_modules:
+                    self._seed(Root.UNKNOWN, key, "", "no caller found")
+                else:
+                    self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")
 
     # ------------------------------------------------------------------ propagation
     def _propagate(self) -> None:
@@ -319,6 +467,18 @@ class CallGraph:
                     if kind == Root.ASYNC:
                         self.reach.async_parent[target] = current
                     queue.append(target)
+
+
+_THREAD_CLASSES = frozenset(
+    {"threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process"}
+)
+_BUILTINS = frozenset(dir(builtins))
+_STDLIB = frozenset(sys.stdlib_module_names) - {"asyncio", "threading", "concurrent"}
+# Decorators of these libraries keep the function called as before (click's options, a
+# pytest mark); the ones that register it (a command, a route) are roots already.
+_TRANSPARENT_TOPS = frozenset(
+    {"pytest", "_pytest", "pytest_asyncio", "typing_extensions", "deprecated", "click", "typer"}
+)
 
 
 def _last_name(dotted: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,8 +56,26 @@ def _parse(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def detect(files: list[tuple[str, str]]) -> PytestAsyncio:
-    """`files`: (relpath, text) of the project's packaging, requirements and lock files."""
+def detect(files: list[tuple[str, str]], root: Path | None = None) -> PytestAsyncio:
+    """`files`: (relpath, text) of the project's packaging, requirements and lock files;
+    `root`: the project directory, whose own virtual environment is looked at (directory
+    names only: nothing is imported)."""
+    for relpath, text in files:
+        if PurePosixPath(relpath).name == "PKG-INFO":  # the project is pytest-asyncio
+            name = re.search(r"(?m)^Name:\s*(\S+)", text)
+            own = re.search(r"(?m)^Version:\s*(\S+)", text)
+            if name and own and re.fullmatch(_NAME, name.group(1), re.I):
+                return PytestAsyncio(_parse(own.group(1)), relpath)
+    if root is not None:
+        for venv in (".venv", "venv", "env"):
+            for info in sorted(
+                root.glob(f"{venv}/lib/python3*/site-packages/pytest_asyncio-*.dist-info")
+            ):
+                version = _parse(
+                    info.name.removeprefix("pytest_asyncio-").removesuffix(".dist-info")
+                )
+                if version:
+                    return PytestAsyncio(version, f"{venv}/ ({info.name})")
     for relpath, text in files:
         if PurePosixPath(relpath).name in _LOCK_FILES:
             found = _LOCK_ENTRY.search(text) or re.search(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import configparser
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 from loopsafe.facts.callgraph import ProjectRoles
 from loopsafe.facts.model import FileFacts
+from loopsafe.facts.surface import application_reason, is_outside, public_modules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,8 +42,10 @@ def compute_roles(
     extra_entry_points: Iterable[str] = (),
     extra_worker_decorators: Iterable[str] = (),
     extra_thread_apis: Iterable[str] = (),
+    texts: Mapping[str, bytes] | None = None,
 ) -> ProjectRoles:
-    """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text."""
+    """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text;
+    `texts`: every file's bytes by relpath, to tell an application from a library."""
     roles = ProjectRoles()
     test_dirs = _test_dirs([*paths.values(), *all_paths])
     roles.test_dirs = test_dirs
@@ -87,7 +90,30 @@ def compute_roles(
             roles.entry_decorators.add(item)
     roles.worker_decorators.update(extra_worker_decorators)
     roles.thread_functions.update(extra_thread_apis)
+
+    roles.outside_modules = {m for m, p in paths.items() if is_outside(p, m)}
+    excluded = roles.test_modules | roles.script_modules | roles.outside_modules
+    if texts is not None:
+        module_of = {rel: module for module, rel in paths.items()}
+        roles.application = application_reason(
+            (rel, data)
+            for rel, data in sorted(texts.items())
+            if not in_tests(rel) and not is_outside(rel, module_of.get(rel, ""))
+        )
+    if _distributes(metadata):
+        roles.public_modules = public_modules(paths, excluded)
     return roles
+
+
+def _distributes(metadata: dict[str, str]) -> bool:
+    """Is the project packaged for others to install (so its public names are API)?"""
+    for name, text in metadata.items():
+        base = PurePosixPath(name).name
+        if base in ("setup.py", "setup.cfg") or (
+            base == "pyproject.toml" and re.search(r"^\[(project|tool\.poetry)\]", text, re.M)
+        ):
+            return True
+    return False
 
 
 def _depth(directory: str) -> int:

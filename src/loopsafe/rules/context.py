@@ -39,6 +39,9 @@ class SiteContext:
     reason: str = ""  # why this category, for messages ("only reachable from ...")
     is_test_module: bool = False
     fixture_used_by_async: bool = False
+    # Why the analyser cannot list who calls it ("stored in a container in f", "no
+    # caller found"): the verdict must say so and not guess.
+    unknown_callers: str = ""
 
     @property
     def name(self) -> str:
@@ -112,6 +115,10 @@ def _categorize(ctx: SiteContext) -> tuple[Category, str]:
     if Root.MODULE in kinds:
         origin = project.reach.origin.get((Root.MODULE, key), module)
         return Category.SYNC_WRAPPER, f"library code runs it ({origin})"
+    if Root.UNKNOWN in kinds:
+        # Never "only reachable from X" when callers escape the analysis.
+        ctx.unknown_callers = project.reach.origin.get((Root.UNKNOWN, key), "no caller found")
+        return Category.SYNC_WRAPPER, f"its callers are unknown ({ctx.unknown_callers})"
     present = [(root, cat) for root, cat in _NO_LOOP_ORDER if root in kinds]
     if present:
         root, category = present[0]

@@ -41,6 +41,8 @@ def await_fix(ctx: SiteContext) -> Fix:
     site = ctx.site
     if not site.called:
         return no_fix("the loop function is passed as a value, not called")
+    if ctx.function is not None and "types.coroutine" in ctx.function.decorators:
+        return no_fix("a `@types.coroutine` generator cannot `await`; use `yield from`")
     if site.api in (LoopApi.RUNNER, LoopApi.RUN_FOREVER):
         return no_fix(f"`{site.api.value}` has no awaitable to await instead")
     if site.in_lambda:

@@ -148,7 +148,7 @@ class SyncWrapper(Rule):
     table = (("run / loop-run", "sync-wrapper", "LS104", "fix"),)
 
     def check(self, ctx: SiteContext) -> Answer:
-        if ctx.category is not Category.SYNC_WRAPPER:
+        if ctx.category is not Category.SYNC_WRAPPER or ctx.unknown_callers:
             return None
         module, _, name = ctx.project.run_sync.partition(":")
         return Verdict(

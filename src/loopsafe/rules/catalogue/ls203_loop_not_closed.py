@@ -140,16 +140,24 @@ class LoopNotClosed(Rule):
         (
             "set",
             "`set_event_loop(loop)` then `loop.close()` in the same function with no later "
-            "`set_event_loop(None)`",
+            "`set_event_loop(None)` (or back to another loop), outside entry points and test "
+            "code",
             "LS203",
             "review",
         ),
-        ("create / set", "otherwise", "LS100", "ok"),
+        (
+            "create / set",
+            "otherwise (in an entry point or test code, the program or test ends before anything meets the loop)",
+            "LS100",
+            "ok",
+        ),
     )
 
     def check(self, ctx: SiteContext) -> Answer:
         site = ctx.site
-        if site.kind is SiteKind.CREATE and _never_closed(site):
+        if site.kind is SiteKind.SET and ctx.category in _ENDS_SOON:
+            pass  # the program or test ends: no later code can meet the closed loop
+        elif site.kind is SiteKind.CREATE and _never_closed(site):
             return Verdict(
                 self.code,
                 Action.REVIEW,
@@ -157,7 +165,7 @@ class LoopNotClosed(Rule):
                 "leaking its selector and file descriptors; close it in a `finally:` or use "
                 "`asyncio.Runner`.",
             )
-        if site.kind is SiteKind.SET and site.loop_name and site.closed and not site.reset:
+        elif site.kind is SiteKind.SET and site.loop_name and site.closed and not site.reset:
             return Verdict(
                 self.code,
                 Action.REVIEW,
@@ -172,6 +180,9 @@ class LoopNotClosed(Rule):
             f"Accepted: `{site.api.value}` {what} and the loop's lifetime is handled here "
             f"({ctx.category.value}).",
         )
+
+
+_ENDS_SOON = frozenset({Category.ENTRYPOINT, Category.TEST_CODE})
 
 
 def _never_closed(site: Site) -> bool:

@@ -1,0 +1,95 @@
+"""Who outside the repository can call a function: the open world around the call graph.
+
+A library's public functions are called by code no one here can see, some of it running
+an event loop; callers in its examples or tests do not make them entry points. An
+application's functions are called by its frameworks (routes, tasks, migrations), so one
+with no caller found is unknown, not library API. Read from the source text and the
+module table only: nothing is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from loopsafe.facts.model import FileFacts, Function
+
+# Directories whose modules are not shipped as API: they use the library.
+OUTSIDE_DIRS = frozenset(
+    {
+        "examples",
+        "example",
+        "docs",
+        "doc",
+        "docs_src",
+        "scripts",
+        "script",
+        "tools",
+        "benchmarks",
+        "bench",
+        "demo",
+        "demos",
+        "samples",
+        "tutorial",
+    }
+)
+# A module-level instance of a framework's application object: the project is a service.
+_APP_OBJECT = re.compile(
+    rb"^[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:[A-Za-z_][\w.]*\.)?"
+    rb"(FastAPI|Flask|Quart|Celery|Starlette|Sanic|Litestar|Dramatiq|Huey|RedisHuey)\(",
+    re.MULTILINE,
+)
+_ALEMBIC_ENV = re.compile(rb"^from alembic import context\b", re.MULTILINE)
+
+
+def is_outside(relpath: str, module: str = "") -> bool:
+    """A file in an examples, docs or scripts directory: it uses the project. A package
+    inside such a directory (a whole example project) is a project of its own, judged by
+    its import name."""
+    parts = module.split(".") if module else []
+    if len(parts) > 1:
+        return any(part in OUTSIDE_DIRS for part in parts[:-1])
+    return any(part in OUTSIDE_DIRS for part in relpath.split("/")[:-1])
+
+
+def application_reason(texts: Iterable[tuple[str, bytes]]) -> str:
+    """Why the project is an application (a framework app object at module level, an
+    Alembic environment), or "" when it looks like a library. `texts`: (relpath, bytes)
+    of its non-test, non-example files."""
+    for relpath, data in texts:
+        found = _APP_OBJECT.search(data)
+        if found:
+            return f"{relpath} creates a {found.group(1).decode()} application"
+        if relpath.endswith("env.py") and _ALEMBIC_ENV.search(data):
+            return f"{relpath} is an Alembic environment"
+    return ""
+
+
+def public_modules(paths: Mapping[str, str], excluded: set[str]) -> set[str]:
+    """Modules importable by users: no part of the name private, not tests, examples or
+    scripts (`excluded`), not `__main__`."""
+    out: set[str] = set()
+    for module, relpath in paths.items():
+        if module in excluded or is_outside(relpath, module):
+            continue
+        parts = module.split(".")
+        if any(p.startswith("_") and not _is_dunder(p) for p in parts) or parts[-1] == "__main__":
+            continue
+        out.add(module)
+    return out
+
+
+def is_public(func: Function, facts: FileFacts) -> bool:
+    """Can code outside the project call this function by name? Top-level functions listed
+    in `__all__` (or not private when there is none) and public methods of public classes;
+    nested functions never."""
+    if func.parent:
+        return False
+    parts = func.qualname.split(".")
+    if any(p.startswith("_") and not _is_dunder(p) for p in parts):
+        return False
+    return facts.dunder_all is None or parts[0] in facts.dunder_all
+
+
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
