@@ -17,6 +17,8 @@ from newsroom.models import Article, IngestReport
 from newsroom.repository import Repository
 from newsroom.services.ingest import ingest_sources
 
+__all__ = ["ingest", "headlines", "search"]
+
 T = TypeVar("T")
 
 

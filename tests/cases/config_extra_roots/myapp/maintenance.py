@@ -17,9 +17,9 @@ def nightly() -> None:
     asyncio.run(_vacuum())  # expect: LS100 entrypoint ok
 
 
-def compress() -> None:
+def _compress() -> None:
     asyncio.run(_vacuum())  # expect: LS100 thread ok
 
 
 async def api_compress() -> None:
-    await offload(compress)
+    await offload(_compress)

@@ -1,6 +1,6 @@
 import asyncio
 
-from mirror.core import sync_all
+from mirror.core import _sync_all
 
 
 async def _mirror() -> None:
@@ -9,4 +9,4 @@ async def _mirror() -> None:
 
 def run() -> None:
     asyncio.run(_mirror())  # expect: LS100 entrypoint ok
-    sync_all()
+    _sync_all()

@@ -1,0 +1,3 @@
+from weather import fetch_forecast
+
+print(fetch_forecast())

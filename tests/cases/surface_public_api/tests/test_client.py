@@ -1,0 +1,5 @@
+from weather import fetch_forecast
+
+
+def test_fetch_forecast() -> None:
+    assert fetch_forecast() == {}

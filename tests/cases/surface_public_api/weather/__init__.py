@@ -1,0 +1,3 @@
+from weather.client import fetch_forecast
+
+__all__ = ["fetch_forecast"]
