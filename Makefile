@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test quick lint typecheck unit bench docs clean
+.PHONY: demo test quick lint typecheck unit bench docs clean accuracy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/plugin.py
+
+accuracy: $(STAMP)
+	$(BIN)/python bench/accuracy.py
 
 docs: $(STAMP)
 	$(BIN)/loopsafe rule --all --format markdown > docs/rules.md

@@ -1,0 +1,210 @@
+"""Real projects as the judge: accuracy against hand labels, and fixes that keep suites green.
+
+Pinned PyPI sdists (`pip download --no-deps --no-binary :all:`), none written here, are
+fetched once into ~/.cache/loopsafe-bench. Every event-loop site of each was labelled by
+reading its code before looking at loopsafe's verdicts (bench/realworld/LABELLING.md):
+bench/realworld/labels/<project>.json.
+
+    python bench/accuracy.py                 # this checkout, every project
+    python bench/accuracy.py --src DIR       # another checkout's src/, to compare
+    python bench/accuracy.py --only NAME     # one project, with every disagreement
+    python bench/accuracy.py fixproof        # suites before and after fix --unsafe-fixes
+
+What it counts, per project and in total:
+- must-fix found: sites labelled `fix` with a fix or review finding on their line;
+- review found: the same for sites labelled `review`;
+- false alarms: sites labelled `ok` (or lines labelled as no site) with a fix or review
+  finding, over all such labelled lines;
+- category right: labelled sites with a finding on their line whose category matches;
+- unlabelled: fix/review findings on lines no label mentions (a labeller's miss or a
+  false alarm: `--only` lists them to be read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "realworld" / "labels"
+BIN = Path(sys.executable).parent
+CACHE = Path.home() / ".cache" / "loopsafe-bench"
+# sdist name -> pinned requirement. Chosen to cover libraries with sync wrappers
+# (asgiref, asyncer, gql, ib_insync, jupyter_core, mangum, unsync), servers and frameworks
+# (uvicorn, hypercorn, starlette, quart), task queues (dramatiq, flower,
+# celery-pool-asyncio), Alembic, thread-heavy code (janus, unsync) and test tooling
+# (pytest-asyncio).
+PROJECTS = {
+    "alembic-1.13.2": "alembic==1.13.2",
+    "asgiref-3.8.1": "asgiref==3.8.1",
+    "asyncer-0.0.8": "asyncer==0.0.8",
+    "celery-pool-asyncio-0.2.0": "celery-pool-asyncio==0.2.0",
+    "dramatiq-1.17.0": "dramatiq==1.17.0",
+    "flower-2.0.1": "flower==2.0.1",
+    "gql-3.5.0": "gql==3.5.0",
+    "hypercorn-0.17.3": "hypercorn==0.17.3",
+    "ib_insync-0.9.86": "ib_insync==0.9.86",
+    "janus-1.0.0": "janus==1.0.0",
+    "jupyter_core-5.7.2": "jupyter_core==5.7.2",
+    "mangum-0.17.0": "mangum==0.17.0",
+    "pytest_asyncio-0.23.8": "pytest-asyncio==0.23.8",
+    "quart-0.19.6": "quart==0.19.6",
+    "starlette-0.38.6": "starlette==0.38.6",
+    "unsync-1.4.0": "unsync==1.4.0",
+    "uvicorn-0.30.6": "uvicorn==0.30.6",
+}
+# Projects whose own suite runs in this environment (for `fixproof`).
+SUITES = ("asgiref-3.8.1", "janus-1.0.0")
+ACTIONABLE = ("fix", "review")
+
+
+def fetch(name: str) -> Path:
+    """The unpacked sdist of project `name`, downloaded on first use."""
+    root = CACHE / "src" / name
+    if root.is_dir():
+        return root
+    sdists = CACHE / "sdists"
+    sdists.mkdir(parents=True, exist_ok=True)
+    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
+    subprocess.run([*pip, "-d", str(sdists), PROJECTS[name]], check=True)
+    archive = next(sdists.glob(f"{name}.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(CACHE / "src", filter="data")
+    return root
+
+
+def _loopsafe(args: list[str], cwd: Path, src: Path | None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return subprocess.run(
+        [str(BIN / "loopsafe"), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+def findings(name: str, src: Path | None) -> list[dict[str, Any]]:
+    run = _loopsafe(["check", ".", "--format", "json", "--no-cache"], fetch(name), src)
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"{name}: loopsafe failed: {run.stderr.strip()[-300:]}")
+    found: list[dict[str, Any]] = json.loads(run.stdout)["findings"]
+    return found
+
+
+def score(name: str, src: Path | None, show: bool = False) -> Counter[str]:
+    labels = json.loads((LABELS / f"{name}.json").read_text())
+    by_line: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for finding in findings(name, src):
+        by_line.setdefault((finding["path"], finding["line"]), []).append(finding)
+    out: Counter[str] = Counter()
+    seen: set[tuple[str, int]] = set()
+    for label in labels:
+        key = (label["path"], label["line"])
+        seen.add(key)
+        here = by_line.get(key, [])
+        same = [f for f in here if f["code"] == label["code"]] or here
+        alarm = any(f["action"] in ACTIONABLE for f in here)
+        action = label["action"] if label["code"] != "none" else "ok"
+        problem = ""
+        if action in ACTIONABLE:
+            out[f"{action} sites"] += 1
+            out[f"{action} found"] += alarm
+            if not alarm:
+                problem = "missed"
+        else:
+            out["ok lines"] += 1
+            out["false alarms"] += alarm
+            if alarm:
+                problem = "false alarm"
+        if label["code"] != "none" and same:
+            out["categorised"] += 1
+            if same[0]["category"] == label["category"]:
+                out["category right"] += 1
+            elif not problem:
+                problem = "category"
+        if show and problem:
+            got = ", ".join(f"{f['code']} {f['category']} {f['action']}" for f in here) or "nothing"
+            print(
+                f"  {problem:11} {key[0]}:{key[1]} labelled {label['code']} "
+                f"{label.get('category', '')} {action}; got {got}\n              why: {label['why']}"
+            )
+    for key, here in sorted(by_line.items()):
+        if key in seen or not any(f["action"] in ACTIONABLE for f in here):
+            continue
+        out["unlabelled"] += 1
+        if show:
+            for f in here:
+                print(f"  unlabelled  {key[0]}:{key[1]} {f['code']} {f['category']} {f['action']}")
+    return out
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "-"
+
+
+def row(name: str, c: Counter[str]) -> str:
+    return (
+        f"| {name} | {_pct(c['fix found'], c['fix sites'])} | "
+        f"{_pct(c['review found'], c['review sites'])} | "
+        f"{_pct(c['false alarms'], c['ok lines'])} | "
+        f"{_pct(c['category right'], c['categorised'])} | {c['unlabelled']} |"
+    )
+
+
+def fixproof(name: str, src: Path | None) -> str:
+    with tempfile.TemporaryDirectory(prefix="loopsafe-fixproof-") as tmp:
+        copy = Path(tmp) / name
+        shutil.copytree(fetch(name), copy)
+        before = _suite(copy)
+        fixed = _loopsafe(["fix", ".", "--unsafe-fixes", "--no-cache"], copy, src)
+        summary = next((line for line in fixed.stdout.splitlines() if "finding" in line), "")
+        after = _suite(copy)
+    return f"before: {before}; fix: {summary.strip()}; after: {after}"
+
+
+def _suite(root: Path) -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-200:]
+    return re.sub(r" in [\d.]+s.*", "", last)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", default="accuracy", choices=("accuracy", "fixproof"))
+    parser.add_argument("--src", type=Path, help="src/ of another loopsafe checkout")
+    parser.add_argument("--only", help="one project, listing every disagreement")
+    args = parser.parse_args()
+    if args.what == "fixproof":
+        for name in SUITES:
+            print(f"{name}: {fixproof(name, args.src)}")
+        return
+    names = [args.only] if args.only else list(PROJECTS)
+    print(
+        "| project | must-fix found | review found | false alarms | category right | unlabelled |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    total: Counter[str] = Counter()
+    for name in names:
+        counts = score(name, args.src, show=bool(args.only))
+        total.update(counts)
+        print(row(name, counts))
+    if not args.only:
+        print(row("**total**", total))
+
+
+if __name__ == "__main__":
+    main()
