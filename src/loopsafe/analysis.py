@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from loopsafe.discover.config import Config
     from loopsafe.discover.pytest_config import PytestSettings
     from loopsafe.facts.callgraph import ProjectRoles, Reach
+    from loopsafe.facts.loop_entries import Made
     from loopsafe.facts.project import ProjectIndex
     from loopsafe.facts.pytest_version import PytestAsyncio
 
@@ -33,6 +34,9 @@ class Project:
     metadata: list[tuple[str, str]] = field(default_factory=list)
     run_sync: str = "loopsafe:run_sync"  # the helper fixes call, "module:name"
     abspaths: dict[str, Path] = field(default_factory=dict)  # relpath -> file, every file
+    # Callables the project makes that enter a loop (`start = async_to_sync(_start)`),
+    # by dotted name: what its WRAPPER_CALL sites call.
+    made_entries: dict[str, Made] = field(default_factory=dict)
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     # What rules derive from the files while judging (parsed spans, ...), kept for reuse.
     memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)

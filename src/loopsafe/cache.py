@@ -60,7 +60,9 @@ def _plans() -> dict[type, _Plan]:
             "module_escapes": ("list", Call),
             "sites": ("list", Site),
             "suppressions": ("lines", None),
+            "made": ("pairs", None),
         },
+        ClassInfo: {"made": ("pairs", None)},
         Function: {
             "calls": ("list", Call),
             "thread_targets": ("list", Call),
@@ -94,6 +96,8 @@ def _encode(obj: Any) -> list[Any]:
             row[i] = [_encode(v) for v in value]
         elif kind == "enum":
             row[i] = value.value
+        elif kind == "pairs":
+            row[i] = {k: list(v) for k, v in value.items()}
         else:  # "lines": {line: codes}; JSON keys are strings
             row[i] = {str(k): list(v) for k, v in value.items()}
     return row
@@ -112,6 +116,8 @@ def _decode(cls: type, row: Any) -> Any:
             row[i] = [_decode(inner, v) for v in value]
         elif kind == "enum":
             row[i] = inner(value)  # ValueError for a value this version does not know
+        elif kind == "pairs":
+            row[i] = {str(k): (str(v[0]), str(v[1])) for k, v in value.items()}
         else:
             row[i] = {int(k): tuple(str(c) for c in v) for k, v in value.items()}
     return cls(*row)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,6 +19,12 @@ from loopsafe.facts.callers import CallerIndex, Expander, Requests
 from loopsafe.facts.callgraph import CallGraph
 from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
+from loopsafe.facts.loop_entries import (
+    KNOWN_MAKERS,
+    entry_makers,
+    made_callables,
+    wrapper_call_sites,
+)
 from loopsafe.facts.model import FileFacts, Function
 from loopsafe.facts.nodes import source_lines
 from loopsafe.facts.project import ProjectIndex
@@ -495,6 +501,17 @@ def _interest(
                 target = _module_of(base, by_module)
                 if target:
                     interest.modules.add(target)
+    # The project's own loop entries made by a decorator or a helper: the files that make
+    # them, and then the files that call what they made (see facts/loop_entries.py).
+    for key in entry_makers(index):
+        ref = index.functions[key]
+        interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
+    for maker in KNOWN_MAKERS:
+        interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))
+    for dotted in made_callables(index):
+        found = index.split_module(dotted)
+        if found is not None:
+            interest.add(found[0], tuple(found[1][-2:]))
     # A module that re-exports a function on a path is another way to import it.
     for module, facts in modules.items():
         for local, target in facts.imports.items():
@@ -540,9 +557,13 @@ def _evaluate(
         run_sync=run.config.run_sync,
         abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
     )
+    project.made_entries = made_callables(index)
+    wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
     for module in sorted(modules):
         facts = modules[module]
+        if module in wrapper_calls:  # judged with the file's own sites; the cache keeps these
+            facts = replace(facts, sites=[*facts.sites, *wrapper_calls[module]])
         for finding in evaluate_module(project, module, facts):
             if not _suppressed(facts, finding):
                 findings.append(finding)

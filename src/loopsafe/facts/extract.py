@@ -256,6 +256,10 @@ class _Extractor(SiteReader):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._record_import(stmt)
         self.facts.has_toplevel_code = any(_is_toplevel_code(s) for s in body)
+        for stmt in body:
+            made = self._made(stmt)
+            if made:
+                self.facts.made[made[0]] = made[1]
         self._visit_body(body)
         self._module_marks(body)
         if "" in self.lifetime_scopes:
@@ -745,6 +749,9 @@ class _Extractor(SiteReader):
         info.attrs = self.r.class_attrs.get(dotted, {})
         self.r.stack.append(scope)
         for item in node.body:
+            made = self._made(item)
+            if made:
+                info.made[made[0]] = made[1]
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods.append(item.name)
             elif isinstance(item, ast.Assign) and isinstance(item.value, (ast.List, ast.Tuple)):
@@ -763,6 +770,19 @@ class _Extractor(SiteReader):
             mine = loop_run_sites(self.facts.sites, qualname, local=False)
             if mine:
                 mark_loop_uses(walk_nodes(node), mine)
+
+    def _made(self, stmt: ast.stmt) -> tuple[str, tuple[str, str]] | None:
+        """`name = helper(f, ...)`: a callable made from a function by a helper."""
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            return None
+        target, value = stmt.targets[0], stmt.value
+        if not isinstance(target, ast.Name) or not isinstance(value, ast.Call) or not value.args:
+            return None
+        helper = self.r.dotted(value.func)
+        first = value.args[0]
+        if not helper or not isinstance(first, (ast.Name, ast.Attribute)):
+            return None
+        return target.id, (helper, self.r.dotted(first))
 
     def _ref_name(self, node: ast.expr) -> str:
         if isinstance(node, ast.Call):  # arq: cron(f, ...)

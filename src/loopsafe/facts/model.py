@@ -25,6 +25,9 @@ class SiteKind(str, Enum):
     MARK = "mark"  # pytest.mark.asyncio(scope=...)
     WAIT = "wait"  # <future>.result() inside a coroutine
     CALL = "call"  # a call of an API a rule watches (`Rule.calls`): `target` names it
+    # A call, inside a coroutine, of a project callable that runs a coroutine to completion
+    # in a loop of its own (made by a decorator or a helper): found project-wide.
+    WRAPPER_CALL = "wrapper-call"
 
 
 class LoopApi(str, Enum):
@@ -47,6 +50,7 @@ class LoopApi(str, Enum):
     SUBMIT_RESULT = "executor.submit(...).result()"
     WATCHED_CALL = "call"  # SiteKind.CALL: the API is `Site.target`
     WATCHED_IMPORT = "import"  # SiteKind.CALL: `from module import api`
+    PROJECT_ENTRY = "project loop entry"  # SiteKind.WRAPPER_CALL
 
 
 class ScopeKind(str, Enum):
@@ -151,6 +155,9 @@ class ClassInfo:
     list_attrs: dict[str, list[str]] = field(default_factory=dict)
     # `self.attr = Something(...)` in any method: attr -> dotted value.
     attrs: dict[str, str] = field(default_factory=dict)
+    # `name = helper(f, ...)` in the class body: name -> (dotted helper, dotted first
+    # argument), as for `start = async_to_sync(_start)`.
+    made: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,6 +172,8 @@ class FileFacts:
     constructed: dict[str, str] = field(default_factory=dict)
     # Module-level names bound to plain aliases `name = other` (dotted).
     aliases: dict[str, str] = field(default_factory=dict)
+    # Module-level `name = helper(f, ...)`: name -> (dotted helper, dotted first argument).
+    made: dict[str, tuple[str, str]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
     imported_modules: list[str] = field(default_factory=list)
     module_calls: list[Call] = field(default_factory=list)  # at import time

@@ -95,10 +95,14 @@ def compute_roles(
     excluded = roles.test_modules | roles.script_modules | roles.outside_modules
     if texts is not None:
         module_of = {rel: module for module, rel in paths.items()}
-        roles.application = application_reason(
-            (rel, data)
-            for rel, data in sorted(texts.items())
+        wanted = sorted(
+            rel
+            for rel in texts
             if not in_tests(rel) and not is_outside(rel, module_of.get(rel, ""))
+        )
+        roles.application = application_reason(
+            ((rel, texts[rel]) for rel in wanted if module_of.get(rel) not in modules),
+            ((rel, modules[module_of[rel]]) for rel in wanted if module_of.get(rel) in modules),
         )
     if _distributes(metadata):
         roles.public_modules = public_modules(paths, excluded)

@@ -34,6 +34,20 @@ OUTSIDE_DIRS = frozenset(
     }
 )
 # A module-level instance of a framework's application object: the project is a service.
+APP_CLASSES = frozenset(
+    {
+        "FastAPI",
+        "Flask",
+        "Quart",
+        "Celery",
+        "Starlette",
+        "Sanic",
+        "Litestar",
+        "Dramatiq",
+        "Huey",
+        "RedisHuey",
+    }
+)
 _APP_OBJECT = re.compile(
     rb"^[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:[A-Za-z_][\w.]*\.)?"
     rb"(FastAPI|Flask|Quart|Celery|Starlette|Sanic|Litestar|Dramatiq|Huey|RedisHuey)\(",
@@ -52,10 +66,20 @@ def is_outside(relpath: str, module: str = "") -> bool:
     return any(part in OUTSIDE_DIRS for part in relpath.split("/")[:-1])
 
 
-def application_reason(texts: Iterable[tuple[str, bytes]]) -> str:
+def application_reason(
+    texts: Iterable[tuple[str, bytes]], parsed: Iterable[tuple[str, FileFacts]] = ()
+) -> str:
     """Why the project is an application (a framework app object at module level, an
-    Alembic environment), or "" when it looks like a library. `texts`: (relpath, bytes)
-    of its non-test, non-example files."""
+    Alembic environment), or "" when it looks like a library. `parsed`: (relpath, facts)
+    of the files already parsed, read from their facts; `texts`: (relpath, bytes) of the
+    others, searched as text. Both only non-test, non-example files."""
+    for relpath, facts in parsed:
+        for constructor in facts.constructed.values():
+            name = constructor.rpartition(".")[2]
+            if name in APP_CLASSES:
+                return f"{relpath} creates a {name} application"
+        if relpath.endswith("env.py") and "alembic.context" in facts.imports.values():
+            return f"{relpath} is an Alembic environment"
     for relpath, data in texts:
         found = _APP_OBJECT.search(data)
         if found:

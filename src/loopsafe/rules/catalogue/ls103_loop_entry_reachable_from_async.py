@@ -6,6 +6,7 @@ from loopsafe.facts.model import SiteKind
 from loopsafe.model import Action, Category, FixSafety
 from loopsafe.rules.async_chain import async_chain_fix
 from loopsafe.rules.context import SiteContext
+from loopsafe.rules.fixes import no_fix
 from loopsafe.rules.loop_entry import reachable_message
 from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
 
@@ -26,6 +27,13 @@ class LoopEntryReachableFromAsync(Rule):
         code. The finding shows the shortest call path, for example
         `via app.routes:get_user -> app.service:load_user`. In test code the same
         situation is reported as LS303.
+
+        It also finds, at the call, a coroutine calling a callable the project *made* to
+        enter a loop, which the call graph cannot follow: one decorated with a project
+        decorator whose wrapper runs the coroutine (`@sync_wrapper async def fetch`), or
+        one made by a helper (`start = async_to_sync(_start)`, `ping = run_sync(_ping)`,
+        with asgiref's `async_to_sync`, asyncer's `syncify`/`runnify` or a helper of the
+        project's own).
         """
     )
     why_bad = doc(
@@ -146,12 +154,44 @@ class LoopEntryReachableFromAsync(Rule):
         ),
     )
 
-    kinds = frozenset({SiteKind.RUN, SiteKind.LOOP_RUN})
-    outcomes = produces("LS103", Action.FIX, Category.REACHABLE_FROM_ASYNC)
-    table = (("run / loop-run", "reachable-from-async (not test code)", "LS103", "fix"),)
+    kinds = frozenset({SiteKind.RUN, SiteKind.LOOP_RUN, SiteKind.WRAPPER_CALL})
+    outcomes = produces("LS103", Action.FIX, Category.REACHABLE_FROM_ASYNC, Category.ASYNC_CONTEXT)
+    table = (
+        ("run / loop-run", "reachable-from-async (not test code)", "LS103", "fix"),
+        (
+            "wrapper-call: a call of a project callable made to enter a loop (by a "
+            "decorator or a helper such as `async_to_sync`)",
+            "async-context",
+            "LS103",
+            "fix",
+        ),
+    )
 
     def check(self, ctx: SiteContext) -> Answer:
+        if ctx.site.kind is SiteKind.WRAPPER_CALL:
+            return _wrapper_call(self.code, ctx)
         if ctx.category is not Category.REACHABLE_FROM_ASYNC or ctx.is_test_module:
             return None
         fix = async_chain_fix(ctx.project, ctx.key)
         return Verdict(self.code, Action.FIX, reachable_message(ctx), fix)
+
+
+def _wrapper_call(code: str, ctx: SiteContext) -> Verdict:
+    site = ctx.site
+    made = ctx.project.made_entries.get(site.target)
+    how = made.how if made else "it enters an event loop"
+    original = made.original.rpartition(".")[2] if made and made.original else ""
+    name = site.target.rpartition(".")[2]
+    instead = (
+        f"`await` the coroutine function `{original}` instead"
+        if original
+        else ("`await` the async original instead")
+    )
+    return Verdict(
+        code,
+        Action.FIX,
+        f"`{name}()` runs a coroutine to completion on a loop of its own ({how}); called "
+        f"from coroutine `{ctx.name}` it raises 'cannot be called from a running event "
+        f"loop' or blocks the loop; {instead}.",
+        no_fix("the async original and how to call it are for a person to pick"),
+    )

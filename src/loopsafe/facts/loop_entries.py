@@ -1,0 +1,180 @@
+"""The project's own loop entries, and the coroutines that call them.
+
+A function that runs a coroutine to completion for its caller is a loop entry like
+`asyncio.run()`: called from a coroutine it raises (or blocks the loop). When it is a plain
+`def`, the call graph already leads from the coroutine to the site inside it. These are the
+ones the graph cannot see, because the callable is *made*:
+
+- by a decorator of the project whose wrapper enters a loop (`@sync_wrapper async def f`);
+- by a helper applied to a function (`start = async_to_sync(_start)` in a class body,
+  `fetch = syncify(_fetch)` at module level), the project's own or a known library's.
+
+Each call of such a callable inside an `async def` becomes a `WRAPPER_CALL` site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loopsafe.facts.callers import CallerIndex, Requests, last_name
+from loopsafe.facts.model import Call, LoopApi, ScopeKind, Site, SiteKind
+from loopsafe.facts.project import ProjectIndex
+
+# Library helpers that turn an async function into a sync one running its own loop.
+KNOWN_MAKERS = frozenset(
+    {
+        "asgiref.sync.async_to_sync",
+        "asgiref.sync.AsyncToSync",
+        "asyncer.syncify",
+        "asyncer.runnify",
+        "asyncer._main.syncify",
+        "asyncer._main.runnify",
+    }
+)
+_ENTRY_KINDS = (SiteKind.RUN, SiteKind.LOOP_RUN)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A callable that enters a loop: how it was made, and the async original."""
+
+    how: str  # "made by `async_to_sync(...)`", "decorated with `@sync_wrapper`"
+    original: str  # the coroutine function it wraps, dotted ("" when unknown)
+    maker: str = ""  # the helper that made it, when bound to its result (`x = maker(f)`)
+
+
+def entry_makers(index: ProjectIndex) -> set[str]:
+    """Project functions that return a function entering a loop: decorators and helpers
+    such as `def sync_wrapper(fn): ... def wrapper(): return asyncio.run(fn()) ...`."""
+    entering: set[str] = set()
+    for module, facts in index.modules.items():
+        for site in facts.sites:
+            if site.kind in _ENTRY_KINDS and not site.guarded and site.scope:
+                entering.add(f"{module}.{site.scope}")
+    makers: set[str] = set()
+    for key in entering:
+        ref = index.functions.get(key)
+        while ref is not None and ref.func.parent:
+            parent_key = f"{ref.module}.{ref.func.parent}"
+            parent = index.functions.get(parent_key)
+            if parent is None:
+                break
+            returned = {e.target for e in parent.func.escapes if e.stored == "returned"}
+            if key not in returned and not any(
+                t.endswith(f".{ref.func.qualname}") for t in returned
+            ):
+                break
+            if not parent.func.parent:
+                makers.add(parent_key)
+            key, ref = parent_key, parent
+    return makers
+
+
+def made_callables(index: ProjectIndex) -> dict[str, Made]:
+    """Dotted name -> how it enters a loop, for every callable made by a loop-entry maker."""
+    makers = entry_makers(index)
+    known = {*KNOWN_MAKERS, *makers}
+    out: dict[str, Made] = {}
+
+    def maker_of(dotted: str) -> str:
+        canonical = index.canonical(dotted)
+        return canonical if canonical in known else ""
+
+    for module, facts in index.modules.items():
+        for qualname, func in facts.functions.items():
+            for decorator in func.decorators:
+                maker = maker_of(decorator.removesuffix("()"))
+                if maker:
+                    label = last_name(maker)
+                    original = f"{module}.{qualname}" if func.is_async else ""
+                    out[f"{module}.{qualname}"] = Made(f"decorated with `@{label}`", original)
+        for name, (helper, first) in facts.made.items():
+            maker = maker_of(helper)
+            if maker:
+                out[f"{module}.{name}"] = Made(f"made by `{last_name(maker)}(...)`", first, maker)
+        for class_name, info in facts.classes.items():
+            for name, (helper, first) in info.made.items():
+                maker = maker_of(helper)
+                if maker:
+                    out[f"{module}.{class_name}.{name}"] = Made(
+                        f"made by `{last_name(maker)}(...)`", first, maker
+                    )
+    return out
+
+
+def wrapper_call_sites(
+    index: ProjectIndex, callers: CallerIndex, made: dict[str, Made]
+) -> dict[str, list[Site]]:
+    """module -> the WRAPPER_CALL sites in it: calls of `made` loop entries (see
+    `made_callables`) inside coroutines."""
+    if not made:
+        return {}
+    requests: Requests = set()
+    for dotted, entry in made.items():
+        module, _, rest = _split(index, dotted)
+        words = frozenset(w for w in {module.rpartition(".")[2], *rest.split(".")[:-1]} if w)
+        requests.add((last_name(dotted), words, module))
+        if entry.maker:  # `ping = run_sync(_ping)`: calls of `ping` read as `run_sync()`
+            requests.add((last_name(entry.maker), words, module))
+    callers.ask(requests)
+    out: dict[str, list[Site]] = {}
+    for name in {r[0] for r in requests}:
+        for caller, call in callers.by_name.get(name, ()):
+            ref = index.functions.get(caller)
+            if ref is None or not ref.func.is_async or call.stored or call.is_value:
+                continue
+            target = _match(index, call, made, ref.module)
+            if target is None:
+                continue
+            if any(call.line == c.line for c in ref.func.thread_targets):
+                continue
+            out.setdefault(ref.module, []).append(_site(ref.func.qualname, call, target))
+    for sites in out.values():
+        sites.sort(key=lambda s: (s.line, s.col))
+    return out
+
+
+def _split(index: ProjectIndex, dotted: str) -> tuple[str, str, str]:
+    found = index.split_module(dotted)
+    if found is None:
+        return dotted.rpartition(".")[0], ".", last_name(dotted)
+    return found[0], ".", ".".join(found[1])
+
+
+def _match(index: ProjectIndex, call: Call, made: dict[str, Made], module: str) -> str | None:
+    if call.target.endswith("()"):
+        # A name bound to a helper's result (`ping = run_sync(_ping)`) is called as the
+        # result of that helper: any callable it made, the caller's module's first.
+        helper = index.canonical(call.target[:-2])
+        results = sorted(
+            (not d.startswith(f"{module}."), d) for d, m in made.items() if m.maker == helper
+        )
+        return results[0][1] if results else None
+    if call.self_class:
+        name = last_name(call.target)
+        for cls in (call.self_class, *index.resolve_class(call.self_class)):
+            if f"{cls}.{name}" in made:
+                return f"{cls}.{name}"
+    canonical = index.canonical(call.target)
+    if canonical in made:
+        return canonical
+    for key in index.resolve_call(call):
+        if key in made:
+            return key
+    return None
+
+
+def _site(scope: str, call: Call, target: str) -> Site:
+    name = last_name(target)
+    return Site(
+        kind=SiteKind.WRAPPER_CALL,
+        api=LoopApi.PROJECT_ENTRY,
+        line=call.line,
+        col=call.col or 1,
+        end_line=call.line,
+        end_col=(call.col or 1) + len(name),
+        scope=scope,
+        scope_kind=ScopeKind.ASYNC,
+        target=target,
+        text=f"{name}(...)",
+    )
