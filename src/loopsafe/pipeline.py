@@ -29,7 +29,12 @@ from loopsafe.facts.model import FileFacts, Function
 from loopsafe.facts.nodes import source_lines
 from loopsafe.facts.project import ProjectIndex
 from loopsafe.facts.pytest_version import detect as detect_pytest_asyncio
-from loopsafe.facts.roles import compute_roles, is_test_filename, test_path_predicate
+from loopsafe.facts.roles import (
+    DEFAULT_PYTHON_FILES,
+    compute_roles,
+    is_test_filename,
+    test_path_predicate,
+)
 from loopsafe.model import Finding, ParseError, Result
 from loopsafe.parse.source import SourceError, decode_source
 from loopsafe.prefilter import (
@@ -535,6 +540,8 @@ def _evaluate(
     run: _Run, index: ProjectIndex, callers: CallerIndex, metadata: list[tuple[str, str]]
 ) -> Analysis:
     modules, paths = index.modules, index.paths
+    pytest_config = first_settings(metadata, explicit=bool(run.config.pytest_config))
+    python_files = pytest_config.values("python_files") if pytest_config else None
     roles = compute_roles(
         modules,
         paths,
@@ -544,6 +551,7 @@ def _evaluate(
         extra_worker_decorators=run.config.worker_decorators,
         extra_thread_apis=run.config.thread_apis,
         texts=run.data,
+        python_files=tuple(python_files) if python_files else DEFAULT_PYTHON_FILES,
     )
     project = Project(
         index=index,
@@ -551,7 +559,7 @@ def _evaluate(
         reach=CallGraph(index, roles, callers).build(),
         pytest_asyncio=detect_pytest_asyncio(metadata, run.discovery.root),
         async_used_fixtures=async_used_fixtures(modules, paths, roles.test_modules),
-        pytest_config=first_settings(metadata, explicit=bool(run.config.pytest_config)),
+        pytest_config=pytest_config,
         uses_pytest_asyncio=run.uses_pytest_asyncio,
         metadata=metadata,
         run_sync=run.config.run_sync,

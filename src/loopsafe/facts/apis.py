@@ -63,6 +63,7 @@ THREAD_METHODS: dict[str, tuple[int, str]] = {
     "submit": (0, "fn"),
     "add_task": (0, "func"),
     "apply_async": (0, "func"),  # multiprocessing pools
+    "add_job": (0, "func"),  # APScheduler runs sync jobs in its thread pool executor
 }
 # `.map(f, ...)` only on receivers that look like executors or pools.
 EXECUTOR_NAME = re.compile(r"(executor|pool)$", re.IGNORECASE)

@@ -219,12 +219,30 @@ class CallGraph:
                 self._seed(kind, key, "", _describe(kind, label, decorator))
             elif not self._transparent(decorator):
                 self._seed(Root.UNKNOWN, key, "", f"wrapped by `@{decorator.lstrip('?.')}`")
+        framework = self._framework_entry(module, func)
+        if framework:
+            self.framework_roots.add(key)
+            self._seed(Root.ENTRY, key, "", f"{framework} {label}")
         if func.uses_argparse and func.qualname == "main":
             self.framework_roots.add(key)
             self._seed(Root.ENTRY, key, "", f"argparse command-line main {label}")
         if key in self.roles.entry_targets:
             self.framework_roots.add(key)
             self._seed(Root.ENTRY, key, "", f"entry point {label}")
+
+    def _framework_entry(self, module: str, func: Function) -> str:
+        """Functions a command-line framework runs, with no loop: Alembic migrations'
+        upgrade/downgrade, a Django management command's handle()."""
+        facts = self.index.modules[module]
+        if func.qualname in ("upgrade", "downgrade") and any(
+            m == "alembic" or m.startswith("alembic.") for m in facts.imported_modules
+        ):
+            return "Alembic migration"
+        if func.qualname.endswith(".handle") and func.class_name in self.index.classes:
+            bases = self.index.classes[func.class_name][1].bases
+            if any(self.index.canonical(b).endswith("BaseCommand") for b in bases):
+                return "Django management command"
+        return ""
 
     def _is_thread_class(self, class_key: str, depth: int = 0) -> bool:
         """A subclass of `threading.Thread` (or `multiprocessing.Process`): its `run()`
@@ -279,6 +297,8 @@ class CallGraph:
             return Root.THREAD
         if owner_kind == "cli-app" and method in ("command", "group", "callback"):
             return Root.ENTRY
+        if method == "scheduled_job" and self.index.canonical(owner).startswith("apscheduler."):
+            return Root.THREAD  # APScheduler runs sync jobs in its thread pool executor
         # Unresolvable receivers: judge by the framework the module imports.
         if owner_kind == "" and owner.startswith("?"):
             imported = {m.partition(".")[0] for m in facts.imported_modules}

@@ -4,6 +4,7 @@ entry points — facts that need the whole project (and its metadata files, read
 from __future__ import annotations
 
 import configparser
+import fnmatch
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -27,10 +28,19 @@ _SETUP_PY_SCRIPT = re.compile(
 _TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
 
 
-def is_test_filename(relpath: str) -> bool:
+DEFAULT_PYTHON_FILES = ("test_*.py", "*_test.py")
+
+
+def is_test_filename(relpath: str, python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES) -> bool:
+    """`python_files`: pytest's setting of that name (globs on the file name, or on the
+    path when they hold a `/`)."""
     name = relpath.rpartition("/")[2]
-    return name == "conftest.py" or (
-        name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+    if name == "conftest.py":
+        return True
+    if python_files == DEFAULT_PYTHON_FILES:  # the common case, without fnmatch
+        return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+    return any(
+        fnmatch.fnmatch(relpath if "/" in pattern else name, pattern) for pattern in python_files
     )
 
 
@@ -43,14 +53,15 @@ def compute_roles(
     extra_worker_decorators: Iterable[str] = (),
     extra_thread_apis: Iterable[str] = (),
     texts: Mapping[str, bytes] | None = None,
+    python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
 ) -> ProjectRoles:
     """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text;
     `texts`: every file's bytes by relpath, to tell an application from a library."""
     roles = ProjectRoles()
-    test_dirs = _test_dirs([*paths.values(), *all_paths])
+    test_dirs = _test_dirs([*paths.values(), *all_paths], python_files)
     roles.test_dirs = test_dirs
 
-    in_tests = test_path_predicate([*paths.values(), *all_paths])
+    in_tests = test_path_predicate([*paths.values(), *all_paths], python_files)
 
     importers: dict[str, set[str]] = {}
     for module, facts in modules.items():
@@ -62,7 +73,7 @@ def compute_roles(
                 importers.setdefault(".".join(parts[:i]), set()).add(module)
 
     for module, path in paths.items():
-        if is_test_filename(path):
+        if is_test_filename(path, python_files):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
@@ -124,7 +135,9 @@ def _depth(directory: str) -> int:
     return directory.count("/") + 1 if directory else 0
 
 
-def _test_dirs(paths: Iterable[str]) -> set[str]:
+def _test_dirs(
+    paths: Iterable[str], python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
+) -> set[str]:
     """Directories holding tests: they have test files, a conftest.py below the top of the
     tree, or the conventional name. Their subdirectories hold tests too."""
     split = [p.rpartition("/") for p in paths]
@@ -134,17 +147,19 @@ def _test_dirs(paths: Iterable[str]) -> set[str]:
         if name == "conftest.py":
             if _depth(parent) > top:
                 out.add(parent)
-        elif is_test_filename(name):
+        elif is_test_filename(f"{parent}/{name}" if parent else name, python_files):
             out.add(parent)
     return out
 
 
-def test_path_predicate(paths: Iterable[str]) -> Callable[[str], bool]:
+def test_path_predicate(
+    paths: Iterable[str], python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
+) -> Callable[[str], bool]:
     """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
-    test_dirs = _test_dirs(paths)
+    test_dirs = _test_dirs(paths, python_files)
 
     def in_tests(relpath: str) -> bool:
-        if is_test_filename(relpath):
+        if is_test_filename(relpath, python_files):
             return True
         directory = relpath.rpartition("/")[0]
         while directory:
