@@ -33,3 +33,10 @@ def worker_thread_main() -> None:
 def start() -> None:
     threading.Thread(target=poll_in_thread).start()
     threading.Thread(target=worker_thread_main, daemon=True).start()
+
+
+def set_through_the_policy() -> asyncio.AbstractEventLoop:
+    # A loop set through the policy is set all the same.
+    policy = asyncio.get_event_loop_policy()
+    policy.set_event_loop(policy.new_event_loop())  # expect: LS100 sync-wrapper ok
+    return asyncio.get_event_loop()  # expect: LS100 sync-wrapper ok

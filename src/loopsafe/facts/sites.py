@@ -76,6 +76,11 @@ class SiteReader:
             scope = self._function_scope()
             if scope is not None:
                 scope.set_seen = True
+        elif attr == "set_event_loop" and node.args:
+            # `policy.set_event_loop(loop)`: a loop is set from here on all the same.
+            scope = self._function_scope()
+            if scope is not None:
+                scope.set_seen = True
         elif dotted in apis.PATCH_APIS:
             self._add_site(SiteKind.PATCH, LoopApi.NEST_ASYNCIO_APPLY, node, dotted, call=node)
         elif dotted == apis.PYTEST_ASYNCIO_MARK and any(k.arg == "scope" for k in node.keywords):
