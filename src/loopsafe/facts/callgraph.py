@@ -88,6 +88,7 @@ class CallGraph:
         # not API even when public.
         self.framework_roots: set[str] = set()
         self._reexports: set[str] | None = None
+        self._threaded: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ building
     def _relevant(self) -> set[str]:
@@ -113,10 +114,20 @@ class CallGraph:
             targets: list[str] = []
             for call in func.calls:
                 resolved = self._targets(call)
+                handed = self._handed_role(call) if resolved and call.passed_to else ""
+                if handed:  # passed to a function that runs it in a thread or the loop
+                    kind = Root.THREAD if handed == "thread" else Root.ASYNC
+                    label = f"thread started in {call.passed_to}" if handed == "thread" else ""
+                    for target in resolved:
+                        self._seed(kind, target, key if kind == Root.ASYNC else "", label)
+                        if kind == Root.THREAD:
+                            self.framework_roots.add(target)
+                    referenced.update(resolved)
+                    continue
                 targets.extend(resolved)
                 referenced.update(resolved)
             self.reach.edges[key] = targets
-        for key, ref in index.functions.items():
+        for key, ref in list(index.functions.items()):
             func = ref.func
             if key not in relevant and func.is_async:
                 # An async function outside the graph: only its calls into it matter.
@@ -168,8 +179,21 @@ class CallGraph:
         return tuple(t for t in targets if t in self.relevant and not self._thread_decorated(t))
 
     def _thread_decorated(self, key: str) -> bool:
+        """Calling it runs its body in a thread (`@sync_to_async`, a project decorator
+        that hands the function to `to_thread`): a call of it is no sync call."""
         func = self.index.functions[key].func
-        return any(d.rstrip("()") in apis.THREAD_DECORATORS for d in func.decorators)
+        if any(d.rstrip("()") in apis.THREAD_DECORATORS for d in func.decorators):
+            return True
+        if func.is_async or not func.decorators:
+            return False
+        found = self._threaded.get(key)
+        if found is None:
+            found = self._threaded[key] = any(
+                self.index.canonical(d.removesuffix("()")) in self.index.functions
+                and self._decorator_hands_to_thread(d)
+                for d in func.decorators
+            )
+        return found
 
     def _by_name(self, call: Call, module: str) -> tuple[str, ...]:
         """A function handed on through an object whose type is unknown or misread
@@ -214,6 +238,8 @@ class CallGraph:
             kind = self._decorator_root(decorator, module, func)
             if kind == Root.THREAD and func.is_async:
                 continue
+            if not kind and not func.is_async and self._decorator_hands_to_thread(decorator):
+                kind = Root.THREAD
             if kind:
                 self.framework_roots.add(key)
                 self._seed(kind, key, "", _describe(kind, label, decorator))
@@ -229,6 +255,43 @@ class CallGraph:
         if key in self.roles.entry_targets:
             self.framework_roots.add(key)
             self._seed(Root.ENTRY, key, "", f"entry point {label}")
+
+    def _handed_role(self, call: Call) -> str:
+        """For `helper(f)`: does `helper` hand the parameter `f` lands in to a thread API
+        ("thread") or a loop callback registration ("callback")?"""
+        for key in self.index.resolve(call.passed_to):
+            ref = self.index.functions.get(key)
+            if ref is None:
+                continue
+            params = ref.func.params
+            if call.passed_as.isdigit():
+                position = int(call.passed_as)
+                if ref.func.class_name and params and params[0] in ("self", "cls"):
+                    position += 1
+                name = params[position] if position < len(params) else ""
+            else:
+                name = call.passed_as
+            if not name:
+                continue
+            if ref.func.deferred_start:
+                self.callers.ask({(name, frozenset({ref.module.rpartition(".")[2]}), ref.module)})
+            role = self.index.functions[key].func.handed_params.get(name, "")
+            if role:
+                return role
+        return ""
+
+    def _decorator_hands_to_thread(self, decorator: str) -> bool:
+        """A project decorator whose wrapper runs the function in a thread."""
+        for key in self.index.resolve(decorator.removesuffix("()")):
+            ref = self.index.functions.get(key)
+            if ref is None or not ref.func.params:
+                continue
+            name = ref.func.params[0]
+            if ref.func.deferred_start:
+                self.callers.ask({(name, frozenset({ref.module.rpartition(".")[2]}), ref.module)})
+            if self.index.functions[key].func.handed_params.get(name) == "thread":
+                return True
+        return False
 
     def _framework_entry(self, module: str, func: Function) -> str:
         """Functions a command-line framework runs, with no loop: Alembic migrations'

@@ -173,6 +173,7 @@ def expand_deferred(
         func.calls, func.thread_targets = body.calls, body.thread_targets
         func.loop_callbacks, func.worker_targets = body.loop_callbacks, body.worker_targets
         func.escapes = body.escapes
+        func.handed_params = body.handed_params
         func.uses_argparse = body.uses_argparse
         func.deferred_start = func.deferred_end = 0
         done.append(qualname)
@@ -889,10 +890,10 @@ class _Extractor(SiteReader):
             # keeps it for later: neither runs it here
         for index, arg in enumerate(node.args):
             role = special.get(str(index), "")
-            self._visit_argument(arg, role)
+            self._visit_argument(arg, role, (dotted, str(index)))
         for kw in node.keywords:
             role = special.get(kw.arg or "", "")
-            self._visit_argument(kw.value, role)
+            self._visit_argument(kw.value, role, (dotted, kw.arg or ""))
 
     def _special_argument(self, node: ast.Call, dotted: str, attr: str) -> dict[str, str]:
         """Which arguments (by position or keyword) are functions run elsewhere."""
@@ -939,9 +940,12 @@ class _Extractor(SiteReader):
         base = self.r.dotted(receiver)
         return base.rstrip("()") in apis.EXECUTOR_CLASSES
 
-    def _visit_argument(self, arg: ast.expr, role: str) -> None:
+    def _visit_argument(self, arg: ast.expr, role: str, passed: tuple[str, str] = ("", "")) -> None:
         if isinstance(arg, ast.Starred):
             arg = arg.value
+            passed = (passed[0], "")  # `*args`: the position is unknown
+        if role in ("thread", "callback") and isinstance(arg, ast.Name):
+            self._hand_param(arg.id, role)
         if role == "thread" and isinstance(arg, ast.Lambda):
             self._visit_arguments(arg.args)
             self._visit_lambda_body(arg, thread=True)
@@ -974,6 +978,8 @@ class _Extractor(SiteReader):
                 if dotted in self.watched:  # a watched API handed on as a value
                     self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, arg, dotted)
                 ref = Call(dotted, arg.lineno, self_class, via_super, is_value=True)
+                if not role:
+                    ref.passed_to, ref.passed_as = passed
                 self._add_ref(ref, role)
                 if isinstance(arg, ast.Attribute):
                     self._visit_expr(arg.value)
@@ -983,6 +989,16 @@ class _Extractor(SiteReader):
                 # graph may still find the one function of that name.
                 self._add_ref(Call("?." + arg.attr, arg.lineno, is_value=True), role)
         self._visit_expr(arg)
+
+    def _hand_param(self, name: str, role: str) -> None:
+        """`to_thread(fn)` where `fn` is a parameter of this or an enclosing function."""
+        for scope in reversed(self.r.stack):
+            if scope.kind == "class":
+                return
+            func = scope.func if scope.kind == "function" else None
+            if func is not None and name in func.params:
+                func.handed_params.setdefault(name, role)
+                return
 
     def _add_ref(self, ref: Call, role: str) -> None:
         if role == "inspected":

@@ -117,6 +117,10 @@ class Call:
     # Not a call: the function escapes here, so it has callers no one can list ("stored
     # in a container", "returned"); what happens to it, for messages.
     stored: str = ""
+    # Passed as an argument (`is_value`): the callee it is passed to (dotted) and where
+    # ("0", "1"... or the keyword), so a callee that hands it to a thread is seen through.
+    passed_to: str = ""
+    passed_as: str = ""
 
 
 @dataclass
@@ -133,6 +137,10 @@ class Function:
     loop_callbacks: list[Call] = field(default_factory=list)
     worker_targets: list[Call] = field(default_factory=list)  # queue.enqueue(f) and the like
     escapes: list[Call] = field(default_factory=list)  # functions stored or returned here
+    # Parameters this function (or a function nested in it) hands to a thread API or a
+    # loop callback registration: name -> "thread" / "callback". A function passed in for
+    # such a parameter runs there, not here.
+    handed_params: dict[str, str] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)
     uses_argparse: bool = False
     has_asyncio_mark: bool = False
