@@ -5,6 +5,7 @@ project index → call graph → rules. Called by `loopsafe.engine.analyse` on a
 from __future__ import annotations
 
 import gc
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -552,6 +553,7 @@ def _evaluate(
         extra_thread_apis=run.config.thread_apis,
         texts=run.data,
         python_files=tuple(python_files) if python_files else DEFAULT_PYTHON_FILES,
+        nested=_read_configs(run.discovery.config_files, run.cwd),
     )
     project = Project(
         index=index,
@@ -580,6 +582,22 @@ def _evaluate(
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
     return Analysis(result=result, project=project, config=run.config)
+
+
+def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:
+    """Sub-projects' packaging and pytest files (read as text, never run; a FIFO or a
+    device under such a name is passed by)."""
+    out: dict[str, str] = {}
+    for relpath in relpaths:
+        path = cwd / relpath
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                continue
+            with path.open("rb") as handle:
+                out[relpath] = handle.read(1_000_000).decode("utf-8", "replace")
+        except OSError:
+            continue
+    return out
 
 
 def _suppressed(facts: FileFacts, finding: Finding) -> bool:

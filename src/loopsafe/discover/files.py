@@ -65,6 +65,17 @@ DEFAULT_EXCLUDES = frozenset(
 )
 _DEFAULT_EXCLUDE_SUFFIX = ".egg-info"
 _ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+_CONFIG_NAMES = frozenset(
+    {
+        "pyproject.toml",
+        "setup.cfg",
+        "setup.py",
+        "pytest.ini",
+        ".pytest.ini",
+        "tox.ini",
+        "pytest.toml",
+    }
+)
 _NEWLINE_FREE = str.maketrans("", "", "\r\n")
 
 
@@ -83,6 +94,9 @@ class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     problems: list[ParseError] = field(default_factory=list)
     root: Path = field(default_factory=Path.cwd)
+    # Packaging and pytest configuration files below the scanned directories (their
+    # top directories' own are read with the metadata), relative like `files`.
+    config_files: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- ignore files
@@ -184,6 +198,7 @@ class _Walker:
         self.found: list[tuple[bool, str, str, tuple[int, int]]] = []
         self.problems: dict[str, ParseError] = {}
         self.visited_dirs: set[tuple[int, int]] = set()
+        self.config_files: list[str] = []
 
     # -- helpers
     def rel(self, path: str) -> str:
@@ -296,6 +311,9 @@ class _Walker:
                         stack.append((path, st.st_dev, specs, via_link))
                 elif is_py:
                     self.add_walked_file(entry, dev, specs, top, via_link)
+                elif name in _CONFIG_NAMES and directory != top:
+                    # A sub-project's own packaging or pytest configuration (monorepos).
+                    self.config_files.append(entry.path)
 
     def directory_specs(
         self, directory: str, entries: list[os.DirEntry[str]], specs: list[_Spec], top: str
@@ -461,7 +479,8 @@ def discover(paths: Sequence[Path], config: Config, cwd: Path) -> Discovery:
         for _, _, abspath in sorted(chosen.values(), key=lambda chosen: chosen[1])
     ]
     problems = sorted(walker.problems.values(), key=lambda problem: _sort_key(problem.path))
-    return Discovery(files=files, problems=problems, root=root)
+    configs = sorted({walker.rel(path) for path in walker.config_files}, key=_sort_key)
+    return Discovery(files=files, problems=problems, root=root, config_files=configs)
 
 
 def _sort_key(relpath: str) -> str:

@@ -17,7 +17,7 @@ from loopsafe.facts import apis
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, FileFacts, Function
 from loopsafe.facts.project import ProjectIndex
-from loopsafe.facts.surface import is_public
+from loopsafe.facts.surface import SubProjects, is_public
 
 
 class Root:
@@ -44,7 +44,7 @@ class ProjectRoles:
     thread_functions: set[str] = field(default_factory=set)
     # The open world: an application's functions are called by its frameworks, a
     # library's public ones by anyone (see facts/surface.py).
-    application: str = ""  # why the project is an application, "" for a library
+    projects: SubProjects | None = None  # each file's nearest packaging and pytest config
     outside_modules: set[str] = field(default_factory=set)  # examples, docs, scripts
     public_modules: set[str] = field(default_factory=set)
 
@@ -476,12 +476,19 @@ class CallGraph:
         facts = self.index.modules[ref.module]
         if not is_public(ref.func, facts):
             return False
-        if not self.roles.application:
+        if not self._application(ref.module):
             return True
         top = ref.func.qualname.partition(".")[0]
         return (facts.dunder_all is not None and top in facts.dunder_all) or (
             f"{ref.module}.{top}" in self._reexported()
         )
+
+    def _application(self, module: str) -> str:
+        """Why the module's project is an application ("" for a library)."""
+        projects = self.roles.projects
+        if projects is None:
+            return ""
+        return projects.application(self.index.paths.get(module, module))
 
     def _reexported(self) -> set[str]:
         if self._reexports is None:
@@ -510,7 +517,7 @@ class CallGraph:
             if self._public(key) and key not in self.framework_roots:
                 self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")
             elif key not in has_caller and key not in seeded:
-                if self.roles.application or ref.module in self.roles.outside_modules:
+                if self._application(ref.module) or ref.module in self.roles.outside_modules:
                     self._seed(Root.UNKNOWN, key, "", "no caller found")
                 else:
                     self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")

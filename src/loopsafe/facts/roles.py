@@ -13,7 +13,7 @@ from typing import Any
 
 from loopsafe.facts.callgraph import ProjectRoles
 from loopsafe.facts.model import FileFacts
-from loopsafe.facts.surface import application_reason, is_outside, public_modules
+from loopsafe.facts.surface import SubProjects, application_files, is_outside, public_modules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,10 +54,14 @@ def compute_roles(
     extra_thread_apis: Iterable[str] = (),
     texts: Mapping[str, bytes] | None = None,
     python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
+    nested: Mapping[str, str] | None = None,
 ) -> ProjectRoles:
     """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text;
-    `texts`: every file's bytes by relpath, to tell an application from a library."""
+    `texts`: every file's bytes by relpath, to tell an application from a library;
+    `nested`: the packaging and pytest files of sub-projects, by relpath (a monorepo)."""
     roles = ProjectRoles()
+    projects = SubProjects([*metadata.items(), *(nested or {}).items()], python_files)
+    roles.projects = projects
     test_dirs = _test_dirs([*paths.values(), *all_paths], python_files)
     roles.test_dirs = test_dirs
 
@@ -73,7 +77,7 @@ def compute_roles(
                 importers.setdefault(".".join(parts[:i]), set()).add(module)
 
     for module, path in paths.items():
-        if is_test_filename(path, python_files):
+        if is_test_filename(path, projects.python_files(path)):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
@@ -103,7 +107,10 @@ def compute_roles(
     roles.thread_functions.update(extra_thread_apis)
 
     roles.outside_modules = {m for m, p in paths.items() if is_outside(p, m)}
-    excluded = roles.test_modules | roles.script_modules | roles.outside_modules
+    # A module of a package with a `__main__` block is still importable API; a lone
+    # script is not.
+    scripts = {m for m in roles.script_modules if "." not in m or m.endswith("__main__")}
+    excluded = roles.test_modules | scripts | roles.outside_modules
     if texts is not None:
         module_of = {rel: module for module, rel in paths.items()}
         wanted = sorted(
@@ -111,24 +118,14 @@ def compute_roles(
             for rel in texts
             if not in_tests(rel) and not is_outside(rel, module_of.get(rel, ""))
         )
-        roles.application = application_reason(
+        for relpath, why in application_files(
             ((rel, texts[rel]) for rel in wanted if module_of.get(rel) not in modules),
             ((rel, modules[module_of[rel]]) for rel in wanted if module_of.get(rel) in modules),
-        )
-    if _distributes(metadata):
-        roles.public_modules = public_modules(paths, excluded)
-    return roles
-
-
-def _distributes(metadata: dict[str, str]) -> bool:
-    """Is the project packaged for others to install (so its public names are API)?"""
-    for name, text in metadata.items():
-        base = PurePosixPath(name).name
-        if base in ("setup.py", "setup.cfg") or (
-            base == "pyproject.toml" and re.search(r"^\[(project|tool\.poetry)\]", text, re.M)
         ):
-            return True
-    return False
+            project = projects.project_of(relpath)
+            projects.applications.setdefault("" if project is None else project, why)
+    roles.public_modules = public_modules(paths, excluded, projects)
+    return roles
 
 
 def _depth(directory: str) -> int:

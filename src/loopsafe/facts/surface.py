@@ -10,8 +10,9 @@ module table only: nothing is imported.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
+from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts.model import FileFacts, Function
 
 # Directories whose modules are not shipped as API: they use the library.
@@ -66,35 +67,94 @@ def is_outside(relpath: str, module: str = "") -> bool:
     return any(part in OUTSIDE_DIRS for part in relpath.split("/")[:-1])
 
 
-def application_reason(
+def application_files(
     texts: Iterable[tuple[str, bytes]], parsed: Iterable[tuple[str, FileFacts]] = ()
-) -> str:
-    """Why the project is an application (a framework app object at module level, an
-    Alembic environment), or "" when it looks like a library. `parsed`: (relpath, facts)
-    of the files already parsed, read from their facts; `texts`: (relpath, bytes) of the
-    others, searched as text. Both only non-test, non-example files."""
+) -> Iterator[tuple[str, str]]:
+    """(relpath, why) of the files that make their project an application: a framework
+    app object at module level, an Alembic environment. `parsed`: (relpath, facts) of the
+    files already parsed, read from their facts; `texts`: (relpath, bytes) of the others,
+    searched as text. Both only non-test, non-example files."""
     for relpath, facts in parsed:
         for constructor in facts.constructed.values():
             name = constructor.rpartition(".")[2]
             if name in APP_CLASSES:
-                return f"{relpath} creates a {name} application"
-        if relpath.endswith("env.py") and "alembic.context" in facts.imports.values():
-            return f"{relpath} is an Alembic environment"
+                yield relpath, f"{relpath} creates a {name} application"
+                break
+        else:
+            if relpath.endswith("env.py") and "alembic.context" in facts.imports.values():
+                yield relpath, f"{relpath} is an Alembic environment"
     for relpath, data in texts:
         found = _APP_OBJECT.search(data)
         if found:
-            return f"{relpath} creates a {found.group(1).decode()} application"
-        if relpath.endswith("env.py") and _ALEMBIC_ENV.search(data):
-            return f"{relpath} is an Alembic environment"
-    return ""
+            yield relpath, f"{relpath} creates a {found.group(1).decode()} application"
+        elif relpath.endswith("env.py") and _ALEMBIC_ENV.search(data):
+            yield relpath, f"{relpath} is an Alembic environment"
 
 
-def public_modules(paths: Mapping[str, str], excluded: set[str]) -> set[str]:
-    """Modules importable by users: no part of the name private, not tests, examples or
-    scripts (`excluded`), not `__main__`."""
+class SubProjects:
+    """The nearest packaging and pytest configuration of each file: a monorepo holds
+    several projects (`api/pyproject.toml`, `worker/setup.cfg`), each judged by its own."""
+
+    def __init__(self, configs: Iterable[tuple[str, str]], python_files: tuple[str, ...]) -> None:
+        """`configs`: (relpath, text) of every packaging and pytest configuration file
+        known, nearest first; `python_files`: the setting for files under none."""
+        self.packaged: dict[str, bool] = {}  # directory -> distributes its packages
+        self.patterns: dict[str, tuple[str, ...]] = {}  # directory -> python_files
+        self.default = python_files
+        self.applications: dict[str, str] = {}  # project directory -> why an application
+        for relpath, text in configs:
+            directory = _directory(relpath)
+            name = relpath.rpartition("/")[2]
+            if name in ("setup.py", "setup.cfg") or (
+                name == "pyproject.toml" and _PACKAGED.search(text)
+            ):
+                self.packaged.setdefault(directory, True)
+            if directory not in self.patterns:
+                settings = first_settings([(relpath, text)])
+                if settings is not None:
+                    self.patterns[directory] = settings.values("python_files") or self.default
+
+    def project_of(self, relpath: str) -> str | None:
+        """The directory of the nearest packaging file, None when there is none."""
+        return _nearest(self.packaged, relpath)
+
+    def python_files(self, relpath: str) -> tuple[str, ...]:
+        directory = _nearest(self.patterns, relpath)
+        return self.default if directory is None else self.patterns[directory]
+
+    def application(self, relpath: str) -> str:
+        project = self.project_of(relpath)
+        return self.applications.get("" if project is None else project, "")
+
+
+_PACKAGED = re.compile(r"^\[(project|tool\.poetry)\]", re.MULTILINE)
+
+
+def _directory(relpath: str) -> str:
+    if relpath.startswith(("/", "../")):
+        return ""  # above the working directory: an ancestor of every file scanned
+    directory = relpath.rpartition("/")[0]
+    return "" if directory == "." else directory
+
+
+def _nearest(table: Mapping[str, object], relpath: str) -> str | None:
+    directory = _directory(relpath)
+    while True:
+        if directory in table:
+            return directory
+        if not directory:
+            return None
+        directory = directory.rpartition("/")[0]
+
+
+def public_modules(paths: Mapping[str, str], excluded: set[str], projects: SubProjects) -> set[str]:
+    """Modules importable by users: in a packaged project, no part of the name private,
+    not tests, examples or scripts (`excluded`), not `__main__`."""
     out: set[str] = set()
     for module, relpath in paths.items():
         if module in excluded or is_outside(relpath, module):
+            continue
+        if projects.project_of(relpath) is None:
             continue
         parts = module.split(".")
         if any(p.startswith("_") and not _is_dunder(p) for p in parts) or parts[-1] == "__main__":
