@@ -57,6 +57,8 @@ THREAD_FUNCTIONS: dict[str, tuple[int, str]] = {
     "fastapi.params.Depends": (0, "dependency"),
     "fastapi.Security": (0, "dependency"),
 }
+# A thread of its own, which ends when the function returns (no pool reuses it).
+DEDICATED_THREADS = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
 # Methods (any receiver) whose function argument runs in another thread.
 THREAD_METHODS: dict[str, tuple[int, str]] = {
     "run_in_executor": (1, ""),

@@ -57,6 +57,9 @@ class Reach:
     # First origin seen for each (root kind, function): a label for messages.
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
     edges: dict[str, list[str]] = field(default_factory=dict)
+    # Functions that are the whole life of a thread of their own (`Thread(target=f)`,
+    # `Thread.run`): what they leave set in the thread dies with it.
+    own_threads: set[str] = field(default_factory=set)
 
     def kinds(self, key: str) -> set[str]:
         return self.roots.get(key, set())
@@ -151,6 +154,7 @@ class CallGraph:
                 self._seed_decorated(key, ref.module, func)
                 if func.qualname.endswith(".run") and self._is_thread_class(func.class_name):
                     self.framework_roots.add(key)
+                    self.reach.own_threads.add(key)
                     self._seed(Root.THREAD, key, "", f"thread {func.class_name}.run()")
         for module, facts in index.modules.items():
             self._seed_module(module, facts, referenced)
@@ -225,6 +229,8 @@ class CallGraph:
                 referenced.add(target)
                 if kind in (Root.THREAD, Root.WORKER):
                     self.framework_roots.add(target)  # what it is for is plain
+                if kind == Root.THREAD and call.passed_to in apis.DEDICATED_THREADS:
+                    self.reach.own_threads.add(target)
                 self._seed(kind, target, parent, label)
 
     def _seed(self, kind: str, key: str, parent: str, label: str) -> None:

@@ -978,8 +978,7 @@ class _Extractor(SiteReader):
                 if dotted in self.watched:  # a watched API handed on as a value
                     self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, arg, dotted)
                 ref = Call(dotted, arg.lineno, self_class, via_super, is_value=True)
-                if not role:
-                    ref.passed_to, ref.passed_as = passed
+                ref.passed_to, ref.passed_as = passed
                 self._add_ref(ref, role)
                 if isinstance(arg, ast.Attribute):
                     self._visit_expr(arg.value)

@@ -140,8 +140,8 @@ class LoopNotClosed(Rule):
         (
             "set",
             "`set_event_loop(loop)` then `loop.close()` in the same function with no later "
-            "`set_event_loop(None)` (or back to another loop), outside entry points and test "
-            "code",
+            "`set_event_loop(None)` (or back to another loop), outside entry points, test "
+            "code and the target of a thread of its own (`Thread(target=...)`, `Thread.run`)",
             "LS203",
             "review",
         ),
@@ -155,8 +155,11 @@ class LoopNotClosed(Rule):
 
     def check(self, ctx: SiteContext) -> Answer:
         site = ctx.site
-        if site.kind is SiteKind.SET and ctx.category in _ENDS_SOON:
-            pass  # the program or test ends: no later code can meet the closed loop
+        if site.kind is SiteKind.SET and (
+            ctx.category in _ENDS_SOON
+            or (ctx.category is Category.THREAD and ctx.key in ctx.project.reach.own_threads)
+        ):
+            pass  # the program, test or thread ends: no later code can meet the closed loop
         elif site.kind is SiteKind.CREATE and _never_closed(site):
             return Verdict(
                 self.code,
