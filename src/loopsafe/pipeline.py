@@ -16,6 +16,7 @@ from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.discover.pytest_config import first_settings
+from loopsafe.facts import apis
 from loopsafe.facts.callers import CallerIndex, Expander, Requests
 from loopsafe.facts.callgraph import CallGraph
 from loopsafe.facts.extract import expand_deferred, trigger_words
@@ -24,7 +25,11 @@ from loopsafe.facts.loop_entries import (
     KNOWN_MAKERS,
     entry_makers,
     made_callables,
+    reexported_run_sites,
     wrapper_call_sites,
+)
+from loopsafe.facts.loop_entries import (
+    RUNNER_TOPS as _RUNNER_TOPS,
 )
 from loopsafe.facts.model import FileFacts, Function
 from loopsafe.facts.nodes import source_lines
@@ -514,6 +519,11 @@ def _interest(
         interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
     for maker in KNOWN_MAKERS:
         interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))
+    # A loop runner re-exported by a project module: the files that may call it.
+    for module, facts in modules.items():
+        for name, target in facts.imports.items():
+            if target.partition(".")[0] in _RUNNER_TOPS and target in apis.RUN_APIS:
+                interest.add(module, (name,))
     for dotted in made_callables(index):
         found = index.split_module(dotted)
         if found is not None:
@@ -540,6 +550,11 @@ def _module_of(dotted: str, by_module: dict[str, str]) -> str:
 def _evaluate(
     run: _Run, index: ProjectIndex, callers: CallerIndex, metadata: list[tuple[str, str]]
 ) -> Analysis:
+    # Calls of a loop runner a project module re-exports are sites too, found only now.
+    for module, found in reexported_run_sites(index, callers).items():
+        index.modules[module] = replace(
+            index.modules[module], sites=[*index.modules[module].sites, *found]
+        )
     modules, paths = index.modules, index.paths
     pytest_config = first_settings(metadata, explicit=bool(run.config.pytest_config))
     python_files = pytest_config.values("python_files") if pytest_config else None

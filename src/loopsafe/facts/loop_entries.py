@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loopsafe.facts import apis
 from loopsafe.facts.callers import CallerIndex, Requests, last_name
 from loopsafe.facts.model import Call, LoopApi, ScopeKind, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
@@ -32,6 +33,7 @@ KNOWN_MAKERS = frozenset(
     }
 )
 _ENTRY_KINDS = (SiteKind.RUN, SiteKind.LOOP_RUN)
+RUNNER_TOPS = frozenset(name.partition(".")[0] for name in apis.RUN_APIS)
 
 
 @dataclass(frozen=True)
@@ -176,5 +178,66 @@ def _site(scope: str, call: Call, target: str) -> Site:
         scope=scope,
         scope_kind=ScopeKind.ASYNC,
         target=target,
+        text=f"{name}(...)",
+    )
+
+
+def reexported_run_sites(index: ProjectIndex, callers: CallerIndex) -> dict[str, list[Site]]:
+    """module -> RUN sites at calls of a loop runner re-exported by a project module
+    (`compat.py: from asyncio import run`, then `from myapp.compat import run; run(x)`),
+    which reading one file alone cannot see."""
+    requests: Requests = set()
+    reexports: set[str] = set()
+    for module, facts in index.modules.items():
+        for name, target in (*facts.imports.items(), *facts.aliases.items()):
+            top = target.partition(".")[0]
+            if (top in RUNNER_TOPS or top in index.tops) and index.canonical(
+                target
+            ) in apis.RUN_APIS:
+                requests.add((name, frozenset({module.rpartition(".")[2]}), module))
+                reexports.add(f"{module}.{name}")
+    if not requests:
+        return {}
+    callers.ask(requests)
+    out: dict[str, list[Site]] = {}
+    for module, facts in list(index.modules.items()):
+        found: list[Site] = []
+        for func in list(facts.functions.values()):
+            kind = ScopeKind.ASYNC if func.is_async else ScopeKind.SYNC
+            for call in func.calls:
+                site = _reexported(index, call, func.qualname, kind, reexports)
+                if site is not None:
+                    found.append(site)
+        for calls, in_main in ((facts.module_calls, False), (facts.main_calls, True)):
+            for call in calls:
+                site = _reexported(index, call, "", ScopeKind.MODULE, reexports)
+                if site is not None:
+                    site.in_main_block = in_main
+                    found.append(site)
+        if found:
+            out[module] = found
+    return out
+
+
+def _reexported(
+    index: ProjectIndex, call: Call, scope: str, kind: ScopeKind, reexports: set[str]
+) -> Site | None:
+    if call.is_value or call.stored or call.target not in reexports:
+        return None
+    canonical = index.canonical(call.target)
+    api = apis.RUN_APIS.get(canonical)
+    if api is None:
+        return None
+    name = last_name(call.target)
+    return Site(
+        kind=SiteKind.RUN,
+        api=api,
+        line=call.line,
+        col=call.col or 1,
+        end_line=call.line,
+        end_col=(call.col or 1) + len(name),
+        scope=scope,
+        scope_kind=kind,
+        target=canonical,
         text=f"{name}(...)",
     )
