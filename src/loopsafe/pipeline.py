@@ -514,17 +514,23 @@ def _interest(
                     interest.modules.add(target)
     # The project's own loop entries made by a decorator or a helper: the files that make
     # them, and then the files that call what they made (see facts/loop_entries.py).
-    for key in entry_makers(index):
+    for key in entry_makers(index, in_tests):
         ref = index.functions[key]
         interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
+    imported = {m.partition(".")[0] for f in modules.values() for m in f.imported_modules}
     for maker in KNOWN_MAKERS:
-        interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))
+        if maker.partition(".")[0] in imported:  # only when the project uses that library
+            interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))
     # A loop runner re-exported by a project module: the files that may call it.
     for module, facts in modules.items():
+        if in_tests(paths[module]):
+            continue  # a test helper's callers are tests
+        own = module.partition(".")[0]
         for name, target in facts.imports.items():
-            if target.partition(".")[0] in _RUNNER_TOPS and target in apis.RUN_APIS:
+            top = target.partition(".")[0]
+            if top in _RUNNER_TOPS and top != own and target in apis.RUN_APIS:
                 interest.add(module, (name,))
-    for dotted in made_callables(index):
+    for dotted in made_callables(index, in_tests):
         found = index.split_module(dotted)
         if found is not None:
             interest.add(found[0], tuple(found[1][-2:]))
@@ -551,7 +557,8 @@ def _evaluate(
     run: _Run, index: ProjectIndex, callers: CallerIndex, metadata: list[tuple[str, str]]
 ) -> Analysis:
     # Calls of a loop runner a project module re-exports are sites too, found only now.
-    for module, found in reexported_run_sites(index, callers).items():
+    in_tests = test_path_predicate(list(run.jobs_by_rel))
+    for module, found in reexported_run_sites(index, callers, in_tests).items():
         index.modules[module] = replace(
             index.modules[module], sites=[*index.modules[module].sites, *found]
         )
@@ -582,7 +589,7 @@ def _evaluate(
         run_sync=run.config.run_sync,
         abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
     )
-    project.made_entries = made_callables(index)
+    project.made_entries = made_callables(index, in_tests)
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
     for module in sorted(modules):

@@ -92,6 +92,7 @@ class CallGraph:
         self.framework_roots: set[str] = set()
         self._reexports: set[str] | None = None
         self._threaded: dict[str, bool] = {}
+        self._relevant_by_name: dict[tuple[str, str], list[str]] | None = None
 
     # ------------------------------------------------------------------ building
     def _relevant(self) -> set[str]:
@@ -205,14 +206,15 @@ class CallGraph:
         if there is exactly one."""
         if not module:
             return ()
-        name = _last_name(call.target)
-        found = tuple(
-            key
-            for key in self.relevant
-            if self.index.functions[key].module == module
-            and self.index.functions[key].func.qualname.rpartition(".")[2] == name
-        )
-        return found if len(found) == 1 else ()
+        if self._relevant_by_name is None:
+            table: dict[tuple[str, str], list[str]] = {}
+            for key in self.relevant:
+                ref = self.index.functions[key]
+                simple = ref.func.qualname.rpartition(".")[2]
+                table.setdefault((ref.module, simple), []).append(key)
+            self._relevant_by_name = table
+        found = self._relevant_by_name.get((module, _last_name(call.target)), [])
+        return tuple(found) if len(found) == 1 else ()
 
     def _seed_all(
         self,
@@ -279,9 +281,9 @@ class CallGraph:
                 name = call.passed_as
             if not name:
                 continue
-            if ref.func.deferred_start:
-                self.callers.ask({(name, frozenset({ref.module.rpartition(".")[2]}), ref.module)})
-            role = self.index.functions[key].func.handed_params.get(name, "")
+            # A body not read yet holds no asyncio token: not `to_thread`, `run_in_executor`
+            # or a loop callback registration (reading it here would cost more than it finds).
+            role = ref.func.handed_params.get(name, "")
             if role:
                 return role
         return ""
@@ -293,9 +295,7 @@ class CallGraph:
             if ref is None or not ref.func.params:
                 continue
             name = ref.func.params[0]
-            if ref.func.deferred_start:
-                self.callers.ask({(name, frozenset({ref.module.rpartition(".")[2]}), ref.module)})
-            if self.index.functions[key].func.handed_params.get(name) == "thread":
+            if ref.func.handed_params.get(name) == "thread":  # a body read (see _handed_role)
                 return True
         return False
 

@@ -14,6 +14,7 @@ Each call of such a callable inside an `async def` becomes a `WRAPPER_CALL` site
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from loopsafe.facts import apis
@@ -45,11 +46,15 @@ class Made:
     maker: str = ""  # the helper that made it, when bound to its result (`x = maker(f)`)
 
 
-def entry_makers(index: ProjectIndex) -> set[str]:
+def entry_makers(index: ProjectIndex, is_test: Callable[[str], bool] = lambda _: False) -> set[str]:
     """Project functions that return a function entering a loop: decorators and helpers
-    such as `def sync_wrapper(fn): ... def wrapper(): return asyncio.run(fn()) ...`."""
+    such as `def sync_wrapper(fn): ... def wrapper(): return asyncio.run(fn()) ...`.
+    Those of test modules (`is_test(relpath)`, `@async_test` for unittest methods) are
+    passed by: what they make is run by the test runner."""
     entering: set[str] = set()
     for module, facts in index.modules.items():
+        if is_test(index.paths.get(module, "")):
+            continue
         for site in facts.sites:
             if site.kind in _ENTRY_KINDS and not site.guarded and site.scope:
                 entering.add(f"{module}.{site.scope}")
@@ -72,9 +77,12 @@ def entry_makers(index: ProjectIndex) -> set[str]:
     return makers
 
 
-def made_callables(index: ProjectIndex) -> dict[str, Made]:
-    """Dotted name -> how it enters a loop, for every callable made by a loop-entry maker."""
-    makers = entry_makers(index)
+def made_callables(
+    index: ProjectIndex, is_test: Callable[[str], bool] = lambda _: False
+) -> dict[str, Made]:
+    """Dotted name -> how it enters a loop, for every callable made by a loop-entry maker
+    (see `entry_makers`)."""
+    makers = entry_makers(index, is_test)
     known = {*KNOWN_MAKERS, *makers}
     out: dict[str, Made] = {}
 
@@ -182,19 +190,29 @@ def _site(scope: str, call: Call, target: str) -> Site:
     )
 
 
-def reexported_run_sites(index: ProjectIndex, callers: CallerIndex) -> dict[str, list[Site]]:
+def reexported_run_sites(
+    index: ProjectIndex, callers: CallerIndex, is_test: Callable[[str], bool] = lambda _: False
+) -> dict[str, list[Site]]:
     """module -> RUN sites at calls of a loop runner re-exported by a project module
     (`compat.py: from asyncio import run`, then `from myapp.compat import run; run(x)`),
-    which reading one file alone cannot see."""
+    which reading one file alone cannot see. Test helpers (`is_test(relpath)`) that
+    re-export one are passed by: their callers are tests, whose loop entries are fine."""
     requests: Requests = set()
     reexports: set[str] = set()
+    imported = {m for facts in index.modules.values() for m in facts.imported_modules}
     for module, facts in index.modules.items():
+        if module not in imported or is_test(index.paths.get(module, "")):
+            continue  # nothing imports it (nothing calls its names), or tests do
+        own = module.partition(".")[0]
         for name, target in (*facts.imports.items(), *facts.aliases.items()):
             top = target.partition(".")[0]
+            if top == own and top in RUNNER_TOPS:
+                continue  # asyncio's own package: its names are the runner itself
             if (top in RUNNER_TOPS or top in index.tops) and index.canonical(
                 target
             ) in apis.RUN_APIS:
-                requests.add((name, frozenset({module.rpartition(".")[2]}), module))
+                # Callers elsewhere: `home` "" (the module's own calls are sites already).
+                requests.add((name, frozenset({module.rpartition(".")[2]}), ""))
                 reexports.add(f"{module}.{name}")
     if not requests:
         return {}

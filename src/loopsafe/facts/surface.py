@@ -55,6 +55,19 @@ _APP_OBJECT = re.compile(
     re.MULTILINE,
 )
 _ALEMBIC_ENV = re.compile(rb"^from alembic import context\b", re.MULTILINE)
+_FRAMEWORK_WORDS = (
+    b"fastapi",
+    b"flask",
+    b"quart",
+    b"celery",
+    b"starlette",
+    b"sanic",
+    b"litestar",
+    b"dramatiq",
+    b"huey",
+    b"alembic",
+)
+_HEAD = 8_192  # imports sit at the top of a module
 
 
 def is_outside(relpath: str, module: str = "") -> bool:
@@ -84,6 +97,9 @@ def application_files(
             if relpath.endswith("env.py") and "alembic.context" in facts.imports.values():
                 yield relpath, f"{relpath} is an Alembic environment"
     for relpath, data in texts:
+        head = data[:_HEAD]
+        if not any(word in head for word in _FRAMEWORK_WORDS):
+            continue  # no framework named in the file's head (its imports): no app here
         found = _APP_OBJECT.search(data)
         if found:
             yield relpath, f"{relpath} creates a {found.group(1).decode()} application"
