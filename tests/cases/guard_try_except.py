@@ -48,3 +48,15 @@ def run_with_own_loop(coro):
         finally:
             loop.close()
     raise RuntimeError("a loop is running; await the coroutine instead")
+
+
+def fetch_unless_running_else() -> None:
+    # The shape asgiref's AsyncToSync uses: the else branch raises when a loop runs.
+    try:
+        event_loop = asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        if event_loop.is_running():
+            raise RuntimeError("use await instead")
+    asyncio.run(asyncio.sleep(0))  # expect: LS100 guarded ok

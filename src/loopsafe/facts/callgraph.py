@@ -457,7 +457,9 @@ class CallGraph:
                     continue
                 referenced.add(key)
                 where = index.functions[caller].label if caller in index.functions else caller
-                if call.stored == "returned" and self._public(caller):
+                if call.stored.startswith("registered to run later"):
+                    self._seed(Root.ENTRY, key, "", f"finalizer registered in {where}")
+                elif call.stored == "returned" and self._public(caller):
                     self._seed(
                         Root.EXPOSED,
                         key,
@@ -471,7 +473,10 @@ class CallGraph:
                 for target in index.resolve_call(call):
                     if target in relevant:
                         referenced.add(target)
-                        self._seed(Root.UNKNOWN, target, "", f"{call.stored} in {module}")
+                        if call.stored.startswith("registered to run later"):
+                            self._seed(Root.ENTRY, target, "", f"exit handler of {module}")
+                        else:
+                            self._seed(Root.UNKNOWN, target, "", f"{call.stored} in {module}")
 
     def _public(self, key: str) -> bool:
         """On the public surface. In an application only what it declares as API is

@@ -60,14 +60,14 @@ _INSPECTORS = frozenset(
         "isinstance",
         "wraps",
         "update_wrapper",
-        # Registered to run later, not called here: pytest runs finalizers at teardown,
-        # atexit at exit (no loop running by then in either).
-        "addfinalizer",
-        "addCleanup",
-        "register",
     }
 )
 _INSPECTED = {"0": "inspected"}
+# Registered to run later, not called here: pytest runs finalizers at teardown, unittest
+# cleanups after the test, atexit at exit (with no loop running by then).
+_LATER = frozenset({"addfinalizer", "addCleanup", "register"})
+_REGISTERED = {"0": "later"}
+_RUN_LATER = "registered to run later (a finalizer, a cleanup, at exit)"
 _SIMPLE_STMTS: dict[type, tuple[str, ...]] = {
     ast.Expr: ("value",),
     ast.Return: ("value",),
@@ -367,8 +367,22 @@ class _Extractor(SiteReader):
             falls_through = any(
                 catches_runtime_error(h) and not terminates(h.body) for h in stmt.handlers
             )
-            return falls_through and (terminates(stmt.orelse) or terminates(stmt.body))
+            return falls_through and (
+                terminates(stmt.orelse)
+                or terminates(stmt.body)
+                or self._raises_if_running(stmt.orelse)
+            )
         return False
+
+    def _raises_if_running(self, block: list[ast.stmt]) -> bool:
+        """`else: if loop.is_running(): raise ...` after `loop = get_running_loop()`:
+        the loop found is running, so the else branch always leaves."""
+        return any(
+            isinstance(s, ast.If)
+            and branch_guards(s.test, self.r.dotted, self.running_vars[-1])[1]
+            and terminates(s.body)
+            for s in block
+        )
 
     def _visit_stmt(self, stmt: ast.stmt) -> None:
         for name in running_var_targets(stmt, self.r.dotted):
@@ -886,8 +900,9 @@ class _Extractor(SiteReader):
             self._visit_expr(func)
         special = self._special_argument(node, dotted, attr)
         if attr in _INSPECTORS and not special:
-            special = _INSPECTED  # `iscoroutinefunction(f)` looks at `f`, `addfinalizer(f)`
-            # keeps it for later: neither runs it here
+            special = _INSPECTED  # `iscoroutinefunction(f)` looks at `f`, never runs it
+        elif attr in _LATER and not special and (attr != "register" or dotted == "atexit.register"):
+            special = _REGISTERED
         for index, arg in enumerate(node.args):
             role = special.get(str(index), "")
             self._visit_argument(arg, role, (dotted, str(index)))
@@ -1003,6 +1018,10 @@ class _Extractor(SiteReader):
         if role == "inspected":
             return
         func = self._current_function()
+        if role == "later":
+            ref.stored = _RUN_LATER
+            (func.escapes if func else self.facts.module_escapes).append(ref)
+            return
         if role == "thread" or self.thread_scope:
             (func.thread_targets if func else self.facts.module_thread_targets).append(ref)
         elif role == "callback":
