@@ -40,3 +40,8 @@ def set_through_the_policy() -> asyncio.AbstractEventLoop:
     policy = asyncio.get_event_loop_policy()
     policy.set_event_loop(policy.new_event_loop())  # expect: LS100 sync-wrapper ok
     return asyncio.get_event_loop()  # expect: LS100 sync-wrapper ok
+
+
+def fetch_from_a_policy(policy: asyncio.AbstractEventLoopPolicy) -> asyncio.AbstractEventLoop:
+    # A value typed as a policy: its get_event_loop() is a fetch like the module's.
+    return policy.get_event_loop()  # expect: LS202 sync-wrapper review

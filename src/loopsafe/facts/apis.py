@@ -24,6 +24,16 @@ CREATE_APIS = frozenset(
 SET_APIS = frozenset({"asyncio.set_event_loop", "asyncio.events.set_event_loop"})
 PATCH_APIS = frozenset({"nest_asyncio.apply"})
 POLICY_APIS = frozenset({"asyncio.get_event_loop_policy", "asyncio.events.get_event_loop_policy"})
+# Policy classes: a value annotated with one is a policy.
+POLICY_CLASSES = frozenset(
+    {
+        "asyncio.AbstractEventLoopPolicy",
+        "asyncio.events.AbstractEventLoopPolicy",
+        "asyncio.DefaultEventLoopPolicy",
+        "asyncio.BaseDefaultEventLoopPolicy",
+        "asyncio.events.BaseDefaultEventLoopPolicy",
+    }
+)
 RUNNING_LOOP_APIS = frozenset(
     {"asyncio.get_running_loop", "asyncio.events.get_running_loop", "uvloop.get_running_loop"}
 )

@@ -128,25 +128,39 @@ class CallerIndex:
             out.add(sub.rpartition(".")[2])
         return out
 
-    def leading_to_sites(self, overrides: bool = True, parents: bool = True) -> set[str]:
+    def leading_to_sites(
+        self, overrides: bool = True, parents: bool = True, untraced: bool = False
+    ) -> set[str]:
         """Functions holding a site and, transitively, every function that calls one.
 
         `overrides`: a `self.m()` call also leads to subclasses' `m`. `parents`: a nested
-        function's parent counts as leading to it (it defines and usually runs it)."""
+        function's parent counts as leading to it (it defines and usually runs it).
+        `untraced`: sites whose verdict does not depend on their callers count too (for
+        their category, among the files read anyway; no file is read for them)."""
         index = self.index
-        todo = [
-            f"{module}.{site.scope}"
-            for module, facts in index.modules.items()
-            for site in facts.sites
-            if site.scope in facts.functions and self.traced(site)
-        ]
         found: set[str] = set()
+        for read in (True, False) if untraced else (True,):
+            todo = [
+                f"{module}.{site.scope}"
+                for module, facts in index.modules.items()
+                for site in facts.sites
+                if site.scope in facts.functions and self.traced(site) == read
+            ]
+            self._walk_callers(todo, found, overrides, parents, read)
+        return found
+
+    def _walk_callers(
+        self, todo: list[str], found: set[str], overrides: bool, parents: bool, read: bool
+    ) -> None:
+        """Add to `found` the functions of `todo` and every function calling one; `read`:
+        read the bodies not read yet that may call them (else only those read already)."""
+        index = self.index
         while todo:
             key = todo.pop()
             if key in found:
                 continue
             found.add(key)
-            for caller, call in self.callers_of(key):
+            for caller, call in self.callers_of(key, read):
                 if call.stored:
                     continue  # stored, not run: the caller does not lead to the site
                 if caller not in found and key in index.resolve_call(call, overrides):
@@ -154,16 +168,17 @@ class CallerIndex:
             ref = index.functions[key]
             if parents and ref.func.parent:
                 todo.append(f"{ref.module}.{ref.func.parent}")
-        return found
 
     def traced(self, site: Site) -> bool:
         """Does where `site` runs depend on its callers?"""
         return site.kind is not SiteKind.CALL or site.target not in self.untraced
 
-    def callers_of(self, key: str) -> list[tuple[str, Call]]:
-        """Calls, anywhere in the project, whose name may mean function `key`."""
+    def callers_of(self, key: str, read: bool = True) -> list[tuple[str, Call]]:
+        """Calls, anywhere in the project, whose name may mean function `key` (`read`:
+        reading the bodies not read yet that may make them first)."""
         requests = self.requests_for(key)
-        self.ask(requests)
+        if read:
+            self.ask(requests)
         out: list[tuple[str, Call]] = []
         for name in {r[0] for r in requests}:
             out.extend(self.by_name.get(name, ()))

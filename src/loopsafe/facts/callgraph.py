@@ -100,7 +100,7 @@ class CallGraph:
         of the graph a verdict depends on. Found backwards from the sites, resolving only
         calls that end in the right name, so most calls are never resolved at all."""
         self.callers.test_modules = self.roles.test_modules
-        return self.callers.leading_to_sites()
+        return self.callers.leading_to_sites(untraced=True)
 
     def build(self) -> Reach:
         index = self.index

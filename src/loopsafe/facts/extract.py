@@ -325,20 +325,56 @@ class _Extractor(SiteReader):
             if not item.args.args:
                 continue
             self_name = item.args.args[0].arg
+            annotated = {
+                a.arg: cls
+                for a in (*item.args.args[1:], *item.args.kwonlyargs)
+                if a.annotation is not None and (cls := self._annotated_class(a.annotation))
+            }
             for sub in walk_scope(item.body):
                 if not isinstance(sub, (ast.Assign, ast.AnnAssign)) or sub.value is None:
                     continue
                 targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
                 for target in targets:
-                    if (
+                    if not (
                         isinstance(target, ast.Attribute)
                         and isinstance(target.value, ast.Name)
                         and target.value.id == self_name
-                        and isinstance(sub.value, ast.Call)
                     ):
+                        continue
+                    if isinstance(sub.value, ast.Call):
                         resolved = self._resolve_outside_method(sub.value)
                         if resolved:
                             attrs.setdefault(target.attr, resolved)
+                    elif isinstance(sub.value, ast.Name) and sub.value.id in annotated:
+                        # `self.config = config` with `config: Config`.
+                        attrs.setdefault(target.attr, annotated[sub.value.id] + "()")
+
+    def _annotated_class(self, annotation: ast.expr) -> str:
+        """The class an annotation names (`Config`, `Optional[Config]`, `Config | None`,
+        `"Config"`), dotted; "" for builtins and anything else."""
+        node = annotation
+        for _ in range(4):  # `Optional["Config"]`: unwrap layer by layer
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node = ast.parse(node.value, mode="eval").body
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    return ""
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+                sides = [n for n in (node.left, node.right) if not _is_none(n)]
+                if len(sides) != 1:
+                    return ""
+                node = sides[0]
+            elif isinstance(node, ast.Subscript) and last_attr(node.value) == "Optional":
+                node = node.slice
+            else:
+                break
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return ""
+        dotted = self.r.dotted(node)
+        top = dotted.partition(".")[0]
+        if "." not in dotted or top in _NOT_CLASSES:
+            return ""
+        return dotted
 
     def _resolve_outside_method(self, node: ast.expr) -> str:
         return self.r.dotted(node)
@@ -670,6 +706,11 @@ class _Extractor(SiteReader):
         scope.bindings = collect_bindings(stmts, self.r, dotted)
         for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
             scope.bindings.pop(arg.arg, None)
+            if arg.annotation is not None and arg.arg != scope.self_name:
+                # `config: Config`: calls on it are calls of Config's methods.
+                annotated = self._annotated_class(arg.annotation)
+                if annotated:
+                    scope.bindings[arg.arg] = annotated + "()"
         self.r.stack.append(scope)
         self._bind_assignments(stmts, scope)
         self.function_nodes[qualname] = node
@@ -1054,6 +1095,14 @@ class _Extractor(SiteReader):
 _MAY_STORE = frozenset(
     {ast.Name, ast.Attribute, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Yield, ast.YieldFrom}
 )
+
+
+# Annotations naming these are no project classes whose methods calls could run.
+_NOT_CLASSES = frozenset({"typing", "typing_extensions", "collections", "builtins", "abc"})
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _stored_values(value: ast.expr) -> list[ast.expr]:

@@ -224,4 +224,9 @@ class SiteReader:
 
 
 def _is_policy_call(dotted: str, method: str) -> bool:
-    return any(dotted == f"{p}().{method}" for p in apis.POLICY_APIS)
+    """`get_event_loop_policy().get_event_loop()`, or the method called on a value typed
+    as a policy (`policy: AbstractEventLoopPolicy`)."""
+    if not dotted.endswith(f"().{method}"):
+        return False
+    owner = dotted[: -len(f"().{method}")]
+    return owner in apis.POLICY_APIS or owner in apis.POLICY_CLASSES

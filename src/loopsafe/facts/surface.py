@@ -67,7 +67,7 @@ _FRAMEWORK_WORDS = (
     b"huey",
     b"alembic",
 )
-_HEAD = 8_192  # imports sit at the top of a module
+_HEAD = 4_096  # imports sit at the top of a module
 
 
 def is_outside(relpath: str, module: str = "") -> bool:
