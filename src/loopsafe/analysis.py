@@ -3,6 +3,8 @@ changes it) and the report (which describes it)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,9 @@ class Project:
     index: ProjectIndex
     roles: ProjectRoles
     reach: Reach
-    pytest_asyncio: PytestAsyncio  # the version the project uses
+    # The pytest-asyncio the project uses, found when a rule first asks (finding the
+    # installed one costs an import of importlib.metadata and a scan of sys.path).
+    find_pytest_asyncio: Callable[[], PytestAsyncio]
     # Sync fixtures whose value an async test or async fixture receives: "module.qualname".
     async_used_fixtures: set[str] = field(default_factory=set)
     pytest_config: PytestSettings | None = None  # the settings pytest reads
@@ -40,6 +44,10 @@ class Project:
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     # What rules derive from the files while judging (parsed spans, ...), kept for reuse.
     memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def pytest_asyncio(self) -> PytestAsyncio:
+        return self.find_pytest_asyncio()
 
     def relpath(self, module: str) -> str:
         return self.index.paths.get(module, module)

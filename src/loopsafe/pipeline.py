@@ -4,6 +4,7 @@ project index → call graph → rules. Called by `loopsafe.engine.analyse` on a
 
 from __future__ import annotations
 
+import functools
 import gc
 import stat
 from collections.abc import Callable, Iterable
@@ -581,7 +582,7 @@ def _evaluate(
         index=index,
         roles=roles,
         reach=CallGraph(index, roles, callers).build(),
-        pytest_asyncio=detect_pytest_asyncio(metadata, run.discovery.root),
+        find_pytest_asyncio=functools.partial(detect_pytest_asyncio, metadata, run.discovery.root),
         async_used_fixtures=async_used_fixtures(modules, paths, roles.test_modules),
         pytest_config=pytest_config,
         uses_pytest_asyncio=run.uses_pytest_asyncio,
