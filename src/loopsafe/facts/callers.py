@@ -94,8 +94,12 @@ class CallerIndex:
         ref = self.index.functions[key]
         func = ref.func
         name = func.qualname.rpartition(".")[2]
-        if ref.module in self.test_modules and (name.startswith("test") or name in _RUNNER_CALLED):
-            return set()  # run by the test runner, not called by name
+        if (
+            ref.module in self.test_modules
+            and not func.parent
+            and (name.startswith("test") or name in _RUNNER_CALLED)
+        ):
+            return set()  # run by the test runner, not called by name (a nested one is)
         if name in _CONSTRUCTORS:
             if not func.class_name:
                 return set()

@@ -128,6 +128,14 @@ class CallGraph:
                             self.framework_roots.add(target)
                     referenced.update(resolved)
                     continue
+                if resolved and call.is_value and not call.passed_to:
+                    # Handed to a callable no one can name here (a parameter, a fixture's
+                    # value): when and where it runs is unknown, not "called here".
+                    label = f"passed to a callable of unknown code in {ref.label}"
+                    for target in resolved:
+                        self._seed(Root.UNKNOWN, target, "", label)
+                    referenced.update(resolved)
+                    continue
                 targets.extend(resolved)
                 referenced.update(resolved)
             self.reach.edges[key] = targets
@@ -164,15 +172,8 @@ class CallGraph:
                 self.framework_roots.add(entry_key)
                 self._seed(Root.ENTRY, entry_key, "", f"console script {script}")
         self._seed_escapes(relevant, referenced)
-        # Nested functions that nothing references run when their parent runs.
-        for key in relevant:
-            ref = index.functions[key]
-            parent = ref.func.parent
-            if parent and key not in referenced:
-                parent_key = f"{ref.module}.{parent}"
-                if parent_key in self.reach.edges:
-                    self.reach.edges[parent_key].append(key)
-                    referenced.add(key)
+        # A nested function nothing references is never called (calls, callbacks, thread
+        # hand-offs, returns and stores are all references): it runs nowhere.
         self._seed_exposed()
         self._propagate()
         return self.reach
@@ -181,6 +182,16 @@ class CallGraph:
         if _last_name(call.target) not in self.names:
             return ()
         targets = self.index.resolve_call(call)
+        if call.awaited:
+            # `await x.m()` calls a coroutine function: a sync `m` found for it is another
+            # class's method of the same name (`async with Client() as session` binds
+            # what `__aenter__` returns, not the client).
+            targets = tuple(
+                t
+                for t in targets
+                if self.index.functions[t].func.is_async
+                or t.rpartition(".")[2] in ("__init__", "__new__", "__post_init__")
+            )
         return tuple(t for t in targets if t in self.relevant and not self._thread_decorated(t))
 
     def _thread_decorated(self, key: str) -> bool:
@@ -528,7 +539,9 @@ class CallGraph:
             if self._public(key) and key not in self.framework_roots:
                 self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")
             elif key not in has_caller and key not in seeded:
-                if self._application(ref.module) or ref.module in self.roles.outside_modules:
+                if ref.func.parent:  # outside code cannot name it, and its parent never uses it
+                    self._seed(Root.UNKNOWN, key, "", "defined but never used by its parent")
+                elif self._application(ref.module) or ref.module in self.roles.outside_modules:
                     self._seed(Root.UNKNOWN, key, "", "no caller found")
                 else:
                     self._seed(Root.EXPOSED, key, "", f"{ref.label} (library API)")

@@ -215,6 +215,7 @@ class _Extractor(SiteReader):
         self.lifetime_scopes: set[str] = set()
         self.try_cache: dict[int, tuple[bool, bool]] = {}
         self.global_names: dict[str, frozenset[str]] = {}
+        self.awaited_calls: set[int] = set()  # ids of the Call nodes under an `await`
         # Inside `if iscoroutinefunction(f):`, calls of `f` create coroutines: they never
         # run `f`'s body as a sync call (the dotted names of such `f`).
         self.coroutine_only: frozenset[str] = frozenset()
@@ -293,7 +294,11 @@ class _Extractor(SiteReader):
                 targets, value = [stmt.target], stmt.value
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
                 for item in stmt.items:
-                    if isinstance(item.optional_vars, ast.Name):
+                    # `with Client() as c` is (usually) the new object; `async with self as
+                    # session` is whatever `__aenter__` returns, often another class.
+                    if isinstance(item.optional_vars, ast.Name) and isinstance(
+                        item.context_expr, ast.Call
+                    ):
                         resolved = self.r.dotted(item.context_expr)
                         if resolved:
                             scope.bindings[item.optional_vars.id] = resolved
@@ -447,6 +452,9 @@ class _Extractor(SiteReader):
 
     def _visit_generic_stmt(self, stmt: ast.stmt) -> None:
         kind = type(stmt)
+        if kind is ast.AsyncFor and type(stmt.iter) is ast.Call:  # type: ignore[attr-defined]
+            # `async for x in f()`: like `await f()`, `f` is async.
+            self.awaited_calls.add(id(stmt.iter))  # type: ignore[attr-defined]
         if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.Return or kind is ast.Expr:
             self._record_escapes(stmt)
         simple = _SIMPLE_STMTS.get(kind)
@@ -879,6 +887,8 @@ class _Extractor(SiteReader):
             if kind is ast.Call:
                 self._visit_call(current)  # type: ignore[arg-type]
                 continue
+            if kind is ast.Await and type(current.value) is ast.Call:  # type: ignore[attr-defined]
+                self.awaited_calls.add(id(current.value))  # type: ignore[attr-defined]
             if kind is ast.Attribute:
                 if current.attr in self.watched_tails:  # type: ignore[attr-defined]
                     self._watched_reference(current)  # type: ignore[arg-type]
@@ -933,7 +943,9 @@ class _Extractor(SiteReader):
         self._classify_site(node, dotted, attr)
         if dotted and dotted not in apis.RUN_APIS and dotted not in self.coroutine_only:
             col = char_col(self.lines, node.lineno, node.col_offset + 1)
-            self._add_call(Call(dotted, node.lineno, self_class, via_super, col=col))
+            call = Call(dotted, node.lineno, self_class, via_super, col=col)
+            call.awaited = id(node) in self.awaited_calls
+            self._add_call(call)
         # The callee expression itself (receivers, chained calls).
         if isinstance(func, ast.Attribute):
             self._visit_expr(func.value)

@@ -121,6 +121,9 @@ class Call:
     # ("0", "1"... or the keyword), so a callee that hands it to a thread is seen through.
     passed_to: str = ""
     passed_as: str = ""
+    # `await f()`, `async for _ in f()`: `f` is async (a sync function of that name found
+    # for it is another class's; a constructor still runs).
+    awaited: bool = False
 
 
 @dataclass
