@@ -44,6 +44,7 @@ _SPECIAL_ATTRS = frozenset(
     {*apis.THREAD_METHODS, *apis.LOOP_CALLBACK_METHODS, *apis.WORKER_METHODS, "map"}
 )
 _NO_ROLES: dict[str, str] = {}
+SHADOWED = ""  # a binding that hides outer ones without naming anything (see Resolver.lookup)
 _INSPECTORS = frozenset(
     {
         "iscoroutinefunction",
@@ -305,10 +306,16 @@ class _Extractor(SiteReader):
                 continue
             else:
                 continue
-            if not isinstance(value, (ast.Call, ast.Name, ast.Attribute)):
-                continue
-            resolved = self.r.dotted(value)
+            resolved = (
+                self.r.dotted(value)
+                if isinstance(value, (ast.Call, ast.Name, ast.Attribute))
+                else ""
+            )
             if not resolved:
+                if not is_module:  # `loop = kwargs.pop(...)`: hides an outer `loop`
+                    for target in targets:
+                        if isinstance(target, ast.Name) and target.id not in scope.bindings:
+                            scope.bindings[target.id] = SHADOWED
                 continue
             for target in targets:
                 if isinstance(target, ast.Name):
@@ -712,8 +719,12 @@ class _Extractor(SiteReader):
             scope.self_name = node.args.args[0].arg
         stmts = walk_scope(node.body)
         scope.bindings = collect_bindings(stmts, self.r, dotted)
-        for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
-            scope.bindings.pop(arg.arg, None)
+        params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        params += [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+        for arg in params:
+            # A parameter hides a module-level function of the same name (a fixture
+            # `event_loop` and a parameter `event_loop` are different things).
+            scope.bindings[arg.arg] = SHADOWED
             if arg.annotation is not None and arg.arg != scope.self_name:
                 # `config: Config`: calls on it are calls of Config's methods.
                 annotated = self._annotated_class(arg.annotation)

@@ -58,7 +58,7 @@ class Resolver:
             innermost = False
             target = scope.bindings.get(name)
             if target is not None:
-                return target
+                return target or None  # "": a local value of unknown kind hides outer names
         if self.star_fallback and name not in _BUILTINS:
             return f"{self.module}.{name}"
         return None
