@@ -77,7 +77,12 @@ def compute_roles(
                 importers.setdefault(".".join(parts[:i]), set()).add(module)
 
     for module, path in paths.items():
-        if is_test_filename(path, projects.python_files(path)):
+        patterns = projects.python_files(path)
+        if is_test_filename(path) or (
+            # A configured pattern can be as wide as a package (`mypkg/*`): a module other
+            # modules import is their code, not a test module.
+            is_test_filename(path, patterns) and not (importers.get(module, set()) - {module})
+        ):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
