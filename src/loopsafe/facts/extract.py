@@ -302,7 +302,10 @@ class _Extractor(SiteReader):
                     ):
                         resolved = self.r.dotted(item.context_expr)
                         if resolved:
-                            scope.bindings[item.optional_vars.id] = resolved
+                            # What `__enter__` returns: the object itself unless the class
+                            # says otherwise (ProjectIndex reads `ClassInfo.enters`).
+                            enter = "__aenter__" if isinstance(stmt, ast.AsyncWith) else "__enter__"
+                            scope.bindings[item.optional_vars.id] = f"{resolved}.{enter}()"
                 continue
             else:
                 continue
@@ -827,6 +830,11 @@ class _Extractor(SiteReader):
             made = self._made(item)
             if made:
                 info.made[made[0]] = made[1]
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in (
+                "__enter__",
+                "__aenter__",
+            ):
+                info.enters[item.name] = _returns_self(item)
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods.append(item.name)
             elif isinstance(item, ast.Assign) and isinstance(item.value, (ast.List, ast.Tuple)):
@@ -1122,6 +1130,17 @@ _MAY_STORE = frozenset(
 
 # Annotations naming these are no project classes whose methods calls could run.
 _NOT_CLASSES = frozenset({"typing", "typing_extensions", "collections", "builtins", "abc"})
+
+
+def _returns_self(node: FuncDef) -> bool:
+    """Does every `return` of this method return its first parameter (`return self`)?"""
+    if not node.args.args:
+        return False
+    name = node.args.args[0].arg
+    returns = [n for n in walk_scope(node.body) if isinstance(n, ast.Return)]
+    return bool(returns) and all(
+        isinstance(r.value, ast.Name) and r.value.id == name for r in returns
+    )
 
 
 def _is_none(node: ast.expr) -> bool:

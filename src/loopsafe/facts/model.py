@@ -169,6 +169,8 @@ class ClassInfo:
     # `name = helper(f, ...)` in the class body: name -> (dotted helper, dotted first
     # argument), as for `start = async_to_sync(_start)`.
     made: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # `__enter__` / `__aenter__` defined here -> whether it returns the object itself.
+    enters: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass

@@ -202,11 +202,46 @@ class ProjectIndex:
         self._memo[memo_key] = result
         return result
 
+    def _entered(self, target: str) -> str | None:
+        """`pkg.C().__aenter__().m` (from `async with C() as x: x.m()`) -> `pkg.C().m` when
+        C's `__aenter__` returns the object itself (or C is not the project's to read);
+        None when it returns something else, whose class is unknown."""
+        for enter in ("__aenter__", "__enter__"):
+            marker = f".{enter}()"
+            while marker in target:
+                head, _, tail = target.partition(marker)
+                if head.endswith("()"):
+                    cls = self.canonical(head[:-2])
+                    if self._enter_returns(cls, enter) is False:
+                        return None
+                target = head + tail
+        return target
+
+    def _enter_returns(self, cls: str, enter: str, depth: int = 0) -> bool | None:
+        """Whether class `cls` (or the nearest base defining it) returns itself from
+        `enter`; None when no project class in its line defines it."""
+        entry = self.classes.get(cls)
+        if entry is None or depth > 10:
+            return None
+        if enter in entry[1].enters:
+            return entry[1].enters[enter]
+        for base in entry[1].bases:
+            for resolved in self.resolve_class(base):
+                found = self._enter_returns(resolved, enter, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
     def _resolve(
         self, target: str, self_class: str, via_super: bool, called: bool, overrides: bool
     ) -> tuple[str, ...]:
         if target.partition(".")[0] not in self._tops:
             return ()  # not project code: `os.path.join`, a library base class's method
+        if "__enter__()" in target or "__aenter__()" in target:
+            entered = self._entered(target)
+            if entered is None:
+                return ()
+            target = entered
         if self_class:
             owner = self_class
             name = target[len(self_class) + 1 :] if target.startswith(self_class + ".") else ""
