@@ -301,11 +301,13 @@ class _Extractor(SiteReader):
                         item.context_expr, ast.Call
                     ):
                         resolved = self.r.dotted(item.context_expr)
+                        if resolved and isinstance(stmt, ast.AsyncWith):
+                            # What `__aenter__` returns (a session, a connection...): the
+                            # object itself unless its class says otherwise (the project
+                            # index reads `ClassInfo.enters`).
+                            resolved += ".__aenter__()"
                         if resolved:
-                            # What `__enter__` returns: the object itself unless the class
-                            # says otherwise (ProjectIndex reads `ClassInfo.enters`).
-                            enter = "__aenter__" if isinstance(stmt, ast.AsyncWith) else "__enter__"
-                            scope.bindings[item.optional_vars.id] = f"{resolved}.{enter}()"
+                            scope.bindings[item.optional_vars.id] = resolved
                 continue
             else:
                 continue
