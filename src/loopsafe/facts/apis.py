@@ -66,6 +66,11 @@ THREAD_FUNCTIONS: dict[str, tuple[int, str]] = {
     "fastapi.Depends": (0, "dependency"),
     "fastapi.params.Depends": (0, "dependency"),
     "fastapi.Security": (0, "dependency"),
+    # Django runs a sync view in a worker thread under ASGI, in the request's thread under
+    # WSGI: no loop is running in either.
+    "django.urls.path": (1, "view"),
+    "django.urls.re_path": (1, "view"),
+    "django.conf.urls.url": (1, "view"),
 }
 # A thread of its own, which ends when the function returns (no pool reuses it).
 DEDICATED_THREADS = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
