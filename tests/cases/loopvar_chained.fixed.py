@@ -2,8 +2,6 @@
 
 import asyncio
 
-from loopsafe import run_sync
-
 
 async def load() -> int:
     return 1
@@ -14,4 +12,4 @@ async def handler() -> int:
 
 
 def load_sync() -> int:
-    return run_sync(load())  # expect: LS202 sync-wrapper review; LS104 sync-wrapper fix
+    return asyncio.get_event_loop().run_until_complete(load())  # expect: LS202 sync-wrapper review; LS104 sync-wrapper fix

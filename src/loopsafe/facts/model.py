@@ -102,6 +102,9 @@ class Site:
     loop_call: str = ""  # the receiver is a call that is not a loop factory: its text
     loop_param: bool = False  # the receiver is a parameter of the function
     loop_use: str = ""  # another use of that loop in the function (class), as written
+    # Where that loop comes from: "created" here (new_event_loop), "fetched" (the current
+    # loop, get_event_loop), or "" when the code does not show it.
+    loop_origin: str = ""
 
 
 @dataclass

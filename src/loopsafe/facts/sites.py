@@ -206,12 +206,14 @@ class SiteReader:
             base = self.r.dotted(receiver)
             if not (base and base.endswith(LOOP_SOURCES)):
                 site.loop_call = segment(self.lines, receiver)
+            site.loop_origin = _origin(base)
             return
         scope = self._function_scope()
         if isinstance(receiver, ast.Name):
             site.loop_expr = receiver.id
             func = scope.func if scope is not None else None
             site.loop_param = func is not None and receiver.id in func.params
+            site.loop_origin = _origin(self.r.lookup(receiver.id) or "")
         elif (
             isinstance(receiver, ast.Attribute)
             and isinstance(receiver.value, ast.Name)
@@ -219,8 +221,30 @@ class SiteReader:
             and receiver.value.id == scope.self_name
         ):
             site.loop_expr = f"self.{receiver.attr}"
+            attrs = self.r.class_attrs.get(scope.class_dotted, {})
+            site.loop_origin = _origin(attrs.get(receiver.attr, ""))
         if site.loop_expr:
             self.loop_run_scopes.add(site.scope)
+
+
+_CREATED = (
+    *(f"{a}()" for a in apis.CREATE_APIS),
+    *(f"{p}().new_event_loop()" for p in apis.POLICY_APIS),
+)
+_FETCHED = (
+    *(f"{a}()" for a in apis.FETCH_APIS | apis.RUNNING_LOOP_APIS),
+    *(f"{p}().get_event_loop()" for p in apis.POLICY_APIS),
+)
+
+
+def _origin(bound: str) -> str:
+    """Where a loop comes from, by what its expression is bound to: "created" (a new loop),
+    "fetched" (the current loop, which may already carry other work) or ""."""
+    if bound.endswith(_CREATED):
+        return "created"
+    if bound.endswith(_FETCHED):
+        return "fetched"
+    return ""
 
 
 def _is_policy_call(dotted: str, method: str) -> bool:

@@ -94,6 +94,14 @@ def _own_loop(site: Site) -> str:
         return f"it runs on `{site.loop_expr}`, a loop its caller hands in"
     if site.loop_use:
         return f"the code also works with `{site.loop_expr}` itself (`{site.loop_use}`)"
+    if site.loop_origin == "fetched":
+        return (
+            "it runs on the current loop (`get_event_loop()`), which other code may already "
+            "have scheduled work on"
+        )
+    if site.loop_origin != "created":
+        loop = site.loop_expr or "its loop"
+        return f"it runs on `{loop}`, a loop the code does not create here"
     return ""
 
 

@@ -71,9 +71,11 @@ class SyncWrapper(Rule):
         For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
         particular loop, and whatever is bound to it will not be on the loop `run_sync`
         uses. There is no fix at all when the code drives that one loop: the loop is a
-        parameter, comes from a method of the code's own (`self.get_loop()`), or is used
-        for anything besides running and closing it (`create_task`, `shutdown_asyncgens`,
-        handing it to an object); the skip names that use. Nor when `asyncio.run()` is
+        parameter, comes from a method of the code's own (`self.get_loop()`), is not
+        created right there (the current loop from `get_event_loop()`, on which other code
+        may already have scheduled work; an attribute set elsewhere), or is used for
+        anything besides running and closing it (`create_task`, `shutdown_asyncgens`,
+        handing it to an object); the skip names the reason. Nor when `asyncio.run()` is
         given `debug=` or `loop_factory=` (run_sync() would drop them), or for the other
         runners (`asyncio.Runner`, `anyio.run`, `trio.run`, `uvloop.run`).
         """

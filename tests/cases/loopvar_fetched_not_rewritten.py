@@ -1,0 +1,29 @@
+"""`run_until_complete()` on a loop the code did not just create keeps running on that
+loop: work already scheduled there (asgiref's server schedules its application checker on
+the current loop first) would never run on the loop run_sync() uses. No fix, the reason
+says why."""
+
+import asyncio
+
+
+async def _handle() -> None:
+    return None
+
+
+async def _check() -> None:
+    return None
+
+
+def serve() -> None:
+    event_loop = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+    asyncio.ensure_future(_check())
+    event_loop.run_until_complete(_handle())  # expect: LS104 sync-wrapper fix
+
+
+class Worker:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def run(self) -> None:
+        self.loop.run_until_complete(_handle())  # expect: LS104 sync-wrapper fix
+
