@@ -49,6 +49,19 @@ class Project:
     def pytest_asyncio(self) -> PytestAsyncio:
         return self.find_pytest_asyncio()
 
+    @functools.cached_property
+    def patches_asyncio(self) -> str:
+        """Where the project applies `nest_asyncio` (a script, notebook helper or module
+        counts), as "path:line"; "" when it does not. Its sync wrappers' callers may then
+        run inside a loop that worked only thanks to the patch."""
+        from loopsafe.facts.model import SiteKind
+
+        for module, facts in sorted(self.index.modules.items()):
+            for site in facts.sites:
+                if site.kind is SiteKind.PATCH:
+                    return f"{self.relpath(module)}:{site.line}"
+        return ""
+
     def relpath(self, module: str) -> str:
         return self.index.paths.get(module, module)
 

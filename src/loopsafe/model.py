@@ -57,6 +57,10 @@ class OpKind(str, Enum):
     DELETE_DEF = "delete-def"  # remove a function (line of the `def`)
 
 
+# Suffix of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`.
+ALLOW_RUNNING_LOOP = "+allow_running_loop"
+
+
 @dataclass(frozen=True)
 class Op:
     kind: OpKind

@@ -132,3 +132,38 @@ def test_fix_is_idempotent_and_leaves_nothing_to_fix(fixed_example: dict[str, ob
     actions = {f["action"] for f in report["findings"]}
     assert "fix" not in actions
     assert report["parse_errors"] == []
+
+
+# How a Jupyter kernel runs a cell: inside a running loop, with ipykernel imported, so the
+# notebook helper applies nest_asyncio (as the project's own script does in a kernel).
+_KERNEL_CELL = """
+import asyncio, runpy, sys, types
+sys.modules.setdefault("ipykernel", types.ModuleType("ipykernel"))
+async def cell():
+    runpy.run_path("scripts/notebook_demo.py", run_name="__main__")
+asyncio.run(cell())
+print("cell done")
+"""
+
+
+def test_notebook_in_a_running_loop_still_works_after_the_fix(
+    fixed_example: dict[str, object], tmp_path: Path
+) -> None:
+    """The project applies nest_asyncio for its notebook: the sync wrapper's fix must keep
+    callers inside a running loop working (run_sync(..., allow_running_loop=True)), not
+    turn every call into an error."""
+    project = fixed_example["project"]
+    assert isinstance(project, Path)
+    assert "allow_running_loop=True" in (project / "src/newsroom/api.py").read_text()
+    run = subprocess.run(
+        [sys.executable, "-c", _KERNEL_CELL, str(tmp_path / "nb.db"), "tests/fixtures/feeds"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "cell done" in run.stdout
+    assert "]" in run.stdout  # headlines printed: `[source] title`

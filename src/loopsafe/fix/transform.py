@@ -19,7 +19,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from loopsafe.fix.import_order import place_new_imports
-from loopsafe.model import Op, OpKind
+from loopsafe.model import ALLOW_RUNNING_LOOP, Op, OpKind
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALL_OPS = frozenset(
@@ -487,14 +487,30 @@ class _Transformer(cst.CSTTransformer):
         if kind == OpKind.RUN_SYNC:
             if not call.args or call.args[0].keyword:
                 return None
-            module_name, _, helper = op.name.partition(":")
+            spec, reentrant = op.name, op.name.endswith(ALLOW_RUNNING_LOOP)
+            if reentrant:
+                spec = spec[: -len(ALLOW_RUNNING_LOOP)]
+            module_name, _, helper = spec.partition(":")
             local = self._helper_name(module_name, helper)
             self.imports.add((module_name, helper, None if local == helper else local))
             arg = call.args[0]
             if len(call.args) > 1:  # `debug=False` and the like: the defaults, dropped
                 arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            args = [arg]
+            if reentrant:  # the project applies nest_asyncio: callers may run a loop
+                args = [
+                    arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(
+                        keyword=cst.Name("allow_running_loop"),
+                        value=cst.Name("True"),
+                        equal=cst.AssignEqual(
+                            whitespace_before=cst.SimpleWhitespace(""),
+                            whitespace_after=cst.SimpleWhitespace(""),
+                        ),
+                    ),
+                ]
             # The call's own whitespace stays: it may hold comments and line breaks.
-            return call.with_changes(func=cst.Name(local), args=[arg])
+            return call.with_changes(func=cst.Name(local), args=args)
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
         if kind == OpKind.RENAME_CALL:

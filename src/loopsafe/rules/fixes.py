@@ -8,7 +8,7 @@ finding says why instead of promising a fix. The edits are what `loopsafe.fix` a
 from __future__ import annotations
 
 from loopsafe.facts.model import LoopApi, Site
-from loopsafe.model import Fix, FixSafety, Op, OpKind
+from loopsafe.model import ALLOW_RUNNING_LOOP, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 
 _FN_RUNNERS = (LoopApi.ANYIO_RUN, LoopApi.TRIO_RUN)  # run(f, *args): a function, not a coroutine
@@ -83,6 +83,15 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
         if why:
             return no_fix(f"{why}; run_sync() would run the coroutine on another loop")
         safety = FixSafety.UNSAFE  # a loop of its own; run_sync() uses another one
+    if ctx.project.patches_asyncio:
+        # Under nest_asyncio callers inside a running loop worked: keep them working, on a
+        # loop of the helper's own (objects bound to the caller's loop will not be).
+        return fix(
+            ctx,
+            FixSafety.UNSAFE,
+            f"{name}({site.args[0]}, allow_running_loop=True)",
+            at(OpKind.RUN_SYNC, site, helper + ALLOW_RUNNING_LOOP),
+        )
     return fix(ctx, safety, f"{name}({site.args[0]})", at(OpKind.RUN_SYNC, site, helper))
 
 

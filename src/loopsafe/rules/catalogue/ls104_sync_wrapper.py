@@ -68,7 +68,11 @@ class SyncWrapper(Rule):
         `run_sync(x)` does what `asyncio.run(x)` did; with a loop running it raises a
         `RuntimeError` that names the caller and says to `await` instead, and with
         `allow_running_loop=True` it runs the coroutine on a background loop thread.
-        For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
+        Where the project applies `nest_asyncio` (in any module, script or notebook
+        helper), callers inside a running loop worked thanks to the patch: the fix is then
+        unsafe and writes `run_sync(x, allow_running_loop=True)`, which runs the coroutine
+        on a loop thread of the helper's own (objects bound to the caller's loop do not
+        follow it). For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
         particular loop, and whatever is bound to it will not be on the loop `run_sync`
         uses. There is no fix at all when the code drives that one loop: the loop is a
         parameter, comes from a method of the code's own (`self.get_loop()`), is not
@@ -153,11 +157,18 @@ class SyncWrapper(Rule):
         if ctx.category is not Category.SYNC_WRAPPER or ctx.unknown_callers:
             return None
         module, _, name = ctx.project.run_sync.partition(":")
+        patched = ctx.project.patches_asyncio
+        also = (
+            f" (the project applies nest_asyncio at {patched}, so callers inside a running "
+            "loop worked: `allow_running_loop=True` keeps them working)"
+            if patched
+            else ""
+        )
         return Verdict(
             self.code,
             Action.FIX,
             f"`{ctx.site.api.value}` in library function `{ctx.name}` fails for callers that "
             "already run a loop (notebooks, ASGI apps, async tests); call "
-            f"`{name}()` from `{module}` instead.",
+            f"`{name}()` from `{module}` instead{also}.",
             run_sync_fix(ctx),
         )

@@ -99,5 +99,7 @@ class NestAsyncioApply(Rule):
             Action.REVIEW,
             "`nest_asyncio.apply()` patches asyncio so loops can re-enter themselves, hiding "
             "the bugs this tool reports and breaking with uvloop and newer Pythons; remove it "
-            "and `await` instead of nesting loops.",
+            "and `await` instead of nesting loops. Sync wrappers that callers use from a "
+            "running loop can call `run_sync(coro, allow_running_loop=True)` instead (LS104's "
+            "fix does so while this patch is in the project).",
         )
