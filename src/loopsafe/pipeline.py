@@ -75,6 +75,8 @@ class _Run:
     progress: Progress | None
     jobs_by_rel: dict[str, Job] = field(default_factory=dict)
     data: dict[str, bytes] = field(default_factory=dict)
+    # Is a file test code, judged from the whole tree's layout (set by `_expand`).
+    in_tests: Callable[[str], bool] = field(default=lambda _: False)
     facts: dict[str, FileFacts] = field(default_factory=dict)  # relpath -> facts
     errors: list[ParseError] = field(default_factory=list)
     digests: set[str] = field(default_factory=set)  # cache entries still in use
@@ -342,7 +344,7 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     both such a function and a module it could be imported from.
     """
     by_module = {job.module: rel for rel, job in run.jobs_by_rel.items()}
-    in_tests = test_path_predicate(list(run.jobs_by_rel))
+    in_tests = run.in_tests = test_path_predicate(list(run.jobs_by_rel))
     failed = {e.path for e in run.errors}
     async_tests: set[str] = set()
     if run.uses_pytest_asyncio or any(_imports_pytest_asyncio(f) for f in run.facts.values()):
@@ -515,7 +517,8 @@ def _interest(
                     interest.modules.add(target)
     # The project's own loop entries made by a decorator or a helper: the files that make
     # them, and then the files that call what they made (see facts/loop_entries.py).
-    for key in entry_makers(index, in_tests):
+    makers = entry_makers(index, in_tests)
+    for key in makers:
         ref = index.functions[key]
         interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
     imported = {m.partition(".")[0] for f in modules.values() for m in f.imported_modules}
@@ -531,7 +534,7 @@ def _interest(
             top = target.partition(".")[0]
             if top in _RUNNER_TOPS and top != own and target in apis.RUN_APIS:
                 interest.add(module, (name,))
-    for dotted in made_callables(index, in_tests):
+    for dotted in made_callables(index, in_tests, makers):
         found = index.split_module(dotted)
         if found is not None:
             interest.add(found[0], tuple(found[1][-2:]))
@@ -558,7 +561,7 @@ def _evaluate(
     run: _Run, index: ProjectIndex, callers: CallerIndex, metadata: list[tuple[str, str]]
 ) -> Analysis:
     # Calls of a loop runner a project module re-exports are sites too, found only now.
-    in_tests = test_path_predicate(list(run.jobs_by_rel))
+    in_tests = run.in_tests
     for module, found in reexported_run_sites(index, callers, in_tests).items():
         index.modules[module] = replace(
             index.modules[module], sites=[*index.modules[module].sites, *found]

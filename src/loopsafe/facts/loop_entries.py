@@ -78,11 +78,14 @@ def entry_makers(index: ProjectIndex, is_test: Callable[[str], bool] = lambda _:
 
 
 def made_callables(
-    index: ProjectIndex, is_test: Callable[[str], bool] = lambda _: False
+    index: ProjectIndex,
+    is_test: Callable[[str], bool] = lambda _: False,
+    makers: set[str] | None = None,
 ) -> dict[str, Made]:
     """Dotted name -> how it enters a loop, for every callable made by a loop-entry maker
-    (see `entry_makers`)."""
-    makers = entry_makers(index, is_test)
+    (`makers`: `entry_makers(index, is_test)`, when the caller has it already)."""
+    if makers is None:
+        makers = entry_makers(index, is_test)
     known = {*KNOWN_MAKERS, *makers}
     out: dict[str, Made] = {}
 

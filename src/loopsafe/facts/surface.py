@@ -50,8 +50,9 @@ APP_CLASSES = frozenset(
     }
 )
 _APP_OBJECT = re.compile(
-    rb"^[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:[A-Za-z_][\w.]*\.)?"
-    rb"(FastAPI|Flask|Quart|Celery|Starlette|Sanic|Litestar|Dramatiq|Huey|RedisHuey)\(",
+    rb"^[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:[A-Za-z_][\w.]*\.)?("
+    + b"|".join(name.encode() for name in sorted(APP_CLASSES))
+    + rb")\(",
     re.MULTILINE,
 )
 _ALEMBIC_ENV = re.compile(rb"^from alembic import context\b", re.MULTILINE)
