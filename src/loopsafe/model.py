@@ -55,6 +55,9 @@ class OpKind(str, Enum):
     WRAP_RUN = "wrap-run"  # the same, where no loop runs -> `asyncio.run(f(...))`
     ASYNC_FIXTURE = "async-fixture"  # a sync fixture -> an async one (line of the `def`)
     DELETE_DEF = "delete-def"  # remove a function (line of the `def`)
+    # In the function whose `def` is on `line`: remove the loop `name` the fix no longer
+    # runs (its creation, `close()`, `set_event_loop(name)` and the matching reset).
+    DROP_LOOP = "drop-loop"
 
 
 # Suffix of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`.

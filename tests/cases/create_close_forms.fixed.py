@@ -9,16 +9,11 @@ async def _job() -> int:
 
 
 def never_closed() -> int:
-    loop = asyncio.new_event_loop()  # expect: LS203 sync-wrapper review
     return run_sync(_job())  # expect: LS104 sync-wrapper fix
 
 
 def closed_in_finally() -> int:
-    loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
-    try:
-        return run_sync(_job())  # expect: LS104 sync-wrapper fix
-    finally:
-        loop.close()
+    return run_sync(_job())  # expect: LS104 sync-wrapper fix
 
 
 def returned() -> asyncio.AbstractEventLoop:

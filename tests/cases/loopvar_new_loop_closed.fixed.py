@@ -10,13 +10,8 @@ async def fetch_rates() -> dict[str, float]:
 
 
 def fetch_rates_sync() -> dict[str, float]:
-    loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
-    try:
-        return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix
-    finally:
-        loop.close()
+    return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix
 
 
 def leaky_fetch_rates() -> dict[str, float]:
-    loop = asyncio.new_event_loop()  # expect: LS203 sync-wrapper review
     return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix

@@ -14,11 +14,7 @@ async def job() -> None:
 
 def via_policy_object() -> None:
     policy = asyncio.get_event_loop_policy()
-    loop = policy.new_event_loop()  # expect: LS100 sync-wrapper ok
-    try:
-        run_sync(job())  # expect: LS104 sync-wrapper fix
-    finally:
-        loop.close()
+    run_sync(job())  # expect: LS104 sync-wrapper fix
 
 
 def current_via_policy():

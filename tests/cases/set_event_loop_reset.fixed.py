@@ -11,22 +11,11 @@ async def _job() -> int:
 
 
 def set_then_close_no_reset() -> int:
-    loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
-    asyncio.set_event_loop(loop)  # expect: LS203 sync-wrapper review
-    try:
-        return run_sync(_job())  # expect: LS104 sync-wrapper fix
-    finally:
-        loop.close()
+    return run_sync(_job())  # expect: LS104 sync-wrapper fix
 
 
 def set_then_close_and_reset() -> int:
-    loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
-    asyncio.set_event_loop(loop)  # expect: LS100 sync-wrapper ok
-    try:
-        return run_sync(_job())  # expect: LS104 sync-wrapper fix
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)  # expect: LS100 sync-wrapper ok
+    return run_sync(_job())  # expect: LS104 sync-wrapper fix
 
 
 def set_without_close() -> asyncio.AbstractEventLoop:

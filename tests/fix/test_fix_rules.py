@@ -388,8 +388,48 @@ def test_ls104_backs_off_with_debug(tmp_path: Path) -> None:
 
 
 def test_ls104_run_until_complete_is_an_unsafe_run_sync(tmp_path: Path) -> None:
-    """`loop.run_until_complete()` runs on a loop the caller chose; run_sync() picks its
-    own, so this one is unsafe."""
+    """`loop.run_until_complete()` on a loop made for that one run: run_sync() picks its
+    own loop, so the fix is unsafe, and the loop made for the run goes with it."""
+    source = """
+    import asyncio
+
+
+    async def _fetch():
+        return 1
+
+
+    def fetch():
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(_fetch())
+        finally:
+            loop.close()
+    """
+    write(tmp_path, {"mylib/__init__.py": "", "mylib/client.py": source})
+    safe = fix(tmp_path)
+    assert read(tmp_path / "mylib/client.py") == dedent(source)
+    assert [(s.code, s.reason) for s in safe.skips()] == [
+        ("LS104", "unsafe fix: apply it with --unsafe-fixes")
+    ]
+    fix(tmp_path, "--unsafe-fixes")
+    assert read(tmp_path / "mylib/client.py") == dedent(
+        """
+        from loopsafe import run_sync
+
+
+        async def _fetch():
+            return 1
+
+
+        def fetch():
+            return run_sync(_fetch())
+        """
+    )
+
+
+def test_ls104_leaves_a_loop_every_call_shares(tmp_path: Path) -> None:
+    """A loop made at import time is shared by every call: what one run leaves bound to
+    it (a client session, a lock), the next run uses. run_sync() would break that."""
     source = """
     import asyncio
 
@@ -404,15 +444,10 @@ def test_ls104_run_until_complete_is_an_unsafe_run_sync(tmp_path: Path) -> None:
         return LOOP.run_until_complete(_fetch())
     """
     write(tmp_path, {"mylib/__init__.py": "", "mylib/client.py": source})
-    safe = fix(tmp_path)
+    report = fix(tmp_path, "--unsafe-fixes")
     assert read(tmp_path / "mylib/client.py") == dedent(source)
-    assert [(s.code, s.reason) for s in safe.skips()] == [
-        ("LS104", "unsafe fix: apply it with --unsafe-fixes")
-    ]
-    fix(tmp_path, "--unsafe-fixes")
-    assert read(tmp_path / "mylib/client.py") == dedent(source).replace(
-        "import asyncio\n", "import asyncio\n\nfrom loopsafe import run_sync\n"
-    ).replace("LOOP.run_until_complete(_fetch())", "run_sync(_fetch())")
+    [skip] = [s for s in report.skips() if s.code == "LS104"]
+    assert "a loop made outside `fetch` that every call shares" in skip.reason
 
 
 LOOP_DRIVERS = """import asyncio

@@ -126,10 +126,9 @@ def mark_attribute_lifetimes(node: ast.ClassDef, sites: list[Site], qualname: st
 
 
 # What a sync wrapper does with its loop besides running one coroutine on it. Any other use
-# (tasks, callbacks, shutdown hooks, handing it to objects) binds work to that very loop.
-_WRAPPER_LOOP_USES = frozenset(
-    {"run_until_complete", "close", "is_closed", "is_running", "stop", "get_debug"}
-)
+# (tasks, callbacks, shutdown hooks, handing it to objects, asking it `is_closed()`) binds
+# the code to that very loop, which a fix to run_sync() would remove.
+_WRAPPER_LOOP_USES = frozenset({"run_until_complete", "close"})
 _HARMLESS_LOOP_CALLS = frozenset({"set_event_loop", "asyncio.set_event_loop"})
 
 

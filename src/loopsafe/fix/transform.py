@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -337,6 +338,10 @@ class _Transformer(cst.CSTTransformer):
             (op.line, op.col, op.end_line, op.end_col): op for op in ops if op.kind in _CALL_OPS
         }
         self.by_def = {op.line: op for op in ops if op.kind in _DEF_OPS}
+        self.drop_loops: dict[int, list[Op]] = {}
+        for op in ops:
+            if op.kind == OpKind.DROP_LOOP:
+                self.drop_loops.setdefault(op.line, []).append(op)
         self.by_name: dict[tuple[int, str], list[Op]] = {}
         self.by_line: dict[int, list[Op]] = {}
         for op in ops:
@@ -384,6 +389,8 @@ class _Transformer(cst.CSTTransformer):
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
     ) -> cst.FunctionDef | cst.RemovalSentinel:
         line = self._start(original_node)[0]
+        for drop in self.drop_loops.get(line, ()):
+            updated_node = self._drop_loop(drop, updated_node)
         op = self.by_def.get(line)
         if op is None:
             return updated_node
@@ -396,6 +403,21 @@ class _Transformer(cst.CSTTransformer):
                 decorators=[self._asyncio_fixture(d) for d in changed.decorators]
             )
         return changed
+
+    def _drop_loop(self, op: Op, node: cst.FunctionDef) -> cst.FunctionDef:
+        """The function without the loop `op.name` once nothing runs on it any more; the
+        function as it is (and the edit refused) when the loop is still used after that."""
+        set_here = m.Call(
+            func=m.Name("set_event_loop") | m.Attribute(attr=m.Name("set_event_loop")),
+            args=[m.Arg(value=m.Name(op.name))],
+        )
+        dropper = _LoopDropper(op.name, reset=bool(m.findall(node.body, set_here)))
+        body = node.body.visit(dropper)
+        if not isinstance(body, cst.BaseSuite) or _mentions(body, op.name):
+            self.refused[op] = f"`{op.name}` is still used once the run is rewritten"
+            return node
+        self.applied.add(op)
+        return node.with_changes(body=body)
 
     def _asyncio_fixture(self, decorator: cst.Decorator) -> cst.Decorator:
         """`@pytest.fixture(...)` -> `@pytest_asyncio.fixture(...)` (strict mode)."""
@@ -594,6 +616,103 @@ class _Transformer(cst.CSTTransformer):
             a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args
         ]
         return _awaited(cst.Call(func=run_in_executor, args=_commas(new_args)))
+
+
+def _mentions(node: cst.CSTNode, name: str) -> bool:
+    """Does `name` appear as a name anywhere in `node`?"""
+    return bool(m.findall(node, m.Name(value=name)))
+
+
+class _LoopDropper(cst.CSTTransformer):
+    """Remove a function's statements that only make, set, reset or close one loop, and the
+    `try`/`finally` left with nothing to do. Nested functions and classes are not entered:
+    their own names are theirs."""
+
+    def __init__(self, loop: str, reset: bool) -> None:
+        super().__init__()
+        self.loop = loop
+        self.reset = reset  # the loop is set as the current one: its reset goes too
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        body: list[cst.BaseStatement] = []
+        carried: list[cst.EmptyLine] = []
+        for statement in updated_node.body:
+            if isinstance(statement, cst.SimpleStatementLine) and self._only_loop(statement):
+                carried += [line for line in statement.leading_lines if line.comment is not None]
+                continue
+            final = statement.finalbody if isinstance(statement, cst.Try) else None
+            if isinstance(statement, cst.Try) and final and _empty_block(final.body):
+                if statement.handlers:
+                    body.append(self._carry(carried, statement.with_changes(finalbody=None)))
+                else:  # nothing left to clean up: the `try` body stands on its own
+                    first, *rest = _statements(statement.body)
+                    body.append(self._carry([*carried, *statement.leading_lines], first))
+                    body.extend(rest)
+            else:
+                body.append(self._carry(carried, statement))
+            carried = []
+        if not body:
+            body = [cst.SimpleStatementLine([cst.Pass()], leading_lines=carried)]
+        return updated_node.with_changes(body=body)
+
+    @staticmethod
+    def _carry(carried: list[cst.EmptyLine], statement: cst.BaseStatement) -> cst.BaseStatement:
+        if not carried or not isinstance(
+            statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+        ):
+            return statement
+        return statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+
+    def _only_loop(self, statement: cst.SimpleStatementLine) -> bool:
+        return len(statement.body) == 1 and self._loop_statement(statement.body[0])
+
+    def _loop_statement(self, small: cst.BaseSmallStatement) -> bool:
+        if isinstance(small, cst.Assign):
+            return (
+                len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and small.targets[0].target.value == self.loop
+                and isinstance(small.value, cst.Call)
+                and _callee_name(small.value.func) == "new_event_loop"
+            )
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        call = small.value
+        func = call.func
+        if isinstance(func, cst.Attribute) and not call.args:
+            return _dotted(func.value) == self.loop and func.attr.value == "close"
+        if _callee_name(func) == "set_event_loop" and len(call.args) == 1:
+            arg = call.args[0].value
+            names = (self.loop, "None") if self.reset else (self.loop,)
+            return isinstance(arg, cst.Name) and arg.value in names
+        return False
+
+
+def _statements(block: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
+    if isinstance(block, cst.IndentedBlock):
+        return block.body
+    assert isinstance(block, cst.SimpleStatementSuite)
+    return [cst.SimpleStatementLine(body=block.body)]
+
+
+def _empty_block(block: cst.BaseSuite) -> bool:
+    """A block that does nothing: only `pass` (what removing its statements leaves)."""
+    return all(
+        isinstance(statement, cst.SimpleStatementLine)
+        and all(isinstance(small, cst.Pass) for small in statement.body)
+        for statement in _statements(block)
+    )
 
 
 def _commas(args: list[cst.Arg]) -> list[cst.Arg]:

@@ -7,7 +7,7 @@ finding says why instead of promising a fix. The edits are what `loopsafe.fix` a
 
 from __future__ import annotations
 
-from loopsafe.facts.model import LoopApi, Site
+from loopsafe.facts.model import LoopApi, Site, SiteKind
 from loopsafe.model import ALLOW_RUNNING_LOOP, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 
@@ -74,15 +74,19 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
         return no_fix(f"`{site.api.value}` cannot be replaced by run_sync()")
     if not site.called or starred(site.args[:1]):
         return no_fix(f"`{site.api.value}` is not called with a coroutine run_sync() can take")
-    if site.api is LoopApi.ASYNCIO_RUN:
-        if len(site.args) > 1 or site.keywords:
-            return no_fix("asyncio.run() arguments (debug=, loop_factory=) change behaviour")
-        safety = FixSafety.SAFE
-    else:
-        why = _own_loop(site)
+    safety = FixSafety.SAFE
+    if site.api is LoopApi.ASYNCIO_RUN and (len(site.args) > 1 or site.keywords):
+        return no_fix("asyncio.run() arguments (debug=, loop_factory=) change behaviour")
+    extra: tuple[Op, ...] = ()
+    if site.api is LoopApi.RUN_UNTIL_COMPLETE:
+        why = _own_loop(site) or _loop_kept(ctx)
         if why:
             return no_fix(f"{why}; run_sync() would run the coroutine on another loop")
         safety = FixSafety.UNSAFE  # a loop of its own; run_sync() uses another one
+        # The loop the code made only for this run goes too: nothing is left unused.
+        extra = (
+            (Op(OpKind.DROP_LOOP, ctx.function.line, 0, site.loop_expr),) if ctx.function else ()
+        )
     if ctx.project.patches_asyncio:
         # Under nest_asyncio callers inside a running loop worked: keep them working, on a
         # loop of the helper's own (objects bound to the caller's loop will not be).
@@ -91,8 +95,9 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
             FixSafety.UNSAFE,
             f"{name}({site.args[0]}, allow_running_loop=True)",
             at(OpKind.RUN_SYNC, site, helper + ALLOW_RUNNING_LOOP),
+            *extra,
         )
-    return fix(ctx, safety, f"{name}({site.args[0]})", at(OpKind.RUN_SYNC, site, helper))
+    return fix(ctx, safety, f"{name}({site.args[0]})", at(OpKind.RUN_SYNC, site, helper), *extra)
 
 
 def _own_loop(site: Site) -> str:
@@ -103,6 +108,11 @@ def _own_loop(site: Site) -> str:
         return f"it runs on `{site.loop_expr}`, a loop its caller hands in"
     if site.loop_use:
         return f"the code also works with `{site.loop_expr}` itself (`{site.loop_use}`)"
+    if site.loop_expr.startswith("self."):
+        return (
+            f"it runs on `{site.loop_expr}`, which the object keeps from call to call (what "
+            "one call leaves bound to it, the next one uses)"
+        )
     if site.loop_origin == "fetched":
         return (
             "it runs on the current loop (`get_event_loop()`), which other code may already "
@@ -111,6 +121,38 @@ def _own_loop(site: Site) -> str:
     if site.loop_origin != "created":
         loop = site.loop_expr or "its loop"
         return f"it runs on `{loop}`, a loop the code does not create here"
+    return ""
+
+
+def _loop_kept(ctx: SiteContext) -> str:
+    """Why the local loop `run_until_complete()` runs on cannot simply go away with the
+    fix ("" when it can: made here by `new_event_loop()` and run once; if set as the
+    current loop, reset or closed before the function returns)."""
+    site, sites = ctx.site, ctx.facts.sites
+    loop = site.loop_expr
+    mine = [s for s in sites if s.scope == site.scope and s is not site]
+    made = [s for s in mine if s.kind is SiteKind.CREATE and s.loop_name == loop]
+    if not made:
+        return (
+            f"it runs on `{loop}`, a loop made outside `{ctx.name}` that every call shares "
+            "(what one call leaves bound to it, the next one uses)"
+        )
+    if len(made) > 1:
+        return f"`{loop}` is made more than once in `{ctx.name}`; rewrite it by hand"
+    runs = [s for s in mine if s.kind is SiteKind.LOOP_RUN and s.loop_expr == loop]
+    if runs:
+        return (
+            f"`{loop}` runs more than one coroutine (line {runs[0].line} too); what one run "
+            "leaves bound to the loop, the next one uses"
+        )
+    # Set as the current loop and left so: later code of the thread may use it, unless it
+    # is closed by then (a closed current loop only fails).
+    kept = [s for s in mine if s.kind is SiteKind.SET and s.loop_name == loop and not s.reset]
+    if kept and not made[0].closed:
+        return (
+            f"`{loop}` stays the current loop after `{ctx.name}` returns "
+            f"(`set_event_loop({loop})` at line {kept[0].line}, never reset)"
+        )
     return ""
 
 

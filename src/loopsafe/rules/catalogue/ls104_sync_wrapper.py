@@ -74,11 +74,15 @@ class SyncWrapper(Rule):
         on a loop thread of the helper's own (objects bound to the caller's loop do not
         follow it). For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
         particular loop, and whatever is bound to it will not be on the loop `run_sync`
-        uses. There is no fix at all when the code drives that one loop: the loop is a
-        parameter, comes from a method of the code's own (`self.get_loop()`), is not
-        created right there (the current loop from `get_event_loop()`, on which other code
-        may already have scheduled work; an attribute set elsewhere), or is used for
-        anything besides running and closing it (`create_task`, `shutdown_asyncgens`,
+        uses. The loop the function made for that run goes with it (its
+        `new_event_loop()`, `close()`, `set_event_loop()` and reset, and a `try:` left with
+        nothing to clean up), so no unused loop is left behind. There is no fix at all
+        when the code drives that one loop: the loop is a parameter, comes from a method
+        of the code's own (`self.get_loop()`), is not created right there (the current
+        loop from `get_event_loop()`, on which other code may already have scheduled
+        work), is kept on the object (`self._loop`, which every call shares), runs more
+        than one coroutine, stays the current loop after the function returns, or is used
+        for anything besides running and closing it (`create_task`, `is_closed()`,
         handing it to an object); the skip names the reason. Nor when `asyncio.run()` is
         given `debug=` or `loop_factory=` (run_sync() would drop them), or for the other
         runners (`asyncio.Runner`, `anyio.run`, `trio.run`, `uvloop.run`).
