@@ -51,6 +51,7 @@ from pathlib import Path
 import pytest
 
 from loopsafe.model import Action, Category, Finding, ParseError, Result
+from loopsafe.vendor import vendored_source
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -418,14 +419,28 @@ def fix_case(root: Path, work: Path) -> dict[Path, str | None]:
             and out[root if root.is_file() else root / copy.relative_to(target)]
         ):
             compile(copy.read_text(encoding="utf-8"), str(copy), "exec")
+    created = sorted(set(_case_files(target)) - set(before))
+    for copy in created:  # the only files a fix writes anew: the vendored helper
+        assert copy.read_text(encoding="utf-8") == vendored_source(), copy
+    if created:
+        out[root / CREATES] = "".join(f"{c.relative_to(target).as_posix()}\n" for c in created)
+    elif root.is_dir():
+        out[root / CREATES] = None
     return out
+
+
+CREATES = "fix-creates.txt"  # in a case folder: the files its fix writes anew, one a line
+
+
+def _stored_path(original: Path) -> Path:
+    return original if original.name == CREATES else fixed_output_path(original)
 
 
 def check_fixed_outputs(root: Path, work: Path, regenerate: bool) -> list[str]:
     """Differences between the fix and the stored outputs (rewritten when `regenerate`)."""
     problems: list[str] = []
     for original, fixed in fix_case(root, work).items():
-        stored = fixed_output_path(original)
+        stored = _stored_path(original)
         if regenerate:
             if fixed is None:
                 stored.unlink(missing_ok=True)

@@ -36,7 +36,8 @@ class Project:
     uses_pytest_asyncio: bool = False
     # Packaging and pytest configuration files, nearest first: (relpath, text).
     metadata: list[tuple[str, str]] = field(default_factory=list)
-    run_sync: str = "loopsafe:run_sync"  # the helper fixes call, "module:name"
+    # Where fixes import the helper from: "auto", "vendor" or "module:name" (run_sync_for).
+    run_sync: str = "auto"
     abspaths: dict[str, Path] = field(default_factory=dict)  # relpath -> file, every file
     # Callables the project makes that enter a loop (`start = async_to_sync(_start)`),
     # by dotted name: what its WRAPPER_CALL sites call.
@@ -61,6 +62,26 @@ class Project:
                 if site.kind is SiteKind.PATCH:
                     return f"{self.relpath(module)}:{site.line}"
         return ""
+
+    def run_sync_for(self, module: str) -> tuple[str, str]:
+        """The helper fixes in `module` call, "module:name", and the relpath of the copy
+        of it they need written ("" when none): loopsafe's own when the project depends on
+        loopsafe (or has no packaging that could say), else a copy vendored into its
+        package, unless `run-sync-import` names one."""
+        from loopsafe.vendor import vendored_location
+
+        mode = self.run_sync
+        if mode not in ("auto", "vendor"):
+            return mode, ""
+        relpath = self.relpath(module)
+        projects = self.roles.projects
+        if mode == "auto" and (
+            projects is None
+            or projects.project_of(relpath) is None
+            or projects.depends_on(relpath, "loopsafe")
+        ):
+            return "loopsafe:run_sync", ""
+        return vendored_location(module, relpath)
 
     def relpath(self, module: str) -> str:
         return self.index.paths.get(module, module)

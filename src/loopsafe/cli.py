@@ -157,6 +157,7 @@ class Options:
     verbose: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
+    run_sync_import: str | None = None
 
 
 _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
@@ -221,6 +222,13 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         is_flag=True,
         help="Print the fixes as a unified diff and write nothing (exit 1 if any).",
     ),
+    "run_sync_import": click.option(
+        "--run-sync-import",
+        metavar="auto|vendor|MODULE:NAME",
+        help="Where fixes import run_sync from: `auto` (loopsafe when the project depends on "
+        "it, else a copy written into its package as _loopsafe_runtime.py), `vendor` (always "
+        "that copy) or a module of your own [default: auto].",
+    ),
 }
 
 
@@ -252,7 +260,7 @@ class _Request:
 
 
 def _prepare(options: Options) -> _Request:
-    from loopsafe.discover.config import ConfigError, load_config
+    from loopsafe.discover.config import ConfigError, check_helper_import, load_config
 
     cwd = Path.cwd()
     targets = list(options.paths) or [Path(".")]
@@ -274,8 +282,14 @@ def _prepare(options: Options) -> _Request:
     pytest_config = options.pytest_config
     if pytest_config is not None and not (cwd / pytest_config).is_file():
         fail(f"--pytest-config: {pytest_config}: no such file")
+    if options.run_sync_import is not None:
+        try:
+            check_helper_import(options.run_sync_import, "--run-sync-import")
+        except ConfigError as exc:
+            fail(str(exc))
     exclude = options.exclude
     config = config.merged(
+        run_sync_import=options.run_sync_import,
         select=chosen["select"],
         ignore=chosen["ignore"],
         extend_exclude=config.extend_exclude + exclude if exclude else None,

@@ -96,6 +96,9 @@ class Fix:
     edits: tuple[tuple[str, Op], ...] = field(default=(), compare=False, repr=False)
     config: tuple[ConfigEdit, ...] = field(default=(), compare=False, repr=False)
     reason: str = field(default="", compare=False)
+    # The vendored copy of the helper that the edits import (relpath; "" when none): the
+    # fixer writes it when it is missing.
+    helper_copy: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from loopsafe.prefilter import (
 from loopsafe.rules.evaluate import evaluate_module, evaluate_project
 from loopsafe.rules.registry import registry
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
+from loopsafe.vendor import HELPER_MARK
 
 Progress = Callable[[int, int], None]
 _PARALLEL_MIN_BYTES = 400_000
@@ -204,8 +205,8 @@ class _Scheduler:
     def add(self, job: Job) -> None:
         run = self.run
         data = run.data.get(job.relpath)
-        if data is None:
-            return
+        if data is None or HELPER_MARK.search(data):
+            return  # a copy of loopsafe's own helper (vendored): not the project's code
         digest = digest_of(data, job)
         hit = run.cache.get_facts(digest)
         if hit is not None:
@@ -590,7 +591,7 @@ def _evaluate(
         pytest_config=pytest_config,
         uses_pytest_asyncio=run.uses_pytest_asyncio,
         metadata=metadata,
-        run_sync=run.config.run_sync,
+        run_sync=run.config.helper_import,
         abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
     )
     project.made_entries = made_callables(index, in_tests)

@@ -7,6 +7,7 @@ came from, with ``VENDORED_FROM`` set so code can tell the copy apart.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +15,26 @@ from loopsafe import __version__
 from loopsafe.atomic import write_atomic
 
 _MARKER = "VENDORED_FROM: str | None = None\n"
+VENDORED_MODULE = "_loopsafe_runtime"  # what fixes write into a project that lacks loopsafe
+# How a copy of the helper (vendored or loopsafe's own) is recognised: never analysed.
+HELPER_MARK = re.compile(rb"(?m)^VENDORED_FROM: str \| None = ")
+
+
+def vendored_location(module: str, relpath: str) -> tuple[str, str]:
+    """Where fixes of file `relpath` (module `module`) import the vendored helper from, as
+    (import spec "module:run_sync", relpath of the copy): once per top-level package, in
+    it (`pkg/_loopsafe_runtime.py`), or next to a module that is in no package."""
+    parts = module.split(".")
+    directory = relpath.rpartition("/")[0]
+    above = len(parts) - (0 if relpath.endswith("__init__.py") else 1) - 1
+    if above < 0:  # a module of its own: the copy goes next to it
+        spec = f"{VENDORED_MODULE}:run_sync"
+    else:
+        for _ in range(above):
+            directory = directory.rpartition("/")[0]
+        spec = f"{parts[0]}.{VENDORED_MODULE}:run_sync"
+    path = f"{directory}/{VENDORED_MODULE}.py" if directory else f"{VENDORED_MODULE}.py"
+    return spec, path
 
 
 def vendored_source() -> str:

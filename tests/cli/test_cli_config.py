@@ -216,9 +216,13 @@ def test_run_sync_path_is_used_in_ls104_messages_and_fixes(tmp_path: Path) -> No
         assert len(findings) == 1
         return findings[0]
 
+    # The project does not depend on loopsafe: fixes import a copy vendored into it.
     default = ls104(project(tmp_path / "a"))
-    assert "`run_sync()` from `loopsafe`" in default["message"]
+    assert "`run_sync()` from `app._loopsafe_runtime`" in default["message"]
     assert default["fix"] == {"safety": "safe", "replacement": "run_sync(work())"}
+
+    chosen = ls104(project(tmp_path / "d", 'run-sync-import = "loopsafe:run_sync"\n'))
+    assert "`run_sync()` from `loopsafe`" in chosen["message"]
 
     custom = ls104(project(tmp_path / "b", 'run-sync = "myproj.compat:run_sync"\n'))
     assert "`run_sync()` from `myproj.compat`" in custom["message"]

@@ -121,7 +121,9 @@ def test_remaining_and_config_sections(example: dict[str, Any]) -> None:
     for item in data["pytest_config"]:
         assert f"`{item['path']}:{item['line']}` {item['code']}" in config
     assert "loopsafe check" in _section(md, "Verification")
-    assert data["helper"]["source"] == "dependency"
+    # newsroom does not depend on loopsafe: its fixes import a copy vendored into it.
+    assert data["helper"]["source"] == "vendored"
+    assert data["helper"]["import"] == "from newsroom._loopsafe_runtime import run_sync"
 
 
 def test_snapshot_of_the_example_report(example: dict[str, Any]) -> None:

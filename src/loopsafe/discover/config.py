@@ -23,6 +23,22 @@ class ConfigError(Exception):
 
 
 DEFAULT_RUN_SYNC = "loopsafe:run_sync"
+# Where fixes import `run_sync` from: "auto" (loopsafe when the project depends on it, else
+# a copy vendored into its package), "vendor" (always the copy), or "module:name".
+HELPER_MODES = ("auto", "vendor")
+
+
+def check_helper_import(value: str, where: str, *, modes: bool = True) -> str:
+    """`value` if it is a valid `run-sync-import` (`modes`: "auto" and "vendor" allowed);
+    else a ConfigError naming `where`."""
+    if modes and value in HELPER_MODES:
+        return value
+    module, colon, name = value.partition(":")
+    parts = module.split(".")
+    if not colon or not name.isidentifier() or not all(p.isidentifier() for p in parts):
+        expected = "be 'auto', 'vendor' or look like" if modes else "look like"
+        raise ConfigError(f"{where} must {expected} 'module:name'")
+    return value
 
 
 @dataclass(frozen=True)
@@ -42,8 +58,11 @@ class Config:
     worker_decorators: tuple[str, ...] = ()
     # Extra dotted names of functions whose function argument runs in a worker thread.
     thread_apis: tuple[str, ...] = ()
-    # Import path of the helper fixes call, `module:name`.
-    run_sync: str = DEFAULT_RUN_SYNC
+    # Import path of the helper fixes call, `module:name` (older spelling of
+    # `run_sync_import`; "" when not set).
+    run_sync: str = ""
+    # Where fixes import the helper from: see HELPER_MODES, or `module:name`.
+    run_sync_import: str = "auto"
     # The pytest configuration file to read, as `pytest -c FILE` (relative to `root`).
     pytest_config: str = ""
     # Directory holding the pyproject.toml the settings came from (project root), if any.
@@ -55,6 +74,13 @@ class Config:
         if not self.pytest_config:
             return None
         return (self.root or cwd) / self.pytest_config  # an absolute value stays as it is
+
+    @property
+    def helper_import(self) -> str:
+        """What fixes import `run_sync` from: "auto", "vendor" or "module:name"."""
+        if self.run_sync_import != "auto":
+            return self.run_sync_import
+        return self.run_sync or "auto"
 
     def merged(self, **overrides: Any) -> Config:
         """A copy with the given (non-None) command-line values taking precedence."""
@@ -94,9 +120,14 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
         else:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{where} must be a non-empty string")
-            if name == "run_sync" and ":" not in value:
-                raise ConfigError(f"{where} must look like 'module:name'")
+            if name in ("run_sync", "run_sync_import"):
+                check_helper_import(value, where, modes=name == "run_sync_import")
             out[name] = value
+    if out.get("run_sync") and out.get("run_sync_import", "auto") != "auto":
+        raise ConfigError(
+            f"{source}: [tool.loopsafe] run-sync and run-sync-import are the same setting; "
+            "keep run-sync-import"
+        )
     return out
 
 

@@ -10,7 +10,13 @@ module table only: nothing is imported.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts.model import FileFacts, Function
@@ -119,9 +125,12 @@ class SubProjects:
         self.patterns: dict[str, tuple[str, ...]] = {}  # directory -> python_files
         self.default = python_files
         self.applications: dict[str, str] = {}  # project directory -> why an application
+        self.declared: dict[str, list[str]] = {}  # directory -> its dependency-file texts
         for relpath, text in configs:
             directory = _directory(relpath)
             name = relpath.rpartition("/")[2]
+            if name in _DEPENDENCY_FILES or _REQUIREMENTS.fullmatch(name):
+                self.declared.setdefault(directory, []).append(text)
             if name in ("setup.py", "setup.cfg") or (
                 name == "pyproject.toml" and _PACKAGED.search(text)
             ):
@@ -135,6 +144,23 @@ class SubProjects:
         """The directory of the nearest packaging file, None when there is none."""
         return _nearest(self.packaged, relpath)
 
+    def depends_on(self, relpath: str, distribution: str) -> bool:
+        """Does the project of file `relpath` declare `distribution` as a requirement
+        (packaging metadata, requirements files, lock files)? Read as text, never run."""
+        project = self.project_of(relpath)
+        if project is None:
+            return False
+        wanted = re.compile(
+            rf"""(?im)(?:^|["'\s,\[])({re.escape(distribution)})(?:\[[^\]]*\])?\s*"""
+            r"""(?:[<>=!~;,"'\]]|@|$)"""
+        )
+        directory: str | None = project
+        while directory is not None:  # this project's files, and a workspace root above
+            if any(wanted.search(_requirements_only(t)) for t in self.declared.get(directory, ())):
+                return True
+            directory = None if not directory else directory.rpartition("/")[0]
+        return False
+
     def python_files(self, relpath: str) -> tuple[str, ...]:
         directory = _nearest(self.patterns, relpath)
         return self.default if directory is None else self.patterns[directory]
@@ -145,6 +171,28 @@ class SubProjects:
 
 
 _PACKAGED = re.compile(r"^\[(project|tool\.poetry)\]", re.MULTILINE)
+_DEPENDENCY_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg"})
+_REQUIREMENTS = re.compile(r"requirements\.(?:txt|in)")  # an application's run-time needs
+
+
+def _requirements_only(text: str) -> str:
+    """The run-time requirements a dependency file states, as text: from pyproject.toml
+    `[project] dependencies` and Poetry's main dependencies (not extras, groups or tool
+    settings); other files as they are."""
+    if not text.lstrip().startswith(("[", "#")) or "=" not in text:
+        return text
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return text  # setup.cfg, requirements.txt: not TOML
+    project = data.get("project", {})
+    poetry = data.get("tool", {}).get("poetry", {})
+    found: list[str] = []
+    if isinstance(project, dict) and isinstance(project.get("dependencies"), list):
+        found += [str(d) for d in project["dependencies"]]
+    if isinstance(poetry, dict) and isinstance(poetry.get("dependencies"), dict):
+        found += [f'"{name}"' for name in poetry["dependencies"]]
+    return "\n".join(found)
 
 
 def _directory(relpath: str) -> str:

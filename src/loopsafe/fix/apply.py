@@ -19,6 +19,7 @@ from loopsafe.fix.config_edit import set_options
 from loopsafe.fix.transform import apply_ops
 from loopsafe.model import Action, ConfigEdit, Finding, FixSafety, Op
 from loopsafe.parse.source import SourceError, parse_source, read_source
+from loopsafe.vendor import HELPER_MARK, vendored_source
 
 
 @dataclass
@@ -129,6 +130,12 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
         planned.reason = next(unreadable[e.path] for e in planned.config if e.path in unreadable)
         report.skipped.append(planned)
         candidates.remove(planned)
+    for planned in [p for p in candidates if p.finding.fix.helper_copy]:
+        problem = _helper_copy_problem(cwd / planned.finding.fix.helper_copy)
+        if problem:
+            planned.reason = problem
+            report.skipped.append(planned)
+            candidates.remove(planned)
     sources: dict[str, _Source] = {}
     while True:
         results, failed = _transform_all(analysis, candidates, sources)
@@ -147,8 +154,36 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
                 )
             )
     report.changes.extend(_config_changes(candidates, cwd)[0])
+    report.changes.extend(_helper_copies(candidates, cwd))
     report.fixed = candidates
     return report
+
+
+def _helper_copy_problem(path: Path) -> str:
+    """Why fixes cannot import the vendored helper at `path` ("" when they can: it is a
+    copy of loopsafe's helper, or missing and to be written)."""
+    if not path.exists() and not path.is_symlink():
+        return "" if path.parent.is_dir() else f"{path.parent} is not a directory"
+    try:
+        if path.is_symlink() or not path.is_file():
+            return f"{path} is not a regular file; set run-sync-import"
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        return f"{path} could not be read ({exc.strerror or exc})"
+    if HELPER_MARK.search(head):
+        return ""
+    return f"{path} exists and is not loopsafe's helper; set run-sync-import"
+
+
+def _helper_copies(candidates: list[Planned], cwd: Path) -> list[FileChange]:
+    """The vendored helper for fixes that import it, written once where it is missing."""
+    wanted = sorted({p.finding.fix.helper_copy for p in candidates if p.finding.fix.helper_copy})
+    return [
+        FileChange(relpath, cwd / relpath, "", vendored_source(), exists=False)
+        for relpath in wanted
+        if not (cwd / relpath).exists()
+    ]
 
 
 def _transform_all(

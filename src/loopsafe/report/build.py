@@ -17,9 +17,10 @@ from loopsafe import __version__
 from loopsafe.analysis import Analysis
 from loopsafe.conflicts import conflict_label
 from loopsafe.fix.apply import FixReport, Planned
-from loopsafe.model import Action, Category, Finding
+from loopsafe.model import Action, Category, Finding, OpKind
 from loopsafe.output.json import finding_dict
 from loopsafe.rules.registry import get_rule
+from loopsafe.vendor import VENDORED_MODULE
 
 _LEFT_AS_IS = (
     Category.ENTRYPOINT,
@@ -171,7 +172,7 @@ def _snippets(planned: Planned, fixes: FixReport) -> tuple[str, str]:
 
 
 def _helper(analysis: Analysis) -> dict[str, Any]:
-    spec = analysis.config.run_sync
+    spec = _helper_spec(analysis)
     module, _, name = spec.partition(":")
     info: dict[str, Any] = {"import": f"from {module} import {name}", "spec": spec}
     if module == "loopsafe":
@@ -183,11 +184,18 @@ def _helper(analysis: Analysis) -> dict[str, Any]:
             head = location.read_text(encoding="utf-8", errors="replace")[:400]
             found = re.search(r"Vendored from loopsafe ([0-9][\w.]*)", head)
             version = found.group(1) if found else ""
-        info.update(
-            source="vendored" if version else "project module",
-            location=str(location) if location else f"{module} (not found in the project)",
-            version=version,
-        )
+        if location is None and module.rpartition(".")[2] == VENDORED_MODULE:
+            info.update(
+                source="vendored",
+                location=f"{module} (written by `loopsafe fix` with the first fix using it)",
+                version=__version__,
+            )
+        else:
+            info.update(
+                source="vendored" if version else "project module",
+                location=str(location) if location else f"{module} (not found in the project)",
+                version=version,
+            )
     info["guarantees"] = [
         "no loop running: runs on this thread's own loop, kept between calls, so loop-bound "
         "objects keep working; tasks left behind are cancelled before it returns",
@@ -200,6 +208,20 @@ def _helper(analysis: Analysis) -> dict[str, Any]:
         "hanging",
     ]
     return info
+
+
+def _helper_spec(analysis: Analysis) -> str:
+    """The helper the fixes import ("module:name"): the one most of them use."""
+    specs = Counter(
+        op.name.partition("+")[0]
+        for finding in analysis.result.findings
+        for _, op in finding.fix.edits
+        if op.kind is OpKind.RUN_SYNC
+    )
+    if specs:
+        return specs.most_common(1)[0][0]
+    mode = analysis.project.run_sync
+    return "loopsafe:run_sync" if mode in ("auto", "vendor") else mode
 
 
 def _module_file(analysis: Analysis, module: str) -> Path | None:

@@ -19,9 +19,11 @@ def at(kind: OpKind, site: Site, name: str = "") -> Op:
     return Op(kind, site.line, site.col, name, end_line=site.end_line, end_col=site.end_col)
 
 
-def fix(ctx: SiteContext, safety: FixSafety, replacement: str, *ops: Op) -> Fix:
+def fix(
+    ctx: SiteContext, safety: FixSafety, replacement: str, *ops: Op, helper_copy: str = ""
+) -> Fix:
     path = ctx.project.relpath(ctx.module)
-    return Fix(safety, replacement, edits=tuple((path, op) for op in ops))
+    return Fix(safety, replacement, edits=tuple((path, op) for op in ops), helper_copy=helper_copy)
 
 
 def no_fix(reason: str) -> Fix:
@@ -68,7 +70,8 @@ def await_fix(ctx: SiteContext) -> Fix:
 def run_sync_fix(ctx: SiteContext) -> Fix:
     """A sync wrapper's loop entry -> the helper's `run_sync(x)`, which behaves like
     `asyncio.run(x)` where no loop runs and raises a clear error where one does."""
-    site, helper = ctx.site, ctx.project.run_sync
+    site = ctx.site
+    helper, copy = ctx.project.run_sync_for(ctx.module)
     name = helper.rpartition(":")[2] or "run_sync"
     if site.api not in (LoopApi.ASYNCIO_RUN, LoopApi.RUN_UNTIL_COMPLETE) or not site.args:
         return no_fix(f"`{site.api.value}` cannot be replaced by run_sync()")
@@ -96,8 +99,16 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
             f"{name}({site.args[0]}, allow_running_loop=True)",
             at(OpKind.RUN_SYNC, site, helper + ALLOW_RUNNING_LOOP),
             *extra,
+            helper_copy=copy,
         )
-    return fix(ctx, safety, f"{name}({site.args[0]})", at(OpKind.RUN_SYNC, site, helper), *extra)
+    return fix(
+        ctx,
+        safety,
+        f"{name}({site.args[0]})",
+        at(OpKind.RUN_SYNC, site, helper),
+        *extra,
+        helper_copy=copy,
+    )
 
 
 def _own_loop(site: Site) -> str:
@@ -110,8 +121,8 @@ def _own_loop(site: Site) -> str:
         return f"the code also works with `{site.loop_expr}` itself (`{site.loop_use}`)"
     if site.loop_expr.startswith("self."):
         return (
-            f"it runs on `{site.loop_expr}`, which the object keeps from call to call (what "
-            "one call leaves bound to it, the next one uses)"
+            f"it runs on `{site.loop_expr}`, the object's own loop, which its other methods "
+            "(and subclasses) may use as well"
         )
     if site.loop_origin == "fetched":
         return (
@@ -134,16 +145,15 @@ def _loop_kept(ctx: SiteContext) -> str:
     made = [s for s in mine if s.kind is SiteKind.CREATE and s.loop_name == loop]
     if not made:
         return (
-            f"it runs on `{loop}`, a loop made outside `{ctx.name}` that every call shares "
-            "(what one call leaves bound to it, the next one uses)"
+            f"it runs on `{loop}`, a loop made outside `{ctx.name}` that other code may use as well"
         )
     if len(made) > 1:
         return f"`{loop}` is made more than once in `{ctx.name}`; rewrite it by hand"
     runs = [s for s in mine if s.kind is SiteKind.LOOP_RUN and s.loop_expr == loop]
     if runs:
         return (
-            f"`{loop}` runs more than one coroutine (line {runs[0].line} too); what one run "
-            "leaves bound to the loop, the next one uses"
+            f"`{loop}` runs more than one coroutine (line {runs[0].line} too): rewrite the "
+            "function by hand, e.g. with one `asyncio.Runner`"
         )
     # Set as the current loop and left so: later code of the thread may use it, unless it
     # is closed by then (a closed current loop only fails).

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from loopsafe import run_sync
+from weather._loopsafe_runtime import run_sync
 
 
 async def _fetch() -> dict[str, float]:

@@ -1,6 +1,6 @@
 import asyncio
 
-from loopsafe import run_sync
+from billing._loopsafe_runtime import run_sync
 
 
 async def _render(iid: int) -> str:

@@ -1,7 +1,6 @@
 import asyncio
 
-from loopsafe import run_sync
-
+from ingest._loopsafe_runtime import run_sync
 from ingest.queue import job
 
 

@@ -1,6 +1,6 @@
 """A packaged library inside a monorepo: its own pyproject.toml makes its names API."""
 
-from loopsafe import run_sync
+from weather._loopsafe_runtime import run_sync
 
 
 async def _fetch() -> dict[str, float]:
