@@ -220,7 +220,8 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
     "diff": click.option(
         "--diff",
         is_flag=True,
-        help="Print the fixes as a unified diff and write nothing (exit 1 if any).",
+        help="Print the fixes as a unified diff and write nothing (exit 1 if it would change "
+        "anything or findings remain, as check).",
     ),
     "run_sync_import": click.option(
         "--run-sync-import",
@@ -310,8 +311,8 @@ def check(options: Options, fix: bool) -> None:
     Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
     Text output lists what needs attention; JSON lists every site. `--fix` applies the
     safe fixes (`--unsafe-fixes` the others too), `--diff` shows them without writing.
-    Exit status: 0 nothing to fix or review, 1 findings or unparsable files (with --diff:
-    changes to make), 2 bad usage, configuration or an internal error.
+    Exit status: 0 nothing to fix or review, 1 findings or unparsable files (with --diff
+    too: also when it would change files), 2 bad usage, configuration or an internal error.
     """
 
     def body() -> int:
@@ -407,7 +408,14 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
             return EXIT_ERROR
         if options.exit_zero:
             return EXIT_CLEAN
-        return EXIT_FINDINGS if report.changes else EXIT_CLEAN
+        # As `check`: 0 only when nothing is left to do (no change to make, nothing to fix
+        # by hand or review, every file parsed).
+        result = analysis.result
+        return (
+            EXIT_FINDINGS
+            if report.changes or result.actionable or result.parse_errors
+            else EXIT_CLEAN
+        )
     write_changes(report.changes)
     # What is left for review is what the fixed tree shows: a config edit can settle more.
     after = _analyse(request, no_cache=True)

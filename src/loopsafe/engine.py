@@ -11,7 +11,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,6 +93,7 @@ def analyse(
     result = setup.cache.last_run(run_key)
     if result is None:
         analysis, digests = _run(setup, progress=progress)
+        _settle_fixes(analysis, setup.cwd)
         result = analysis.result
         setup.cache.save(run_key, result, digests)
     result.findings = _selected(result.findings, setup.config)
@@ -140,6 +141,28 @@ def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     if select and "ALL" not in select and not any(code.startswith(s) for s in select):
         return False
     return not any(code.startswith(i) for i in ignore)
+
+
+def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
+    """A finding offers a fix only if the fixer would make it: the edits are tried (in
+    memory) and a fix they cannot make becomes no fix, with the fixer's reason. So the
+    counts `check` prints are the fixes `fix` applies."""
+    if not any(f.fix.edits or f.fix.config for f in analysis.result.findings):
+        return  # nothing to try: LibCST stays unloaded
+    from loopsafe.fix.apply import plan_fixes
+    from loopsafe.model import Fix, FixSafety
+
+    planned = plan_fixes(analysis, unsafe=True, cwd=cwd)
+    refused = {
+        id(p.finding): p.reason
+        for p in planned.skipped
+        if p.finding.fix.safety is not FixSafety.NONE
+    }
+    if refused:
+        analysis.result.findings = [
+            replace(f, fix=Fix(FixSafety.NONE, reason=refused[id(f)])) if id(f) in refused else f
+            for f in analysis.result.findings
+        ]
 
 
 def _selected(findings: list[Finding], config: Config) -> list[Finding]:

@@ -58,6 +58,10 @@ class OpKind(str, Enum):
     # In the function whose `def` is on `line`: remove the loop `name` the fix no longer
     # runs (its creation, `close()`, `set_event_loop(name)` and the matching reset).
     DROP_LOOP = "drop-loop"
+    # In the function whose `def` is on `line`: remove the executor `name` if the fix left
+    # it unused (`with ...Executor() as name:` unwrapped, `name = ...Executor()` and its
+    # `shutdown()` removed); kept as it is while anything still uses it.
+    DROP_EXECUTOR = "drop-executor"
 
 
 # Suffix of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`.

@@ -340,7 +340,7 @@ class _Transformer(cst.CSTTransformer):
         self.by_def = {op.line: op for op in ops if op.kind in _DEF_OPS}
         self.drop_loops: dict[int, list[Op]] = {}
         for op in ops:
-            if op.kind == OpKind.DROP_LOOP:
+            if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_EXECUTOR):
                 self.drop_loops.setdefault(op.line, []).append(op)
         self.by_name: dict[tuple[int, str], list[Op]] = {}
         self.by_line: dict[int, list[Op]] = {}
@@ -390,7 +390,10 @@ class _Transformer(cst.CSTTransformer):
     ) -> cst.FunctionDef | cst.RemovalSentinel:
         line = self._start(original_node)[0]
         for drop in self.drop_loops.get(line, ()):
-            updated_node = self._drop_loop(drop, updated_node)
+            if drop.kind == OpKind.DROP_EXECUTOR:
+                updated_node = self._drop_executor(drop, updated_node)
+            else:
+                updated_node = self._drop_loop(drop, updated_node)
         op = self.by_def.get(line)
         if op is None:
             return updated_node
@@ -417,6 +420,15 @@ class _Transformer(cst.CSTTransformer):
             self.refused[op] = f"`{op.name}` is still used once the run is rewritten"
             return node
         self.applied.add(op)
+        return node.with_changes(body=body)
+
+    def _drop_executor(self, op: Op, node: cst.FunctionDef) -> cst.FunctionDef:
+        """The function without the executor `op.name` when nothing uses it any more (it
+        stays, and the edit counts as made, while anything does)."""
+        self.applied.add(op)
+        body = node.body.visit(_ExecutorDropper(op.name))
+        if not isinstance(body, cst.BaseSuite) or _mentions(body, op.name):
+            return node
         return node.with_changes(body=body)
 
     def _asyncio_fixture(self, decorator: cst.Decorator) -> cst.Decorator:
@@ -697,6 +709,74 @@ class _LoopDropper(cst.CSTTransformer):
             names = (self.loop, "None") if self.reset else (self.loop,)
             return isinstance(arg, cst.Name) and arg.value in names
         return False
+
+
+class _ExecutorDropper(cst.CSTTransformer):
+    """Remove an executor nothing uses: `with ...Executor(...) as name:` loses that item
+    (a `with` left with none gives way to its body), `name = ...Executor(...)` and
+    `name.shutdown(...)` go. Applied only when `name` is then gone from the function."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def _made_here(self, value: cst.BaseExpression) -> bool:
+        return isinstance(value, cst.Call) and _callee_name(value.func).endswith("Executor")
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        body: list[cst.BaseStatement] = []
+        for statement in updated_node.body:
+            if isinstance(statement, cst.SimpleStatementLine) and self._only_executor(statement):
+                continue
+            if isinstance(statement, cst.With) and not statement.asynchronous:
+                items = [i for i in statement.items if not self._item(i)]
+                if len(items) < len(statement.items) and not _mentions(statement.body, self.name):
+                    if not items:  # nothing else is entered: the body stands on its own
+                        first, *rest = _statements(statement.body)
+                        body.append(_LoopDropper._carry(list(statement.leading_lines), first))
+                        body.extend(rest)
+                        continue
+                    items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    statement = statement.with_changes(items=items)
+            body.append(statement)
+        if not body:
+            body = [cst.SimpleStatementLine([cst.Pass()])]
+        return updated_node.with_changes(body=body)
+
+    def _item(self, item: cst.WithItem) -> bool:
+        target = item.asname.name if item.asname else None
+        return (
+            isinstance(target, cst.Name)
+            and target.value == self.name
+            and self._made_here(item.item)
+        )
+
+    def _only_executor(self, statement: cst.SimpleStatementLine) -> bool:
+        if len(statement.body) != 1:
+            return False
+        small = statement.body[0]
+        if isinstance(small, cst.Assign):
+            return (
+                len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and small.targets[0].target.value == self.name
+                and self._made_here(small.value)
+            )
+        return (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.Call)
+            and isinstance(small.value.func, cst.Attribute)
+            and _dotted(small.value.func.value) == self.name
+            and small.value.func.attr.value == "shutdown"
+        )
 
 
 def _statements(block: cst.BaseSuite) -> Sequence[cst.BaseStatement]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from loopsafe.analysis import Project
 from loopsafe.facts import apis
 from loopsafe.facts.model import LoopApi, Site, SiteKind
-from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
+from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix, starred
 from loopsafe.rules.registry import DISMISSED, Answer, Rule, Verdict, doc, produces, snippet
@@ -72,7 +72,10 @@ class BlockingWaitInCoroutine(Rule):
         `await asyncio.get_running_loop().run_in_executor(pool, fn, *args)`. Code that
         relied on running in its own thread (blocking calls inside the coroutine,
         CPU-heavy work) now shares the caller's loop; move such calls to
-        `asyncio.to_thread()`. No fix is offered when the future is kept and waited on
+        `asyncio.to_thread()`. An executor the function made only for that wait
+        (`with ThreadPoolExecutor() as pool:`, or `pool = ...Executor()` and its
+        `shutdown()`) goes with it; one that anything else uses stays. No fix is offered
+        when the future is kept and waited on
         elsewhere, when `.result()` has a timeout (an await would drop it), or inside a
         lambda or generator expression.
         """
@@ -173,15 +176,21 @@ def _await_work(ctx: SiteContext) -> Fix:
     if site.keywords or starred(site.args):
         return no_fix("the fix does not rewrite this form of blocking wait")
     if site.wait_target in apis.RUN_APIS and len(site.args) == 2:
-        return _unsafe(ctx, f"await {site.args[1]}", "coroutine")
+        # The executor made for this wait goes too when nothing else uses it.
+        unused = (
+            (Op(OpKind.DROP_EXECUTOR, ctx.function.line, 0, site.receiver),)
+            if ctx.function is not None and site.receiver.isidentifier()
+            else ()
+        )
+        return _unsafe(ctx, f"await {site.args[1]}", "coroutine", *unused)
     arguments = ", ".join([site.receiver, *site.args])
     return _unsafe(
         ctx, f"await asyncio.get_running_loop().run_in_executor({arguments})", "executor"
     )
 
 
-def _unsafe(ctx: SiteContext, replacement: str, form: str) -> Fix:
-    return fix(ctx, FixSafety.UNSAFE, replacement, at(OpKind.WAIT_AWAIT, ctx.site, form))
+def _unsafe(ctx: SiteContext, replacement: str, form: str, *more: Op) -> Fix:
+    return fix(ctx, FixSafety.UNSAFE, replacement, at(OpKind.WAIT_AWAIT, ctx.site, form), *more)
 
 
 def _enters_loop(project: Project, target: str) -> bool:
