@@ -18,6 +18,10 @@ from enum import Enum
 
 Version = tuple[int, ...]
 
+# A set-up the project's version cannot take (an upgrade to propose, or a version to pin)
+# is a question about the pytest-asyncio set-up: LS302's `review`, wherever it is found.
+SET_UP_REVIEW = "LS302"
+
 
 class Kind(str, Enum):
     CONFIG = "config"  # a key in the pytest configuration (`addini`)

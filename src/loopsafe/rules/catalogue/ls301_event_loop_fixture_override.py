@@ -6,6 +6,7 @@ from loopsafe.analysis import Project
 from loopsafe.facts import pytest_asyncio_features as features
 from loopsafe.facts.fixtures import is_fixture, is_test_function
 from loopsafe.facts.model import SiteKind
+from loopsafe.facts.pytest_asyncio_features import SET_UP_REVIEW
 from loopsafe.model import Action, Category, ConfigEdit, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import no_fix
@@ -72,14 +73,15 @@ class EventLoopFixtureOverride(Rule):
         `asyncio_default_test_loop_scope` in 0.26, and pytest warns about a key it does
         not know, which `-W error` turns into a failure before any test runs. A
         function-scoped override needs no key (that loop is pytest-asyncio's own); a
-        wider one needs both, so below 0.26 the finding is `review` and proposes the
-        upgrade instead of writing. Below 0.23 the override is still the supported way
-        to choose the loop (0.23 deprecates it): `review`, upgrade first. When the
-        version cannot be determined the finding is `review` too and asks for a pin,
-        rather than guessing. Tests or fixtures that take `event_loop` as an argument
-        keep the fixture (no fix) until they call `asyncio.get_running_loop()`
-        instead; a custom loop class moves to the `event_loop_policy` fixture (0.23)
-        or, from pytest-asyncio 1.4, the `pytest_asyncio_loop_factories` hook. Review
+        wider one needs both, so below 0.26 the finding is an LS302 `review` (a
+        set-up question) that proposes the upgrade instead of writing. Below 0.23 the
+        override is still the supported way to choose the loop (0.23 deprecates it):
+        LS302 `review`, upgrade first. When the version cannot be determined the finding
+        is an LS302 `review` too and asks for a pin, rather than guessing. Tests or
+        fixtures that take `event_loop` as an argument keep the fixture (no fix) until
+        they call `asyncio.get_running_loop()` instead; a custom loop class moves to
+        the `event_loop_policy` fixture (0.23) or, from pytest-asyncio 1.4, the
+        `pytest_asyncio_loop_factories` hook. Review
         the diff.
         """
     )
@@ -119,14 +121,14 @@ class EventLoopFixtureOverride(Rule):
 
     kinds = frozenset({SiteKind.FIXTURE})
     outcomes = produces("LS301", Action.FIX, Category.PYTEST_CONFIG) | produces(
-        "LS301", Action.REVIEW, Category.PYTEST_CONFIG
+        SET_UP_REVIEW, Action.REVIEW, Category.PYTEST_CONFIG
     )
     table = (
         ("fixture", "pytest-config, the project's pytest-asyncio knows the keys", "LS301", "fix"),
         (
             "fixture",
             "pytest-config, its pytest-asyncio is older than the set-up needs, or unknown",
-            "LS301",
+            SET_UP_REVIEW,
             "review",
         ),
     )
@@ -148,7 +150,7 @@ class EventLoopFixtureOverride(Rule):
         keys = "`asyncio_default_fixture_loop_scope` / `asyncio_default_test_loop_scope`"
         if not version.version:
             return Verdict(
-                self.code,
+                SET_UP_REVIEW,
                 Action.REVIEW,
                 f"The `event_loop` fixture override: {version.uses} cannot tell whether it "
                 f"is still used or which of {keys} it knows (0.24 / 0.26); pin "
@@ -159,7 +161,7 @@ class EventLoopFixtureOverride(Rule):
             features.knows(version.version, features.EVENT_LOOP_FIXTURE)
         ):
             return Verdict(
-                self.code,
+                SET_UP_REVIEW,
                 Action.REVIEW,
                 f"The `event_loop` fixture override: {version.uses} still uses it (0.23 "
                 f"deprecates overriding it, 1.0 removes it); upgrade to pytest-asyncio>="
@@ -169,7 +171,7 @@ class EventLoopFixtureOverride(Rule):
         lacking = features.missing(version.version, *needed)
         if lacking:
             return Verdict(
-                self.code,
+                SET_UP_REVIEW,
                 Action.REVIEW,
                 f"The `event_loop` fixture override: deprecated in {version.uses}; its "
                 f'"{scope}" loop needs {" and ".join(f"`{k}`" for k in lacking)} in config, '

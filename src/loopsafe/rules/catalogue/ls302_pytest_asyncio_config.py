@@ -32,7 +32,12 @@ class PytestAsyncioConfig(Rule):
         strict mode) or whose loop outlives the tests' loops is reported at its `def`.
         The verdict follows the pytest-asyncio version the project uses (its lock file,
         an exact pin, or the installed version within its range): the unset-scope
-        warning only exists from 0.24.
+        warning only exists from 0.24, and a pytest-asyncio key the version does not
+        register (`asyncio_default_test_loop_scope` before 0.26) is reported at its
+        line, since pytest warns 'Unknown config option' about it and `-W error` stops
+        the run. LS301 and LS304 report here too, as `review`, when the set-up they
+        would write needs a newer pytest-asyncio than the project's (the message names
+        the minimum version and why) or when its version cannot be determined.
         """
     )
     why_bad = doc(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from loopsafe.facts import pytest_asyncio_features as features
 from loopsafe.facts.model import SiteKind
+from loopsafe.facts.pytest_asyncio_features import SET_UP_REVIEW
 from loopsafe.model import Action, Category, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
@@ -58,8 +59,8 @@ class AsyncioMarkScope(Rule):
         exactly what the old one did. It is only written when the project's
         pytest-asyncio (lock file, pin, range or installed copy) is 0.24 or later: 0.23
         ignores `loop_scope=` (there `scope=` is right, and the mark is accepted), 0.21
-        and older ignore both (`review`: upgrade), and when the version cannot be
-        determined the finding is `review` rather than a rename on a guess.
+        and older ignore both (an LS302 `review`: upgrade), and when the version cannot
+        be determined the finding is an LS302 `review` rather than a rename on a guess.
         """
     )
     invalid = (
@@ -104,7 +105,7 @@ class AsyncioMarkScope(Rule):
     kinds = frozenset({SiteKind.MARK})
     outcomes = (
         produces("LS304", Action.FIX, Category.PYTEST_CONFIG)
-        | produces("LS304", Action.REVIEW, Category.PYTEST_CONFIG)
+        | produces(SET_UP_REVIEW, Action.REVIEW, Category.PYTEST_CONFIG)
         | produces(ACCEPTED, Action.OK, Category.PYTEST_CONFIG)
     )
     table = (
@@ -118,7 +119,7 @@ class AsyncioMarkScope(Rule):
         (
             "mark",
             "pytest-config, pytest-asyncio older than 0.23 (it ignores `scope=`) or unknown",
-            "LS304",
+            SET_UP_REVIEW,
             "review",
         ),
     )
@@ -129,7 +130,7 @@ class AsyncioMarkScope(Rule):
         rename = features.text(features.feature(features.MARK_LOOP_SCOPE).since)
         if not version.version:
             return Verdict(
-                self.code,
+                SET_UP_REVIEW,
                 Action.REVIEW,
                 f"`pytest.mark.asyncio(scope=...)`: {version.uses} cannot tell whether "
                 f"`loop_scope=` is understood (from {rename}; older releases ignore it); pin "
@@ -137,7 +138,7 @@ class AsyncioMarkScope(Rule):
             )
         if not features.knows(version.version, features.MARK_SCOPE):
             return Verdict(
-                self.code,
+                SET_UP_REVIEW,
                 Action.REVIEW,
                 f"`pytest.mark.asyncio(scope=...)` does nothing in {version.uses}: it has no "
                 "loops wider than a test's (scoped loops arrive in 0.23), so the test runs on "

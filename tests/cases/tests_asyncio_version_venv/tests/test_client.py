@@ -3,6 +3,6 @@ import asyncio
 import pytest
 
 
-@pytest.mark.asyncio(scope="module")  # expect: LS304 pytest-config review
+@pytest.mark.asyncio(scope="module")  # expect: LS302 pytest-config review
 async def test_ping() -> None:
     await asyncio.sleep(0)
