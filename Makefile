@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test quick lint typecheck unit bench docs clean accuracy
+.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python bench/accuracy.py
+
+# Not part of `make test`: installs pytest-asyncio 0.20 ... 1.x (each with a pytest it
+# supports) into temporary venvs from PyPI, and checks that `loopsafe fix` never stops a
+# sample project's tests from starting under `-W error` (bench/pytest_asyncio_versions.py).
+pyasync-versions: $(STAMP)
+	$(BIN)/python bench/pytest_asyncio_versions.py
 
 docs: $(STAMP)
 	$(BIN)/loopsafe rule --all --format markdown > docs/rules.md

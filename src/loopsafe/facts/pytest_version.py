@@ -1,10 +1,10 @@
 """Which pytest-asyncio the project uses, from its own files: a lock file's exact version,
 else an exact pin, else a range (requirements files, pyproject.toml, setup.cfg, tox.ini) —
-the installed version when it fits the range, its lower bound when not — else the version
-installed next to loopsafe.
+the installed version when it satisfies every clause of the range (`>=0.24,<0.25`), else
+the range's lower bound, else (an upper bound only) the newest release it allows — else the
+version installed next to loopsafe. Unknown when none of these says.
 
-Verdicts depend on it: `loop_scope=` exists from 0.24, the unset-default-scope warning
-from 0.24, and the `event_loop` fixture is gone from 1.0.
+What each version understands is in `pytest_asyncio_features`; the rules ask it.
 """
 
 from __future__ import annotations
@@ -14,15 +14,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from loopsafe.facts.pytest_asyncio_features import RELEASES, knows
+from loopsafe.facts.pytest_asyncio_features import text as version_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 _NAME = r"pytest[-_.]asyncio"
+_OP = r"(?:===|==|>=|<=|~=|!=|>|<|\^|~)"
 _REQUIREMENT = re.compile(
-    rf"(?im)^\s*[\"']?{_NAME}\s*(?:\[[^\]]*\])?\s*(?P<op>==|>=|~=|>|===|\^|~)?\s*(?P<version>[0-9][0-9a-z.*]*)"
+    rf"(?im)^\s*[\"']?{_NAME}\s*(?:\[[^\]]*\])?\s*"
+    rf"(?P<spec>{_OP}?\s*[0-9][0-9a-z.*]*(?:\s*,?\s*{_OP}\s*[0-9][0-9a-z.*]*)*)"
 )
+_CLAUSE = re.compile(rf"(?P<op>{_OP})?\s*(?P<version>[0-9][0-9a-z.*]*)")
 _LOCK_ENTRY = re.compile(
     rf"(?ims)name\s*=\s*\"{_NAME}\"\s*\n\s*version\s*=\s*\"(?P<version>[0-9][0-9a-z.]*)\""
 )
@@ -34,16 +40,21 @@ class PytestAsyncio:
     version: tuple[int, ...]  # () when unknown
     source: str  # where it came from, for messages: "uv.lock", "installed", ...
 
-    def at_least(self, *version: int) -> bool:
-        """True when known to be at least `version`; also when unknown (assume current)."""
-        return not self.version or self.version >= version
-
-    def below(self, *version: int) -> bool:
-        return bool(self.version) and self.version < version
+    def knows(self, feature: str) -> bool:
+        """Whether this version understands `feature` (a name from
+        `pytest_asyncio_features`); False when the version is unknown."""
+        return knows(self.version, feature)
 
     @property
     def text(self) -> str:
-        return ".".join(str(part) for part in self.version) or "unknown"
+        return version_text(self.version)
+
+    @property
+    def uses(self) -> str:
+        """For messages: `pytest-asyncio 0.24.0 (requirements.txt)`."""
+        if not self.version:
+            return f"pytest-asyncio (version unknown: {self.source})"
+        return f"pytest-asyncio {self.text} ({self.source})"
 
 
 def _parse(version: str) -> tuple[int, ...]:
@@ -84,26 +95,78 @@ def detect(files: list[tuple[str, str]], root: Path | None = None) -> PytestAsyn
             )
             if found:
                 return PytestAsyncio(_parse(found.group("version")), relpath)
-    ranges: list[tuple[str, tuple[int, ...]]] = []
+    ranges: list[tuple[str, list[tuple[str, str]]]] = []
     for relpath, text in files:
         if PurePosixPath(relpath).name in _LOCK_FILES:
             continue
         for match in _REQUIREMENT.finditer(_requirement_text(relpath, text)):
-            version = _parse(match.group("version").rstrip(".*"))
-            if not version:
+            clauses = [
+                (c.group("op") or "==", c.group("version")) for c in _CLAUSE.finditer(match["spec"])
+            ]
+            if not clauses:
                 continue
-            if match.group("op") in ("==", "==="):
-                return PytestAsyncio(version, relpath)
-            ranges.append((relpath, version))
+            op, pinned = clauses[0]
+            if len(clauses) == 1 and op in ("==", "===") and "*" not in pinned:
+                return PytestAsyncio(_parse(pinned), relpath)
+            ranges.append((relpath, clauses))
     installed = _installed()
     if ranges:
-        # A range (`>=0.23`) installs the newest release it allows: the installed version
-        # tells which, when it fits; otherwise the range's lower bound is what we know.
-        relpath, lower = ranges[0]
-        if installed.version and installed.version >= lower:
+        relpath, clauses = ranges[0]
+        if installed.version and _fits(installed.version, clauses):
             return PytestAsyncio(installed.version, f"installed; {relpath} allows it")
-        return PytestAsyncio(lower, relpath)
+        # A range installs the newest release it allows; without an installed copy that
+        # fits, its lower bound is what we know for sure (every release it allows has
+        # what that one has), or with an upper bound only, the newest release below it.
+        lower = [_parse(v.rstrip(".*")) for op, v in clauses if op in (">=", ">", "~=", "^", "~")]
+        lower += [_parse(v.rstrip(".*")) for op, v in clauses if op == "==" and "*" in v]
+        if any(lower):
+            return PytestAsyncio(max(lower), relpath)
+        allowed = [r for r in RELEASES if _fits(r, clauses)]
+        if allowed:
+            return PytestAsyncio(allowed[-1], f"{relpath}: the newest release it allows")
+        return PytestAsyncio((), f"{relpath}: a range no known release satisfies")
     return installed
+
+
+def _fits(version: tuple[int, ...], clauses: list[tuple[str, str]]) -> bool:
+    """Whether `version` satisfies every (operator, version) clause of a specifier (PEP 440
+    operators, and poetry's `^` and `~`)."""
+    for op, text in clauses:
+        if text.endswith("*"):  # ==0.23.* / !=0.23.*
+            prefix = _parse(text.rstrip(".*"))
+            same = version[: len(prefix)] == prefix
+            if same != (op != "!="):
+                return False
+            continue
+        bound = _parse(text)
+        size = max(len(bound), len(version), 3)
+        mine, other = _pad(version, size), _pad(bound, size)
+        if op in ("~=", "^", "~"):
+            if op == "~=":
+                keep = max(len(bound) - 1, 1)
+            elif op == "~":
+                keep = min(len(bound), 2)
+            else:  # ^: up to the first non-zero part
+                keep = next((i + 1 for i, part in enumerate(bound) if part), len(bound))
+            upper = list(bound[:keep])
+            upper[-1] += 1
+            if not (mine >= other and mine < _pad(tuple(upper), size)):
+                return False
+        elif not {
+            "==": mine == other,
+            "===": mine == other,
+            "!=": mine != other,
+            ">=": mine >= other,
+            "<=": mine <= other,
+            ">": mine > other,
+            "<": mine < other,
+        }[op]:
+            return False
+    return True
+
+
+def _pad(version: tuple[int, ...], size: int) -> tuple[int, ...]:
+    return version + (0,) * (size - len(version))
 
 
 def _requirement_text(relpath: str, text: str) -> str:

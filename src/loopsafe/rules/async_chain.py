@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from loopsafe.analysis import Project
+from loopsafe.facts import pytest_asyncio_features as features
 from loopsafe.facts.callgraph import Root
 from loopsafe.facts.fixtures import is_fixture
 from loopsafe.facts.model import Site, SiteKind
@@ -130,6 +131,28 @@ def async_fixture_fix(project: Project, module: str, key: str) -> Fix:
     config = project.pytest_config
     mode = config.text("asyncio_mode", "strict") if config is not None else "strict"
     strict = mode.strip().lower() == "strict"
+    version = project.pytest_asyncio
+    if strict and version.version and not features.knows(version.version, features.ASYNCIO_FIXTURE):
+        return no_fix(f"{version.uses} has no `@pytest_asyncio.fixture` (0.17 adds it)")
+    scope = next(
+        (
+            kwargs["scope"].strip("\"'")
+            for decorator, kwargs in zip(
+                ref.func.decorators, ref.func.decorator_kwargs, strict=False
+            )
+            if "fixture" in decorator and kwargs.get("scope")
+        ),
+        "function",
+    )
+    if (
+        scope != "function"
+        and version.version
+        and not features.knows(version.version, features.SCOPED_LOOPS)
+    ):
+        return no_fix(
+            f"an async {scope}-scoped fixture needs a {scope}-scoped loop, which {version.uses} "
+            f"has only through an `event_loop` override (0.23 adds scoped loops): upgrade first"
+        )
     plan = _Plan()
     plan.add(path, Op(OpKind.ASYNC_FIXTURE, ref.func.line, 0, "strict" if strict else ""))
     for site in loop_entries(project, module, ref.func.qualname):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from loopsafe.analysis import Project
 from loopsafe.facts import apis
+from loopsafe.facts import pytest_asyncio_features as features
 from loopsafe.facts.fixtures import is_fixture, is_test_function
 from loopsafe.facts.model import Function
+from loopsafe.facts.pytest_version import PytestAsyncio
 from loopsafe.model import Action, Category, Finding, FixSafety
 from loopsafe.rules.registry import Rule, doc, produces, snippet
 
@@ -30,7 +32,12 @@ class PytestAsyncioConfig(Rule):
         strict mode) or whose loop outlives the tests' loops is reported at its `def`.
         The verdict follows the pytest-asyncio version the project uses (its lock file,
         an exact pin, or the installed version within its range): the unset-scope
-        warning only exists from 0.24.
+        warning only exists from 0.24, and a pytest-asyncio key the version does not
+        register (`asyncio_default_test_loop_scope` before 0.26) is reported at its
+        line, since pytest warns 'Unknown config option' about it and `-W error` stops
+        the run. LS301 and LS304 report here too, as `review`, when the set-up they
+        would write needs a newer pytest-asyncio than the project's (the message names
+        the minimum version and why) or when its version cannot be determined.
         """
     )
     why_bad = doc(
@@ -151,15 +158,38 @@ class PytestAsyncioConfig(Rule):
                     "`asyncio_mode = auto` or mark them.",
                 )
             )
-        fixture_scope = option("asyncio_default_fixture_loop_scope", "").strip()
-        test_scope = option("asyncio_default_test_loop_scope", "function").strip()
         version = project.pytest_asyncio
-        uses = f"pytest-asyncio {version.text} ({version.source})"
+        uses = version.uses
+        if config is not None:
+            for key in features.unknown_config_keys(version.version, config.options):
+                since = features.text(features.feature(key).since)
+                out.append(
+                    _finding(
+                        config.path,
+                        config.line(key),
+                        f"`{key}` is not an option of {uses} (it arrives in {since}), so pytest "
+                        "warns 'Unknown config option' on every run, an error under `-W error` "
+                        f"or `filterwarnings = error`; remove it or upgrade to pytest-asyncio>="
+                        f"{since}.",
+                    )
+                )
+        known = set(features.config_keys(version.version)) if version.version else None
+
+        def setting(key: str, default: str) -> str:
+            """What pytest-asyncio reads: a key its version does not know is ignored."""
+            if known is not None and key not in known:
+                return default
+            return option(key, default).strip()
+
+        fixture_scope = setting(features.DEFAULT_FIXTURE_LOOP_SCOPE, "")
+        test_scope = setting(features.DEFAULT_TEST_LOOP_SCOPE, "function")
         for module, func in async_fixtures:
             out.extend(
-                _fixture_findings(paths[module], func, mode, fixture_scope, test_scope, uses)
+                _fixture_findings(paths[module], func, mode, fixture_scope, test_scope, version)
             )
-        if not fixture_scope and version.at_least(0, 24):
+        if not fixture_scope and features.knows(
+            version.version, features.UNSET_FIXTURE_SCOPE_WARNING
+        ):
             out.append(
                 _finding(
                     *at("asyncio_default_fixture_loop_scope"),
@@ -169,15 +199,26 @@ class PytestAsyncioConfig(Rule):
                 )
             )
         elif _wider(fixture_scope, test_scope):
+            advice = (
+                "use the same loop scope for both"
+                if features.knows(version.version, features.DEFAULT_TEST_LOOP_SCOPE)
+                else f"set `asyncio_default_test_loop_scope = {fixture_scope}` after upgrading "
+                f"to pytest-asyncio>={_since(features.DEFAULT_TEST_LOOP_SCOPE)} ({uses} does "
+                "not know it), or use the same loop scope for both"
+            )
             out.append(
                 _finding(
                     *at("asyncio_default_fixture_loop_scope"),
                     f"async fixtures run on a {fixture_scope}-scoped loop but tests on a "
                     f"{test_scope}-scoped one, so objects a fixture creates are 'attached to a "
-                    "different loop' in the test; use the same loop scope for both.",
+                    f"different loop' in the test; {advice}.",
                 )
             )
         return out
+
+
+def _since(name: str) -> str:
+    return features.text(features.feature(name).since)
 
 
 def _wider(scope: str, other: str) -> bool:
@@ -185,11 +226,17 @@ def _wider(scope: str, other: str) -> bool:
 
 
 def _fixture_findings(
-    path: str, func: Function, mode: str, default_loop_scope: str, test_scope: str, uses: str
+    path: str,
+    func: Function,
+    mode: str,
+    default_loop_scope: str,
+    test_scope: str,
+    version: PytestAsyncio,
 ) -> list[Finding]:
     """An async fixture pytest-asyncio will not run (strict mode, plain `pytest.fixture`),
     or one whose loop outlives the tests' loops."""
     out: list[Finding] = []
+    uses = version.uses
     name = func.qualname.rpartition(".")[2]
     kwargs: dict[str, str] = {}
     plain = False
@@ -217,11 +264,29 @@ def _fixture_findings(
                 func.line,
                 f"async fixture `{name}` runs on a {loop_scope}-scoped loop, but the tests that "
                 f"use it run on {test_scope}-scoped loops, so what it creates is 'attached to a "
-                f'different loop\' there; give those tests `loop_scope="{loop_scope}"` (or set '
-                f"`asyncio_default_test_loop_scope = {loop_scope}`).",
+                f"different loop' there; {_same_loop_advice(version, loop_scope)}.",
             )
         )
     return out
+
+
+def _same_loop_advice(version: PytestAsyncio, loop_scope: str) -> str:
+    """How the tests get the fixture's loop, in words the project's pytest-asyncio knows."""
+    v = version.version
+    if features.knows(v, features.MARK_LOOP_SCOPE):
+        advice = f'give those tests `@pytest.mark.asyncio(loop_scope="{loop_scope}")`'
+        if features.knows(v, features.DEFAULT_TEST_LOOP_SCOPE):
+            advice += f" (or set `asyncio_default_test_loop_scope = {loop_scope}`)"
+        return advice
+    if features.knows(v, features.MARK_SCOPE):
+        return (
+            f'give those tests `@pytest.mark.asyncio(scope="{loop_scope}")` ({version.uses} '
+            "has no `loop_scope=` yet)"
+        )
+    return (
+        f"{version.uses} has no loops wider than a test's: upgrade to pytest-asyncio>="
+        f'{_since(features.MARK_LOOP_SCOPE)} and give those tests `loop_scope="{loop_scope}"`'
+    )
 
 
 def _finding(path: str, line: int, message: str) -> Finding:

@@ -80,7 +80,10 @@ class SyncFixtureRunsLoop(Rule):
         (`@pytest_asyncio.fixture async def`, which strict mode requires) that awaits the
         coroutine in the test's loop. Sync tests that request the same fixture then
         need an async variant or a sync one of their own. A helper becomes `async def`
-        and its async callers `await` it. Review the diff.
+        and its async callers `await` it. A fixture of a wider scope than `function`
+        is left alone (no fix) when the project's pytest-asyncio is older than 0.23:
+        there an async fixture can only use the function-scoped `event_loop`, and
+        pytest stops with a ScopeMismatch. Review the diff.
         """
     )
     invalid = (

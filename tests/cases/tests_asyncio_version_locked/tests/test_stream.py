@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-pytestmark = pytest.mark.asyncio(scope="module")  # expect: LS100 pytest-config ok
+pytestmark = pytest.mark.asyncio(scope="module")  # expect: LS302 pytest-config review
 
 
 async def test_stream() -> None:

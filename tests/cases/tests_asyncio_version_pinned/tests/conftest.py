@@ -4,7 +4,7 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def event_loop():  # expect: LS301 pytest-config fix
+def event_loop():  # expect: LS302 pytest-config review
     loop = asyncio.new_event_loop()  # expect: LS100 test-code ok
     yield loop
     loop.close()

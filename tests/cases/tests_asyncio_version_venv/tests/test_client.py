@@ -3,6 +3,6 @@ import asyncio
 import pytest
 
 
-@pytest.mark.asyncio(scope="module")  # expect: LS100 pytest-config ok
+@pytest.mark.asyncio(scope="module")  # expect: LS302 pytest-config review
 async def test_ping() -> None:
     await asyncio.sleep(0)

@@ -1,0 +1,10 @@
+import asyncio
+
+import pytest
+
+
+@pytest.fixture(scope="function")
+def event_loop():  # expect: LS302 pytest-config review
+    loop = asyncio.new_event_loop()  # expect: LS100 test-code ok
+    yield loop
+    loop.close()

@@ -1,0 +1,8 @@
+import asyncio
+
+import pytest
+
+
+@pytest.mark.asyncio(scope="module")  # expect: LS304 pytest-config fix
+async def test_ping() -> None:
+    await asyncio.sleep(0)

@@ -1,0 +1,5 @@
+import asyncio
+
+
+async def test_ping() -> None:
+    await asyncio.sleep(0)
