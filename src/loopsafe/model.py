@@ -62,6 +62,11 @@ class OpKind(str, Enum):
     # it unused (`with ...Executor() as name:` unwrapped, `name = ...Executor()` and its
     # `shutdown()` removed); kept as it is while anything still uses it.
     DROP_EXECUTOR = "drop-executor"
+    # Library API called from async code: keep `def f` for outside callers and add
+    # `async def <name>` after it, a copy whose loop entries (TWIN_AWAIT) are awaited.
+    ASYNC_TWIN = "async-twin"  # line of the `def`; name: the twin's name
+    TWIN_AWAIT = "twin-await"  # a loop entry of f, awaited in the twin only
+    AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
 
 
 # Suffix of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`.
@@ -78,6 +83,10 @@ class Op:
     name: str = ""
     end_line: int = 0  # end of the call (exclusive 1-based column), to tell apart calls
     end_col: int = 0  # that start at the same place: `get_event_loop().time()`
+    # AWAIT_TWIN: the twin's name, and the module to import it from ("" when the call
+    # reaches it as an attribute or from its own module).
+    twin: str = ""
+    twin_module: str = ""
 
 
 @dataclass(frozen=True)

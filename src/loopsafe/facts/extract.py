@@ -619,8 +619,8 @@ class _Extractor(SiteReader):
                 if resolved is None or not resolved[0]:
                     continue
                 dotted, self_class, via_super = resolved
-                if dotted in apis.RUN_APIS:
-                    continue
+                if dotted in apis.RUN_APIS or dotted.endswith("()"):
+                    continue  # a call's result (`value = f(); return value`), not `f`
                 call = Call(dotted, ref.lineno, self_class, via_super, is_value=True, stored=how)
                 func = self._current_function()
                 (func.escapes if func else self.facts.module_escapes).append(call)

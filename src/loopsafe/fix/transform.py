@@ -11,7 +11,7 @@ import ast
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -35,7 +35,7 @@ _CALL_OPS = frozenset(
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
-_NAME_OPS = frozenset({OpKind.AWAIT_CALL, OpKind.WRAP_RUN})
+_NAME_OPS = frozenset({OpKind.AWAIT_CALL, OpKind.WRAP_RUN, OpKind.AWAIT_TWIN})
 # Modules whose import has no side effect worth keeping once nothing uses it: an import a
 # fix orphans goes only if it is one of these (the standard library and the loop libraries).
 _LOOP_LIBRARIES = frozenset({"anyio", "trio", "uvloop", "nest_asyncio"})
@@ -59,11 +59,15 @@ def apply_ops(
         refused.update(transformer.refused)
     if not transformer.applied:
         return source, set()
+    # A function whose callers now await its twin: its import may go once unused.
+    twins = {(op.twin_module, op.name) for op in transformer.applied if op.twin_module}
     if transformer.imports:
         for module_name, obj, asname in transformer.imports:
             AddImportsVisitor.add_needed_import(context, module_name, obj, asname)
         updated = AddImportsVisitor(context).transform_module(updated)
-    orphaned = _unused_imports(updated.code) - _unused_imports(source)
+        if twins:
+            updated = updated.visit(_SortNames({module_name for module_name, _ in twins}))
+    orphaned = _unused_imports(updated.code, twins) - _unused_imports(source, twins)
     if orphaned:
         updated = updated.visit(_DropImports(orphaned))
     if transformer.imports:
@@ -100,7 +104,7 @@ def _module_bindings(module: cst.Module) -> dict[str, _Binding]:
     return bound
 
 
-def _unused_imports(code: str) -> set[_Imported]:
+def _unused_imports(code: str, also: Collection[tuple[str, str]] = ()) -> set[_Imported]:
     """The imports of side-effect-free modules that nothing in `code` uses. Judged on names
     alone: a name that appears at all keeps its import (keeping one is always safe). A fix
     drops those that are unused after it and were used before: the ones it orphaned."""
@@ -127,7 +131,42 @@ def _unused_imports(code: str) -> set[_Imported]:
                 imported[alias.asname or alias.name] = (node.module, alias.name, alias.asname)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             used.update(_WORD.findall(node.value))  # names in string annotations
-    return {item for local, item in imported.items() if local not in used and _droppable(item[0])}
+    return {
+        item
+        for local, item in imported.items()
+        if local not in used and (_droppable(item[0]) or (item[0], item[1]) in also)
+    }
+
+
+class _SortNames(cst.CSTTransformer):
+    """Names of `from <module> import ...` in the order isort and ruff give them (constants,
+    classes, then functions), after a fix added one to an existing statement."""
+
+    def __init__(self, modules: set[str]) -> None:
+        super().__init__()
+        self.modules = modules
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        names = updated_node.names
+        if (
+            updated_node.module is None
+            or updated_node.relative
+            or isinstance(names, cst.ImportStar)
+            or _dotted(updated_node.module) not in self.modules
+        ):
+            return updated_node
+        commas = [alias.comma for alias in names]
+        ordered = sorted(names, key=lambda a: _name_order(_dotted(a.name)))
+        return updated_node.with_changes(
+            names=[a.with_changes(comma=c) for a, c in zip(ordered, commas, strict=True)]
+        )
+
+
+def _name_order(name: str) -> tuple[int, str]:
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name
 
 
 def _droppable(module: str) -> bool:
@@ -338,6 +377,13 @@ class _Transformer(cst.CSTTransformer):
             (op.line, op.col, op.end_line, op.end_col): op for op in ops if op.kind in _CALL_OPS
         }
         self.by_def = {op.line: op for op in ops if op.kind in _DEF_OPS}
+        self.twins = {op.line: op for op in ops if op.kind == OpKind.ASYNC_TWIN}
+        self.twin_awaits = {
+            (op.line, op.col, op.end_line, op.end_col): op
+            for op in ops
+            if op.kind == OpKind.TWIN_AWAIT
+        }
+        self.twin_calls: dict[int, Op] = {}  # id(original Call) -> its TWIN_AWAIT
         self.drop_loops: dict[int, list[Op]] = {}
         for op in ops:
             if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_EXECUTOR):
@@ -387,13 +433,16 @@ class _Transformer(cst.CSTTransformer):
     # ------------------------------------------------------------------ definitions
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
-    ) -> cst.FunctionDef | cst.RemovalSentinel:
+    ) -> cst.FunctionDef | cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]:
         line = self._start(original_node)[0]
         for drop in self.drop_loops.get(line, ()):
             if drop.kind == OpKind.DROP_EXECUTOR:
                 updated_node = self._drop_executor(drop, updated_node)
             else:
                 updated_node = self._drop_loop(drop, updated_node)
+        twin = self.twins.get(line)
+        if twin is not None:
+            return self._with_twin(twin, original_node, updated_node)
         op = self.by_def.get(line)
         if op is None:
             return updated_node
@@ -422,6 +471,33 @@ class _Transformer(cst.CSTTransformer):
         self.applied.add(op)
         return node.with_changes(body=body)
 
+    def _with_twin(
+        self, op: Op, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FlattenSentinel[cst.BaseStatement]:
+        """The function as the other edits left it, then its async twin: the original
+        body with its loop entries awaited."""
+        awaiter = _AwaitCalls(self.twin_calls)
+        body = original.body.visit(awaiter)
+        if not isinstance(body, cst.BaseSuite):
+            return cst.FlattenSentinel([updated])
+        for loop in sorted({done.name for done in awaiter.applied if done.name}):
+            # The loop the sync body made for its run has no place in a coroutine.
+            dropped = body.visit(_LoopDropper(loop, reset=True))
+            if not isinstance(dropped, cst.BaseSuite) or _mentions(dropped, loop):
+                self.refused[op] = f"`{loop}` is still used once the run is awaited"
+                return cst.FlattenSentinel([updated])
+            body = dropped
+        self.applied.update(awaiter.applied)
+        self.applied.add(op)
+        top_level = self._start(original)[1] == 1
+        twin = original.with_changes(
+            body=body,
+            name=cst.Name(op.name),
+            asynchronous=cst.Asynchronous(),
+            leading_lines=[cst.EmptyLine(indent=False)] * (2 if top_level else 1),
+        )
+        return cst.FlattenSentinel([updated, twin])
+
     def _drop_executor(self, op: Op, node: cst.FunctionDef) -> cst.FunctionDef:
         """The function without the executor `op.name` when nothing uses it any more (it
         stays, and the edit counts as made, while anything does)."""
@@ -446,6 +522,8 @@ class _Transformer(cst.CSTTransformer):
     # ------------------------------------------------------------------ calls
     def visit_Call(self, node: cst.Call) -> None:
         span = self._span(node)
+        if span in self.twin_awaits:
+            self.twin_calls[id(node)] = self.twin_awaits[span]
         op = self.by_position.get(span)
         if op is not None:
             self.pending[id(node)] = op
@@ -497,7 +575,13 @@ class _Transformer(cst.CSTTransformer):
 
     def _replace(self, op: Op, call: cst.Call) -> cst.BaseExpression | None:
         kind = op.kind
-        awaits = kind in (OpKind.AWAIT, OpKind.AWAIT_FN, OpKind.WAIT_AWAIT, OpKind.AWAIT_CALL)
+        awaits = kind in (
+            OpKind.AWAIT,
+            OpKind.AWAIT_FN,
+            OpKind.WAIT_AWAIT,
+            OpKind.AWAIT_CALL,
+            OpKind.AWAIT_TWIN,
+        )
         if awaits and self.lambdas:
             self.refused[op] = "the call is inside a lambda or a generator expression"
             return None
@@ -574,6 +658,16 @@ class _Transformer(cst.CSTTransformer):
             return replaced
         if kind == OpKind.AWAIT_CALL:
             return _awaited(call)
+        if kind == OpKind.AWAIT_TWIN:
+            func = call.func
+            if isinstance(func, cst.Name) and _callee_name(func) == op.name:
+                if op.twin_module:
+                    self.imports.add((op.twin_module, op.twin, None))
+                return _awaited(call.with_changes(func=cst.Name(op.twin)))
+            if isinstance(func, cst.Attribute) and _callee_name(func) == op.name:
+                return _awaited(call.with_changes(func=func.with_changes(attr=cst.Name(op.twin))))
+            self.refused[op] = f"`{op.name}` is called under another name here"
+            return None
         if kind == OpKind.WRAP_RUN:
             self.imports.add(("asyncio", None, None))
             runner = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("run"))
@@ -709,6 +803,22 @@ class _LoopDropper(cst.CSTTransformer):
             names = (self.loop, "None") if self.reset else (self.loop,)
             return isinstance(arg, cst.Name) and arg.value in names
         return False
+
+
+class _AwaitCalls(cst.CSTTransformer):
+    """`run(x)` -> `await x` for the given calls of the original tree (by identity)."""
+
+    def __init__(self, calls: dict[int, Op]) -> None:
+        super().__init__()
+        self.calls = calls
+        self.applied: set[Op] = set()
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        op = self.calls.get(id(original_node))
+        if op is None or len(updated_node.args) != 1 or updated_node.args[0].keyword:
+            return updated_node
+        self.applied.add(op)
+        return _awaited(_sole_argument(updated_node))
 
 
 class _ExecutorDropper(cst.CSTTransformer):

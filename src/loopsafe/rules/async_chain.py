@@ -14,16 +14,17 @@ import io
 import re
 import tokenize
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from loopsafe.analysis import Project
 from loopsafe.facts import pytest_asyncio_features as features
 from loopsafe.facts.callgraph import Root
 from loopsafe.facts.fixtures import is_fixture
-from loopsafe.facts.model import Site, SiteKind
+from loopsafe.facts.model import LoopApi, Site, SiteKind
 from loopsafe.facts.nodes import char_col, source_lines
-from loopsafe.model import Fix, FixSafety, Op, OpKind
-from loopsafe.rules.fixes import at, awaitable_entry, no_fix
+from loopsafe.model import Category, Fix, FixSafety, Op, OpKind
+from loopsafe.rules.context import site_context
+from loopsafe.rules.fixes import at, awaitable_entry, loop_kept, no_fix, own_loop, run_sync_fix
 
 _NO_LOOP_ROOTS = frozenset({Root.ENTRY, Root.WORKER, Root.THREAD})
 
@@ -31,13 +32,14 @@ _NO_LOOP_ROOTS = frozenset({Root.ENTRY, Root.WORKER, Root.THREAD})
 @dataclass
 class _Plan:
     edits: list[tuple[str, Op]] = field(default_factory=list)
+    helper_copy: str = ""
 
     def add(self, path: str, op: Op) -> None:
         if (path, op) not in self.edits:
             self.edits.append((path, op))
 
     def fix(self) -> Fix:
-        return Fix(FixSafety.UNSAFE, "", edits=tuple(self.edits))
+        return Fix(FixSafety.UNSAFE, "", edits=tuple(self.edits), helper_copy=self.helper_copy)
 
 
 def async_chain_fix(project: Project, start: str) -> Fix:
@@ -45,6 +47,8 @@ def async_chain_fix(project: Project, start: str) -> Fix:
     way from async code `async def`; await them where a loop runs, enter one where none
     does."""
     index, reach = project.index, project.reach
+    if _api_itself(project, start):
+        return async_twin_fix(project, start)
     chain: list[str] = []
     todo = [start]
     calls: list[tuple[OpKind, str, int, int, str]] = []  # kind, caller, line, col, callee
@@ -121,6 +125,89 @@ def async_chain_fix(project: Project, start: str) -> Fix:
     return plan.fix()
 
 
+def _api_itself(project: Project, key: str) -> bool:
+    """Is function `key` library API in its own right (not only reached from API)?"""
+    if Root.EXPOSED not in project.reach.kinds(key):
+        return False
+    exposed = project.reach.origin.get((Root.EXPOSED, key), "").removesuffix(" (library API)")
+    return not exposed or exposed == project.index.functions[key].label
+
+
+def async_twin_fix(project: Project, start: str) -> Fix:
+    """Library API that async code in the project calls: outside callers keep the sync
+    function; an async twin (`<name>_async`, the same body with its loop entries awaited)
+    is added after it, and the project's async callers await the twin instead."""
+    index, reach = project.index, project.reach
+    ref = index.functions[start]
+    func, label = ref.func, ref.label
+    name = func.qualname.rpartition(".")[2]
+    twin = f"{name}_async"
+    problem = _cannot_be_async(project, start, api=False)
+    if problem:
+        return no_fix(f"{problem}; no async twin either")
+    owner = func.qualname.rpartition(".")[0]
+    if (f"{owner}.{twin}" if owner else twin) in index.modules[ref.module].functions:
+        return no_fix(f"{label} is library API, and `{twin}` is already taken for its twin")
+    callers = _callers(project, start)
+    if callers is None:
+        return no_fix(f"{label} is passed around as a value; its users cannot be found for certain")
+    unresolved = _unresolved_method_use(project, start, callers)
+    if unresolved:
+        return no_fix(
+            f"{label} is a method, and `.{name}` at {unresolved} may call it on an object whose "
+            "class is not known"
+        )
+    path = index.paths[ref.module]
+    plan = _Plan()
+    plan.add(path, Op(OpKind.ASYNC_TWIN, func.line, 0, twin))
+    facts = index.modules[ref.module]
+    for site in loop_entries(project, ref.module, func.qualname):
+        if not awaitable_entry(site):
+            return no_fix(f"`{site.api.value}` at line {site.line} cannot become an await")
+        # With no async caller left, the sync function is a sync wrapper: it gets that
+        # rule's fix (LS104) in the same run, so a second run changes nothing.
+        wrapper = replace(
+            site_context(project, ref.module, facts, site), category=Category.SYNC_WRAPPER
+        )
+        loop = ""
+        if site.api is LoopApi.RUN_UNTIL_COMPLETE:
+            why = own_loop(site) or loop_kept(wrapper)
+            if why:
+                return no_fix(f"{why}; the twin could not await it on that loop")
+            loop = site.loop_expr  # made for this run: the twin has no use for it
+        plan.add(path, at(OpKind.TWIN_AWAIT, site, loop))
+        sync = run_sync_fix(wrapper)
+        for _, op in sync.edits:
+            plan.add(path, op)
+        plan.helper_copy = plan.helper_copy or sync.helper_copy
+    located = []
+    for caller_key, line, col in callers:
+        caller = index.functions[caller_key]
+        caller_path = index.paths[caller.module]
+        if caller.func.is_async:
+            if _in_lambda(project, caller_path, line, col):
+                return no_fix(
+                    f"the call in {caller.label} at line {line} is inside a lambda or a "
+                    "generator expression, where it cannot be awaited"
+                )
+            source = ref.module if caller.module != ref.module else ""
+            located.append((caller_path, line, col, source))
+        elif Root.ASYNC in reach.kinds(caller_key):
+            return no_fix(
+                f"{label} is library API, and sync {caller.label} calls it on the way from "
+                "async code; make that caller async first"
+            )
+        # Other sync callers keep the sync function, as outside callers do.
+    if not located:
+        return no_fix(f"{label} is library API and no coroutine calls it directly")
+    for caller_path, line, col, source in sorted(located):
+        plan.add(
+            caller_path,
+            Op(OpKind.AWAIT_TWIN, line, col, name, twin=twin, twin_module=source),
+        )
+    return plan.fix()
+
+
 def async_fixture_fix(project: Project, module: str, key: str) -> Fix:
     """A sync fixture that async tests use and that enters a loop -> an async fixture that
     awaits (`@pytest_asyncio.fixture` in strict mode)."""
@@ -171,11 +258,13 @@ def loop_entries(project: Project, module: str, qualname: str) -> list[Site]:
     ]
 
 
-def _cannot_be_async(project: Project, key: str) -> str:
+def _cannot_be_async(project: Project, key: str, *, api: bool = True) -> str:
+    """Why function `key` cannot become a coroutine ("" when it can); `api`: library API
+    counts as a reason."""
     ref = project.index.functions[key]
     func = ref.func
     reach = project.reach
-    if Root.EXPOSED in reach.kinds(key):
+    if api and Root.EXPOSED in reach.kinds(key):
         exposed = reach.origin.get((Root.EXPOSED, key), "").removesuffix(" (library API)")
         if exposed and exposed != ref.label:  # reached from library API further up
             return (

@@ -82,7 +82,7 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
         return no_fix("asyncio.run() arguments (debug=, loop_factory=) change behaviour")
     extra: tuple[Op, ...] = ()
     if site.api is LoopApi.RUN_UNTIL_COMPLETE:
-        why = _own_loop(site) or _loop_kept(ctx)
+        why = own_loop(site) or loop_kept(ctx)
         if why:
             return no_fix(f"{why}; run_sync() would run the coroutine on another loop")
         safety = FixSafety.UNSAFE  # a loop of its own; run_sync() uses another one
@@ -111,7 +111,7 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
     )
 
 
-def _own_loop(site: Site) -> str:
+def own_loop(site: Site) -> str:
     """Why `run_until_complete()` must keep the loop it runs on ("" when any loop will do)."""
     if site.loop_call:
         return f"it runs on the loop `{site.loop_call}` returns"
@@ -135,7 +135,7 @@ def _own_loop(site: Site) -> str:
     return ""
 
 
-def _loop_kept(ctx: SiteContext) -> str:
+def loop_kept(ctx: SiteContext) -> str:
     """Why the local loop `run_until_complete()` runs on cannot simply go away with the
     fix ("" when it can: made here by `new_event_loop()` and run once; if set as the
     current loop, reset or closed before the function returns)."""

@@ -80,7 +80,12 @@ class LoopEntryReachableFromAsync(Rule):
         the sync function to a thread (`await asyncio.to_thread(load_user, user_id)`)
         keeps the signatures, but the coroutine then runs on a second loop in a worker
         thread, where objects bound to the caller's loop (connections, locks, queues)
-        cannot be used. Review the diff.
+        cannot be used. Review the diff. A function that is library API itself (outside
+        callers use it) is never made `async def`: it stays for them, with the sync-wrapper
+        fix (LS104) applied, and an async twin `<name>_async` (the same body, its loop
+        entries awaited) is added after it; the project's coroutines `await` the twin. No
+        twin when a sync function calls it on the way from async code (that caller would
+        need one first), when the name is taken, or when it is passed around as a value.
         """
     )
     invalid = (
