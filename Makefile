@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test quick lint typecheck unit bench docs clean accuracy
+.PHONY: demo test quick lint typecheck unit bench docs clean accuracy fixproof
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python bench/accuracy.py
+
+# Real projects' suites, imports and callers before and after fix --unsafe-fixes.
+fixproof: $(STAMP)
+	$(BIN)/python bench/fixproof.py
 
 docs: $(STAMP)
 	$(BIN)/loopsafe rule --all --format markdown > docs/rules.md
