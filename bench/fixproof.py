@@ -77,7 +77,13 @@ PROJECTS = {
     "starlette-0.38.6": Project(
         "starlette==0.38.6",
         ("starlette",),
-        ("pytest==8.3.2", "trio==0.26.2", "typing_extensions==4.12.2", "httpx==0.27.2"),
+        (
+            "pytest==8.3.2",
+            "trio==0.26.2",
+            "typing_extensions==4.12.2",
+            "httpx==0.27.2",
+            "python-multipart==0.0.9",
+        ),
         extras="[full]",
         tests=("tests",),
     ),
