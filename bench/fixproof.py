@@ -83,6 +83,7 @@ PROJECTS = {
             "typing_extensions==4.12.2",
             "httpx==0.27.2",
             "python-multipart==0.0.9",
+            "anyio==4.4.0",
         ),
         extras="[full]",
         tests=("tests",),
