@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions
+.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions fixproof
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ accuracy: $(STAMP)
 # sample project's tests from starting under `-W error` (bench/pytest_asyncio_versions.py).
 pyasync-versions: $(STAMP)
 	$(BIN)/python bench/pytest_asyncio_versions.py
+
+# Real projects' suites, imports and callers before and after fix --unsafe-fixes.
+fixproof: $(STAMP)
+	$(BIN)/python bench/fixproof.py
 
 docs: $(STAMP)
 	$(BIN)/loopsafe rule --all --format markdown > docs/rules.md

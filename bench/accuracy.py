@@ -1,4 +1,4 @@
-"""Real projects as the judge: accuracy against hand labels, and fixes that keep suites green.
+"""Real projects as the judge: accuracy against hand labels.
 
 Pinned PyPI sdists (`pip download --no-deps --no-binary :all:`), none written here, are
 fetched once into ~/.cache/loopsafe-bench. Every event-loop site of each was labelled by
@@ -8,7 +8,10 @@ bench/realworld/labels/<project>.json.
     python bench/accuracy.py                 # this checkout, every project
     python bench/accuracy.py --src DIR       # another checkout's src/, to compare
     python bench/accuracy.py --only NAME     # one project, with every disagreement
-    python bench/accuracy.py fixproof        # suites before and after fix --unsafe-fixes
+
+Whether fixes keep projects working (suites, imports and callers before and after
+`fix --unsafe-fixes`) is bench/fixproof.py (`make fixproof`); the `fixproof` subcommand
+that used to be here, which ran two suites in loopsafe's own venv, was dropped for it.
 
 What it counts, per project and in total:
 - must-fix found: sites labelled `fix` with a fix or review finding on their line;
@@ -25,12 +28,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -63,8 +63,6 @@ PROJECTS = {
     "unsync-1.4.0": "unsync==1.4.0",
     "uvicorn-0.30.6": "uvicorn==0.30.6",
 }
-# Projects whose own suite runs in this environment (for `fixproof`).
-SUITES = ("asgiref-3.8.1", "janus-1.0.0")
 ACTIONABLE = ("fix", "review")
 
 
@@ -160,38 +158,11 @@ def row(name: str, c: Counter[str]) -> str:
     )
 
 
-def fixproof(name: str, src: Path | None) -> str:
-    with tempfile.TemporaryDirectory(prefix="loopsafe-fixproof-") as tmp:
-        copy = Path(tmp) / name
-        shutil.copytree(fetch(name), copy)
-        before = _suite(copy)
-        fixed = _loopsafe(["fix", ".", "--unsafe-fixes", "--no-cache"], copy, src)
-        summary = next((line for line in fixed.stdout.splitlines() if "finding" in line), "")
-        after = _suite(copy)
-    return f"before: {before}; fix: {summary.strip()}; after: {after}"
-
-
-def _suite(root: Path) -> str:
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-200:]
-    return re.sub(r" in [\d.]+s.*", "", last)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", default="accuracy", choices=("accuracy", "fixproof"))
     parser.add_argument("--src", type=Path, help="src/ of another loopsafe checkout")
     parser.add_argument("--only", help="one project, listing every disagreement")
     args = parser.parse_args()
-    if args.what == "fixproof":
-        for name in SUITES:
-            print(f"{name}: {fixproof(name, args.src)}")
-        return
     names = [args.only] if args.only else list(PROJECTS)
     print(
         "| project | must-fix found | review found | false alarms | category right | unlabelled |"
