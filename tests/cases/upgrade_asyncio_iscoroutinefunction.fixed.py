@@ -1,4 +1,8 @@
-"""The asyncio check for coroutine functions, in every import form: deprecated in 3.14, gone in 3.16."""
+# /// script
+# requires-python = ">=3.12"
+# ///
+"""The asyncio check for coroutine functions, in every import form: deprecated in 3.14, gone
+in 3.16. This script requires 3.12 (PEP 723), where inspect sees every mark: fixed."""
 
 import asyncio
 import asyncio.coroutines

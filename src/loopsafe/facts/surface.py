@@ -20,6 +20,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts.model import FileFacts, Function
+from loopsafe.facts.python_versions import OLDEST, minimum_python
 
 # Directories whose modules are not shipped as API: they use the library.
 OUTSIDE_DIRS = frozenset(
@@ -126,11 +127,14 @@ class SubProjects:
         self.default = python_files
         self.applications: dict[str, str] = {}  # project directory -> why an application
         self.declared: dict[str, list[str]] = {}  # directory -> its dependency-file texts
+        self.packaging: dict[str, list[tuple[str, str]]] = {}  # directory -> (name, text)
         for relpath, text in configs:
             directory = _directory(relpath)
             name = relpath.rpartition("/")[2]
             if name in _DEPENDENCY_FILES or _REQUIREMENTS.fullmatch(name):
                 self.declared.setdefault(directory, []).append(text)
+            if name in _DEPENDENCY_FILES:
+                self.packaging.setdefault(directory, []).append((name, text))
             if name in ("setup.py", "setup.cfg") or (
                 name == "pyproject.toml" and _PACKAGED.search(text)
             ):
@@ -160,6 +164,12 @@ class SubProjects:
                 return True
             directory = None if not directory else directory.rpartition("/")[0]
         return False
+
+    def minimum_python(self, relpath: str) -> tuple[int, int]:
+        """The oldest Python the project of file `relpath` supports (OLDEST if unsaid)."""
+        project = self.project_of(relpath)
+        texts = self.packaging.get(project, []) if project is not None else []
+        return minimum_python(texts) or OLDEST
 
     def python_files(self, relpath: str) -> tuple[str, ...]:
         directory = _nearest(self.patterns, relpath)

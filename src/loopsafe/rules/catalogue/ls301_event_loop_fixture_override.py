@@ -10,7 +10,7 @@ from loopsafe.facts.pytest_asyncio_features import SET_UP_REVIEW
 from loopsafe.model import Action, Category, ConfigEdit, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import no_fix
-from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.registry import ACCEPTED, Answer, Rule, Verdict, doc, produces, snippet
 
 
 class EventLoopFixtureOverride(Rule):
@@ -120,8 +120,10 @@ class EventLoopFixtureOverride(Rule):
     )
 
     kinds = frozenset({SiteKind.FIXTURE})
-    outcomes = produces("LS301", Action.FIX, Category.PYTEST_CONFIG) | produces(
-        SET_UP_REVIEW, Action.REVIEW, Category.PYTEST_CONFIG
+    outcomes = (
+        produces("LS301", Action.FIX, Category.PYTEST_CONFIG)
+        | produces(SET_UP_REVIEW, Action.REVIEW, Category.PYTEST_CONFIG)
+        | produces(ACCEPTED, Action.OK, Category.PYTEST_CONFIG)
     )
     table = (
         ("fixture", "pytest-config, the project's pytest-asyncio knows the keys", "LS301", "fix"),
@@ -131,9 +133,19 @@ class EventLoopFixtureOverride(Rule):
             SET_UP_REVIEW,
             "review",
         ),
+        ("fixture", "pytest-config, in library code (a plugin defining it)", "LS100", "ok"),
     )
 
     def check(self, ctx: SiteContext) -> Answer:
+        if not ctx.is_test_module and ctx.module.rpartition(".")[2] != "conftest":
+            # Library code defining the fixture (pytest-asyncio itself, a plugin): nothing
+            # of a test suite is overridden there, and deleting it would break its users.
+            return Verdict(
+                ACCEPTED,
+                Action.OK,
+                f"Accepted: `{ctx.name}` defines an `event_loop` fixture in library code "
+                f"({ctx.module}), not an override in a test suite.",
+            )
         version = ctx.project.pytest_asyncio
         scope = _fixture_scope(ctx)
         # The set-up that replaces the override: fixtures and tests on a loop of its scope.

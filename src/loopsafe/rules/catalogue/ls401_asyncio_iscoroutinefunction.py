@@ -4,6 +4,7 @@ Python 3.14 and removed in 3.16, where `inspect.iscoroutinefunction()` remains."
 from __future__ import annotations
 
 from loopsafe.facts.model import LoopApi, SiteKind
+from loopsafe.facts.python_versions import OLDEST, script_minimum_python
 from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
@@ -75,7 +76,13 @@ class AsyncioIscoroutinefunction(Rule):
         marks come from `asgiref.sync.markcoroutinefunction` on Python before 3.12 (async
         Django views and middleware), from Cython-compiled coroutines, and from
         `@asyncio.coroutine` generators on Python before 3.11. On Python 3.12 and later,
-        mark functions with `inspect.markcoroutinefunction()`, which both see. No fix is
+        mark functions with `inspect.markcoroutinefunction()`, which both see. So the fix
+        is only offered where the project requires Python 3.12 or later
+        (`requires-python`, `python_requires`, Poetry's `python`, or a script's PEP 723
+        `# /// script` block); a project that
+        supports older Pythons (or does not say) gets the finding without a fix: on
+        real projects (starlette, syncer, pytest-asyncio) the swap made asgiref-marked
+        async views look sync on 3.11. No fix is
         offered where the function is handed on as a value, or where the module binds the
         name `inspect` to something of its own. An import of it by name has no fix of its
         own: it goes once nothing uses it.
@@ -88,6 +95,9 @@ class AsyncioIscoroutinefunction(Rule):
     invalid = (
         snippet(
             """
+            # /// script
+            # requires-python = ">=3.12"
+            # ///
             from asyncio import iscoroutinefunction  # expect: LS401 module-level fix
 
 
@@ -210,10 +220,28 @@ def _accepted(ctx: SiteContext) -> str:
     return ""
 
 
+# From 3.12 asgiref marks with `inspect.markcoroutinefunction`, which both functions see.
+_MARKS_SEEN = (3, 12)
+
+
 def _use_inspect(ctx: SiteContext) -> Fix:
     site, facts = ctx.site, ctx.facts
     if not site.called:
         return no_fix("it is handed on as a value; replace it by hand")
+    relpath = ctx.project.relpath(ctx.module)
+    projects = ctx.project.roles.projects
+    oldest = script_minimum_python(ctx.project.text(relpath)) or (
+        projects.minimum_python(relpath) if projects else OLDEST
+    )
+    if oldest < _MARKS_SEEN:
+        # Measured on real projects (bench/fixproof.py): starlette's is_async_callable and
+        # syncer's sync() stop seeing asgiref-marked async views on 3.11.
+        return no_fix(
+            f"the project supports Python {oldest[0]}.{oldest[1]}, where functions marked "
+            "as coroutine functions by asgiref (async Django views and middleware) or with "
+            "`_is_coroutine` are seen by `asyncio.iscoroutinefunction` only; replace it by "
+            "hand where no such function arrives, or once the project requires 3.12"
+        )
     taken = facts.bound_names.get("inspect", 0)
     if taken > 1 or (taken == 1 and facts.bindings.get("inspect") != "inspect"):
         return no_fix("the module binds the name `inspect` to something of its own")
