@@ -64,9 +64,7 @@ def async_chain_fix(project: Project, start: str) -> Fix:
         callee = index.functions[key].func.qualname.rpartition(".")[2]
         callers = _callers(project, key)
         if callers is None:
-            return no_fix(
-                f"{label} is passed around as a value; its users cannot be found for certain"
-            )
+            return no_fix(_why_no_callers(project, key, label))
         unresolved = _unresolved_method_use(project, key, callers)
         if unresolved:
             return no_fix(
@@ -150,7 +148,7 @@ def async_twin_fix(project: Project, start: str) -> Fix:
         return no_fix(f"{label} is library API, and `{twin}` is already taken for its twin")
     callers = _callers(project, start)
     if callers is None:
-        return no_fix(f"{label} is passed around as a value; its users cannot be found for certain")
+        return no_fix(_why_no_callers(project, start, label))
     unresolved = _unresolved_method_use(project, start, callers)
     if unresolved:
         return no_fix(
@@ -295,6 +293,22 @@ def _cannot_be_async(project: Project, key: str, *, api: bool = True) -> str:
     if func.is_generator:
         return f"{ref.label} is a generator; as `async def` it would need `async for`"
     return ""
+
+
+def _why_no_callers(project: Project, key: str, label: str) -> str:
+    """Why the calls of `key` cannot all be awaited (see `_callers`)."""
+    index = project.index
+    for ref in index.functions.values():
+        if any(key in index.resolve_call(c) for c in ref.func.loop_callbacks):
+            return (
+                f"{label} is a loop callback ({ref.label} hands it to the loop): the loop "
+                "calls it, inside the running loop, and cannot await it; schedule the "
+                "coroutine instead (`asyncio.ensure_future(...)`)"
+            )
+    for facts in index.modules.values():
+        if any(key in index.resolve_call(c) for c in facts.module_loop_callbacks):
+            return f"{label} is a loop callback: the loop calls it and cannot await it"
+    return f"{label} is passed around as a value; its users cannot be found for certain"
 
 
 def _callers(project: Project, key: str) -> list[tuple[str, int, int]] | None:
