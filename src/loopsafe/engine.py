@@ -147,12 +147,30 @@ def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
     """A finding offers a fix only if the fixer would make it: the edits are tried (in
     memory) and a fix they cannot make becomes no fix, with the fixer's reason. So the
     counts `check` prints are the fixes `fix` applies."""
-    if not any(f.fix.edits or f.fix.config for f in analysis.result.findings):
+    from loopsafe.model import Fix, FixSafety, OpKind
+
+    # Edits whose success the rule cannot tell beforehand: they depend on what else the
+    # function does (a loop or executor left in use, an async twin, a chain of callers).
+    # A one-call rewrite (`await x`, `run_sync(x)`, ...) is checked by its rule already,
+    # and parsing big files with LibCST for nothing would double a cold scan.
+    simple = {
+        OpKind.AWAIT,
+        OpKind.AWAIT_FN,
+        OpKind.RUN_SYNC,
+        OpKind.RUNNING_LOOP,
+        OpKind.RENAME_CALL,
+        OpKind.LOOP_SCOPE,
+    }
+    findings = analysis.result.findings
+    risky = {path for f in findings for path, op in f.fix.edits if op.kind not in simple}
+    if not risky:
         return  # nothing to try: LibCST stays unloaded
     from loopsafe.fix.apply import plan_fixes
-    from loopsafe.model import Fix, FixSafety
 
-    planned = plan_fixes(analysis, unsafe=True, cwd=cwd)
+    # Every fix touching those files is tried with them: edits of one file land together.
+    subset = [f for f in findings if any(path in risky for path, _ in f.fix.edits)]
+    trial = replace(analysis, result=replace(analysis.result, findings=subset))
+    planned = plan_fixes(trial, unsafe=True, cwd=cwd)
     refused = {
         id(p.finding): p.reason
         for p in planned.skipped
