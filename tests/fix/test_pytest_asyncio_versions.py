@@ -193,3 +193,22 @@ def test_ls301_keeps_the_override_that_a_test_takes_as_an_argument(tmp_path: Pat
     run = fix(tmp_path, "--unsafe-fixes")
     assert snapshot(tmp_path) == before, run.output
     assert "takes `event_loop` as an argument" in run.output
+
+
+def test_ls301_never_overwrites_a_loop_scope_already_set(tmp_path: Path) -> None:
+    """A key already set to another scope is the project's choice: rewriting it would
+    move every async fixture onto another loop, so the override stays for a person."""
+    ini = INI + "asyncio_default_fixture_loop_scope = function\n"
+    write(
+        tmp_path,
+        {
+            "requirements-test.txt": "pytest-asyncio==1.5.0\n",
+            "pytest.ini": ini,
+            "tests/conftest.py": CONFTEST.format(scope="module"),
+            "tests/test_a.py": TEST,
+        },
+    )
+    before = snapshot(tmp_path)
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert snapshot(tmp_path) == before, run.output
+    assert "is already set to 'function', not the override's 'module'" in run.output

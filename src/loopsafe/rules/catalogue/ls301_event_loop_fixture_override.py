@@ -236,6 +236,15 @@ def _drop_fixture(ctx: SiteContext, scope: str, keys: list[str]) -> Fix:
             f"{requesting} takes `event_loop` as an argument; make it use "
             "`asyncio.get_running_loop()` first"
         )
+    config = ctx.project.pytest_config
+    for key in keys:
+        current = config.text(key, "").strip().strip("\"'") if config is not None else ""
+        if current and current != scope:
+            # Overwriting it would move every async fixture onto another loop.
+            return no_fix(
+                f"`{key}` is already set to {current!r}, not the override's {scope!r}: "
+                "choose the scope by hand"
+            )
     path = ctx.project.relpath(ctx.module)
     options = tuple((key, scope) for key in keys)
     return Fix(
