@@ -196,9 +196,10 @@ def test_ls301_keeps_the_override_that_a_test_takes_as_an_argument(tmp_path: Pat
 
 
 def test_ls301_never_overwrites_a_loop_scope_already_set(tmp_path: Path) -> None:
-    """A key already set to another scope is the project's choice: rewriting it would
-    move every async fixture onto another loop, so the override stays for a person."""
-    ini = INI + "asyncio_default_fixture_loop_scope = function\n"
+    """A key already set to another wide scope is the project's choice: rewriting it would
+    move every async fixture onto another loop, so the override stays for a person
+    ("function", the default, is overwritten: the override's loop is what ran)."""
+    ini = INI + "asyncio_default_fixture_loop_scope = session\n"
     write(
         tmp_path,
         {
@@ -211,4 +212,4 @@ def test_ls301_never_overwrites_a_loop_scope_already_set(tmp_path: Path) -> None
     before = snapshot(tmp_path)
     run = fix(tmp_path, "--unsafe-fixes")
     assert snapshot(tmp_path) == before, run.output
-    assert "is already set to 'function', not the override's 'module'" in run.output
+    assert "is already set to 'session', not the override's 'module'" in run.output

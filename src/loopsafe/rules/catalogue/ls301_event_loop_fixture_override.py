@@ -239,8 +239,10 @@ def _drop_fixture(ctx: SiteContext, scope: str, keys: list[str]) -> Fix:
     config = ctx.project.pytest_config
     for key in keys:
         current = config.text(key, "").strip().strip("\"'") if config is not None else ""
-        if current and current != scope:
-            # Overwriting it would move every async fixture onto another loop.
+        if current and current not in (scope, "function"):
+            # A wider scope chosen on purpose: overwriting it would move every async
+            # fixture onto another loop. ("function", the default, is what projects write
+            # to silence pytest-asyncio's warning; the override's loop is what ran.)
             return no_fix(
                 f"`{key}` is already set to {current!r}, not the override's {scope!r}: "
                 "choose the scope by hand"
