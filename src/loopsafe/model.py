@@ -69,8 +69,10 @@ class OpKind(str, Enum):
     AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
 
 
-# Suffix of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`.
+# Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with
+# `fresh_loop=True` (each call on a new loop, closed after it: exactly `asyncio.run`).
 ALLOW_RUNNING_LOOP = "+allow_running_loop"
+FRESH_LOOP = "+fresh_loop"
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ async def _job() -> int:
 
 
 def never_closed() -> int:
-    return run_sync(_job())  # expect: LS104 sync-wrapper fix
+    return run_sync(_job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def closed_in_finally() -> int:
-    return run_sync(_job())  # expect: LS104 sync-wrapper fix
+    return run_sync(_job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def returned() -> asyncio.AbstractEventLoop:

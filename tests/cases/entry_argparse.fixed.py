@@ -21,4 +21,4 @@ def restore_cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="restore")
     parser.add_argument("source")
     args = parser.parse_args(argv)
-    return run_sync(backup(args.source))  # expect: LS104 sync-wrapper fix
+    return run_sync(backup(args.source), fresh_loop=True)  # expect: LS104 sync-wrapper fix

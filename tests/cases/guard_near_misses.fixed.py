@@ -14,7 +14,7 @@ def wrong_exception(coro):
     try:
         asyncio.get_running_loop()
     except ValueError:
-        return run_sync(coro)  # expect: LS104 sync-wrapper fix
+        return run_sync(coro, fresh_loop=True)  # expect: LS104 sync-wrapper fix
     raise RuntimeError("await it")
 
 
@@ -22,20 +22,20 @@ def try_around_other_code(coro):
     try:
         validate(coro)
     except RuntimeError:
-        return run_sync(coro)  # expect: LS104 sync-wrapper fix
+        return run_sync(coro, fresh_loop=True)  # expect: LS104 sync-wrapper fix
     return None
 
 
 def site_in_try_body(coro):
     try:
-        return run_sync(coro)  # expect: LS104 sync-wrapper fix
+        return run_sync(coro, fresh_loop=True)  # expect: LS104 sync-wrapper fix
     except RuntimeError:
         return None
 
 
 def inverted_check(coro):
     if asyncio._get_running_loop() is not None:
-        return run_sync(coro)  # expect: LS104 sync-wrapper fix
+        return run_sync(coro, fresh_loop=True)  # expect: LS104 sync-wrapper fix
     return None
 
 
@@ -46,11 +46,11 @@ def ensure_no_loop() -> None:
 
 def check_in_other_function(coro):
     ensure_no_loop()
-    return run_sync(coro)  # expect: LS104 sync-wrapper fix
+    return run_sync(coro, fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def late_check(coro):
-    result = run_sync(coro)  # expect: LS104 sync-wrapper fix
+    result = run_sync(coro, fresh_loop=True)  # expect: LS104 sync-wrapper fix
     if asyncio._get_running_loop() is not None:
         raise RuntimeError("too late")
     return result

@@ -22,4 +22,4 @@ async def release() -> int:
 
 def release_blocking() -> int:
     run(["git", "push"])
-    return run_sync(build())  # expect: LS104 sync-wrapper fix
+    return run_sync(build(), fresh_loop=True)  # expect: LS104 sync-wrapper fix

@@ -7,7 +7,7 @@ async def _work() -> int:
 
 
 def compute() -> int:
-    return run_sync(_work())  # expect: LS104 sync-wrapper fix
+    return run_sync(_work(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 async def handler() -> int:

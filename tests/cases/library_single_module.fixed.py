@@ -12,9 +12,9 @@ async def _lookup(name: str) -> str:
 
 
 def lookup(name: str) -> str:
-    return run_sync(_lookup(name))  # expect: LS104 sync-wrapper fix
+    return run_sync(_lookup(name), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 class Resolver:
     def resolve(self, name: str) -> str:
-        return run_sync(_lookup(name))  # expect: LS104 sync-wrapper fix
+        return run_sync(_lookup(name), fresh_loop=True)  # expect: LS104 sync-wrapper fix

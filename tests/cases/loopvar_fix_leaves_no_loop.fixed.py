@@ -13,12 +13,12 @@ async def _job() -> int:
 
 def closed_in_finally() -> int:
     # a fresh loop for this call
-    return run_sync(_job())  # expect: LS104 sync-wrapper fix
+    return run_sync(_job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def set_and_reset() -> int:
     try:
-        result = run_sync(_job())  # expect: LS104 sync-wrapper fix
+        result = run_sync(_job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
     except ValueError:
         result = 0
     return result

@@ -10,8 +10,8 @@ async def fetch_rates() -> dict[str, float]:
 
 
 def fetch_rates_sync() -> dict[str, float]:
-    return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix
+    return run_sync(fetch_rates(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def leaky_fetch_rates() -> dict[str, float]:
-    return run_sync(fetch_rates())  # expect: LS104 sync-wrapper fix
+    return run_sync(fetch_rates(), fresh_loop=True)  # expect: LS104 sync-wrapper fix

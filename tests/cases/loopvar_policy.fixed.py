@@ -14,7 +14,7 @@ async def job() -> None:
 
 def via_policy_object() -> None:
     policy = asyncio.get_event_loop_policy()
-    run_sync(job())  # expect: LS104 sync-wrapper fix
+    run_sync(job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def current_via_policy():

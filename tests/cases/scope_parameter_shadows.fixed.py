@@ -7,7 +7,7 @@ from loopsafe import run_sync
 
 def event_loop() -> None:
     # Nothing in this module calls it: `event_loop` below is a parameter or a local.
-    run_sync(asyncio.sleep(0))  # expect: LS104 sync-wrapper fix
+    run_sync(asyncio.sleep(0), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 async def uses_a_parameter(event_loop: object, callbacks: list) -> None:

@@ -20,7 +20,7 @@ def collect_now() -> list[int]:
 
 
 def collect_later() -> list[int]:
-    return run_sync(_collect())  # expect: LS104 sync-wrapper fix
+    return run_sync(_collect(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 print(collect_now())

@@ -11,11 +11,11 @@ async def _job() -> int:
 
 
 def set_then_close_no_reset() -> int:
-    return run_sync(_job())  # expect: LS104 sync-wrapper fix
+    return run_sync(_job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def set_then_close_and_reset() -> int:
-    return run_sync(_job())  # expect: LS104 sync-wrapper fix
+    return run_sync(_job(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def set_without_close() -> asyncio.AbstractEventLoop:

@@ -29,7 +29,7 @@ class Pool:
 
     def get_blocking(self) -> int:
         # The connection, not the pool, is what `async with Pool() as conn` gives.
-        return run_sync(_get())  # expect: LS104 sync-wrapper fix
+        return run_sync(_get(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 class Connection:

@@ -219,7 +219,7 @@ def test_run_sync_path_is_used_in_ls104_messages_and_fixes(tmp_path: Path) -> No
     # The project does not depend on loopsafe: fixes import a copy vendored into it.
     default = ls104(project(tmp_path / "a"))
     assert "`run_sync()` from `app._loopsafe_runtime`" in default["message"]
-    assert default["fix"] == {"safety": "safe", "replacement": "run_sync(work())"}
+    assert default["fix"] == {"safety": "safe", "replacement": "run_sync(work(), fresh_loop=True)"}
 
     chosen = ls104(project(tmp_path / "d", 'run-sync-import = "loopsafe:run_sync"\n'))
     assert "`run_sync()` from `loopsafe`" in chosen["message"]

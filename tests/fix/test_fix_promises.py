@@ -105,7 +105,7 @@ def test_check_counts_only_fixes_the_fixer_makes(tmp_path: Path) -> None:
     fixes = {f["line"]: f["fix"] for f in found["findings"] if f["code"] == "LS104"}
     assert fixes == {
         11: {"safety": "none", "replacement": ""},
-        17: {"safety": "unsafe", "replacement": "run_sync(_ping())"},
+        17: {"safety": "unsafe", "replacement": "run_sync(_ping(), fresh_loop=True)"},
     }
     text = loopsafe(tmp_path, "check", "--no-cache").stdout
     assert "1 finding with an unsafe fix" in text, text

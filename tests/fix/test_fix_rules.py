@@ -330,11 +330,11 @@ def test_ls104_run_sync_imported_once(tmp_path: Path) -> None:
 
 
         def fetch(url):
-            return run_sync(_fetch(url))
+            return run_sync(_fetch(url), fresh_loop=True)
 
 
         def fetch_all(urls):
-            return [run_sync(_fetch(u)) for u in urls]
+            return [run_sync(_fetch(u), fresh_loop=True) for u in urls]
         """
     )
     assert run.summary().fixed == 2
@@ -372,7 +372,9 @@ def test_ls104_existing_helper_import_is_not_duplicated(tmp_path: Path) -> None:
     run = fix(tmp_path)
     assert run.code == 0, run.output
     text = read(tmp_path / "mylib/client.py")
-    assert text == dedent(source).replace("asyncio.run(", "run_sync(")
+    assert text == dedent(source).replace(
+        "asyncio.run(_fetch(url))", "run_sync(_fetch(url), fresh_loop=True)"
+    ).replace("asyncio.run(_fetch(u))", "run_sync(_fetch(u), fresh_loop=True)")
     assert text.count("from loopsafe import run_sync") == 1
 
 
@@ -382,7 +384,7 @@ def test_ls104_backs_off_with_debug(tmp_path: Path) -> None:
     run = fix(tmp_path)
     text = read(tmp_path / "mylib/client.py")
     assert "asyncio.run(_fetch(url), debug=True)" in text
-    assert "return [run_sync(_fetch(u)) for u in urls]" in text
+    assert "return [run_sync(_fetch(u), fresh_loop=True) for u in urls]" in text
     assert [(s.line, s.code) for s in run.skips()] == [(12, "LS104")]
     assert "debug=" in run.skips()[0].reason
 
@@ -422,7 +424,7 @@ def test_ls104_run_until_complete_is_an_unsafe_run_sync(tmp_path: Path) -> None:
 
 
         def fetch():
-            return run_sync(_fetch())
+            return run_sync(_fetch(), fresh_loop=True)
         """
     )
 
@@ -1010,7 +1012,7 @@ def test_ls104_run_sync_keeps_comments_inside_the_call(tmp_path: Path) -> None:
     )
     fix(tmp_path)
     assert read(tmp_path / "lib.py").endswith(
-        "    return run_sync(\n        # the reason\n        fetch()\n    )\n"
+        "    return run_sync(\n        # the reason\n        fetch(),\n        fresh_loop=True\n    )\n"
     )
 
 
@@ -1361,7 +1363,7 @@ def test_helper_import_respects_future_and_docstring(tmp_path: Path) -> None:
 
 
         def get():
-            return run_sync(_get())
+            return run_sync(_get(), fresh_loop=True)
         """
     )
     assert read(tmp_path / "lib/b.py") == dedent(
@@ -1376,7 +1378,7 @@ def test_helper_import_respects_future_and_docstring(tmp_path: Path) -> None:
 
 
         def get():
-            return run_sync(_get())
+            return run_sync(_get(), fresh_loop=True)
         """
     )
 

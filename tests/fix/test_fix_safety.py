@@ -295,7 +295,7 @@ def test_an_added_import_follows_the_files_line_endings(tmp_path: Path) -> None:
         == source.replace(
             "import asyncio\r\n", "import asyncio\r\n\r\nfrom loopsafe import run_sync\r\n"
         )
-        .replace("asyncio.run(_get())", "run_sync(_get())")
+        .replace("asyncio.run(_get())", "run_sync(_get(), fresh_loop=True)")
         .encode()
     )
     assert b"\n" not in data.replace(b"\r\n", b"")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import venv
 from pathlib import Path
 from textwrap import dedent
@@ -211,3 +212,60 @@ def test_the_fixed_package_works_in_a_venv_without_loopsafe(tmp_path: Path) -> N
     assert before["running loop"] == ["RuntimeError", "RuntimeError"]
     assert after["running loop"] == after["loop callback"] == ["RuntimeError"] * 2
     assert before["loop callback"] == ["RuntimeError", "RuntimeError"]
+
+
+BOT = {
+    "pyproject.toml": pyproject(""),
+    "src/bot/__init__.py": dedent(
+        """
+        import asyncio
+        import signal
+
+
+        class Bot:
+            def __init__(self):
+                self.stop = asyncio.Event()
+
+            async def start(self):
+                loop = asyncio.get_running_loop()
+                loop.add_signal_handler(signal.SIGINT, self.stop.set)
+                return "served"
+
+            def run(self):
+                return asyncio.run(self.start())
+        """
+    ).lstrip(),
+}
+AFTER_RUN = """
+import os, signal, sys, time
+from bot import Bot
+print(Bot().run())
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)
+except KeyboardInterrupt:
+    print("Ctrl-C reached the program")
+"""
+
+
+def test_what_the_coroutine_leaves_on_the_loop_goes_with_it(tmp_path: Path) -> None:
+    """asyncio.run() closes its loop, and with it the signal handlers the coroutine added:
+    measured on aiogram's run_polling(), a fix onto a loop kept between calls left Ctrl-C
+    swallowed for the rest of the program. The fix keeps asyncio.run's loop lifetime."""
+    write(tmp_path, BOT)
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", AFTER_RUN],
+            env={"PYTHONPATH": str(tmp_path / "src"), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return done.stdout.splitlines()
+
+    assert run() == ["served", "Ctrl-C reached the program"]
+    fix(tmp_path)
+    assert run() == ["served", "Ctrl-C reached the program"]
+    assert "run_sync(self.start(), fresh_loop=True)" in read(tmp_path / "src/bot/__init__.py")

@@ -20,7 +20,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from loopsafe.fix.import_order import place_new_imports
-from loopsafe.model import ALLOW_RUNNING_LOOP, Op, OpKind
+from loopsafe.model import Op, OpKind
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALL_OPS = frozenset(
@@ -605,28 +605,40 @@ class _Transformer(cst.CSTTransformer):
         if kind == OpKind.RUN_SYNC:
             if not call.args or call.args[0].keyword:
                 return None
-            spec, reentrant = op.name, op.name.endswith(ALLOW_RUNNING_LOOP)
-            if reentrant:
-                spec = spec[: -len(ALLOW_RUNNING_LOOP)]
+            spec, *flags = op.name.split("+")
             module_name, _, helper = spec.partition(":")
             local = self._helper_name(module_name, helper)
             self.imports.add((module_name, helper, None if local == helper else local))
             arg = call.args[0]
             if len(call.args) > 1:  # `debug=False` and the like: the defaults, dropped
                 arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            args = [arg]
-            if reentrant:  # the project applies nest_asyncio: callers may run a loop
-                args = [
-                    arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                    cst.Arg(
-                        keyword=cst.Name("allow_running_loop"),
-                        value=cst.Name("True"),
-                        equal=cst.AssignEqual(
-                            whitespace_before=cst.SimpleWhitespace(""),
-                            whitespace_after=cst.SimpleWhitespace(""),
-                        ),
+            # `allow_running_loop` (the project applies nest_asyncio: callers may run a
+            # loop), `fresh_loop` (each call on a loop of its own, as asyncio.run).
+            keywords = [
+                cst.Arg(
+                    keyword=cst.Name(flag),
+                    value=cst.Name("True"),
+                    equal=cst.AssignEqual(
+                        whitespace_before=cst.SimpleWhitespace(""),
+                        whitespace_after=cst.SimpleWhitespace(""),
                     ),
-                ]
+                )
+                for flag in flags
+            ]
+            args = [arg]
+            if keywords:
+                # Laid out like the call: one per line when its argument is on a line of
+                # its own; what followed the argument (its newline, a trailing comma) now
+                # follows the last keyword.
+                separator = _separator(call.whitespace_before_args)
+                keywords[-1] = keywords[-1].with_changes(
+                    comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg
+                )
+                first = arg.with_changes(
+                    comma=separator, whitespace_after_arg=cst.SimpleWhitespace("")
+                )
+                args = [first, *(k.with_changes(comma=separator) for k in keywords[:-1])]
+                args.append(keywords[-1])
             # The call's own whitespace stays: it may hold comments and line breaks.
             return call.with_changes(func=cst.Name(local), args=args)
         if kind == OpKind.RUNNING_LOOP:
@@ -903,6 +915,20 @@ def _empty_block(block: cst.BaseSuite) -> bool:
         and all(isinstance(small, cst.Pass) for small in statement.body)
         for statement in _statements(block)
     )
+
+
+def _separator(before: cst.BaseParenthesizableWhitespace) -> cst.Comma:
+    """A comma between arguments: `, `, or a line break indented like the first argument
+    (without the comments that may precede it)."""
+    if isinstance(before, cst.ParenthesizedWhitespace):
+        return cst.Comma(
+            whitespace_after=cst.ParenthesizedWhitespace(
+                first_line=cst.TrailingWhitespace(),
+                indent=before.indent,
+                last_line=before.last_line,
+            )
+        )
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
 def _commas(args: list[cst.Arg]) -> list[cst.Arg]:

@@ -8,8 +8,9 @@ finding says why instead of promising a fix. The edits are what `loopsafe.fix` a
 from __future__ import annotations
 
 from loopsafe.facts.model import LoopApi, Site, SiteKind
-from loopsafe.model import ALLOW_RUNNING_LOOP, Fix, FixSafety, Op, OpKind
+from loopsafe.model import ALLOW_RUNNING_LOOP, FRESH_LOOP, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
+from loopsafe.vendor import VENDORED_MODULE
 
 _FN_RUNNERS = (LoopApi.ANYIO_RUN, LoopApi.TRIO_RUN)  # run(f, *args): a function, not a coroutine
 
@@ -68,8 +69,8 @@ def await_fix(ctx: SiteContext) -> Fix:
 
 
 def run_sync_fix(ctx: SiteContext) -> Fix:
-    """A sync wrapper's loop entry -> the helper's `run_sync(x)`, which behaves like
-    `asyncio.run(x)` where no loop runs and raises a clear error where one does."""
+    """A sync wrapper's loop entry -> the helper's `run_sync(x, fresh_loop=True)`, which
+    is `asyncio.run(x)` where no loop runs and raises a clear error where one does."""
     site = ctx.site
     helper, copy = ctx.project.run_sync_for(ctx.module)
     name = helper.rpartition(":")[2] or "run_sync"
@@ -90,22 +91,24 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
         extra = (
             (Op(OpKind.DROP_LOOP, ctx.function.line, 0, site.loop_expr),) if ctx.function else ()
         )
+    flags = ""
+    keywords = ""
     if ctx.project.patches_asyncio:
         # Under nest_asyncio callers inside a running loop worked: keep them working, on a
         # loop of the helper's own (objects bound to the caller's loop will not be).
-        return fix(
-            ctx,
-            FixSafety.UNSAFE,
-            f"{name}({site.args[0]}, allow_running_loop=True)",
-            at(OpKind.RUN_SYNC, site, helper + ALLOW_RUNNING_LOOP),
-            *extra,
-            helper_copy=copy,
-        )
+        safety = FixSafety.UNSAFE
+        flags, keywords = ALLOW_RUNNING_LOOP, ", allow_running_loop=True"
+    if helper.partition(":")[0].rpartition(".")[2] in ("loopsafe", VENDORED_MODULE):
+        # Each call on a new loop, closed after it, as `asyncio.run` and a loop made for
+        # one run do: what the coroutine leaves on the loop (signal handlers, tasks, async
+        # generators, executor jobs) is cleaned up as before. (A helper of the project's
+        # own is called as it is.)
+        flags, keywords = flags + FRESH_LOOP, keywords + ", fresh_loop=True"
     return fix(
         ctx,
         safety,
-        f"{name}({site.args[0]})",
-        at(OpKind.RUN_SYNC, site, helper),
+        f"{name}({site.args[0]}{keywords})",
+        at(OpKind.RUN_SYNC, site, helper + flags),
         *extra,
         helper_copy=copy,
     )

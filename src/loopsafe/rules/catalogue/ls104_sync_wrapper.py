@@ -57,22 +57,28 @@ class SyncWrapper(Rule):
 
         def get_user(user_id: int) -> dict[str, int]:
             \"\"\"Sync API for callers without an event loop; async callers await fetch_user().\"\"\"
-            return run_sync(fetch_user(user_id))
+            return run_sync(fetch_user(user_id), fresh_loop=True)
         """
     )
     fix_notes = doc(
         """
-        The fix replaces `asyncio.run(x)` with `run_sync(x)` and adds the import, from
-        `loopsafe` or from the import path configured in `[tool.loopsafe]` (for example a
-        copy written by `loopsafe vendor-helper`). It is safe: with no loop running,
-        `run_sync(x)` does what `asyncio.run(x)` did; with a loop running it raises a
-        `RuntimeError` that names the caller and says to `await` instead, and with
-        `allow_running_loop=True` it runs the coroutine on a background loop thread.
+        The fix replaces `asyncio.run(x)` with `run_sync(x, fresh_loop=True)` and adds the
+        import: from `loopsafe` when the project depends on it, else from a copy of the
+        helper the fix vendors into the project's package (`<pkg>/_loopsafe_runtime.py`),
+        or from the import path set by `run-sync-import`. It is safe: with no loop
+        running, `run_sync(x, fresh_loop=True)` is `asyncio.run(x)` (a new loop, closed
+        after the call, taking with it what the coroutine left on it: signal handlers,
+        tasks, async generators); with a loop running it raises a `RuntimeError` that
+        names the caller and says to `await` instead, where `asyncio.run` raised one too.
+        Dropping `fresh_loop=True` afterwards keeps one loop per thread between calls, so
+        objects bound to it keep working from call to call; with
+        `allow_running_loop=True` it runs the coroutine on a background loop thread. A
+        helper of the project's own is called as `name(x)`.
         Where the project applies `nest_asyncio` (in any module, script or notebook
         helper), callers inside a running loop worked thanks to the patch: the fix is then
-        unsafe and writes `run_sync(x, allow_running_loop=True)`, which runs the coroutine
-        on a loop thread of the helper's own (objects bound to the caller's loop do not
-        follow it). For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
+        unsafe and writes `run_sync(x, allow_running_loop=True, fresh_loop=True)`, which
+        runs the coroutine on a loop thread of the helper's own when a loop is running
+        (objects bound to the caller's loop do not follow it). For `loop.run_until_complete(x)` the fix is unsafe: the original ran on that
         particular loop, and whatever is bound to it will not be on the loop `run_sync`
         uses. The loop the function made for that run goes with it (its
         `new_event_loop()`, `close()`, `set_event_loop()` and reset, and a `try:` left with

@@ -8,4 +8,4 @@ async def _refresh() -> None:
 
 
 def refresh() -> None:
-    run_sync(_refresh())  # expect: LS104 sync-wrapper fix
+    run_sync(_refresh(), fresh_loop=True)  # expect: LS104 sync-wrapper fix

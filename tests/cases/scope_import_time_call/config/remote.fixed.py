@@ -8,7 +8,7 @@ async def _fetch_settings() -> dict[str, bool]:
 
 
 def load_settings() -> dict[str, bool]:
-    return run_sync(_fetch_settings())  # expect: LS104 sync-wrapper fix
+    return run_sync(_fetch_settings(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 SETTINGS = load_settings()

@@ -10,7 +10,7 @@ async def _fetch(city: str) -> float:
 
 def forecast(city: str) -> float:
     """Today's temperature in `city`."""
-    return run_sync(_fetch(city))  # expect: LS103 reachable-from-async fix
+    return run_sync(_fetch(city), fresh_loop=True)  # expect: LS103 reachable-from-async fix
 
 
 async def forecast_async(city: str) -> float:
@@ -19,7 +19,7 @@ async def forecast_async(city: str) -> float:
 
 
 def forecast_cached(city: str) -> float:
-    return run_sync(_fetch(city))  # expect: LS103 reachable-from-async fix
+    return run_sync(_fetch(city), fresh_loop=True)  # expect: LS103 reachable-from-async fix
 
 
 async def forecast_cached_async(city: str) -> float:
@@ -28,7 +28,7 @@ async def forecast_cached_async(city: str) -> float:
 
 class Client:
     def temperature(self, city: str) -> float:
-        return run_sync(_fetch(city))  # expect: LS103 reachable-from-async fix
+        return run_sync(_fetch(city), fresh_loop=True)  # expect: LS103 reachable-from-async fix
 
     async def temperature_async(self, city: str) -> float:
         return await _fetch(city)  # expect: LS103 reachable-from-async fix

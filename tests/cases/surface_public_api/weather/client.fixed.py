@@ -12,13 +12,13 @@ async def _fetch() -> dict[str, float]:
 def fetch_forecast() -> dict[str, float]:
     # Only the example and a test call it here, but every user of the library can,
     # some from a running loop: a sync wrapper, not an entry point.
-    return run_sync(_fetch())  # expect: LS104 sync-wrapper fix
+    return run_sync(_fetch(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def make_fetcher():
     def fetcher() -> dict[str, float]:
         # Returned by a public factory: as public as the factory.
-        return run_sync(_fetch())  # expect: LS104 sync-wrapper fix
+        return run_sync(_fetch(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
     return fetcher
 

@@ -11,7 +11,7 @@ async def _archive(iid: int) -> None:
 
 def render_invoice(iid: int) -> str:
     # Called by an async test and by a sync test: the async caller decides.
-    return run_sync(_render(iid))  # expect: LS103 reachable-from-async fix path=tests.test_invoices:test_render>billing.invoices:render_invoice
+    return run_sync(_render(iid), fresh_loop=True)  # expect: LS103 reachable-from-async fix path=tests.test_invoices:test_render>billing.invoices:render_invoice
 
 
 async def render_invoice_async(iid: int) -> str:
@@ -21,4 +21,4 @@ async def render_invoice_async(iid: int) -> str:
 
 def archive(iid: int) -> None:
     # Only a sync test calls it: sync tests count as absent callers, so it is library API.
-    run_sync(_archive(iid))  # expect: LS104 sync-wrapper fix
+    run_sync(_archive(iid), fresh_loop=True)  # expect: LS104 sync-wrapper fix

@@ -14,4 +14,4 @@ def ingest_file(path: str) -> None:
 
 
 def not_a_task(path: str) -> None:
-    run_sync(_ingest(path))  # expect: LS104 sync-wrapper fix
+    run_sync(_ingest(path), fresh_loop=True)  # expect: LS104 sync-wrapper fix

@@ -12,7 +12,7 @@ class Client:
 
     def fetch(self) -> int:
         # Nothing here calls it: `await session.fetch()` below awaits Session.fetch.
-        return run_sync(self._fetch())  # expect: LS104 sync-wrapper fix
+        return run_sync(self._fetch(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
     async def __aenter__(self) -> Session:
         return Session()

@@ -7,4 +7,4 @@ async def _rates() -> float:
 
 def fetch() -> float:
     # Same name as billing.helpers.fetch, but no coroutine calls this one.
-    return run_sync(_rates())  # expect: LS104 sync-wrapper fix
+    return run_sync(_rates(), fresh_loop=True)  # expect: LS104 sync-wrapper fix

@@ -8,11 +8,11 @@ async def _get(url: str) -> str:
 
 
 def fetch_sync(url: str) -> str:
-    return run_sync(_get(url))  # expect: LS104 sync-wrapper fix
+    return run_sync(_get(url), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def _impl() -> str:
-    return run_sync(_get("/default"))  # expect: LS104 sync-wrapper fix
+    return run_sync(_get("/default"), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 def public_api() -> str:

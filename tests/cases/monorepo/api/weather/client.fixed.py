@@ -8,7 +8,7 @@ async def _fetch() -> dict[str, float]:
 
 
 def fetch() -> dict[str, float]:
-    return run_sync(_fetch())  # expect: LS104 sync-wrapper fix
+    return run_sync(_fetch(), fresh_loop=True)  # expect: LS104 sync-wrapper fix
 
 
 if __name__ == "__main__":
