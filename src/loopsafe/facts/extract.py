@@ -24,7 +24,16 @@ from loopsafe.facts.lifetimes import (
     mark_lifetimes,
     mark_loop_uses,
 )
-from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function, LoopApi, ScopeKind, SiteKind
+from loopsafe.facts.model import (
+    Call,
+    ClassInfo,
+    FileFacts,
+    Function,
+    LoopApi,
+    ScopeKind,
+    Site,
+    SiteKind,
+)
 from loopsafe.facts.nodes import (
     FuncDef,
     bound_names,
@@ -267,8 +276,8 @@ class _Extractor(SiteReader):
         self._module_marks(body)
         if "" in self.lifetime_scopes:
             mark_lifetimes(own_nodes(body), self.facts.sites, "", method=False)
-        if any(site.kind is SiteKind.CALL for site in self.facts.sites):
-            self.facts.bound_names = bound_names(self.tree)
+        if any(site.kind is SiteKind.CALL or _via_alias(site) for site in self.facts.sites):
+            self.facts.bound_names = bound_names(self.tree)  # rules judge shims by it
         for site in self.facts.sites:  # ast counts UTF-8 bytes; users count characters
             site.col = char_col(self.lines, site.line, site.col)
             site.end_col = char_col(self.lines, site.end_line, site.end_col)
@@ -1193,3 +1202,9 @@ def _star_names(source: str) -> tuple[str, ...]:
     if source == "nest_asyncio":
         return ("apply",)
     return ()
+
+
+def _via_alias(site: Site) -> bool:
+    """Is the loop API called through a name of the module's own (`_get_loop()`)?"""
+    callee = site.text.partition("(")[0].strip()
+    return callee.isidentifier() and callee != site.target.rpartition(".")[2]

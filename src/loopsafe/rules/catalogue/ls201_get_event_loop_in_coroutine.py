@@ -113,7 +113,15 @@ class GetEventLoopInCoroutine(Rule):
         site = ctx.site
         if ctx.category is not Category.ASYNC_CONTEXT:
             return None
-        if site.target in apis.FETCH_APIS and not site.args and not site.keywords:
+        callee = site.text.partition("(")[0].strip()
+        if callee.isidentifier() and ctx.facts.bound_names.get(callee, 0) > 1:
+            # `_get_loop` is get_running_loop on one Python and get_event_loop on another
+            # (a compatibility shim): which one runs here is not for a rewrite to pick.
+            plan = no_fix(
+                f"`{callee}` is bound in more than one place (a compatibility shim); "
+                "rewrite it by hand"
+            )
+        elif site.target in apis.FETCH_APIS and not site.args and not site.keywords:
             replacement = "asyncio.get_running_loop()"
             plan = fix(ctx, FixSafety.SAFE, replacement, at(OpKind.RUNNING_LOOP, site))
         else:
