@@ -110,6 +110,55 @@ PROJECTS = {
         ("pytest==8.3.2",),
         tests=("aiosqlite/tests/smoke.py",),
     ),
+    # get_event_loop() -> get_running_loop() in the coroutines behind ainput()/aprint()
+    # and the console's standard streams.
+    "aioconsole-0.8.0": Project(
+        "aioconsole==0.8.0",
+        ("aioconsole",),
+        (
+            "pytest==8.3.2",
+            "pytest-asyncio==0.23.8",
+            "pytest-cov==5.0.0",
+            "pytest-repeat==0.9.3",
+            "uvloop==0.20.0",
+        ),
+        tests=("tests",),
+    ),
+    # Dispatcher.run_polling() wraps asyncio.run(start_polling()): the fix swaps in
+    # run_sync(); get_event_loop() -> get_running_loop() in the handler's coroutine. The
+    # extras are the storages and middlewares that tests/conftest.py imports; the test
+    # pins are aiogram's own `test` extra (`~=`), at the versions of the sdist's time.
+    "aiogram-3.12.0": Project(
+        "aiogram==3.12.0",
+        ("aiogram",),
+        (
+            "pymongo==4.8.0",
+            "motor==3.3.2",
+            "redis==5.0.8",
+            "pytest==7.4.4",
+            "pytest-asyncio==0.21.2",
+            "pytest-lazy-fixture==0.6.3",
+            "pytest-mock==3.12.0",
+            "pytest-aiohttp==1.0.5",
+            "aresponses==2.1.6",
+            "pytz==2023.3.post1",
+            "pycryptodomex==3.19.1",
+        ),
+        extras="[redis,mongo,proxy,i18n]",
+        tests=("tests",),
+    ),
+    # Client.run() wraps asyncio.run(runner()): the fix swaps in run_sync().
+    "discord_py-2.4.0": Project(
+        "discord.py==2.4.0",
+        ("discord",),
+        (
+            "pytest==8.3.2",
+            "pytest-asyncio==0.23.8",
+            "pytest-mock==3.14.0",
+            "typing-extensions==4.12.2",
+        ),
+        tests=("tests",),
+    ),
 }
 
 
