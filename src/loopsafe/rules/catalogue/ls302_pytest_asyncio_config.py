@@ -183,9 +183,13 @@ class PytestAsyncioConfig(Rule):
 
         fixture_scope = setting(features.DEFAULT_FIXTURE_LOOP_SCOPE, "")
         test_scope = setting(features.DEFAULT_TEST_LOOP_SCOPE, "function")
+        overrides = _loop_overrides(project, version)
         for module, func in async_fixtures:
+            # Where pytest-asyncio still runs an `event_loop` override, tests get its loop.
+            around = _override_scope(paths[module], overrides)
+            scope_of_tests = around if _wider(around, test_scope) else test_scope
             out.extend(
-                _fixture_findings(paths[module], func, mode, fixture_scope, test_scope, version)
+                _fixture_findings(paths[module], func, mode, fixture_scope, scope_of_tests, version)
             )
         if not fixture_scope and features.knows(
             version.version, features.UNSET_FIXTURE_SCOPE_WARNING
@@ -219,6 +223,40 @@ class PytestAsyncioConfig(Rule):
 
 def _since(name: str) -> str:
     return features.text(features.feature(name).since)
+
+
+def _loop_overrides(project: Project, version: PytestAsyncio) -> dict[str, str]:
+    """The `event_loop` overrides pytest-asyncio still calls (before 1.0), by the directory
+    they serve (a conftest's) or the path of the test module: their loop scope."""
+    if not version.version or not features.knows(version.version, features.EVENT_LOOP_FIXTURE):
+        return {}
+    found: dict[str, str] = {}
+    index = project.index
+    for module in project.roles.test_modules:
+        for func in index.modules[module].functions.values():
+            if func.qualname != "event_loop" or not is_fixture(func):
+                continue
+            scope = "function"
+            for decorator, kwargs in zip(func.decorators, func.decorator_kwargs, strict=False):
+                if "fixture" in decorator and kwargs.get("scope"):
+                    scope = kwargs["scope"].strip("\"'")
+            path = index.paths[module]
+            where = path.rpartition("/")[0] if path.endswith("conftest.py") else path
+            found[where] = scope
+    return found
+
+
+def _override_scope(path: str, overrides: dict[str, str]) -> str:
+    """The scope of the override that serves the test module at `path` ("" if none)."""
+    if path in overrides:
+        return overrides[path]
+    directory = path.rpartition("/")[0]
+    while True:
+        if directory in overrides:
+            return overrides[directory]
+        if not directory:
+            return ""
+        directory = directory.rpartition("/")[0]
 
 
 def _wider(scope: str, other: str) -> bool:
