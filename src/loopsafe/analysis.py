@@ -38,6 +38,7 @@ class Project:
     metadata: list[tuple[str, str]] = field(default_factory=list)
     # Where fixes import the helper from: "auto", "vendor" or "module:name" (run_sync_for).
     run_sync: str = "auto"
+    target_version: str = ""  # `py314` from the configuration or command line; "": read
     abspaths: dict[str, Path] = field(default_factory=dict)  # relpath -> file, every file
     # Callables the project makes that enter a loop (`start = async_to_sync(_start)`),
     # by dotted name: what its WRAPPER_CALL sites call.
@@ -62,6 +63,26 @@ class Project:
                 if site.kind is SiteKind.PATCH:
                     return f"{self.relpath(module)}:{site.line}"
         return ""
+
+    def target_python(self, module: str) -> tuple[int, int]:
+        """The newest Python the code of `module` must run on: the configured target, else
+        the newest its project's requires-python admits (up to the newest released)."""
+        from loopsafe.facts.python_versions import (
+            NEWEST_RELEASED,
+            parse_target,
+            script_maximum_python,
+        )
+
+        explicit = parse_target(self.target_version) if self.target_version else None
+        if explicit is not None:
+            return explicit
+        script = script_maximum_python(self.text(self.relpath(module)))
+        if script is not None:
+            return script
+        projects = self.roles.projects
+        if projects is None:
+            return NEWEST_RELEASED
+        return projects.maximum_python(self.relpath(module))
 
     def run_sync_for(self, module: str) -> tuple[str, str]:
         """The helper fixes in `module` call, "module:name", and the relpath of the copy

@@ -158,6 +158,7 @@ class Options:
     unsafe_fixes: bool = False
     diff: bool = False
     run_sync_import: str | None = None
+    target_version: str | None = None
 
 
 _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
@@ -230,6 +231,12 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         "it, else a copy written into its package as _loopsafe_runtime.py), `vendor` (always "
         "that copy) or a module of your own [default: auto].",
     ),
+    "target_version": click.option(
+        "--target-version",
+        metavar="py3XX",
+        help="The newest Python the code must run on (py314); verdicts and fixes about what "
+        "breaks on upgrade use it [default: the newest requires-python admits].",
+    ),
 }
 
 
@@ -261,7 +268,12 @@ class _Request:
 
 
 def _prepare(options: Options) -> _Request:
-    from loopsafe.discover.config import ConfigError, check_helper_import, load_config
+    from loopsafe.discover.config import (
+        ConfigError,
+        check_helper_import,
+        check_target,
+        load_config,
+    )
 
     cwd = Path.cwd()
     targets = list(options.paths) or [Path(".")]
@@ -283,14 +295,17 @@ def _prepare(options: Options) -> _Request:
     pytest_config = options.pytest_config
     if pytest_config is not None and not (cwd / pytest_config).is_file():
         fail(f"--pytest-config: {pytest_config}: no such file")
-    if options.run_sync_import is not None:
-        try:
+    try:
+        if options.run_sync_import is not None:
             check_helper_import(options.run_sync_import, "--run-sync-import")
-        except ConfigError as exc:
-            fail(str(exc))
+        if options.target_version is not None:
+            check_target(options.target_version, "--target-version")
+    except ConfigError as exc:
+        fail(str(exc))
     exclude = options.exclude
     config = config.merged(
         run_sync_import=options.run_sync_import,
+        target_version=options.target_version,
         select=chosen["select"],
         ignore=chosen["ignore"],
         extend_exclude=config.extend_exclude + exclude if exclude else None,

@@ -251,7 +251,7 @@ def _run_key(files: list[SourceFile], metadata: list[tuple[str, str]], config: C
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{_code_fingerprint()}\0".encode())
     h.update(repr((config.entry_points, config.worker_decorators, config.thread_apis)).encode())
-    h.update(config.helper_import.encode())
+    h.update(f"{config.helper_import}\0{config.target_version}".encode())
     for source in files:
         try:
             st = os.stat(source.abspath)

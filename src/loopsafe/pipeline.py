@@ -592,6 +592,7 @@ def _evaluate(
         uses_pytest_asyncio=run.uses_pytest_asyncio,
         metadata=metadata,
         run_sync=run.config.helper_import,
+        target_version=run.config.target_version,
         abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
     )
     project.made_entries = made_callables(index, in_tests)

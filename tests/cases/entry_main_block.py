@@ -12,7 +12,7 @@ def refresh() -> int:
 
 
 def refresh_legacy() -> int:
-    return asyncio.get_event_loop().run_until_complete(sync_feeds())  # expect: LS202 entrypoint review; LS100 entrypoint ok
+    return asyncio.get_event_loop().run_until_complete(sync_feeds())  # expect: LS402 entrypoint fix; LS100 entrypoint ok
 
 
 def main() -> None:

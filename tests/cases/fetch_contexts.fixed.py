@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+import warnings
 
 
 async def handler() -> float:
@@ -10,12 +11,18 @@ async def handler() -> float:
 
 
 def library_default_loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+    return asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
 
 
 def poll_in_thread() -> float:
     # No loop is set in a worker thread: this raises there.
-    loop = asyncio.get_event_loop()  # expect: LS202 thread review
+    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop()  # expect: LS402 thread fix
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
     return loop.time()
 
 
@@ -44,4 +51,4 @@ def set_through_the_policy() -> asyncio.AbstractEventLoop:
 
 def fetch_from_a_policy(policy: asyncio.AbstractEventLoopPolicy) -> asyncio.AbstractEventLoop:
     # A value typed as a policy: its get_event_loop() is a fetch like the module's.
-    return policy.get_event_loop()  # expect: LS202 sync-wrapper review
+    return policy.get_event_loop()  # expect: LS402 sync-wrapper fix

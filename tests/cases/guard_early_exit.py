@@ -31,7 +31,7 @@ def early_return_try_else(coro):
 
 
 def early_return_is_running(coro):
-    loop = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+    loop = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
     if loop.is_running():
         return asyncio.ensure_future(coro)
     return loop.run_until_complete(coro)  # expect: LS100 guarded ok

@@ -18,7 +18,7 @@ def run_else(coro):
 
 
 def run_on_current(coro):
-    loop = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+    loop = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
     if not loop.is_running():
         return loop.run_until_complete(coro)  # expect: LS100 guarded ok
     return asyncio.ensure_future(coro)

@@ -56,7 +56,7 @@ def late_check(coro):
 
 def fetch_wrong_handler():
     try:
-        return asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+        return asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
     except ValueError:
         return None
 

@@ -10,7 +10,7 @@ async def current_time() -> float:
 
 
 def legacy_loop():
-    return gel()  # expect: LS202 sync-wrapper review
+    return gel()  # expect: LS402 sync-wrapper fix
 
 
 def fresh_loop():

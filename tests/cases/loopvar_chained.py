@@ -12,4 +12,4 @@ async def handler() -> int:
 
 
 def load_sync() -> int:
-    return asyncio.get_event_loop().run_until_complete(load())  # expect: LS202 sync-wrapper review; LS104 sync-wrapper fix
+    return asyncio.get_event_loop().run_until_complete(load())  # expect: LS402 sync-wrapper fix; LS104 sync-wrapper fix

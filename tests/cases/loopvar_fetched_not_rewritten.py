@@ -15,7 +15,7 @@ async def _check() -> None:
 
 
 def serve() -> None:
-    event_loop = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+    event_loop = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
     asyncio.ensure_future(_check())
     event_loop.run_until_complete(_handle())  # expect: LS104 sync-wrapper fix
 

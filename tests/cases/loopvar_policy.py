@@ -20,12 +20,12 @@ def via_policy_object() -> None:
 
 
 def current_via_policy():
-    return asyncio.get_event_loop_policy().get_event_loop()  # expect: LS202 sync-wrapper review
+    return asyncio.get_event_loop_policy().get_event_loop()  # expect: LS402 sync-wrapper fix
 
 
 def current_via_policy_variable():
     policy = asyncio.get_event_loop_policy()
-    return policy.get_event_loop()  # expect: LS202 sync-wrapper review
+    return policy.get_event_loop()  # expect: LS402 sync-wrapper fix
 
 
 async def in_coroutine() -> None:

@@ -30,6 +30,6 @@ async def reenter() -> None:
 
 
 def serve_current() -> None:
-    current = asyncio.get_event_loop()  # expect: LS202 sync-wrapper review
+    current = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
     current.create_task(heartbeat())
     current.run_forever()  # expect: LS104 sync-wrapper fix

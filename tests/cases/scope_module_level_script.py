@@ -11,4 +11,4 @@ loop = asyncio.new_event_loop()  # expect: LS100 entrypoint ok
 loop.run_until_complete(migrate())  # expect: LS100 entrypoint ok
 loop.close()
 asyncio.run(migrate())  # expect: LS100 entrypoint ok
-print(asyncio.get_event_loop())  # expect: LS202 entrypoint review
+print(asyncio.get_event_loop())  # expect: LS402 entrypoint fix

@@ -19,7 +19,7 @@ def sync_inventory() -> None:
 
 @huey.periodic_task(crontab(minute="0"))
 def hourly() -> None:
-    asyncio.get_event_loop().run_until_complete(_sync_inventory())  # expect: LS202 worker-task review; LS100 worker-task ok
+    asyncio.get_event_loop().run_until_complete(_sync_inventory())  # expect: LS402 worker-task fix; LS100 worker-task ok
 
 
 @db_task()

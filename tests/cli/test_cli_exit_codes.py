@@ -54,7 +54,7 @@ def test_review_finding_alone_exits_1(tmp_path: Path) -> None:
         tmp_path,
         {"lib.py": "import asyncio\n\n\ndef loop():\n    return asyncio.get_event_loop()\n"},
     )
-    run = spawn(["check", "--format", "json"], tmp_path)
+    run = spawn(["check", "--format", "json", "--target-version", "py313"], tmp_path)
     assert [(f["code"], f["action"]) for f in run.findings()] == [("LS202", "review")]
     assert run.code == 1, run
 

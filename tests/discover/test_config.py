@@ -13,6 +13,7 @@ from loopsafe.discover.config import (
     ConfigError,
     find_pyproject,
     load_config,
+    parse_table,
 )
 
 
@@ -198,3 +199,16 @@ def test_merged_applies_only_given_overrides() -> None:
 def test_config_pickles_for_worker_processes(tmp_path: Path) -> None:
     config = Config(select=("LS1",), root=tmp_path)
     assert pickle.loads(pickle.dumps(config)) == config
+
+
+@pytest.mark.parametrize("value", ["py314", "py39", "PY313"])
+def test_target_version_takes_ruffs_spelling(value: str) -> None:
+    assert parse_table({"target-version": value}, Path("pyproject.toml")) == {
+        "target_version": value
+    }
+
+
+@pytest.mark.parametrize("value", ["3.14", "py2", "python314", ""])
+def test_target_version_is_checked(value: str) -> None:
+    with pytest.raises(ConfigError, match="target-version must"):
+        parse_table({"target-version": value}, Path("pyproject.toml"))

@@ -28,6 +28,15 @@ DEFAULT_RUN_SYNC = "loopsafe:run_sync"
 HELPER_MODES = ("auto", "vendor")
 
 
+def check_target(value: str, where: str) -> str:
+    """`value` if it is ruff's spelling of a Python version (`py314`); else a ConfigError."""
+    from loopsafe.facts.python_versions import parse_target
+
+    if parse_target(value) is None:
+        raise ConfigError(f"{where} must look like 'py314' (py3 and the minor version)")
+    return value
+
+
 def check_helper_import(value: str, where: str, *, modes: bool = True) -> str:
     """`value` if it is a valid `run-sync-import` (`modes`: "auto" and "vendor" allowed);
     else a ConfigError naming `where`."""
@@ -65,6 +74,8 @@ class Config:
     run_sync_import: str = "auto"
     # The pytest configuration file to read, as `pytest -c FILE` (relative to `root`).
     pytest_config: str = ""
+    # The newest Python the code must run on (`py314`); "" reads requires-python.
+    target_version: str = ""
     # Directory holding the pyproject.toml the settings came from (project root), if any.
     root: Path | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
@@ -122,6 +133,8 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
                 raise ConfigError(f"{where} must be a non-empty string")
             if name in ("run_sync", "run_sync_import"):
                 check_helper_import(value, where, modes=name == "run_sync_import")
+            if name == "target_version":
+                check_target(value, where)
             out[name] = value
     if out.get("run_sync") and out.get("run_sync_import", "auto") != "auto":
         raise ConfigError(

@@ -226,6 +226,8 @@ class _Extractor(SiteReader):
         self.try_cache: dict[int, tuple[bool, bool]] = {}
         self.global_names: dict[str, frozenset[str]] = {}
         self.awaited_calls: set[int] = set()  # ids of the Call nodes under an `await`
+        # ids of Calls that are the whole value of `x = call()` / `self.x = call()`
+        self.assigned_calls: set[int] = set()
         # Inside `if iscoroutinefunction(f):`, calls of `f` create coroutines: they never
         # run `f`'s body as a sync call (the dotted names of such `f`).
         self.coroutine_only: frozenset[str] = frozenset()
@@ -478,6 +480,13 @@ class _Extractor(SiteReader):
             self.awaited_calls.add(id(stmt.iter))  # type: ignore[attr-defined]
         if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.Return or kind is ast.Expr:
             self._record_escapes(stmt)
+            if (
+                kind is ast.Assign
+                and len(stmt.targets) == 1  # type: ignore[attr-defined]
+                and type(stmt.targets[0]) in (ast.Name, ast.Attribute)  # type: ignore[attr-defined]
+                and type(stmt.value) is ast.Call  # type: ignore[attr-defined]
+            ):
+                self.assigned_calls.add(id(stmt.value))  # type: ignore[attr-defined]
         simple = _SIMPLE_STMTS.get(kind)
         if simple is not None:  # the common statements: only expressions inside
             for name in simple:

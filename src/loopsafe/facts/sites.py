@@ -46,6 +46,7 @@ class SiteReader:
     lifetime_scopes: set[str]
     loop_run_scopes: set[str]
     lambda_depth: int
+    assigned_calls: set[int]  # ids of Calls that are the whole value of an assignment
 
     def _scope_kind(self) -> ScopeKind:
         raise NotImplementedError
@@ -194,6 +195,7 @@ class SiteReader:
         return site
 
     def _call_facts(self, site: Site, call: ast.Call) -> None:
+        site.assigned = id(call) in self.assigned_calls
         site.args = [segment(self.lines, a) for a in call.args]
         site.keywords = [k.arg or "**" for k in call.keywords]
         if isinstance(call.func, ast.Attribute):

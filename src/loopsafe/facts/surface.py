@@ -20,7 +20,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts.model import FileFacts, Function
-from loopsafe.facts.python_versions import OLDEST, minimum_python
+from loopsafe.facts.python_versions import OLDEST, maximum_python, minimum_python
 
 # Directories whose modules are not shipped as API: they use the library.
 OUTSIDE_DIRS = frozenset(
@@ -164,6 +164,11 @@ class SubProjects:
                 return True
             directory = None if not directory else directory.rpartition("/")[0]
         return False
+
+    def maximum_python(self, relpath: str) -> tuple[int, int]:
+        """The newest Python the project of file `relpath` admits (NEWEST_RELEASED at most)."""
+        project = self.project_of(relpath)
+        return maximum_python(self.packaging.get(project, []) if project is not None else [])
 
     def minimum_python(self, relpath: str) -> tuple[int, int]:
         """The oldest Python the project of file `relpath` supports (OLDEST if unsaid)."""

@@ -6,6 +6,7 @@ from loopsafe.facts.model import SiteKind
 from loopsafe.model import Action, Category, FixSafety
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.registry import ACCEPTED, Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.upgrade import fetch_raises_on_target
 
 _WHY = {
     Category.THREAD: "in a worker thread it raises 'There is no current event loop'",
@@ -26,7 +27,9 @@ class GetEventLoopInSyncCode(Rule):
         Finds `asyncio.get_event_loop()` (and a policy's `get_event_loop()`) in sync
         code: sync functions, module level and class bodies. It is accepted (LS100) when
         guarded by a `try` whose handler catches `RuntimeError`, or when it follows
-        `asyncio.set_event_loop(...)` in the same function.
+        `asyncio.set_event_loop(...)` in the same function. Where nothing shows a loop set
+        and the project's target Python is 3.14 or later, the site is LS402 (fix) instead:
+        there it raises.
         """
     )
     why_bad = doc(
@@ -49,6 +52,9 @@ class GetEventLoopInSyncCode(Rule):
     )
     example = snippet(
         """
+        # /// script
+        # requires-python = ">=3.9,<3.14"
+        # ///
         import asyncio
         from collections.abc import Callable
 
@@ -85,6 +91,9 @@ class GetEventLoopInSyncCode(Rule):
     invalid = (
         snippet(
             """
+            # /// script
+            # requires-python = ">=3.9,<3.14"
+            # ///
             import asyncio
             from collections.abc import Callable
 
@@ -96,6 +105,9 @@ class GetEventLoopInSyncCode(Rule):
         ),
         snippet(
             """
+            # /// script
+            # requires-python = ">=3.9,<3.14"
+            # ///
             import asyncio
 
 
@@ -143,6 +155,7 @@ class GetEventLoopInSyncCode(Rule):
     outcomes = produces("LS202", Action.REVIEW, *_SYNC) | produces(ACCEPTED, Action.OK, *_SYNC)
     table = (
         ("fetch", "guarded, or after `set_event_loop(...)` in the same function", "LS100", "ok"),
+        ("fetch", "code with no loop set, target Python 3.14+", "LS402", "fix"),
         ("fetch", "any other sync code", "LS202", "review"),
     )
 
@@ -157,6 +170,8 @@ class GetEventLoopInSyncCode(Rule):
                 "Accepted: `get_event_loop()` is wrapped in a fallback that handles the "
                 "RuntimeError raised when no loop is set.",
             )
+        if fetch_raises_on_target(ctx):
+            return None  # LS402: it raises on the project's target Python
         if site.after_set:
             return Verdict(
                 ACCEPTED,

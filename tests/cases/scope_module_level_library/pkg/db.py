@@ -10,7 +10,7 @@ async def _connect() -> str:
 
 
 nest_asyncio.apply()  # expect: LS204 module-level review
-LOOP = asyncio.get_event_loop()  # expect: LS202 module-level review
+LOOP = asyncio.get_event_loop()  # expect: LS402 module-level fix
 BACKGROUND = asyncio.new_event_loop()  # expect: LS203 module-level review
 CONNECTION = asyncio.run(_connect())  # expect: LS106 module-level review
 LOOP.run_until_complete(_connect())  # expect: LS106 module-level review

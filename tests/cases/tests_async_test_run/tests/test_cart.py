@@ -2,7 +2,7 @@ import asyncio
 
 from shop.cart import total
 
-LEGACY_LOOP = asyncio.get_event_loop()  # expect: LS202 test-code review
+LEGACY_LOOP = asyncio.get_event_loop()  # expect: LS402 test-code fix
 
 
 async def test_total_async() -> None:
