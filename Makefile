@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions fixproof
+.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions fixproof upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ pyasync-versions: $(STAMP)
 # Real projects' suites, imports and callers before and after fix --unsafe-fixes.
 fixproof: $(STAMP)
 	$(BIN)/python bench/fixproof.py
+
+# Python 3.14 readiness: real projects whose suites fail on Python 3.13 under
+# -W error::DeprecationWarning (the 3.14 event-loop rules), before and after
+# fix --unsafe-fixes (bench/upgrade.py).
+upgrade: $(STAMP)
+	$(BIN)/python bench/upgrade.py
 
 docs: $(STAMP)
 	$(BIN)/loopsafe rule --all --format markdown > docs/rules.md
