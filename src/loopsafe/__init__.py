@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "require_running_loop", "run_sync"]
+__all__ = ["__version__", "current_loop", "require_running_loop", "run_sync"]
 
 if TYPE_CHECKING:
-    from loopsafe.runtime import require_running_loop, run_sync
+    from loopsafe.runtime import current_loop, require_running_loop, run_sync
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run_sync", "require_running_loop"):
+    if name in ("run_sync", "require_running_loop", "current_loop"):
         from loopsafe import runtime
 
         return getattr(runtime, name)

@@ -40,6 +40,7 @@ class Project:
     run_sync: str = "auto"
     target_version: str = ""  # `py314` from the configuration or command line; "": read
     abspaths: dict[str, Path] = field(default_factory=dict)  # relpath -> file, every file
+    top_modules: set[str] = field(default_factory=set)  # top-level names of every file
     # Callables the project makes that enter a loop (`start = async_to_sync(_start)`),
     # by dotted name: what its WRAPPER_CALL sites call.
     made_entries: dict[str, Made] = field(default_factory=dict)

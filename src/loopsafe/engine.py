@@ -160,6 +160,7 @@ def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
         OpKind.RUNNING_LOOP,
         OpKind.RENAME_CALL,
         OpKind.LOOP_SCOPE,
+        OpKind.CURRENT_LOOP,
     }
     findings = analysis.result.findings
     risky = {path for f in findings for path, op in f.fix.edits if op.kind not in simple}

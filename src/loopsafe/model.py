@@ -67,8 +67,8 @@ class OpKind(str, Enum):
     ASYNC_TWIN = "async-twin"  # line of the `def`; name: the twin's name
     TWIN_AWAIT = "twin-await"  # a loop entry of f, awaited in the twin only
     AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
-    # `x = get_event_loop()` -> the running loop, else a new one set as current (a `try`)
-    LOOP_OR_NEW = "loop-or-new"
+    # `asyncio.get_event_loop()` -> the helper's `current_loop()` ("module:current_loop")
+    CURRENT_LOOP = "current-loop"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

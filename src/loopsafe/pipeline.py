@@ -594,6 +594,7 @@ def _evaluate(
         run_sync=run.config.helper_import,
         target_version=run.config.target_version,
         abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
+        top_modules={job.module.partition(".")[0] for job in run.jobs_by_rel.values()},
     )
     project.made_entries = made_callables(index, in_tests)
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)

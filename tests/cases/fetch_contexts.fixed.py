@@ -2,7 +2,8 @@
 
 import asyncio
 import threading
-import warnings
+
+from loopsafe import current_loop
 
 
 async def handler() -> float:
@@ -11,18 +12,12 @@ async def handler() -> float:
 
 
 def library_default_loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
+    return current_loop()  # expect: LS402 sync-wrapper fix
 
 
 def poll_in_thread() -> float:
     # No loop is set in a worker thread: this raises there.
-    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop()  # expect: LS402 thread fix
-        except RuntimeError:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
+    loop = current_loop()  # expect: LS402 thread fix
     return loop.time()
 
 

@@ -1,7 +1,8 @@
 """Guard form 3: an earlier statement of the same function returns or raises when a loop runs."""
 
 import asyncio
-import warnings
+
+from loopsafe import current_loop
 
 
 def early_raise(coro):
@@ -32,13 +33,7 @@ def early_return_try_else(coro):
 
 
 def early_return_is_running(coro):
-    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
-        except RuntimeError:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
+    loop = current_loop()  # expect: LS402 sync-wrapper fix
     if loop.is_running():
         return asyncio.ensure_future(coro)
     return loop.run_until_complete(coro)  # expect: LS100 guarded ok

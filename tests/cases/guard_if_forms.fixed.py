@@ -2,7 +2,8 @@
 the body of an `if` that says none is."""
 
 import asyncio
-import warnings
+
+from loopsafe import current_loop
 
 
 def run_if_none(coro):
@@ -19,13 +20,7 @@ def run_else(coro):
 
 
 def run_on_current(coro):
-    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
-        except RuntimeError:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
+    loop = current_loop()  # expect: LS402 sync-wrapper fix
     if not loop.is_running():
         return loop.run_until_complete(coro)  # expect: LS100 guarded ok
     return asyncio.ensure_future(coro)

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from loopsafe import run_sync
+from loopsafe import current_loop, run_sync
 
 
 def validate(obj: object) -> None:
@@ -58,7 +58,7 @@ def late_check(coro):
 
 def fetch_wrong_handler():
     try:
-        return asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
+        return current_loop()  # expect: LS402 sync-wrapper fix
     except ValueError:
         return None
 

@@ -5,13 +5,15 @@ from asyncio import get_event_loop as gel
 from asyncio import new_event_loop as make_loop
 from asyncio import set_event_loop as install_loop
 
+from loopsafe import current_loop
+
 
 async def current_time() -> float:
     return asyncio.get_running_loop().time()  # expect: LS201 async-context fix
 
 
 def legacy_loop():
-    return gel()  # expect: LS402 sync-wrapper fix
+    return current_loop()  # expect: LS402 sync-wrapper fix
 
 
 def fresh_loop():

@@ -2,6 +2,8 @@
 
 import asyncio
 
+from loopsafe import current_loop
+
 
 async def load() -> int:
     return 1
@@ -12,4 +14,4 @@ async def handler() -> int:
 
 
 def load_sync() -> int:
-    return asyncio.get_event_loop().run_until_complete(load())  # expect: LS402 sync-wrapper fix; LS104 sync-wrapper fix
+    return current_loop().run_until_complete(load())  # expect: LS402 sync-wrapper fix; LS104 sync-wrapper fix

@@ -4,7 +4,8 @@ the current loop first) would never run on the loop run_sync() uses. No fix, the
 says why."""
 
 import asyncio
-import warnings
+
+from loopsafe import current_loop
 
 
 async def _handle() -> None:
@@ -16,13 +17,7 @@ async def _check() -> None:
 
 
 def serve() -> None:
-    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            event_loop = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
-        except RuntimeError:
-            event_loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(event_loop)
+    event_loop = current_loop()  # expect: LS402 sync-wrapper fix
     asyncio.ensure_future(_check())
     event_loop.run_until_complete(_handle())  # expect: LS104 sync-wrapper fix
 

@@ -2,7 +2,8 @@
 `self._loop`, `event_loop`); run_until_complete on any receiver."""
 
 import asyncio
-import warnings
+
+from loopsafe import current_loop
 
 
 async def heartbeat() -> None:
@@ -31,12 +32,6 @@ async def reenter() -> None:
 
 
 def serve_current() -> None:
-    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            current = asyncio.get_event_loop()  # expect: LS402 sync-wrapper fix
-        except RuntimeError:
-            current = asyncio.new_event_loop()
-            asyncio.set_event_loop(current)
+    current = current_loop()  # expect: LS402 sync-wrapper fix
     current.create_task(heartbeat())
     current.run_forever()  # expect: LS104 sync-wrapper fix

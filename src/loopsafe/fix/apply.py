@@ -197,6 +197,7 @@ def _transform_all(
     results: dict[str, str] = {}
     failed: dict[int, tuple[Planned, str]] = {}
     first_party = {module.partition(".")[0] for module in analysis.project.index.modules}
+    first_party |= analysis.project.top_modules  # files the prefilter did not parse too
     for path, entries in by_file.items():
         if path not in sources:
             try:

@@ -32,6 +32,7 @@ _CALL_OPS = frozenset(
         OpKind.RENAME_CALL,
         OpKind.LOOP_SCOPE,
         OpKind.WAIT_AWAIT,
+        OpKind.CURRENT_LOOP,
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
@@ -71,7 +72,13 @@ def apply_ops(
     if orphaned:
         updated = updated.visit(_DropImports(orphaned))
     if transformer.imports:
-        updated = place_new_imports(module, updated, first_party)
+        # The package a helper copy is vendored into is the project's own by definition.
+        vendored = {
+            name.partition(".")[0]
+            for name, _, _ in transformer.imports
+            if name.endswith("._loopsafe_runtime")
+        }
+        updated = place_new_imports(module, updated, {*first_party, *vendored})
     return updated.code, transformer.applied
 
 
@@ -384,11 +391,7 @@ class _Transformer(cst.CSTTransformer):
             if op.kind == OpKind.TWIN_AWAIT
         }
         self.twin_calls: dict[int, Op] = {}  # id(original Call) -> its TWIN_AWAIT
-        self.loop_or_new = {
-            (op.line, op.col, op.end_line, op.end_col): op
-            for op in ops
-            if op.kind == OpKind.LOOP_OR_NEW
-        }
+
         self.drop_loops: dict[int, list[Op]] = {}
         for op in ops:
             if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_EXECUTOR):
@@ -524,50 +527,6 @@ class _Transformer(cst.CSTTransformer):
             return decorator.with_changes(decorator=target.with_changes(func=new_func))
         return decorator.with_changes(decorator=new_func)
 
-    # ------------------------------------------------------------------ statements
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement:
-        if not self.loop_or_new or len(original_node.body) != 1:
-            return updated_node
-        assign = original_node.body[0]
-        if not (
-            isinstance(assign, cst.Assign)
-            and len(assign.targets) == 1
-            and isinstance(assign.value, cst.Call)
-        ):
-            return updated_node
-        op = self.loop_or_new.get(self._span(assign.value))
-        if op is None:
-            return updated_node
-        target = _EMPTY.code_for_node(assign.targets[0].target)
-        self.imports.update({("asyncio", None, None), ("warnings", None, None)})
-        self.applied.add(op)
-        # What get_event_loop() did up to 3.13, on every version and without its warning:
-        # the loop set (or running), else a new one, set as the current loop.
-        replacement = cst.parse_statement(
-            "with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise\n"
-            '    warnings.simplefilter("ignore", DeprecationWarning)\n'
-            "    try:\n"
-            f"        {target} = asyncio.get_event_loop()\n"
-            "    except RuntimeError:\n"
-            f"        {target} = asyncio.new_event_loop()\n"
-            f"        asyncio.set_event_loop({target})\n"
-        )
-        # The statement's own trailing comment stays on it (`# noqa`, a note).
-        assert isinstance(replacement, cst.With) and isinstance(replacement.body, cst.IndentedBlock)
-        guard = replacement.body.body[1]
-        assert isinstance(guard, cst.Try) and isinstance(guard.body, cst.IndentedBlock)
-        first = guard.body.body[0]
-        assert isinstance(first, cst.SimpleStatementLine)
-        first = first.with_changes(trailing_whitespace=original_node.trailing_whitespace)
-        guard = guard.with_changes(body=guard.body.with_changes(body=[first]))
-        body = [replacement.body.body[0], guard]
-        return replacement.with_changes(
-            leading_lines=original_node.leading_lines,
-            body=replacement.body.with_changes(body=body),
-        )
-
     # ------------------------------------------------------------------ calls
     def visit_Call(self, node: cst.Call) -> None:
         span = self._span(node)
@@ -692,6 +651,13 @@ class _Transformer(cst.CSTTransformer):
             return call.with_changes(func=cst.Name(local), args=args)
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
+        if kind == OpKind.CURRENT_LOOP:
+            if call.args:
+                return None
+            module_name, _, helper = op.name.partition(":")
+            local = self._helper_name(module_name, helper)
+            self.imports.add((module_name, helper, None if local == helper else local))
+            return call.with_changes(func=cst.Name(local))
         if kind == OpKind.RENAME_CALL:
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._core import (
     LoopDeadlockError,
     RunningLoopWarning,
+    current_loop,
     require_running_loop,
     run_sync,
 )
@@ -16,6 +17,7 @@ from ._core import (
 __all__ = [
     "LoopDeadlockError",
     "RunningLoopWarning",
+    "current_loop",
     "require_running_loop",
     "run_sync",
 ]

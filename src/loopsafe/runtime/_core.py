@@ -46,6 +46,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 __all__ = [
     "LoopDeadlockError",
     "RunningLoopWarning",
+    "current_loop",
     "require_running_loop",
     "run_sync",
 ]
@@ -141,6 +142,30 @@ def run_sync(
             coro.close()
             raise
     return runner.run(coro, timeout)
+
+
+def current_loop() -> asyncio.AbstractEventLoop:
+    """The loop ``asyncio.get_event_loop()`` gave before Python 3.14, on every version.
+
+    The running loop; else the loop set for this thread; else a new loop, set as this
+    thread's current loop. Where ``get_event_loop()`` warns (3.12, 3.13: no loop set) or
+    raises (3.14+; any thread but the main one before), this makes and sets the loop that
+    3.13's main thread got, without the warning.
+    """
+    running = _running_loop()
+    if running is not None:
+        return running
+    try:
+        if sys.version_info >= (3, 14):
+            return asyncio.get_event_loop()  # the loop set; raises when there is none
+        with warnings.catch_warnings():  # 3.12-3.13 warn when none is set: none is made
+            warnings.simplefilter("error", DeprecationWarning)
+            return asyncio.get_event_loop()
+    except (RuntimeError, DeprecationWarning):
+        pass
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
 
 
 def require_running_loop(func: Callable[_P, _T]) -> Callable[_P, _T]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from loopsafe.facts import apis
 from loopsafe.facts.model import SiteKind
-from loopsafe.model import Action, FixSafety, OpKind
+from loopsafe.model import Action, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
 from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
 from loopsafe.rules.upgrade import NO_LOOP_CATEGORIES, fetch_raises_on_target, target_words
+from loopsafe.vendor import VENDORED_MODULE
 
 
 class GetEventLoopWithoutLoop(Rule):
@@ -52,19 +53,13 @@ class GetEventLoopWithoutLoop(Rule):
     )
     use_instead = snippet(
         """
-        import asyncio
-        import warnings
         from collections.abc import Callable
+
+        from loopsafe import current_loop
 
 
         def schedule(callback: Callable[[], None]) -> None:
-            with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-                warnings.simplefilter("ignore", DeprecationWarning)
-                try:
-                    loop = asyncio.get_event_loop()  # expect: LS100 guarded ok
-                except RuntimeError:
-                    loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
-                    asyncio.set_event_loop(loop)  # expect: LS100 sync-wrapper ok
+            loop = current_loop()  # the running loop, the loop set, or a new one set
             loop.call_soon(callback)
 
 
@@ -73,17 +68,16 @@ class GetEventLoopWithoutLoop(Rule):
     )
     fix_notes = doc(
         """
-        Where the loop is assigned to a name or attribute (`loop = asyncio.get_event_loop()`,
-        `self.loop = ...`), the fix spells out what `get_event_loop()` did up to Python
-        3.13, so that it does the same on every version: the loop set (or running), else
-        a new loop, set as the current one, with the no-loop `DeprecationWarning` of 3.12
-        and 3.13 silenced around the call. It is unsafe: `warnings.catch_warnings()`
-        changes the process's warning filters for the moment of the call (not
-        thread-safe), and in a thread other than the main one, where `get_event_loop()`
-        always raised, the code now gets a loop of its own. Other forms
-        (`asyncio.get_event_loop().run_until_complete(x)`, a call used as an argument)
-        have no fix: `asyncio.run()` or `asyncio.Runner` at an entry point, or a loop made
-        and set explicitly where it is kept, are for a person to choose.
+        The fix calls the helper's `current_loop()` instead (imported like `run_sync`: from
+        loopsafe when the project depends on it, else from the copy vendored into its
+        package). It returns what `get_event_loop()` returned up to Python 3.13, on every
+        version and without the warning: the running loop, else the loop set for the
+        thread, else a new loop set as the thread's current one. It is unsafe in one way:
+        in a thread other than the main one, where `get_event_loop()` always raised when
+        no loop was set, the code now gets a loop of its own. A policy's
+        `get_event_loop()` has no fix (the policy system is deprecated from 3.14), nor has a
+        project whose `run-sync-import` names a helper of its own. At an entry point,
+        `asyncio.run()` or `asyncio.Runner` is better still, and is for a person to choose.
         """
     )
     invalid = (
@@ -141,21 +135,6 @@ class GetEventLoopWithoutLoop(Rule):
     def check(self, ctx: SiteContext) -> Answer:
         if not fetch_raises_on_target(ctx) or ctx.site.guarded:
             return None
-        site = ctx.site
-        plan = (
-            fix(
-                ctx,
-                FixSafety.UNSAFE,
-                "the loop set, else a new one set as the current loop (as before 3.14)",
-                at(OpKind.LOOP_OR_NEW, site),
-            )
-            if site.target in apis.FETCH_APIS
-            and site.assigned
-            and not site.args
-            and not site.keywords
-            and not site.in_lambda
-            else None
-        )
         return Verdict(
             self.code,
             Action.FIX,
@@ -163,5 +142,22 @@ class GetEventLoopWithoutLoop(Rule):
             "current event loop' on Python 3.14 and later when no loop is set (this code "
             f"runs up to {target_words(ctx)}; 3.12 and 3.13 warn); take the running loop, "
             "or make one and set it.",
-            plan or no_fix("only `x = asyncio.get_event_loop()` is rewritten; choose by hand"),
+            _current_loop(ctx),
         )
+
+
+def _current_loop(ctx: SiteContext) -> Fix:
+    site = ctx.site
+    if site.target not in apis.FETCH_APIS or site.args or site.keywords or not site.called:
+        return no_fix("a policy's or an argument-taking get_event_loop(); rewrite it by hand")
+    helper, copy = ctx.project.run_sync_for(ctx.module)
+    module = helper.partition(":")[0]
+    if module.rpartition(".")[2] not in ("loopsafe", VENDORED_MODULE):
+        return no_fix(f"the helper module `{module}` is the project's own; call its equivalent")
+    return fix(
+        ctx,
+        FixSafety.UNSAFE,
+        "current_loop()",
+        at(OpKind.CURRENT_LOOP, site, f"{module}:current_loop"),
+        helper_copy=copy,
+    )

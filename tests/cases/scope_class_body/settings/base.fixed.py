@@ -1,5 +1,6 @@
 import asyncio
-import warnings
+
+from loopsafe import current_loop
 
 
 async def _load_defaults() -> dict[str, int]:
@@ -7,12 +8,6 @@ async def _load_defaults() -> dict[str, int]:
 
 
 class Defaults:
-    with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop()  # expect: LS402 module-level fix
-        except RuntimeError:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
+    loop = current_loop()  # expect: LS402 module-level fix
     values = asyncio.run(_load_defaults())  # expect: LS106 module-level review
     timeout = 5

@@ -1,9 +1,9 @@
 """A library module that does loop work at import time."""
 
 import asyncio
-import warnings
 
 import nest_asyncio
+from loopsafe import current_loop
 
 
 async def _connect() -> str:
@@ -11,13 +11,7 @@ async def _connect() -> str:
 
 
 nest_asyncio.apply()  # expect: LS204 module-level review
-with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-    warnings.simplefilter("ignore", DeprecationWarning)
-    try:
-        LOOP = asyncio.get_event_loop()  # expect: LS402 module-level fix
-    except RuntimeError:
-        LOOP = asyncio.new_event_loop()
-        asyncio.set_event_loop(LOOP)
+LOOP = current_loop()  # expect: LS402 module-level fix
 BACKGROUND = asyncio.new_event_loop()  # expect: LS203 module-level review
 CONNECTION = asyncio.run(_connect())  # expect: LS106 module-level review
 LOOP.run_until_complete(_connect())  # expect: LS106 module-level review

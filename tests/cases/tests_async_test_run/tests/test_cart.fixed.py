@@ -1,15 +1,9 @@
 import asyncio
-import warnings
 
 from shop.cart import total
+from tests._loopsafe_runtime import current_loop
 
-with warnings.catch_warnings():  # no loop set: 3.12-3.13 warn, 3.14+ raise
-    warnings.simplefilter("ignore", DeprecationWarning)
-    try:
-        LEGACY_LOOP = asyncio.get_event_loop()  # expect: LS402 test-code fix
-    except RuntimeError:
-        LEGACY_LOOP = asyncio.new_event_loop()
-        asyncio.set_event_loop(LEGACY_LOOP)
+LEGACY_LOOP = current_loop()  # expect: LS402 test-code fix
 
 
 async def test_total_async() -> None:
