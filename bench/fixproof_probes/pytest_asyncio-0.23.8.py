@@ -83,4 +83,22 @@ PROBES: dict[str, Callable[[], object] | str] = {
         lambda: _substitute("AsyncHypothesisTest", _hypothesis_test(_takes_x))
     ),
     f"{P}:event_loop [a sync test requesting event_loop]": _pytest_with_event_loop,
+    f"{P}:_get_event_loop_no_warn [no loop set]": lambda: _loop_no_warn(set_first=False),
+    f"{P}:_get_event_loop_no_warn [a loop set]": lambda: _loop_no_warn(set_first=True),
 }
+
+
+def _loop_no_warn(*, set_first: bool) -> object:
+    """The plugin's helper for the current loop (used around its event_loop fixture):
+    with no loop set it gave a new loop (3.11-3.13); with one set, that loop."""
+    from pytest_asyncio.plugin import _get_event_loop_no_warn
+
+    mine = asyncio.new_event_loop() if set_first else None
+    if mine is not None:
+        asyncio.set_event_loop(mine)
+    loop = _get_event_loop_no_warn()
+    same = loop is _get_event_loop_no_warn()
+    result = (type(loop).__name__, same, loop is mine if mine else None)
+    asyncio.set_event_loop(None)
+    loop.close()
+    return result

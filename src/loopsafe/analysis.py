@@ -89,7 +89,8 @@ class Project:
         """The helper fixes in `module` call, "module:name", and the relpath of the copy
         of it they need written ("" when none): loopsafe's own when the project depends on
         loopsafe (or has no packaging that could say), else a copy vendored into its
-        package, unless `run-sync-import` names one."""
+        package, unless `run-sync-import` names one. ("", "") when no import would work:
+        a top-level module of a packaged project that does not depend on loopsafe."""
         from loopsafe.vendor import vendored_location
 
         mode = self.run_sync
@@ -103,7 +104,12 @@ class Project:
             or projects.depends_on(relpath, "loopsafe")
         ):
             return "loopsafe:run_sync", ""
-        return vendored_location(module, relpath)
+        spec, copy = vendored_location(module, relpath)
+        if mode == "auto" and "." not in spec.partition(":")[0]:
+            # A top-level module of a packaged project (`py_modules`): a copy beside it
+            # would not be installed with it, and the fixed module would not import.
+            return "", ""
+        return spec, copy
 
     def relpath(self, module: str) -> str:
         return self.index.paths.get(module, module)

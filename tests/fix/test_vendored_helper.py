@@ -269,3 +269,21 @@ def test_what_the_coroutine_leaves_on_the_loop_goes_with_it(tmp_path: Path) -> N
     fix(tmp_path)
     assert run() == ["served", "Ctrl-C reached the program"]
     assert "run_sync(self.start(), fresh_loop=True)" in read(tmp_path / "src/bot/__init__.py")
+
+
+def test_a_top_level_module_of_a_packaged_project_gets_no_copy_beside_it(
+    tmp_path: Path,
+) -> None:
+    """`py_modules = ["tool"]` installs tool.py alone: a copy beside it would not be
+    installed with it (measured on syncer 2.0.3), so the fix is left with the reason."""
+    write(
+        tmp_path,
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='tool', py_modules=['tool'])\n",
+            "tool.py": LIBRARY["src/mylib/client.py"],
+        },
+    )
+    report = fix(tmp_path, "--unsafe-fixes")
+    assert read(tmp_path / "tool.py") == LIBRARY["src/mylib/client.py"]
+    assert not (tmp_path / "_loopsafe_runtime.py").exists()
+    assert "a helper copy beside it would not be installed with it" in report.output

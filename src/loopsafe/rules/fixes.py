@@ -73,6 +73,8 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
     is `asyncio.run(x)` where no loop runs and raises a clear error where one does."""
     site = ctx.site
     helper, copy = ctx.project.run_sync_for(ctx.module)
+    if not helper:
+        return no_fix(NO_HELPER)
     name = helper.rpartition(":")[2] or "run_sync"
     if site.api not in (LoopApi.ASYNCIO_RUN, LoopApi.RUN_UNTIL_COMPLETE) or not site.args:
         return no_fix(f"`{site.api.value}` cannot be replaced by run_sync()")
@@ -112,6 +114,13 @@ def run_sync_fix(ctx: SiteContext) -> Fix:
         *extra,
         helper_copy=copy,
     )
+
+
+NO_HELPER = (
+    "the module is not in a package and the project does not depend on loopsafe: a helper "
+    "copy beside it would not be installed with it; add loopsafe to the dependencies or "
+    "set run-sync-import"
+)
 
 
 def own_loop(site: Site) -> str:

@@ -166,7 +166,9 @@ class SyncWrapper(Rule):
     def check(self, ctx: SiteContext) -> Answer:
         if ctx.category is not Category.SYNC_WRAPPER or ctx.unknown_callers:
             return None
-        module, _, name = ctx.project.run_sync_for(ctx.module)[0].partition(":")
+        module, _, name = (
+            ctx.project.run_sync_for(ctx.module)[0] or "loopsafe:run_sync"
+        ).partition(":")
         patched = ctx.project.patches_asyncio
         also = (
             f" (the project applies nest_asyncio at {patched}, so callers inside a running "

@@ -6,7 +6,7 @@ from loopsafe.facts import apis
 from loopsafe.facts.model import SiteKind
 from loopsafe.model import Action, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
-from loopsafe.rules.fixes import at, fix, no_fix
+from loopsafe.rules.fixes import NO_HELPER, at, fix, no_fix
 from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
 from loopsafe.rules.upgrade import NO_LOOP_CATEGORIES, fetch_raises_on_target, target_words
 from loopsafe.vendor import VENDORED_MODULE
@@ -151,6 +151,8 @@ def _current_loop(ctx: SiteContext) -> Fix:
     if site.target not in apis.FETCH_APIS or site.args or site.keywords or not site.called:
         return no_fix("a policy's or an argument-taking get_event_loop(); rewrite it by hand")
     helper, copy = ctx.project.run_sync_for(ctx.module)
+    if not helper:
+        return no_fix(NO_HELPER)
     module = helper.partition(":")[0]
     if module.rpartition(".")[2] not in ("loopsafe", VENDORED_MODULE):
         return no_fix(f"the helper module `{module}` is the project's own; call its equivalent")
