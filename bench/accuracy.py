@@ -30,15 +30,15 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from sdist_projects import fetch as fetch_sdist
+
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "realworld" / "labels"
 BIN = Path(sys.executable).parent
-CACHE = Path.home() / ".cache" / "loopsafe-bench"
 # sdist name -> pinned requirement. Chosen to cover libraries with sync wrappers
 # (asgiref, asyncer, gql, ib_insync, jupyter_core, mangum, unsync), servers and frameworks
 # (uvicorn, hypercorn, starlette, quart), task queues (dramatiq, flower,
@@ -68,17 +68,7 @@ ACTIONABLE = ("fix", "review")
 
 def fetch(name: str) -> Path:
     """The unpacked sdist of project `name`, downloaded on first use."""
-    root = CACHE / "src" / name
-    if root.is_dir():
-        return root
-    sdists = CACHE / "sdists"
-    sdists.mkdir(parents=True, exist_ok=True)
-    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
-    subprocess.run([*pip, "-d", str(sdists), PROJECTS[name]], check=True)
-    archive = next(sdists.glob(f"{name}.tar.gz"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(CACHE / "src", filter="data")
-    return root
+    return fetch_sdist(name, PROJECTS[name])
 
 
 def _loopsafe(args: list[str], cwd: Path, src: Path | None) -> subprocess.CompletedProcess[str]:

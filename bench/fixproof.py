@@ -37,18 +37,17 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from sdist_projects import fetch, junit_outcomes, log, pip_install, run, snapshot, summary_line
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PROBES = HERE / "fixproof_probes"
-CACHE = Path.home() / ".cache" / "loopsafe-bench"
 CONTEXTS = ("sync", "in-loop", "callback")
 SUITE_TIMEOUT = 900
 PROBE_TIMEOUT = 60
@@ -215,79 +214,12 @@ class Result:
         )
 
 
-def fetch(name: str, requirement: str) -> Path:
-    """The unpacked sdist `name`, downloaded and unpacked on first use."""
-    root = CACHE / "src" / name
-    if root.is_dir():
-        return root
-    sdists = CACHE / "sdists"
-    sdists.mkdir(parents=True, exist_ok=True)
-    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
-    subprocess.run([*pip, "-d", str(sdists), requirement], check=True)
-    archive = next(sdists.glob(f"{name}.tar.gz"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(CACHE / "src", filter="data")
-    return root
-
-
-def _env() -> dict[str, str]:
-    """The environment for the project's processes: nothing that could reach loopsafe."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def _run(cmd: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-        return subprocess.CompletedProcess(cmd, -9, out, f"timed out after {timeout:.0f}s")
-
-
-def _pip(python: Path, args: list[str], cwd: Path) -> None:
-    run = _run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
-        cwd,
-        900,
-    )
-    if run.returncode != 0:
-        errors = [line for line in run.stderr.splitlines() if not line.startswith("WARNING")]
-        raise RuntimeError(f"pip install {' '.join(args)} failed: {' '.join(errors)[-600:]}")
-
-
 def run_suite(python: Path, root: Path, project: Project, junit: Path) -> Suite:
     """Run the project's pytest suite; outcomes come from its JUnit XML, per test id."""
     cmd = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
-    run = _run([*cmd, *project.tests], root, SUITE_TIMEOUT)
-    outcomes: dict[str, str] = {}
-    rank = {"passed": 0, "skipped": 1, "failed": 2}
-    if junit.is_file():
-        for case in ET.parse(junit).getroot().iter("testcase"):
-            test = f"{case.get('classname', '')}::{case.get('name', '')}"
-            got = "passed"
-            for child in case:
-                if child.tag in ("failure", "error"):
-                    got = "failed"
-                elif child.tag == "skipped" and got == "passed":
-                    got = "skipped"
-            if rank[got] >= rank[outcomes.get(test, "passed")]:
-                outcomes[test] = got
-    lines = (run.stdout.strip() or run.stderr.strip()).splitlines()
-    tail = re.sub(r" in [\d.]+s.*", "", lines[-1]) if lines else ""
-    return Suite(run.returncode, outcomes, tail.strip("= "))
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """The project's files, to tell which ones the fix changed."""
-    skip = ("__pycache__", ".egg-info", ".pytest_cache", ".hypothesis")
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in root.rglob("*")
-        if p.is_file() and not any(s in part for part in p.parts for s in skip)
-    }
+    done = run([*cmd, *project.tests], root, SUITE_TIMEOUT)
+    outcomes, _ = junit_outcomes(junit)
+    return Suite(done.returncode, outcomes, summary_line(done))
 
 
 def module_name(path: str, project: Project) -> str | None:
@@ -433,10 +365,10 @@ def check_imports(python: Path, tmp: Path, modules: list[str]) -> dict[str, str 
     """Import each module in a fresh interpreter of the project's venv (isolated mode)."""
     script = tmp / "fixproof_import.py"
     script.write_text(IMPORTER)
-    run = _run([str(python), "-I", str(script), *modules], tmp, 120)
-    found = _marked(run)
+    done = run([str(python), "-I", str(script), *modules], tmp, 120)
+    found = _marked(done)
     if found is None:
-        return dict.fromkeys(modules, f"importer crashed: {run.stderr.strip()[-300:]}")
+        return dict.fromkeys(modules, f"importer crashed: {done.stderr.strip()[-300:]}")
     result: dict[str, str | None] = json.loads(found)
     if result.pop("loopsafe installed"):
         raise RuntimeError("loopsafe is importable in the project's venv: the check means nothing")
@@ -462,16 +394,16 @@ def probe(python: Path, tmp: Path, name: str, key: str, context: str) -> tuple[s
     """(outcome, detail) of one probe in one context: returned, raised, hang or crashed."""
     script = tmp / "fixproof_probe.py"
     script.write_text(RUNNER)
-    run = _run(
+    done = run(
         [str(python), "-I", str(script), str(PROBES / f"{name}.py"), key, context],
         tmp,
         PROBE_TIMEOUT,
     )
-    if run.returncode == -9:
+    if done.returncode == -9:
         return ("hang", f"no answer in {PROBE_TIMEOUT}s")
-    found = _marked(run)
+    found = _marked(done)
     if found is None:
-        return ("crashed", run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "")
+        return ("crashed", done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "")
     outcome, detail = json.loads(found)
     return (outcome, detail)
 
@@ -515,7 +447,7 @@ def _measure(project: Project, result: Result, tmp: Path, src: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     extra = [a.replace("{root}", str(root)) for a in project.install]
-    _pip(python, ["-e", f"{root}{project.extras}", *extra], tmp)
+    pip_install(python, ["-e", f"{root}{project.extras}", *extra], tmp)
 
     log(name, "suite before")
     result.before = run_suite(python, root, project, tmp / "junit-before.xml")
@@ -562,7 +494,7 @@ def _measure(project: Project, result: Result, tmp: Path, src: Path) -> None:
         result.errors.append("the fix changed the copy otherwise than the scratch copy")
     if again.returncode not in (0, 1):
         raise RuntimeError(f"loopsafe fix failed: {again.stderr.strip()[-300:]}")
-    _pip(python, ["--no-deps", "-e", str(root)], tmp)
+    pip_install(python, ["--no-deps", "-e", str(root)], tmp)
 
     log(name, "suite after")
     result.after = run_suite(python, root, project, tmp / "junit-after.xml")
@@ -588,10 +520,6 @@ def _measure(project: Project, result: Result, tmp: Path, src: Path) -> None:
                 result.changes.append(line)
             elif after != before:
                 result.other.append(f"{line} (the caller failed before too)")
-
-
-def log(name: str, step: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {name}: {step}", file=sys.stderr, flush=True)
 
 
 def _tests(suite: Suite | None) -> str:

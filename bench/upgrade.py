@@ -40,16 +40,15 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sdist_projects import fetch, junit_outcomes, log, pip_install, run, snapshot, summary_line
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CACHE = Path.home() / ".cache" / "loopsafe-bench"
 PYTHON313 = Path.home() / ".pyenv" / "versions" / "3.13.0" / "bin" / "python3.13"
 SUITE_TIMEOUT = 600
 TARGET = ["--target-version", "py314"]
@@ -249,49 +248,6 @@ class Result:
         return not self.errors and self.green and not self.broken
 
 
-def fetch(name: str, requirement: str) -> Path:
-    """The unpacked sdist `name`, downloaded and unpacked on first use."""
-    root = CACHE / "src" / name
-    if root.is_dir():
-        return root
-    sdists = CACHE / "sdists"
-    sdists.mkdir(parents=True, exist_ok=True)
-    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
-    subprocess.run([*pip, "-d", str(sdists), requirement], check=True)
-    archive = next(sdists.glob(f"{name}.tar.gz"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(CACHE / "src", filter="data")
-    return root
-
-
-def _env(project: Project) -> dict[str, str]:
-    """The environment of the project's processes: nothing that could reach loopsafe."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(project.env)
-    return env
-
-
-def _run(
-    cmd: list[str], cwd: Path, timeout: float, project: Project
-) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            cmd, cwd=cwd, env=_env(project), capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-        return subprocess.CompletedProcess(cmd, -9, out, f"timed out after {timeout:.0f}s")
-
-
-def _pip(python: Path, args: list[str], cwd: Path, project: Project) -> None:
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    run = _run([*pip, *args], cwd, 900, project)
-    if run.returncode != 0:
-        errors = [line for line in run.stderr.splitlines() if not line.startswith("WARNING")]
-        raise RuntimeError(f"pip install {' '.join(args)} failed: {' '.join(errors)[-600:]}")
-
-
 FRAME = re.compile(r"^(?P<path>[^\s:][^:]*\.py):(?P<line>\d+): ", re.MULTILINE)
 
 
@@ -314,40 +270,19 @@ def run_suite(python: Path, root: Path, project: Project, junit: Path) -> Suite:
     """Run the suite under `-W error::DeprecationWarning`; per-test outcomes from JUnit."""
     warn = ["-W", "error::DeprecationWarning", *(a for f in project.ignore for a in ("-W", f))]
     cmd = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=short", *warn]
-    run = _run([*cmd, f"--junitxml={junit}", *project.tests], root, SUITE_TIMEOUT, project)
-    outcomes: dict[str, str] = {}
+    done = run(
+        [*cmd, f"--junitxml={junit}", *project.tests], root, SUITE_TIMEOUT, dict(project.env)
+    )
+    outcomes, elements = junit_outcomes(junit)
     failures: dict[str, Failure] = {}
-    rank = {"passed": 0, "skipped": 1, "failed": 2}
-    if junit.is_file():
-        for case in ET.parse(junit).getroot().iter("testcase"):
-            test = f"{case.get('classname', '')}::{case.get('name', '')}"
-            got = "passed"
-            for child in case:
-                if child.tag in ("failure", "error"):
-                    got = "failed"
-                    text = f"{child.get('message', '')}\n{child.text or ''}"
-                    loop = "DeprecationWarning" in text and bool(EVENT_LOOP.search(text))
-                    message = child.get("message", "").strip().splitlines()
-                    failures[test] = Failure(
-                        test, loop, culprit(text, root), message[0][:160] if message else ""
-                    )
-                elif child.tag == "skipped" and got == "passed":
-                    got = "skipped"
-            if rank[got] >= rank[outcomes.get(test, "passed")]:
-                outcomes[test] = got
-    lines = (run.stdout.strip() or run.stderr.strip()).splitlines()
-    tail = re.sub(r" in [\d.]+s.*", "", lines[-1]) if lines else ""
-    return Suite(run.returncode, outcomes, failures, tail.strip("= "))
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """The project's files, to tell which ones the fix changed."""
-    skip = ("__pycache__", ".egg-info", ".pytest_cache")
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in root.rglob("*")
-        if p.is_file() and not any(s in part for part in p.parts for s in skip)
-    }
+    for test, child in elements.items():
+        text = f"{child.get('message', '')}\n{child.text or ''}"
+        loop = "DeprecationWarning" in text and bool(EVENT_LOOP.search(text))
+        message = child.get("message", "").strip().splitlines()
+        failures[test] = Failure(
+            test, loop, culprit(text, root), message[0][:160] if message else ""
+        )
+    return Suite(done.returncode, outcomes, failures, summary_line(done))
 
 
 def loopsafe(
@@ -456,8 +391,8 @@ def _measure(project: Project, result: Result, tmp: Path, src: Path, python313: 
     subprocess.run([str(python313), "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     log(name, "install")
-    _pip(python, ["-e", str(root), *project.install], tmp, project)
-    if _run([str(python), "-I", "-c", NO_LOOPSAFE], tmp, 60, project).returncode != 0:
+    pip_install(python, ["-e", str(root), *project.install], tmp, dict(project.env))
+    if run([str(python), "-I", "-c", NO_LOOPSAFE], tmp, 60, dict(project.env)).returncode != 0:
         raise RuntimeError("loopsafe is importable in the project's venv: the run means nothing")
 
     log(name, "suite before")
@@ -499,13 +434,9 @@ def _measure(project: Project, result: Result, tmp: Path, src: Path, python313: 
         if ln.line in changed_lines(original[ln.path], fixed.get(ln.path, b"")):
             ln.verdict = "fixed"
 
-    _pip(python, ["--no-deps", "-e", str(root)], tmp, project)
+    pip_install(python, ["--no-deps", "-e", str(root)], tmp, dict(project.env))
     log(name, "suite after")
     result.after = run_suite(python, root, project, tmp / "junit-after.xml")
-
-
-def log(name: str, step: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {name}: {step}", file=sys.stderr, flush=True)
 
 
 def _suite(suite: Suite | None) -> str:
