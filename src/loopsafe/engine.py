@@ -20,7 +20,7 @@ from loopsafe.cache import Cache
 from loopsafe.discover.config import Config, load_config
 from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
 from loopsafe.discover.pytest_config import PYTEST_CONFIG_NAMES
-from loopsafe.model import Finding, Result
+from loopsafe.model import Finding, Fix, FixSafety, OpKind, Result
 
 if TYPE_CHECKING:
     from loopsafe.analysis import Analysis
@@ -143,17 +143,11 @@ def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     return not any(code.startswith(i) for i in ignore)
 
 
-def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
-    """A finding offers a fix only if the fixer would make it: the edits are tried (in
-    memory) and a fix they cannot make becomes no fix, with the fixer's reason. So the
-    counts `check` prints are the fixes `fix` applies."""
-    from loopsafe.model import Fix, FixSafety, OpKind
-
-    # Edits whose success the rule cannot tell beforehand: they depend on what else the
-    # function does (a loop or executor left in use, an async twin, a chain of callers).
-    # A one-call rewrite (`await x`, `run_sync(x)`, ...) is checked by its rule already,
-    # and parsing big files with LibCST for nothing would double a cold scan.
-    simple = {
+# Edits whose success their rule checks: one call rewritten. Others (removing a loop or
+# executor left unused, an async twin, a chain of callers) depend on the rest of the code,
+# and parsing big files with LibCST for nothing would double a cold scan.
+_ONE_CALL_OPS = frozenset(
+    {
         OpKind.AWAIT,
         OpKind.AWAIT_FN,
         OpKind.RUN_SYNC,
@@ -162,8 +156,15 @@ def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
         OpKind.LOOP_SCOPE,
         OpKind.CURRENT_LOOP,
     }
+)
+
+
+def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
+    """A finding offers a fix only if the fixer would make it: the edits are tried (in
+    memory) and a fix they cannot make becomes no fix, with the fixer's reason. So the
+    counts `check` prints are the fixes `fix` applies."""
     findings = analysis.result.findings
-    risky = {path for f in findings for path, op in f.fix.edits if op.kind not in simple}
+    risky = {path for f in findings for path, op in f.fix.edits if op.kind not in _ONE_CALL_OPS}
     if not risky:
         return  # nothing to try: LibCST stays unloaded
     from loopsafe.fix.apply import plan_fixes

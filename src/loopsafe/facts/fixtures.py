@@ -20,6 +20,14 @@ def fixture_name(func: Function) -> str:
     return func.qualname.rpartition(".")[2]
 
 
+def fixture_scope(func: Function) -> str:
+    """The `scope=` a fixture decorator gives it ("function" when none)."""
+    for decorator, kwargs in zip(func.decorators, func.decorator_kwargs, strict=False):
+        if "fixture" in decorator and kwargs.get("scope"):
+            return kwargs["scope"].strip("\"'")
+    return "function"
+
+
 def is_test_function(func: Function) -> bool:
     name = func.qualname.rpartition(".")[2]
     if not name.startswith("test") or func.parent:

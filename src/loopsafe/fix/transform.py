@@ -787,25 +787,17 @@ class _LoopDropper(cst.CSTTransformer):
             final = statement.finalbody if isinstance(statement, cst.Try) else None
             if isinstance(statement, cst.Try) and final and _empty_block(final.body):
                 if statement.handlers:
-                    body.append(self._carry(carried, statement.with_changes(finalbody=None)))
+                    body.append(_carry(carried, statement.with_changes(finalbody=None)))
                 else:  # nothing left to clean up: the `try` body stands on its own
                     first, *rest = _statements(statement.body)
-                    body.append(self._carry([*carried, *statement.leading_lines], first))
+                    body.append(_carry([*carried, *statement.leading_lines], first))
                     body.extend(rest)
             else:
-                body.append(self._carry(carried, statement))
+                body.append(_carry(carried, statement))
             carried = []
         if not body:
             body = [cst.SimpleStatementLine([cst.Pass()], leading_lines=carried)]
         return updated_node.with_changes(body=body)
-
-    @staticmethod
-    def _carry(carried: list[cst.EmptyLine], statement: cst.BaseStatement) -> cst.BaseStatement:
-        if not carried or not isinstance(
-            statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-        ):
-            return statement
-        return statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
 
     def _only_loop(self, statement: cst.SimpleStatementLine) -> bool:
         return len(statement.body) == 1 and self._loop_statement(statement.body[0])
@@ -878,7 +870,7 @@ class _ExecutorDropper(cst.CSTTransformer):
                 if len(items) < len(statement.items) and not _mentions(statement.body, self.name):
                     if not items:  # nothing else is entered: the body stands on its own
                         first, *rest = _statements(statement.body)
-                        body.append(_LoopDropper._carry(list(statement.leading_lines), first))
+                        body.append(_carry(list(statement.leading_lines), first))
                         body.extend(rest)
                         continue
                     items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -914,6 +906,15 @@ class _ExecutorDropper(cst.CSTTransformer):
             and _dotted(small.value.func.value) == self.name
             and small.value.func.attr.value == "shutdown"
         )
+
+
+def _carry(carried: list[cst.EmptyLine], statement: cst.BaseStatement) -> cst.BaseStatement:
+    """`statement` with the lines (comments) of a removed one before its own."""
+    if not carried or not isinstance(
+        statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+    ):
+        return statement
+    return statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
 
 
 def _statements(block: cst.BaseSuite) -> Sequence[cst.BaseStatement]:

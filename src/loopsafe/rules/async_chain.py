@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from loopsafe.analysis import Project
 from loopsafe.facts import pytest_asyncio_features as features
 from loopsafe.facts.callgraph import Root
-from loopsafe.facts.fixtures import is_fixture
+from loopsafe.facts.fixtures import fixture_scope, is_fixture
 from loopsafe.facts.model import LoopApi, Site, SiteKind
 from loopsafe.facts.nodes import char_col, source_lines
 from loopsafe.model import Category, Fix, FixSafety, Op, OpKind
@@ -227,16 +227,7 @@ def async_fixture_fix(project: Project, module: str, key: str) -> Fix:
     version = project.pytest_asyncio
     if strict and version.version and not features.knows(version.version, features.ASYNCIO_FIXTURE):
         return no_fix(f"{version.uses} has no `@pytest_asyncio.fixture` (0.17 adds it)")
-    scope = next(
-        (
-            kwargs["scope"].strip("\"'")
-            for decorator, kwargs in zip(
-                ref.func.decorators, ref.func.decorator_kwargs, strict=False
-            )
-            if "fixture" in decorator and kwargs.get("scope")
-        ),
-        "function",
-    )
+    scope = fixture_scope(ref.func)
     if (
         scope != "function"
         and version.version

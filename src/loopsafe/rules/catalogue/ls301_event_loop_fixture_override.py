@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from loopsafe.analysis import Project
 from loopsafe.facts import pytest_asyncio_features as features
-from loopsafe.facts.fixtures import is_fixture, is_test_function
+from loopsafe.facts.fixtures import fixture_scope, is_fixture, is_test_function
 from loopsafe.facts.model import SiteKind
 from loopsafe.facts.pytest_asyncio_features import SET_UP_REVIEW
 from loopsafe.model import Action, Category, ConfigEdit, Fix, FixSafety, Op, OpKind
@@ -212,12 +212,7 @@ class EventLoopFixtureOverride(Rule):
 
 def _fixture_scope(ctx: SiteContext) -> str:
     ref = ctx.project.index.functions.get(ctx.key)
-    scope = "function"
-    if ref is not None:
-        for decorator, kwargs in zip(ref.func.decorators, ref.func.decorator_kwargs, strict=False):
-            if "fixture" in decorator and kwargs.get("scope"):
-                scope = kwargs["scope"].strip("\"'")
-    return scope
+    return fixture_scope(ref.func) if ref is not None else "function"
 
 
 def _known_keys(version: tuple[int, ...]) -> list[str]:

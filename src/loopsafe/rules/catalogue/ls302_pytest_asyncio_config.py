@@ -5,7 +5,7 @@ from __future__ import annotations
 from loopsafe.analysis import Project
 from loopsafe.facts import apis
 from loopsafe.facts import pytest_asyncio_features as features
-from loopsafe.facts.fixtures import is_fixture, is_test_function
+from loopsafe.facts.fixtures import fixture_scope, is_fixture, is_test_function
 from loopsafe.facts.model import Function
 from loopsafe.facts.pytest_version import PytestAsyncio
 from loopsafe.model import Action, Category, Finding, FixSafety
@@ -236,13 +236,9 @@ def _loop_overrides(project: Project, version: PytestAsyncio) -> dict[str, str]:
         for func in index.modules[module].functions.values():
             if func.qualname != "event_loop" or not is_fixture(func):
                 continue
-            scope = "function"
-            for decorator, kwargs in zip(func.decorators, func.decorator_kwargs, strict=False):
-                if "fixture" in decorator and kwargs.get("scope"):
-                    scope = kwargs["scope"].strip("\"'")
             path = index.paths[module]
             where = path.rpartition("/")[0] if path.endswith("conftest.py") else path
-            found[where] = scope
+            found[where] = fixture_scope(func)
     return found
 
 
