@@ -128,6 +128,8 @@ class SubProjects:
         self.applications: dict[str, str] = {}  # project directory -> why an application
         self.declared: dict[str, list[str]] = {}  # directory -> its dependency-file texts
         self.packaging: dict[str, list[tuple[str, str]]] = {}  # directory -> (name, text)
+        self._depends: dict[tuple[str, str], bool] = {}  # (project, distribution) -> declared
+        self._python_range: dict[str | None, tuple[tuple[int, int], tuple[int, int]]] = {}
         for relpath, text in configs:
             directory = _directory(relpath)
             name = relpath.rpartition("/")[2]
@@ -150,10 +152,16 @@ class SubProjects:
 
     def depends_on(self, relpath: str, distribution: str) -> bool:
         """Does the project of file `relpath` declare `distribution` as a requirement
-        (packaging metadata, requirements files, lock files)? Read as text, never run."""
+        (pyproject.toml, setup.py, setup.cfg, requirements.txt)? Read as text, never run."""
         project = self.project_of(relpath)
         if project is None:
             return False
+        known = self._depends.get((project, distribution))
+        if known is None:
+            known = self._depends[project, distribution] = self._declares(project, distribution)
+        return known
+
+    def _declares(self, project: str, distribution: str) -> bool:
         wanted = re.compile(
             rf"""(?im)(?:^|["'\s,\[])({re.escape(distribution)})(?:\[[^\]]*\])?\s*"""
             r"""(?:[<>=!~;,"'\]]|@|$)"""
@@ -167,14 +175,21 @@ class SubProjects:
 
     def maximum_python(self, relpath: str) -> tuple[int, int]:
         """The newest Python the project of file `relpath` admits (NEWEST_RELEASED at most)."""
-        project = self.project_of(relpath)
-        return maximum_python(self.packaging.get(project, []) if project is not None else [])
+        return self._pythons(relpath)[1]
 
     def minimum_python(self, relpath: str) -> tuple[int, int]:
         """The oldest Python the project of file `relpath` supports (OLDEST if unsaid)."""
+        return self._pythons(relpath)[0]
+
+    def _pythons(self, relpath: str) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(oldest, newest) Python of the file's project, read once per project."""
         project = self.project_of(relpath)
-        texts = self.packaging.get(project, []) if project is not None else []
-        return minimum_python(texts) or OLDEST
+        known = self._python_range.get(project)
+        if known is None:
+            texts = self.packaging.get(project, []) if project is not None else []
+            known = (minimum_python(texts) or OLDEST, maximum_python(texts))
+            self._python_range[project] = known
+        return known
 
     def python_files(self, relpath: str) -> tuple[str, ...]:
         directory = _nearest(self.patterns, relpath)
