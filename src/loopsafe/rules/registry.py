@@ -59,6 +59,17 @@ DISMISSED = Dismissed()
 Answer = Verdict | Dismissed | None
 
 
+@dataclass(frozen=True)
+class PythonChange:
+    """How a Python release changes what a rule's sites do: the version that starts
+    warning (None: no warning first), and the version from which the code no longer
+    works (it raises, or the API is gone). The report's upgrade readiness uses it."""
+
+    breaks: tuple[int, int]
+    deprecated: tuple[int, int] | None = None
+    how: str = "raises"  # how it breaks, e.g. "raises RuntimeError", "is removed"
+
+
 class RuleError(Exception):
     """A site no rule claims, or that two rules claim: a bug in the catalogue."""
 
@@ -94,6 +105,9 @@ class Rule:
     # not read more files to find the callers of the rule's `calls` sites; their category
     # is what the code read for other sites shows.
     traces_callers: ClassVar[bool] = True
+    # For rules about APIs a Python release deprecates or removes: from which version
+    # their sites stop working (None: the rule is about loops, not about versions).
+    python_change: ClassVar[PythonChange | None] = None
     # The findings it may produce, as (code, category, action) (an accepted site is LS100
     # whichever rule judged it), and its rows of the generated classification table:
     # (site kinds, where the site is, code, action).

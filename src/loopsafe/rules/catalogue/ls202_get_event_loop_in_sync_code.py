@@ -5,7 +5,16 @@ from __future__ import annotations
 from loopsafe.facts.model import SiteKind
 from loopsafe.model import Action, Category, FixSafety
 from loopsafe.rules.context import SiteContext
-from loopsafe.rules.registry import ACCEPTED, Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.registry import (
+    ACCEPTED,
+    Answer,
+    PythonChange,
+    Rule,
+    Verdict,
+    doc,
+    produces,
+    snippet,
+)
 from loopsafe.rules.upgrade import fetch_raises_on_target
 
 _WHY = {
@@ -22,6 +31,7 @@ class GetEventLoopInSyncCode(Rule):
     summary = "`asyncio.get_event_loop()` in sync code: deprecated, and it raises on Python 3.14 when no loop is set."
     default_action = Action.REVIEW
     fix_safety = FixSafety.NONE
+    python_change = PythonChange(breaks=(3, 14), deprecated=(3, 12), how="raises RuntimeError")
     what_it_does = doc(
         """
         Finds `asyncio.get_event_loop()` (and a policy's `get_event_loop()`) in sync

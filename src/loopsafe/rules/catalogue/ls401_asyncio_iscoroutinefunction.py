@@ -8,7 +8,16 @@ from loopsafe.facts.python_versions import OLDEST, script_minimum_python
 from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
-from loopsafe.rules.registry import ACCEPTED, Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.registry import (
+    ACCEPTED,
+    Answer,
+    PythonChange,
+    Rule,
+    Verdict,
+    doc,
+    produces,
+    snippet,
+)
 
 _NEW = "inspect.iscoroutinefunction"
 _DEPRECATED = (3, 14)
@@ -23,6 +32,7 @@ class AsyncioIscoroutinefunction(Rule):
     )
     default_action = Action.FIX
     fix_safety = FixSafety.UNSAFE
+    python_change = PythonChange(breaks=(3, 16), deprecated=(3, 14), how="is removed")
     what_it_does = doc(
         """
         Finds `asyncio.iscoroutinefunction` (also `asyncio.coroutines.iscoroutinefunction`),

@@ -7,7 +7,7 @@ from loopsafe.facts.model import SiteKind
 from loopsafe.model import Action, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import NO_HELPER, at, fix, no_fix
-from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.registry import Answer, PythonChange, Rule, Verdict, doc, produces, snippet
 from loopsafe.rules.upgrade import NO_LOOP_CATEGORIES, fetch_raises_on_target, target_words
 from loopsafe.vendor import VENDORED_MODULE
 
@@ -21,6 +21,7 @@ class GetEventLoopWithoutLoop(Rule):
     )
     default_action = Action.FIX
     fix_safety = FixSafety.UNSAFE
+    python_change = PythonChange(breaks=(3, 14), deprecated=(3, 12), how="raises RuntimeError")
     what_it_does = doc(
         """
         Finds `asyncio.get_event_loop()` in sync code that nothing shows runs with a loop
