@@ -69,6 +69,8 @@ class OpKind(str, Enum):
     AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
     # `asyncio.get_event_loop()` -> the helper's `current_loop()` ("module:current_loop")
     CURRENT_LOOP = "current-loop"
+    # `get_event_loop()` -> a copy of `current_loop()` written into the module itself
+    INLINE_CURRENT_LOOP = "inline-current-loop"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

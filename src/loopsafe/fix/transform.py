@@ -33,6 +33,7 @@ _CALL_OPS = frozenset(
         OpKind.LOOP_SCOPE,
         OpKind.WAIT_AWAIT,
         OpKind.CURRENT_LOOP,
+        OpKind.INLINE_CURRENT_LOOP,
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
@@ -60,6 +61,8 @@ def apply_ops(
         refused.update(transformer.refused)
     if not transformer.applied:
         return source, set()
+    if transformer.inline_defs:
+        updated = _with_inline_defs(updated, transformer.inline_defs, transformer.bound)
     # A function whose callers now await its twin: its import may go once unused.
     twins = {(op.twin_module, op.name) for op in transformer.applied if op.twin_module}
     if transformer.imports:
@@ -80,6 +83,44 @@ def apply_ops(
         }
         updated = place_new_imports(module, updated, {*first_party, *vendored})
     return updated.code, transformer.applied
+
+
+def _with_inline_defs(
+    module: cst.Module, names: set[str], bound: dict[str, _Binding]
+) -> cst.Module:
+    """The module with the helper functions its fixed calls need, written after its
+    leading docstring and imports (so they exist before any top-level code runs), once."""
+    from loopsafe.vendor import INLINE_CURRENT_LOOP, INLINE_CURRENT_LOOP_SOURCE
+
+    sources = {INLINE_CURRENT_LOOP: INLINE_CURRENT_LOOP_SOURCE}
+    new = [
+        cst.parse_statement(sources[name], module.config_for_parsing)
+        for name in sorted(names - set(bound))
+    ]
+    if not new:
+        return module
+    body = list(module.body)
+    at = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Import, cst.ImportFrom))
+            or (isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString))
+            for small in statement.body
+        ):
+            at = index + 1
+        else:
+            break
+    two_lines = (cst.EmptyLine(), cst.EmptyLine())
+    new = [statement.with_changes(leading_lines=two_lines) for statement in new]
+    if at < len(body):
+        body[at] = body[at].with_changes(leading_lines=(*two_lines, *_comments(body[at])))
+    return module.with_changes(body=[*body[:at], *new, *body[at:]])
+
+
+def _comments(statement: cst.BaseStatement) -> tuple[cst.EmptyLine, ...]:
+    """A statement's leading comment lines, without the blank lines among them."""
+    lines = getattr(statement, "leading_lines", ())
+    return tuple(line for line in lines if line.comment is not None)
 
 
 _Imported = tuple[str, str | None, str | None]  # (module, name or None, alias or None)
@@ -405,6 +446,7 @@ class _Transformer(cst.CSTTransformer):
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
+        self.inline_defs: set[str] = set()  # functions to write into the module
         self.lambdas = 0
         self.pending: dict[int, Op] = {}  # id(original Call) -> op to apply on leave
 
@@ -658,6 +700,11 @@ class _Transformer(cst.CSTTransformer):
             local = self._helper_name(module_name, helper)
             self.imports.add((module_name, helper, None if local == helper else local))
             return call.with_changes(func=cst.Name(local))
+        if kind == OpKind.INLINE_CURRENT_LOOP:
+            if call.args or self.bound.get(op.name, None) is not None:
+                return None
+            self.inline_defs.add(op.name)
+            return call.with_changes(func=cst.Name(op.name))
         if kind == OpKind.RENAME_CALL:
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))

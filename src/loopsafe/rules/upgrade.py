@@ -3,6 +3,7 @@ site between "deprecated" (review) and "raises on your target" (fix)."""
 
 from __future__ import annotations
 
+from loopsafe.facts.callgraph import Root
 from loopsafe.facts.python_versions import target_text
 from loopsafe.model import Category
 from loopsafe.rules.context import SiteContext
@@ -21,12 +22,33 @@ NO_LOOP_CATEGORIES = frozenset(
 )
 
 
+# Roots of a sync function's callers from which it may run with no loop set.
+_NO_LOOP_ROOTS = (
+    (Root.MODULE, "library code that runs at import"),
+    (Root.EXPOSED, "outside callers (it is library API)"),
+    (Root.UNKNOWN, "callers the analysis cannot see"),
+    (Root.ENTRY, "an entry point"),
+    (Root.WORKER, "a worker task"),
+    (Root.THREAD, "a thread"),
+)
+
+
+def no_loop_paths(ctx: SiteContext) -> list[str]:
+    """The other ways into a function that async code calls, by which it may run with no
+    loop set: empty when only coroutines reach it (then a loop is always running)."""
+    if ctx.category is not Category.REACHABLE_FROM_ASYNC or not ctx.site.scope:
+        return []
+    kinds = ctx.project.reach.kinds(ctx.key)
+    return [words for root, words in _NO_LOOP_ROOTS if root in kinds]
+
+
 def fetch_raises_on_target(ctx: SiteContext) -> bool:
     """Does this `get_event_loop()` in sync code raise on the project's target Python: a
-    path with no loop set (no guard, no `set_event_loop()` before it) on 3.14 or later?"""
+    path with no loop set (no guard, no `set_event_loop()` before it) on 3.14 or later?
+    Code that async code calls counts when some other path reaches it too."""
     site = ctx.site
     return (
-        ctx.category in NO_LOOP_CATEGORIES
+        (ctx.category in NO_LOOP_CATEGORIES or bool(no_loop_paths(ctx)))
         and not site.after_set
         and ctx.project.target_python(ctx.module) >= RAISES_FROM
     )
