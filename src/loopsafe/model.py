@@ -71,6 +71,10 @@ class OpKind(str, Enum):
     CURRENT_LOOP = "current-loop"
     # `get_event_loop()` -> a copy of `current_loop()` written into the module itself
     INLINE_CURRENT_LOOP = "inline-current-loop"
+    # `loop.run_until_complete(x)` -> `asyncio.run(x)` (the fetched loop goes with
+    # DROP_FETCHED_LOOP, or with the call it is fetched in)
+    ASYNCIO_RUN = "asyncio-run"
+    DROP_FETCHED_LOOP = "drop-fetched-loop"  # DROP_LOOP for `name = get_event_loop()`
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

@@ -34,6 +34,7 @@ _CALL_OPS = frozenset(
         OpKind.WAIT_AWAIT,
         OpKind.CURRENT_LOOP,
         OpKind.INLINE_CURRENT_LOOP,
+        OpKind.ASYNCIO_RUN,
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
@@ -435,7 +436,7 @@ class _Transformer(cst.CSTTransformer):
 
         self.drop_loops: dict[int, list[Op]] = {}
         for op in ops:
-            if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_EXECUTOR):
+            if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_FETCHED_LOOP, OpKind.DROP_EXECUTOR):
                 self.drop_loops.setdefault(op.line, []).append(op)
         self.by_name: dict[tuple[int, str], list[Op]] = {}
         self.by_line: dict[int, list[Op]] = {}
@@ -513,7 +514,8 @@ class _Transformer(cst.CSTTransformer):
             func=m.Name("set_event_loop") | m.Attribute(attr=m.Name("set_event_loop")),
             args=[m.Arg(value=m.Name(op.name))],
         )
-        dropper = _LoopDropper(op.name, reset=bool(m.findall(node.body, set_here)))
+        factory = "get_event_loop" if op.kind == OpKind.DROP_FETCHED_LOOP else "new_event_loop"
+        dropper = _LoopDropper(op.name, bool(m.findall(node.body, set_here)), factory)
         body = node.body.visit(dropper)
         if not isinstance(body, cst.BaseSuite) or _mentions(body, op.name):
             self.refused[op] = f"`{op.name}` is still used once the run is rewritten"
@@ -693,6 +695,12 @@ class _Transformer(cst.CSTTransformer):
             return call.with_changes(func=cst.Name(local), args=args)
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
+        if kind == OpKind.ASYNCIO_RUN:
+            if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
+                return None
+            self.imports.add(("asyncio", None, None))
+            runner = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("run"))
+            return call.with_changes(func=runner)
         if kind == OpKind.CURRENT_LOOP:
             if call.args:
                 return None
@@ -808,10 +816,11 @@ class _LoopDropper(cst.CSTTransformer):
     `try`/`finally` left with nothing to do. Nested functions and classes are not entered:
     their own names are theirs."""
 
-    def __init__(self, loop: str, reset: bool) -> None:
+    def __init__(self, loop: str, reset: bool, factory: str = "new_event_loop") -> None:
         super().__init__()
         self.loop = loop
         self.reset = reset  # the loop is set as the current one: its reset goes too
+        self.factory = factory  # what the loop is made (or fetched) with
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -856,7 +865,7 @@ class _LoopDropper(cst.CSTTransformer):
                 and isinstance(small.targets[0].target, cst.Name)
                 and small.targets[0].target.value == self.loop
                 and isinstance(small.value, cst.Call)
-                and _callee_name(small.value.func) == "new_event_loop"
+                and _callee_name(small.value.func) == self.factory
             )
         if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
             return False

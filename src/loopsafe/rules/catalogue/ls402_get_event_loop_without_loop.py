@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from loopsafe.facts import apis
-from loopsafe.facts.model import SiteKind
-from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
+from loopsafe.facts.model import LoopApi, SiteKind
+from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
-from loopsafe.rules.fixes import at, fix, no_fix
+from loopsafe.rules.fixes import at, fix, no_fix, starred
 from loopsafe.rules.registry import Answer, PythonChange, Rule, Verdict, doc, produces, snippet
 from loopsafe.rules.upgrade import (
     NO_LOOP_CATEGORIES,
@@ -93,8 +93,15 @@ class GetEventLoopWithoutLoop(Rule):
         its own; and a policy's `get_event_loop()` returned the loop set even while
         another one ran, where `current_loop()` returns the running one. A policy
         object's own `get_event_loop()` has no fix, nor has a project whose
-        `run-sync-import` names a helper of its own. At an entry point,
-        `asyncio.run()` or `asyncio.Runner` is better still, and is for a person to choose.
+        `run-sync-import` names a helper of its own.
+
+        At an entry point, a loop fetched only to run one coroutine
+        (`loop = asyncio.get_event_loop()`, `loop.run_until_complete(main())`, perhaps
+        `loop.close()`; or the chained one-liner) becomes `asyncio.run(main())`, and the
+        fetch and the close go. That is unsafe too: `asyncio.run()` also cancels the
+        tasks the coroutine left, shuts down async generators and the default executor,
+        closes the loop and leaves none set, which code run after it could notice. A
+        loop the entry point goes on using gets `current_loop()`.
         """
     )
     invalid = (
@@ -115,6 +122,25 @@ class GetEventLoopWithoutLoop(Rule):
 
             def run(coro):
                 return asyncio.get_event_loop().run_until_complete(coro)  # expect: LS402 sync-wrapper fix; LS104 sync-wrapper fix
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            async def serve() -> None:
+                await asyncio.sleep(0)
+
+
+            def main() -> None:
+                loop = asyncio.get_event_loop()  # expect: LS402 entrypoint fix
+                loop.run_until_complete(serve())  # expect: LS100 entrypoint ok
+                loop.close()
+
+
+            if __name__ == "__main__":
+                main()
             """
         ),
     )
@@ -166,7 +192,7 @@ class GetEventLoopWithoutLoop(Rule):
             f"loop' on Python 3.14 and later when no loop is set (this code runs up to "
             f"{target_words(ctx)}; 3.12 and 3.13 warn); take the running loop, or make one "
             "and set it.",
-            _current_loop(ctx),
+            _entry_run(ctx) or _current_loop(ctx),
         )
 
 
@@ -201,6 +227,47 @@ def _current_loop(ctx: SiteContext) -> Fix:
         at(OpKind.CURRENT_LOOP, site, f"{module}:current_loop"),
         helper_copy=copy,
     )
+
+
+def _entry_run(ctx: SiteContext) -> Fix | None:
+    """At an entry point, a loop fetched only to run one coroutine: `asyncio.run()` runs
+    it on every version (None when the loop is used for anything else)."""
+    site = ctx.site
+    if ctx.category is not Category.ENTRYPOINT or site.target not in apis.FETCH_APIS:
+        return None
+    if site.args or site.keywords or not site.called:
+        return None
+    loop_sites = [
+        s
+        for s in ctx.facts.sites
+        if s.scope == site.scope and s is not site and s.kind in _LOOP_KINDS
+    ]
+    if len(loop_sites) != 1 or loop_sites[0].kind is not SiteKind.LOOP_RUN:
+        return None
+    run = loop_sites[0]
+    if (
+        run.api is not LoopApi.RUN_UNTIL_COMPLETE
+        or run.loop_origin != "fetched"
+        or run.loop_use
+        or not run.called
+        or len(run.args) != 1
+        or run.keywords
+        or starred(run.args)
+    ):
+        return None
+    ops = [at(OpKind.ASYNCIO_RUN, run)]
+    if run.loop_expr:  # `loop = asyncio.get_event_loop()` ... `loop.run_until_complete(x)`
+        if not run.loop_expr.isidentifier() or ctx.function is None or run.line <= site.line:
+            return None
+        ops.append(Op(OpKind.DROP_FETCHED_LOOP, ctx.function.line, 0, run.loop_expr))
+    elif run.line != site.line:  # `asyncio.get_event_loop().run_until_complete(x)`
+        return None
+    return fix(ctx, FixSafety.UNSAFE, f"asyncio.run({run.args[0]})", *ops)
+
+
+_LOOP_KINDS = frozenset(
+    {SiteKind.FETCH, SiteKind.CREATE, SiteKind.SET, SiteKind.LOOP_RUN, SiteKind.RUN}
+)
 
 
 def _default_policy(target: str) -> bool:
