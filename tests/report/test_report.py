@@ -406,8 +406,13 @@ def test_upgrade_readiness_after_is_what_the_fixer_leaves(upgrade: dict[str, Any
     each version is what the first report predicted for after the fixes."""
     project = upgrade["project"].parent / "fixed"
     shutil.copytree(upgrade["project"], project)
-    run = _loopsafe(project, "fix", "--unsafe-fixes", "--no-cache", ".")
+    run = _loopsafe(project, "fix", "--unsafe-fixes", "--no-cache", "--report", "audit.json", ".")
     assert run.returncode in (0, 1), run.stderr
+    audit = json.loads((project / "audit.json").read_text("utf-8"))["upgrade"]
+    assert audit["fixes_applied"] and not upgrade["json"]["fixes_applied"]
+    assert [_counts(p, "after") for p in audit["projects"]] == [
+        _counts(p, "after") for p in upgrade["json"]["projects"]
+    ]
     again = _loopsafe(project, "report", ".", "--no-cache", "--format", "json")
     now = {p["project"]: p for p in json.loads(again.stdout)["upgrade"]["projects"]}
     for predicted in upgrade["json"]["projects"]:

@@ -50,12 +50,16 @@ def upgrade_readiness(analysis: Analysis, fixes: FixReport, *, applied: bool) ->
     fixed = {id(planned.finding) for planned in fixes.fixed}
     skipped = {id(planned.finding): planned.reason for planned in fixes.skipped}
     groups: dict[_Scope, list[tuple[Finding, PythonChange]]] = {}
+    scopes: dict[str, _Scope] = {}
     for finding in sorted(analysis.result.findings, key=Finding.sort_key):
         rule = get_rule(finding.code)
         change = rule.python_change if rule is not None else None
         if change is None or finding.action is Action.OK:
             continue
-        scope = _scope(project, finding.path, modules.get(finding.path, finding.path))
+        scope = scopes.get(finding.path)
+        if scope is None:
+            module = modules.get(finding.path, finding.path)
+            scope = scopes[finding.path] = _scope(project, finding.path, module)
         groups.setdefault(scope, []).append((finding, change))
     return {
         "newest_released": target_text(NEWEST_RELEASED),
