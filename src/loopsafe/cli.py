@@ -489,6 +489,8 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
     "no_cache",
     "config_file",
     "pytest_config",
+    "run_sync_import",
+    "target_version",
     "verbose",
 )
 @click.option(

@@ -422,3 +422,31 @@ def test_upgrade_readiness_after_is_what_the_fixer_leaves(upgrade: dict[str, Any
             assert set(expected.values()) == {(0, 0)}
             continue
         assert {v: c[1:] for v, c in _counts(found, "before").items()} == expected
+
+
+def test_upgrade_readiness_follows_the_target_version(upgrade: dict[str, Any]) -> None:
+    """`report --target-version py313`, as for `check`: the versions past it are marked, and
+    the no-loop `get_event_loop()` is LS202 (review, no fix) there, so it still breaks on
+    3.14 after the fixes."""
+    run = _loopsafe(
+        upgrade["project"],
+        "report",
+        ".",
+        "--no-cache",
+        "--format",
+        "json",
+        "--target-version",
+        "py313",
+    )
+    assert run.returncode == 0, run.stderr
+    modern = next(
+        p for p in json.loads(run.stdout)["upgrade"]["projects"] if p["project"] == "modern"
+    )
+    assert (modern["maximum"], modern["maximum_from"]) == ("3.13", "target-version")
+    assert [r["python"] for r in modern["versions"] if r["supported"]] == ["3.12", "3.13"]
+    breaking = {g["python"]: g["sites"] for g in modern["breaking"]}
+    assert [(s["line"], s["code"], s["fixed"]) for s in breaking["3.14"]] == [
+        (8, "LS202", False),
+        (30, "LS202", False),
+    ]
+    assert _counts(modern, "after")["3.14"] == (1, 1, 2)
