@@ -250,7 +250,7 @@ def _upgrade(upgrade: dict[str, Any] | None, add: Any) -> None:
             )
         add("")
         for group in project["breaking"]:
-            add(f"Breaks on {group['python']}:")
+            add(f"Breaks from {group['python']}:")
             add("")
             for site in group["sites"]:
                 warns = f", warns from {site['deprecated']}" if site["deprecated"] else ""
