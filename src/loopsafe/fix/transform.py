@@ -33,6 +33,7 @@ _CALL_OPS = frozenset(
         OpKind.LOOP_SCOPE,
         OpKind.WAIT_AWAIT,
         OpKind.CURRENT_LOOP,
+        OpKind.DROP_ARGUMENT,
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
@@ -662,6 +663,12 @@ class _Transformer(cst.CSTTransformer):
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))
             return call.with_changes(func=_dotted_expression(op.name))
+        if kind == OpKind.DROP_ARGUMENT:
+            dropped = _drop_argument(call, op.name)
+            if isinstance(dropped, str):
+                self.refused[op] = dropped
+                return None
+            return dropped
         if kind == OpKind.LOOP_SCOPE:
             args = [
                 a.with_changes(keyword=cst.Name("loop_scope"))
@@ -957,3 +964,58 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
             arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
         out.append(arg)
     return out
+
+
+def _drop_argument(call: cst.Call, which: str) -> cst.Call | str:
+    """The call without its keyword argument `which` (or the positional one at index
+    `which`, when digits), laid out as before; or why it cannot go."""
+    args = list(call.args)
+    if which.isdigit():
+        position = int(which)
+        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        if any(a.star for a in args[: position + 1]) or position >= len(positional):
+            return "the argument's position is not known (`*args` before it)"
+        index = positional[position]
+        if any(a.keyword is None and not a.star for a in args[index + 1 :]):
+            return "positional arguments follow it, which would move into its place"
+    else:
+        found = [
+            i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == which
+        ]
+        if len(found) != 1:
+            return f"the call does not pass `{which}=` once"
+        index = found[0]
+    removed = args.pop(index)
+    if not args:
+        # `f(\n    loop=loop,\n)` -> `f()`, unless a comment sits before the argument.
+        if _has_comment(call.whitespace_before_args):
+            return "a comment in the call would go with the argument"
+        return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
+    if index == len(args):
+        # The last argument went: the one before it now ends the list as it did (its
+        # trailing comma or none, and the line break before the closing parenthesis).
+        # A comment ending the line of the one before it stays on that line.
+        previous, comma, tail = args[-1], removed.comma, removed.whitespace_after_arg
+        before = previous.comma
+        if isinstance(before, cst.Comma) and _has_comment(before.whitespace_after):
+            kept = before.whitespace_after
+            after = comma.whitespace_after if isinstance(comma, cst.Comma) else tail
+            if not (
+                isinstance(kept, cst.ParenthesizedWhitespace)
+                and isinstance(after, cst.ParenthesizedWhitespace)
+            ):
+                return "a comment after the argument before it would be lost"
+            after = after.with_changes(first_line=kept.first_line)
+            if isinstance(comma, cst.Comma):
+                comma = comma.with_changes(whitespace_after=after)
+            else:
+                tail = after
+        args[-1] = previous.with_changes(comma=comma, whitespace_after_arg=tail)
+    return call.with_changes(args=args)
+
+
+def _has_comment(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
+    if not isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return False
+    lines = [whitespace.first_line, *whitespace.empty_lines]
+    return any(line.comment is not None for line in lines)
