@@ -1017,5 +1017,6 @@ def _drop_argument(call: cst.Call, which: str) -> cst.Call | str:
 def _has_comment(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
     if not isinstance(whitespace, cst.ParenthesizedWhitespace):
         return False
-    lines = [whitespace.first_line, *whitespace.empty_lines]
-    return any(line.comment is not None for line in lines)
+    return whitespace.first_line.comment is not None or any(
+        line.comment is not None for line in whitespace.empty_lines
+    )

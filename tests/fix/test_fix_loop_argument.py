@@ -1,0 +1,89 @@
+"""LS406's fix through the command line: which drops of a `loop` argument are safe (made by
+`check --fix`), which need `--unsafe-fixes`, and which the fixer refuses, with why. The
+rewritten text itself is checked by tests/cases/upgrade_loop_argument*.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fix_helpers import Skip, fix, read, write
+
+CASES = Path(__file__).resolve().parents[1] / "cases"
+UNSAFE = "unsafe fix: apply it with --unsafe-fixes"
+
+
+def test_on_a_project_that_supports_38_only_proven_drops_are_safe(tmp_path: Path) -> None:
+    shutil.copy(CASES / "upgrade_loop_argument_older_python.py", tmp_path / "app.py")
+    run = fix(tmp_path)
+    # The loop handed in, a coroutine not awaited on the spot, gather() (which also checks
+    # its futures' loop), a lock made in sync code: unsafe. `None`, and the running loop
+    # given to an awaited sleep() or a lock made in the coroutine: safe.
+    assert run.skips() == [Skip("app.py", line, "LS406", UNSAFE) for line in (16, 19, 28, 33)], (
+        run.output
+    )
+    text = read(tmp_path / "app.py")
+    assert "await asyncio.sleep(0, loop=loop)" in text
+    assert text.count("    await asyncio.sleep(0)  # expect: LS406") == 2
+    assert "lock = asyncio.Lock()  #" in text and "asyncio.Queue()  #" in text
+    assert "asyncio.sleep(0, loop=loop)  # expect: LS100" in text  # the shim stays
+
+
+def _module(requires: str, body: str) -> dict[str, str]:
+    files = {"app/__init__.py": "", "app/work.py": "import asyncio\n\n\n" + body}
+    if requires:
+        files["pyproject.toml"] = (
+            f'[project]\nname = "app"\nversion = "1"\nrequires-python = "{requires}"\n'
+        )
+    return files
+
+
+SLEEP = "async def pause(loop):\n    await asyncio.sleep(1, loop=loop)\n"
+
+
+@pytest.mark.parametrize(("requires", "fixed"), [(">=3.10", True), (">=3.9", False), ("", False)])
+def test_the_oldest_python_in_the_metadata_decides(
+    tmp_path: Path, requires: str, fixed: bool
+) -> None:
+    write(tmp_path, _module(requires, SLEEP))
+    run = fix(tmp_path)
+    after = read(tmp_path / "app/work.py")
+    assert ("asyncio.sleep(1)\n" in after) is fixed, run.output
+    assert run.skips() == ([] if fixed else [Skip("app/work.py", 5, "LS406", UNSAFE)])
+
+
+def test_a_project_that_does_not_say_is_told_so(tmp_path: Path) -> None:
+    write(tmp_path, _module("", SLEEP))
+    run = fix(tmp_path)
+    assert "which the project may support (it does not say)" in run.output
+    fixed = fix(tmp_path, "--unsafe-fixes")
+    assert "asyncio.sleep(1)\n" in read(tmp_path / "app/work.py"), fixed.output
+    assert "LS406" not in fix(tmp_path).output  # a second fix finds nothing left
+
+
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        (
+            "asyncio.Lock(  # the caller's loop\n        loop=loop,\n    )",
+            "a comment in the call would go with the argument",
+        ),
+        (
+            'asyncio.create_subprocess_shell("ls", None, None, None, loop, 2**16)',
+            "positional arguments follow the loop and would move into its place",
+        ),
+    ],
+    ids=["comment", "positional-after"],
+)
+def test_a_drop_that_would_lose_something_is_refused(
+    tmp_path: Path, call: str, reason: str
+) -> None:
+    body = f"async def make(loop):\n    return {call}\n"
+    write(tmp_path, _module(">=3.10", body))
+    before = read(tmp_path / "app/work.py")
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert read(tmp_path / "app/work.py") == before
+    [skip] = run.skips()
+    assert (skip.code, skip.line) == ("LS406", 5)
+    assert reason in skip.reason, run.output
