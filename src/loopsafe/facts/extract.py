@@ -13,6 +13,8 @@ from loopsafe.facts import apis
 from loopsafe.facts.guards import (
     branch_guards,
     catches_runtime_error,
+    expected_names,
+    handled_names,
     running_var_targets,
     terminates,
     try_checks,
@@ -474,6 +476,15 @@ class _Extractor(SiteReader):
             self._visit_if(stmt)
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._visit_try(stmt)  # type: ignore[arg-type]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)) and (
+            expected := expected_names(stmt.items)
+        ):
+            for item in stmt.items:
+                self._visit_node(item)
+            saved_caught = self.state.caught
+            self.state.caught = saved_caught + expected
+            self._visit_body(stmt.body)
+            self.state.caught = saved_caught
         else:
             if self.watched_values and isinstance(stmt, ast.ImportFrom):
                 self._watched_import(stmt)
@@ -591,10 +602,13 @@ class _Extractor(SiteReader):
     def _visit_try(self, stmt: ast.Try) -> None:
         running, _ = self._try_checks(stmt)
         handles = any(catches_runtime_error(h) for h in stmt.handlers)
-        saved_fetch = self.state.fetch_try
+        saved_fetch, saved_caught = self.state.fetch_try, self.state.caught
         self.state.fetch_try = saved_fetch or handles
+        self.state.caught = saved_caught + tuple(
+            name for handler in stmt.handlers for name in handled_names(handler)
+        )
         self._visit_body(stmt.body)
-        self.state.fetch_try = saved_fetch
+        self.state.fetch_try, self.state.caught = saved_fetch, saved_caught
         for handler in stmt.handlers:
             if handler.type is not None:
                 self._visit_expr(handler.type)

@@ -32,6 +32,8 @@ class SiteState:
     in_main: bool = False
     fetch_try: bool = False  # inside a try whose handler catches RuntimeError
     runs_below: tuple[int, ...] | None = None  # only runs on Pythons older than this
+    # Exceptions the enclosing statements of the function catch or expect (see Site.caught)
+    caught: tuple[str, ...] = ()
 
 
 class SiteReader:
@@ -195,6 +197,7 @@ class SiteReader:
             guarded=self.state.guarded or (kind == SiteKind.FETCH and self.state.fetch_try),
             in_lambda=self.lambda_depth > 0,
             runs_below=list(self.state.runs_below or ()),
+            caught=list(self.state.caught),
         )
         if not whole_def:
             site.text = segment(self.lines, node)
