@@ -49,3 +49,25 @@ else:
 
     def new_event(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
         return asyncio.Event(loop=loop)  # expect: LS100 sync-wrapper ok
+
+
+def lock_for(loop: asyncio.AbstractEventLoop) -> asyncio.Lock:
+    try:
+        return asyncio.Lock(loop=loop)  # expect: LS100 sync-wrapper ok
+    except (TypeError, ValueError):  # Python 3.10 took the argument away
+        return asyncio.Lock()
+
+
+async def swallowed(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        await asyncio.sleep(0)  # expect: LS406 async-context fix
+    except Exception:  # hides the TypeError: no shim
+        pass
+
+
+class LoopArgumentTest:
+    def assertRaises(self, expected: type[BaseException]) -> object: ...
+
+    def test_removed(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self.assertRaises(TypeError):
+            asyncio.Queue(loop=loop)  # expect: LS100 sync-wrapper ok

@@ -986,30 +986,28 @@ def _drop_argument(call: cst.Call, which: str) -> cst.Call | str:
             return f"the call does not pass `{which}=` once"
         index = found[0]
     removed = args.pop(index)
+    # What ended the removed argument: a line break before `)` in a call laid out one
+    # argument per line. A comment ending the line before it stays on that line.
+    comma = removed.comma
+    closing = comma.whitespace_after if isinstance(comma, cst.Comma) else None
+    closing = closing or removed.whitespace_after_arg
     if not args:
-        # `f(\n    loop=loop,\n)` -> `f()`, unless a comment sits before the argument.
-        if _has_comment(call.whitespace_before_args):
-            return "a comment in the call would go with the argument"
-        return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
+        # `f(\n    loop=loop,\n)` -> `f()`; `f(  # why\n    loop=loop,\n)` keeps `# why`.
+        opening = call.whitespace_before_args
+        if not _has_comment(opening):
+            return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
+        return call.with_changes(args=(), whitespace_before_args=_closing(opening, closing))
     if index == len(args):
         # The last argument went: the one before it now ends the list as it did (its
         # trailing comma or none, and the line break before the closing parenthesis).
-        # A comment ending the line of the one before it stays on that line.
-        previous, comma, tail = args[-1], removed.comma, removed.whitespace_after_arg
+        previous, tail = args[-1], removed.whitespace_after_arg
         before = previous.comma
         if isinstance(before, cst.Comma) and _has_comment(before.whitespace_after):
-            kept = before.whitespace_after
-            after = comma.whitespace_after if isinstance(comma, cst.Comma) else tail
-            if not (
-                isinstance(kept, cst.ParenthesizedWhitespace)
-                and isinstance(after, cst.ParenthesizedWhitespace)
-            ):
-                return "a comment after the argument before it would be lost"
-            after = after.with_changes(first_line=kept.first_line)
+            kept = _closing(before.whitespace_after, closing)
             if isinstance(comma, cst.Comma):
-                comma = comma.with_changes(whitespace_after=after)
+                comma = comma.with_changes(whitespace_after=kept)
             else:
-                tail = after
+                tail = kept
         args[-1] = previous.with_changes(comma=comma, whitespace_after_arg=tail)
     return call.with_changes(args=args)
 
@@ -1020,3 +1018,14 @@ def _has_comment(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
     return whitespace.first_line.comment is not None or any(
         line.comment is not None for line in whitespace.empty_lines
     )
+
+
+def _closing(
+    commented: cst.BaseParenthesizableWhitespace, closing: cst.BaseParenthesizableWhitespace
+) -> cst.ParenthesizedWhitespace:
+    """The line `commented` ends (with its comment and the comment lines after it), then
+    the indentation `closing` gave the closing parenthesis (none: the statement's)."""
+    assert isinstance(commented, cst.ParenthesizedWhitespace)
+    if isinstance(closing, cst.ParenthesizedWhitespace):
+        return commented.with_changes(indent=closing.indent, last_line=closing.last_line)
+    return commented.with_changes(indent=True, last_line=cst.SimpleWhitespace(""))

@@ -73,7 +73,11 @@ class LoopArgument(Rule):
         API keeps its `loop` and is not flagged: `ensure_future`, `Future`, `Task`,
         `wrap_future`, `run_coroutine_threadsafe`, `StreamReader`, `all_tasks`,
         `current_task`, the loop's methods. Calls that only run on Pythons before 3.10
-        (under `if sys.version_info < (3, 10):`) are accepted (LS100).
+        (under `if sys.version_info < (3, 10):`) are accepted (LS100), and so are calls
+        whose TypeError the code expects: in a `try` with an `except TypeError:` (the
+        shim that retries without the loop), or a test's `pytest.raises(TypeError)` /
+        `assertRaises(TypeError)` block. A broader `except Exception:` is no shim: it
+        only hides the error.
         """
     )
     why_bad = doc(
@@ -114,7 +118,8 @@ class LoopArgument(Rule):
     )
     fix_notes = doc(
         """
-        The fix drops the argument and keeps the call's layout and comments. It is safe
+        The fix drops the argument and keeps the call's layout and the comments in it
+        (but one ending the argument's own line). It is safe
         where the project requires Python 3.10 or later (`requires-python`,
         `python_requires`, Poetry's `python`, a script's PEP 723 block): the call raises
         on every version it supports, so no working program relies on it. It is safe as
@@ -170,6 +175,13 @@ class LoopArgument(Rule):
                     await asyncio.sleep(1)
 
 
+            def make_lock(loop: asyncio.AbstractEventLoop) -> asyncio.Lock:
+                try:
+                    return asyncio.Lock(loop=loop)  # expect: LS100 sync-wrapper ok
+                except TypeError:  # Python 3.10+
+                    return asyncio.Lock()
+
+
             async def schedule(coro, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
                 # The low-level API keeps its loop argument.
                 return asyncio.ensure_future(coro, loop=loop)
@@ -197,7 +209,8 @@ class LoopArgument(Rule):
     table = (
         (
             "call passing `loop` to `sleep`, `gather`, `Lock`, `Queue`, streams...",
-            "only on Pythons before 3.10 (a version check)",
+            "only on Pythons before 3.10 (a version check), or where its TypeError is "
+            "caught (`except TypeError:`) or expected (`pytest.raises(TypeError)`)",
             "LS100",
             "ok",
         ),
@@ -219,6 +232,13 @@ class LoopArgument(Rule):
                 Action.OK,
                 f"Accepted: this code only runs on Pythons before {version}, where "
                 f"`{api}()` still takes a loop (a compatibility shim).",
+            )
+        if "TypeError" in site.caught:
+            return Verdict(
+                ACCEPTED,
+                Action.OK,
+                "Accepted: the code around it catches or expects the TypeError the call "
+                "raises from Python 3.10 (a compatibility shim, or a test of the removal).",
             )
         positional = "loop" not in site.keywords
         if positional:
