@@ -33,6 +33,10 @@ def make_lock(loop: asyncio.AbstractEventLoop) -> asyncio.Lock:
     return asyncio.Lock(loop=loop)  # expect: LS406 sync-wrapper fix
 
 
+def make_queue() -> asyncio.Queue:
+    return asyncio.Queue(loop=asyncio.get_event_loop())  # expect: LS406 sync-wrapper fix; LS402 sync-wrapper fix
+
+
 async def compatible(loop: asyncio.AbstractEventLoop) -> None:
     if sys.version_info < (3, 10):
         await asyncio.sleep(0, loop=loop)  # expect: LS100 async-context ok

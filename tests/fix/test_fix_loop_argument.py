@@ -18,15 +18,15 @@ def test_on_a_project_that_supports_38_only_proven_drops_are_safe(tmp_path: Path
     shutil.copy(CASES / "upgrade_loop_argument_older_python.py", tmp_path / "app.py")
     run = fix(tmp_path)
     # The loop handed in, a coroutine not awaited on the spot, gather() (which also checks
-    # its futures' loop), a lock made in sync code: unsafe. `None`, and the running loop
-    # given to an awaited sleep() or a lock made in the coroutine: safe.
-    assert run.skips() == [
-        Skip("app.py", line, "LS406", UNSAFE) for line in (16, 19, 28, 33, 63)
-    ], run.output
+    # its futures' loop): unsafe. `None`, the running loop given to an awaited sleep() or
+    # to a lock made in the coroutine, get_event_loop() given to a queue: safe.
+    unsafe = [(16, "LS406"), (19, "LS406"), (28, "LS406"), (33, "LS406"), (37, "LS402")]
+    unsafe.append((67, "LS406"))  # under `except Exception:`, which is no shim
+    assert run.skips() == [Skip("app.py", line, code, UNSAFE) for line, code in unsafe], run.output
     text = read(tmp_path / "app.py")
     assert "await asyncio.sleep(0, loop=loop)" in text
     assert text.count("    await asyncio.sleep(0)  # expect: LS406") == 2
-    assert "lock = asyncio.Lock()  #" in text and "asyncio.Queue()  #" in text
+    assert "lock = asyncio.Lock()  #" in text and text.count("asyncio.Queue()  #") == 2
     assert "asyncio.sleep(0, loop=loop)  # expect: LS100" in text  # the shim stays
 
 
@@ -96,3 +96,17 @@ def test_a_positional_loop_with_arguments_after_it_has_no_fix(tmp_path: Path) ->
             "positional arguments follow the loop and would move into its place",
         )
     ]
+
+
+def test_an_edit_inside_the_dropped_argument_leaves_no_import(tmp_path: Path) -> None:
+    # LS402 rewrites the get_event_loop() in the argument LS406 drops: the helper import
+    # that rewrite needed goes with it.
+    body = "def make_lock():\n    return asyncio.Lock(loop=asyncio.get_event_loop())\n"
+    files = _module(">=3.8", body)
+    files["pyproject.toml"] += 'dependencies = ["loopsafe"]\n'
+    write(tmp_path, files)
+    run = fix(tmp_path, "--unsafe-fixes")
+    assert run.summary().fixed == 2, run.output
+    assert read(tmp_path / "app/work.py") == (
+        "import asyncio\n\n\ndef make_lock():\n    return asyncio.Lock()\n"
+    )

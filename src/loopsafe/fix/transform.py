@@ -69,7 +69,11 @@ def apply_ops(
         updated = AddImportsVisitor(context).transform_module(updated)
         if twins:
             updated = updated.visit(_SortNames({module_name for module_name, _ in twins}))
-    orphaned = _unused_imports(updated.code, twins) - _unused_imports(source, twins)
+    # An import this run added that nothing uses in the end (the call that needed it sat
+    # in an argument another edit dropped) goes too, whatever its module.
+    added = {(module_name, obj) for module_name, obj, _ in transformer.imports if obj}
+    also = twins | added
+    orphaned = _unused_imports(updated.code, also) - _unused_imports(source, also)
     if orphaned:
         updated = updated.visit(_DropImports(orphaned))
     if transformer.imports:

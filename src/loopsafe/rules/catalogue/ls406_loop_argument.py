@@ -123,10 +123,12 @@ class LoopArgument(Rule):
         where the project requires Python 3.10 or later (`requires-python`,
         `python_requires`, Poetry's `python`, a script's PEP 723 block): the call raises
         on every version it supports, so no working program relies on it. It is safe as
-        well where the argument is `loop=None`, the default on 3.8 and 3.9, and where it
-        is `asyncio.get_running_loop()` (or `get_event_loop()`) inside a coroutine
-        handed to a lock or queue, or to `sleep`, the stream or the subprocess functions
-        awaited on the spot: on 3.8 and 3.9 they use that same loop without it. Elsewhere
+        well where the argument is `loop=None`, the default on 3.8 and 3.9; where it is
+        `asyncio.get_event_loop()` handed to a lock or queue, which call just that
+        themselves; and where it is `asyncio.get_running_loop()` (or `get_event_loop()`)
+        inside a coroutine handed to a lock or queue, or to `sleep`, the stream or the
+        subprocess functions awaited on the spot: on 3.8 and 3.9 they use that same loop
+        without it. Elsewhere
         on a project that supports 3.8 or 3.9 (or does not say) it is unsafe: there the
         call then uses the running loop (for locks and queues, the thread's current
         loop) instead of the one passed, and `gather`, `shield`, `wait`, `wait_for` and
@@ -292,11 +294,15 @@ def _safety(ctx: SiteContext, api: str, value: ast.expr | None) -> tuple[FixSafe
         if oldest is not None
         else "Python 3.8 and 3.9, which the project may support (it does not say)"
     )
-    running = value is not None and _running_loop(ctx, value)
-    if running:
-        site = ctx.site
-        passed = f"`{ast.unparse(value)}`"  # type: ignore[arg-type]
-        if api in _BINDS_AT_CALL or (api in _BINDS_WHEN_RUN and site.awaited):
+    fetched = _loop_fetch(ctx, value) if value is not None else ""
+    passed = f"`{ast.unparse(value)}`" if value is not None else ""
+    if fetched.endswith("get_event_loop") and api in _BINDS_AT_CALL:
+        # Python 3.8's locks and queues call get_event_loop() themselves, right then.
+        return FixSafety.SAFE, (
+            f"{passed} is what `{api}()` calls itself without it on 3.8 and 3.9."
+        )
+    if fetched and _in_coroutine(ctx):
+        if api in _BINDS_AT_CALL or (api in _BINDS_WHEN_RUN and ctx.site.awaited):
             return FixSafety.SAFE, (
                 f"{passed} is the running loop here, which `{api}()` uses without it on "
                 "3.8 and 3.9 too."
@@ -325,23 +331,27 @@ def _before_removal(oldest: tuple[int, int]) -> str:
     return first if gap == 1 else f"{first} and 3.9" if gap == 2 else f"{first} to 3.9"
 
 
-def _running_loop(ctx: SiteContext, value: ast.expr) -> bool:
-    """Is `value` `asyncio.get_running_loop()` / `get_event_loop()`, called in a coroutine
-    (not in a lambda or generator expression, which may run elsewhere)?"""
-    site = ctx.site
-    if site.in_lambda or ctx.function is None or not ctx.function.is_async:
-        return False
+def _in_coroutine(ctx: SiteContext) -> bool:
+    """Is the site in a coroutine's own body (not in a lambda or generator expression,
+    which may run elsewhere)?"""
+    function = ctx.function
+    return not ctx.site.in_lambda and function is not None and function.is_async
+
+
+def _loop_fetch(ctx: SiteContext, value: ast.expr) -> str:
+    """`asyncio.get_running_loop` / `asyncio.get_event_loop` (dotted) when `value` calls
+    one without arguments, through a name the module binds once; else ""."""
     if not isinstance(value, ast.Call) or value.args or value.keywords:
-        return False
+        return ""
     parts: list[str] = []
     func = value.func
     while isinstance(func, ast.Attribute):
         parts.append(func.attr)
         func = func.value
     if not isinstance(func, ast.Name) or ctx.facts.bound_names.get(func.id, 0) > 1:
-        return False
-    head = ctx.facts.bindings.get(func.id, "")
-    return ".".join([head, *reversed(parts)]) in _RUNNING_LOOP
+        return ""
+    dotted = ".".join([ctx.facts.bindings.get(func.id, ""), *reversed(parts)])
+    return dotted if dotted in _RUNNING_LOOP else ""
 
 
 def _drop(ctx: SiteContext, positional: bool, safety: FixSafety) -> Fix:
