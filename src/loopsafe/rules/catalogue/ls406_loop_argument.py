@@ -86,8 +86,8 @@ class LoopArgument(Rule):
         3.10 removed it: `asyncio.sleep(1, loop=loop)`, `asyncio.Lock(loop=loop)` raise
         `TypeError` when called, even with `loop=None`; `open_connection(..., loop=loop)`
         and the subprocess functions raise it when awaited. A positional loop handed to
-        `create_subprocess_shell` becomes its `limit` instead, which fails where a pipe is
-        read.
+        `create_subprocess_shell` becomes its `limit` instead: its pipes then get no
+        reader (the error is only logged, and the output is lost).
         """
     )
     example = snippet(
@@ -245,18 +245,24 @@ class LoopArgument(Rule):
         positional = "loop" not in site.keywords
         if positional:
             fails = (
-                f"`{api}()`'s fifth positional argument is `limit` from Python 3.10: the "
-                "loop passed there fails where a pipe is read"
+                f"`{api}()`'s fifth positional argument, its loop up to Python 3.9 "
+                "(deprecated since 3.8), is `limit` from 3.10: a loop passed there leaves its "
+                "pipes without readers (the error is only logged, the output is lost)"
             )
         elif api in _KWDS:
-            fails = f"awaiting `{api}(..., loop=...)` raises TypeError from Python 3.10"
+            fails = (
+                f"awaiting `{api}(..., loop=...)` raises TypeError from Python 3.10 "
+                "(deprecated since 3.8)"
+            )
         else:
-            fails = f"`{api}(..., loop=...)` raises TypeError from Python 3.10"
-        safety, why = _safety(ctx, api, _loop_value(site, positional))
+            fails = (
+                f"`{api}(..., loop=...)` raises TypeError from Python 3.10 (deprecated since 3.8)"
+            )
+        safety, why = _safety(ctx, api, _loop_value(site, positional), positional)
         return Verdict(
             self.code,
             Action.FIX,
-            f"{fails} (deprecated since 3.8); drop the loop: asyncio uses the running one. " + why,
+            f"{fails}; drop the loop: asyncio uses the running one. {why}",
             _drop(ctx, positional, safety),
         )
 
@@ -276,7 +282,9 @@ def _loop_value(site: Site, positional: bool) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == "loop"), None)
 
 
-def _safety(ctx: SiteContext, api: str, value: ast.expr | None) -> tuple[FixSafety, str]:
+def _safety(
+    ctx: SiteContext, api: str, value: ast.expr | None, positional: bool
+) -> tuple[FixSafety, str]:
     """How safe dropping the argument is, and why, in a sentence for the message."""
     relpath = ctx.project.relpath(ctx.module)
     projects = ctx.project.roles.projects
@@ -284,8 +292,13 @@ def _safety(ctx: SiteContext, api: str, value: ast.expr | None) -> tuple[FixSafe
         projects.stated_minimum_python(relpath) if projects else None
     )
     if oldest is not None and oldest >= _REMOVED_IN:
+        where = (
+            "that argument is the pipes' `limit`, never a loop"
+            if positional
+            else "the call never works"
+        )
         return FixSafety.SAFE, (
-            f"The project requires Python {oldest[0]}.{oldest[1]}+, where the call never works."
+            f"The project requires Python {oldest[0]}.{oldest[1]}+, where {where}."
         )
     if isinstance(value, ast.Constant) and value.value is None:
         return FixSafety.SAFE, "`loop=None` is the default on 3.8 and 3.9 too."
