@@ -69,6 +69,12 @@ class OpKind(str, Enum):
     AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
     # `asyncio.get_event_loop()` -> the helper's `current_loop()` ("module:current_loop")
     CURRENT_LOOP = "current-loop"
+    # Remove the statement that is only the call at the position (name: "" for the call
+    # itself, or the method called on its result, `get_child_watcher().attach_loop(l)`).
+    DELETE_STATEMENT = "delete-statement"
+    # `@asyncio.coroutine` on the `def` of `line` (name: the decorator as written) goes;
+    # a generator becomes `async def`, its own `yield from x` become `await x`.
+    COROUTINE_DEF = "coroutine-def"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

@@ -3,9 +3,13 @@ site between "deprecated" (review) and "raises on your target" (fix)."""
 
 from __future__ import annotations
 
-from loopsafe.facts.python_versions import target_text
+import ast
+
+from loopsafe.facts.nodes import char_col, source_lines
+from loopsafe.facts.python_versions import OLDEST, script_minimum_python, target_text
 from loopsafe.model import Category
 from loopsafe.rules.context import SiteContext
+from loopsafe.rules.registry import PythonChange
 
 RAISES_FROM = (3, 14)  # get_event_loop() with no current loop raises in every thread
 # Where sync code may run with no loop set: nothing in the project shows one set before.
@@ -37,3 +41,62 @@ def target_words(ctx: SiteContext) -> str:
     version = target_text(ctx.project.target_python(ctx.module))
     how = "the target set" if ctx.project.target_version else "the newest it supports"
     return f"{version}, {how}"
+
+
+def minimum_python(ctx: SiteContext) -> tuple[int, int]:
+    """The oldest Python the site's project (or script, PEP 723) supports; loopsafe's own
+    floor when nothing says, never a newer one."""
+    relpath = ctx.project.relpath(ctx.module)
+    projects = ctx.project.roles.projects
+    return script_minimum_python(ctx.project.text(relpath)) or (
+        projects.minimum_python(relpath) if projects else OLDEST
+    )
+
+
+def removed_api_shim(ctx: SiteContext, change: PythonChange, api: str) -> str:
+    """Why a use of a deprecated or removed API is fine where it runs ("" when it is not):
+    the code only runs on Pythons before the deprecation, or only on Pythons the project
+    no longer supports (a version check or a feature check of it)."""
+    below = tuple(ctx.site.runs_below)
+    if not below:
+        return ""
+    version = ".".join(str(part) for part in below[:2])
+    if change.deprecated is not None and below <= change.deprecated:
+        return (
+            f"this code only runs on Pythons before {version}, where {api} is not "
+            "deprecated (a compatibility shim)"
+        )
+    oldest = minimum_python(ctx)
+    if below <= oldest:
+        return (
+            f"this code only runs on Pythons before {version}, older than the "
+            f"{target_text(oldest)} the project requires (a compatibility shim)"
+        )
+    return ""
+
+
+def module_tree(ctx: SiteContext) -> ast.Module | None:
+    """The site's module as an `ast` tree, parsed once per run (None: it does not parse
+    here). For the few rules whose fix depends on a statement's or a def's shape."""
+    relpath = ctx.project.relpath(ctx.module)
+    key = ("ast", relpath)
+    if key not in ctx.project.memo:
+        text = ctx.project.text(relpath)
+        try:
+            tree: ast.Module | None = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        ctx.project.memo[key] = (tree, source_lines(text))
+    return ctx.project.memo[key][0]  # type: ignore[no-any-return]
+
+
+def at_site(ctx: SiteContext, node: ast.AST) -> bool:
+    """Does `node` span exactly the site (the analyser's character columns)?"""
+    site = ctx.site
+    lines: list[str] = ctx.project.memo[("ast", ctx.project.relpath(ctx.module))][1]
+    line, end_line = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
+    if (line, end_line) != (site.line, site.end_line):
+        return False
+    col = char_col(lines, line, getattr(node, "col_offset", 0) + 1)
+    end_col = char_col(lines, end_line, (getattr(node, "end_col_offset", 0) or 0) + 1)
+    return (col, end_col) == (site.col, site.end_col)
