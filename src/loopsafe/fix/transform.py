@@ -128,8 +128,11 @@ def _unused_imports(code: str, also: Collection[tuple[str, str]] = ()) -> set[_I
             return set()
     used: set[str] = set()
     imported: dict[str, _Imported] = {}  # local name -> import
+    docstrings: set[int] = set()  # a string statement is never an annotation
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            docstrings.add(id(node.value))
+        elif isinstance(node, ast.Name):
             used.add(node.id)
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -138,7 +141,11 @@ def _unused_imports(code: str, also: Collection[tuple[str, str]] = ()) -> set[_I
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 imported[alias.asname or alias.name] = (node.module, alias.name, alias.asname)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
             used.update(_WORD.findall(node.value))  # names in string annotations
     return {
         item
@@ -409,7 +416,9 @@ class _Transformer(cst.CSTTransformer):
             for op in ops
             if op.kind == OpKind.DELETE_STATEMENT
         }
-        self.deleted: set[int] = set()  # ids of the statements that go, as left
+        # The statements that go, as left, by id (kept alive here: an id is unique only
+        # while its object lives).
+        self.deleted: dict[int, cst.SimpleStatementLine] = {}
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
@@ -529,7 +538,7 @@ class _Transformer(cst.CSTTransformer):
         if op is None:
             return updated_node
         self.applied.add(op)
-        self.deleted.add(id(updated_node))
+        self.deleted[id(updated_node)] = updated_node
         return updated_node
 
     def leave_IndentedBlock(
@@ -537,15 +546,16 @@ class _Transformer(cst.CSTTransformer):
     ) -> cst.IndentedBlock:
         if not self.deleted:
             return updated_node
-        body = _without(updated_node.body, self.deleted)
+        body, comments = _without(updated_node.body, self.deleted)
         if not body:  # the block held nothing but the statements removed
-            body = [cst.SimpleStatementLine([cst.Pass()])]
+            body = [cst.SimpleStatementLine([cst.Pass()], leading_lines=comments)]
         return updated_node.with_changes(body=body)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         if not self.deleted:
             return updated_node
-        return updated_node.with_changes(body=_without(updated_node.body, self.deleted))
+        body, comments = _without(updated_node.body, self.deleted)
+        return updated_node.with_changes(body=body, footer=[*comments, *updated_node.footer])
 
     def _drop_loop(self, op: Op, node: cst.FunctionDef) -> cst.FunctionDef:
         """The function without the loop `op.name` once nothing runs on it any more; the
@@ -834,9 +844,11 @@ class _Transformer(cst.CSTTransformer):
         return _awaited(cst.Call(func=run_in_executor, args=_commas(new_args)))
 
 
-def _without(statements: Sequence[cst.BaseStatement], deleted: set[int]) -> list[cst.BaseStatement]:
-    """The statements but those in `deleted` (by identity); the comments above a removed
-    one stay, above the statement that follows it."""
+def _without(
+    statements: Sequence[cst.BaseStatement], deleted: Collection[int]
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """The statements but those in `deleted` (by id); the comments above a removed one
+    stay, above the statement that follows it (returned when none follows)."""
     body: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []
     for statement in statements:
@@ -845,7 +857,7 @@ def _without(statements: Sequence[cst.BaseStatement], deleted: set[int]) -> list
             continue
         body.append(_carry(carried, statement))
         carried = []
-    return body
+    return body, carried
 
 
 class _YieldFromAwait(cst.CSTTransformer):

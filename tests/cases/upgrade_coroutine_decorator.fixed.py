@@ -1,0 +1,83 @@
+"""Generator-based coroutines: `@asyncio.coroutine` warns from 3.8 and is gone in 3.11, where
+the module no longer imports. A generator that only delegates with `yield from` becomes an
+`async def` that awaits (unsafe: its callers get a native coroutine); the rest is left to
+a person, with the reason."""
+
+import asyncio
+import asyncio.coroutines
+import sys
+
+
+def numbers():
+    yield 1
+    yield 2
+
+
+async def fetch(reader):
+    # The header says how long the body is.
+    header = await reader.readline()
+    await asyncio.sleep(0)
+    return await reader.read(int(header))
+
+
+async def wait_twice(future):
+    first = await asyncio.shield(future)
+    second: int = await future
+    return first + second
+
+
+async def poll(queue):
+    def drain():
+        yield from queue  # a plain generator of its own: not part of `poll`
+    item = await queue.get()
+    return item, list(drain())
+
+
+class Client:
+    def __init__(self, writer):
+        self.writer = writer
+
+    async def close(self):
+        await self.writer.drain()
+        self.writer.close()
+
+    async def flush(self):
+        await self.writer.drain()
+
+    @staticmethod
+    @asyncio.coroutine  # expect: LS405 module-level fix
+    def value():
+        return 42
+
+
+@asyncio.coroutine  # expect: LS405 module-level fix
+def legacy_yield():
+    yield  # hands control to the loop: no `await` says that
+
+
+@asyncio.coroutine  # expect: LS405 module-level fix
+def in_expression(reader):
+    return len((yield from reader.read()))
+
+
+@asyncio.coroutine  # expect: LS405 module-level fix
+def counts():
+    total = yield from numbers()  # a plain generator: `await` would raise TypeError
+    return total
+
+
+def make(gen_function):
+    return asyncio.coroutine(gen_function)  # expect: LS405 sync-wrapper fix
+
+
+COROUTINE = asyncio.coroutine  # expect: LS405 module-level fix
+
+if sys.version_info < (3, 8):
+    OLD = asyncio.coroutine  # expect: LS100 module-level ok
+
+if sys.version_info < (3, 11):  # still runs on 3.10, which warns
+    LEGACY = asyncio.coroutine  # expect: LS405 module-level fix
+
+
+async def modern():
+    return await fetch(None)
