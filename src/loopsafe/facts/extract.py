@@ -228,6 +228,9 @@ class _Extractor(SiteReader):
         self.awaited_calls: set[int] = set()  # ids of the Call nodes under an `await`
         # ids of Calls that are the whole value of `x = call()` / `self.x = call()`
         self.assigned_calls: set[int] = set()
+        # ids of Calls that are a statement ("call"), or whose result's method call is
+        # (".name"): what `Site.statement` says.
+        self.statement_calls: dict[int, str] = {}
         # Inside `if iscoroutinefunction(f):`, calls of `f` create coroutines: they never
         # run `f`'s body as a sync call (the dotted names of such `f`).
         self.coroutine_only: frozenset[str] = frozenset()
@@ -480,6 +483,12 @@ class _Extractor(SiteReader):
             self.awaited_calls.add(id(stmt.iter))  # type: ignore[attr-defined]
         if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.Return or kind is ast.Expr:
             self._record_escapes(stmt)
+            if kind is ast.Expr and type(stmt.value) is ast.Call:  # type: ignore[attr-defined]
+                call = stmt.value  # type: ignore[attr-defined]
+                self.statement_calls[id(call)] = "call"
+                func = call.func
+                if type(func) is ast.Attribute and type(func.value) is ast.Call:
+                    self.statement_calls[id(func.value)] = "." + func.attr
             if (
                 kind is ast.Assign
                 and len(stmt.targets) == 1  # type: ignore[attr-defined]

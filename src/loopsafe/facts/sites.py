@@ -47,6 +47,7 @@ class SiteReader:
     loop_run_scopes: set[str]
     lambda_depth: int
     assigned_calls: set[int]  # ids of Calls that are the whole value of an assignment
+    statement_calls: dict[int, str]  # ids of Calls that are a statement: `Site.statement`
 
     def _scope_kind(self) -> ScopeKind:
         raise NotImplementedError
@@ -196,6 +197,7 @@ class SiteReader:
 
     def _call_facts(self, site: Site, call: ast.Call) -> None:
         site.assigned = id(call) in self.assigned_calls
+        site.statement = self.statement_calls.get(id(call), "")
         site.args = [segment(self.lines, a) for a in call.args]
         site.keywords = [k.arg or "**" for k in call.keywords]
         if isinstance(call.func, ast.Attribute):

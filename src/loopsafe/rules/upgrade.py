@@ -100,3 +100,21 @@ def at_site(ctx: SiteContext, node: ast.AST) -> bool:
     col = char_col(lines, line, getattr(node, "col_offset", 0) + 1)
     end_col = char_col(lines, end_line, (getattr(node, "end_col_offset", 0) or 0) + 1)
     return (col, end_col) == (site.col, site.end_col)
+
+
+def nodes_around(tree: ast.AST, line: int) -> list[ast.AST]:
+    """The nodes whose lines (a def's decorators included) hold `line`, outermost first:
+    a walk down one branch of the tree, not over all of it."""
+    out: list[ast.AST] = []
+    todo = list(ast.iter_child_nodes(tree))
+    while todo:
+        node = todo.pop()
+        start = getattr(node, "lineno", None)
+        if start is None:
+            continue
+        for decorator in getattr(node, "decorator_list", ()):
+            start = min(start, decorator.lineno)
+        if start <= line <= (getattr(node, "end_lineno", None) or start):
+            out.append(node)
+            todo = list(ast.iter_child_nodes(node))
+    return out

@@ -3,8 +3,6 @@ in 3.14, where asyncio watches its subprocesses by itself."""
 
 from __future__ import annotations
 
-import ast
-
 from loopsafe.facts import apis
 from loopsafe.facts.model import LoopApi, Site, SiteKind
 from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
@@ -21,7 +19,7 @@ from loopsafe.rules.registry import (
     produces,
     snippet,
 )
-from loopsafe.rules.upgrade import at_site, module_tree, removed_api_shim
+from loopsafe.rules.upgrade import removed_api_shim
 
 _FUNCTIONS = ("get_child_watcher", "set_child_watcher")
 _CLASSES = (
@@ -265,30 +263,6 @@ def _constructed(ctx: SiteContext) -> Site | None:
     return None
 
 
-def _statement(ctx: SiteContext) -> str | None:
-    """How the site is a statement of its own: "" (the call is the statement), the method
-    called on its result (`get_child_watcher().attach_loop(loop)`), None (it is not)."""
-    tree = module_tree(ctx)
-    if tree is None:
-        return None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
-            continue
-        call = node.value
-        if call.lineno > ctx.site.line or (call.end_lineno or call.lineno) < ctx.site.line:
-            continue
-        if at_site(ctx, call):
-            return ""
-        func = call.func
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Call)
-            and at_site(ctx, func.value)
-        ):
-            return func.attr
-    return None
-
-
 def _delete(ctx: SiteContext, name: str) -> tuple[Fix, str]:
     """Delete a statement that only sets up a watcher, with the safety its watcher gives,
     and what a caller may see change (for the message; "" when nothing)."""
@@ -300,9 +274,9 @@ def _delete(ctx: SiteContext, name: str) -> tuple[Fix, str]:
     if name in _CLASSES:
         why = f"the `{name}` made here is kept for the code around it; remove its uses by hand"
         return no_fix(why), ""
-    statement = _statement(ctx)
+    statement = site.statement
     if name == "get_child_watcher":
-        if statement != "attach_loop":
+        if statement != ".attach_loop":
             return no_fix(
                 "the code uses the watcher it gets; start subprocesses with "
                 "`asyncio.create_subprocess_exec()`, which needs none, and remove it by hand"
@@ -313,7 +287,7 @@ def _delete(ctx: SiteContext, name: str) -> tuple[Fix, str]:
             "watcher installed elsewhere (SafeChildWatcher, FastChildWatcher) would no "
             "longer watch children on this loop."
         )
-    if statement != "":
+    if statement != "call":
         return no_fix("the call is not a statement of its own; remove it by hand"), ""
     if len(site.args) != 1 or site.keywords:
         return no_fix("it is not called with one watcher; remove it by hand"), ""

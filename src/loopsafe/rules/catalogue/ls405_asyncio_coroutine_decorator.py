@@ -19,7 +19,7 @@ from loopsafe.rules.registry import (
     produces,
     snippet,
 )
-from loopsafe.rules.upgrade import at_site, module_tree, removed_api_shim
+from loopsafe.rules.upgrade import at_site, module_tree, nodes_around, removed_api_shim
 
 _API = "`asyncio.coroutine`"
 
@@ -193,7 +193,7 @@ def _decorated(ctx: SiteContext) -> FuncDef | None:
     tree = module_tree(ctx)
     if tree is None or ctx.site.called:
         return None
-    for node in ast.walk(tree):
+    for node in nodes_around(tree, ctx.site.line):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
             at_site(ctx, decorator) for decorator in node.decorator_list
         ):
