@@ -46,10 +46,28 @@ class Watcher(asyncio.AbstractChildWatcher):  # expect: LS404 module-level fix
 if sys.platform != "win32":
     pass
 
-# Compatibility shims: code that only runs where nothing warns is accepted.
+# Compatibility shims: code that only runs where the API exists is accepted.
 if sys.version_info < (3, 12):
     asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())  # expect: LS100 module-level ok
     OLD = asyncio.SafeChildWatcher  # expect: LS100 module-level ok
+
+
+def feature_checked() -> None:
+    if hasattr(asyncio, "set_child_watcher"):  # warns on 3.12 and 3.13, gone in 3.14
+        asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())  # expect: LS100 sync-wrapper ok
+
+
+def pidfd_watcher():
+    try:
+        from asyncio import PidfdChildWatcher  # expect: LS100 sync-wrapper ok
+    except ImportError:
+        return None
+    else:
+        return PidfdChildWatcher  # expect: LS100 sync-wrapper ok
+
+
+if sys.version_info >= (3, 8):  # still runs on 3.14
+    pass
 
 
 def not_a_watcher() -> None:

@@ -6,6 +6,7 @@ a person, with the reason."""
 import asyncio
 import asyncio.coroutines
 import sys
+from asyncio import coroutine  # expect: LS405 module-level fix
 
 
 def numbers():
@@ -72,11 +73,36 @@ def make(gen_function):
 
 COROUTINE = asyncio.coroutine  # expect: LS405 module-level fix
 
-if sys.version_info < (3, 8):
-    OLD = asyncio.coroutine  # expect: LS100 module-level ok
+# Compatibility shims: code that only runs where the decorator exists is accepted.
+if sys.version_info < (3, 11):
+    LEGACY = asyncio.coroutine  # expect: LS100 module-level ok
 
-if sys.version_info < (3, 11):  # still runs on 3.10, which warns
-    LEGACY = asyncio.coroutine  # expect: LS405 module-level fix
+if hasattr(asyncio, "coroutine"):
+
+    @asyncio.coroutine  # expect: LS100 module-level ok
+    def legacy_sleep():
+        yield from asyncio.sleep(0)
+
+
+def legacy_test():
+    try:
+        from asyncio import coroutine as legacy  # expect: LS100 sync-wrapper ok
+    except ImportError:
+        return None
+    else:
+
+        @legacy  # expect: LS100 sync-wrapper ok
+        def answer():
+            return 42
+
+        return answer
+
+
+if sys.version_info < (3, 12):  # 3.11 has no decorator any more
+    NEWER = asyncio.coroutine  # expect: LS405 module-level fix
+
+if hasattr(asyncio, "coroutines"):  # not a check for the decorator
+    ALSO = asyncio.coroutine  # expect: LS405 module-level fix
 
 
 async def modern():

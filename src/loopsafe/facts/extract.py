@@ -13,6 +13,7 @@ from loopsafe.facts import apis
 from loopsafe.facts.guards import (
     branch_guards,
     catches_runtime_error,
+    import_shim_bound,
     running_var_targets,
     terminates,
     try_checks,
@@ -253,6 +254,10 @@ class _Extractor(SiteReader):
                 if name.rpartition(".")[0] == source:
                     scope.bindings.setdefault(name.rpartition(".")[2], name)
         self._bind_assignments(stmts, scope)
+        if self.watched:  # module-level aliases of watched APIs are read like their names
+            self.watched_tails |= {
+                name for name, target in scope.bindings.items() if target in self.watched
+            }
         defined = {
             s.name
             for s in stmts
@@ -475,6 +480,8 @@ class _Extractor(SiteReader):
             dotted = f"{base}.{alias.name}"
             if dotted in self.watched:
                 self._add_site(SiteKind.CALL, LoopApi.WATCHED_IMPORT, alias, dotted)
+                if alias.asname:  # `as legacy`: a use of `legacy` below is a use of it
+                    self.watched_tails |= {alias.asname}
 
     def _visit_generic_stmt(self, stmt: ast.stmt) -> None:
         kind = type(stmt)
@@ -585,16 +592,19 @@ class _Extractor(SiteReader):
     def _visit_try(self, stmt: ast.Try) -> None:
         running, _ = self._try_checks(stmt)
         handles = any(catches_runtime_error(h) for h in stmt.handlers)
+        # `try: from asyncio import coroutine` / `except ImportError:` runs its body and
+        # else branch only where the API still exists (rare: imports by name only).
+        below = import_shim_bound(stmt) if stmt.handlers and self.watched else None
         saved_fetch = self.state.fetch_try
         self.state.fetch_try = saved_fetch or handles
-        self._visit_body(stmt.body)
+        self._visit_guarded(stmt.body, False, below)
         self.state.fetch_try = saved_fetch
         for handler in stmt.handlers:
             if handler.type is not None:
                 self._visit_expr(handler.type)
             guard = running and catches_runtime_error(handler)
             self._visit_guarded(handler.body, guard)
-        self._visit_body(stmt.orelse)
+        self._visit_guarded(stmt.orelse, False, below)
         self._visit_body(stmt.finalbody)
 
     @staticmethod

@@ -54,17 +54,20 @@ def minimum_python(ctx: SiteContext) -> tuple[int, int]:
 
 
 def removed_api_shim(ctx: SiteContext, change: PythonChange, api: str) -> str:
-    """Why a use of a deprecated or removed API is fine where it runs ("" when it is not):
-    the code only runs on Pythons before the deprecation, or only on Pythons the project
-    no longer supports (a version check or a feature check of it)."""
+    """Why a use of a removed API is fine where it runs ("" when it is not): the code only
+    runs on Pythons where the API exists (a version check, `hasattr()`, a `try` that
+    handles the ImportError), or only on Pythons the project no longer supports."""
     below = tuple(ctx.site.runs_below)
     if not below:
         return ""
     version = ".".join(str(part) for part in below[:2])
-    if change.deprecated is not None and below <= change.deprecated:
+    if below <= change.breaks:
+        warns = ""
+        if change.deprecated is not None and below > change.deprecated:
+            warns = f"; from {target_text(change.deprecated)} it warns there"
         return (
-            f"this code only runs on Pythons before {version}, where {api} is not "
-            "deprecated (a compatibility shim)"
+            f"this code only runs on Pythons before {version}, where {api} exists (a "
+            f"compatibility shim{warns})"
         )
     oldest = minimum_python(ctx)
     if below <= oldest:

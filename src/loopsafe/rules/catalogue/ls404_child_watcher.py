@@ -53,8 +53,11 @@ class ChildWatcher(Rule):
         policy's, `asyncio.get_event_loop_policy().set_child_watcher()`), and the classes
         `AbstractChildWatcher`, `SafeChildWatcher`, `FastChildWatcher`,
         `ThreadedChildWatcher`, `PidfdChildWatcher` and `MultiLoopChildWatcher` (also as
-        `asyncio.unix_events.*`). Code that only runs on Pythons before 3.12, or only on
-        Pythons older than the project supports (a version check), is accepted (LS100).
+        `asyncio.unix_events.*`). Compatibility shims are accepted (LS100): code that only
+        runs on Pythons that still have the API (under `if sys.version_info < (3, 14):`,
+        `if hasattr(asyncio, "set_child_watcher"):`, or in a `try:` that imports it by
+        name and handles the `ImportError`), or only on Pythons older than the project
+        supports. (On 3.12 and 3.13 such code still warns.)
         """
     )
     why_bad = doc(
@@ -185,7 +188,8 @@ class ChildWatcher(Rule):
     table = (
         (
             "use of the child-watcher API",
-            "only on Pythons before 3.12, or older than the project supports (a version check)",
+            "only on Pythons before 3.14 (a version or feature check, an ImportError "
+            "handled), or older than the project supports",
             "LS100",
             "ok",
         ),
@@ -223,10 +227,17 @@ class ChildWatcher(Rule):
         return Verdict(
             self.code,
             Action.FIX,
-            f"{what} is removed in Python 3.14, where this line fails with AttributeError "
-            f"(deprecated since 3.12); {advice}.{risk}",
+            f"{what} is removed in Python 3.14 (deprecated since 3.12), where "
+            f"{_fails(site)}; {advice}.{risk}",
             planned,
         )
+
+
+def _fails(site: Site) -> str:
+    """How the code fails where the API is gone: the attribute, or the import by name."""
+    if "." in site.text.partition("(")[0]:
+        return "this line raises AttributeError"
+    return "importing it by name raises ImportError"
 
 
 def _installed(ctx: SiteContext) -> Site | None:

@@ -40,8 +40,11 @@ class AsyncioCoroutineDecorator(Rule):
         """
         Finds `asyncio.coroutine` (also `asyncio.coroutines.coroutine`): as a decorator,
         called, named as a value, and imported by name (`from asyncio import
-        coroutine`). Code that only runs on Pythons before 3.8, or only on Pythons older
-        than the project supports (a version check), is accepted (LS100).
+        coroutine`). Compatibility shims are accepted (LS100): code that only runs on
+        Pythons that still have it (under `if sys.version_info < (3, 11):`,
+        `if hasattr(asyncio, "coroutine"):`, or in a `try:` that imports it by name and
+        handles the `ImportError`), or only on Pythons older than the project supports.
+        (From 3.8 to 3.10 such code still warns.)
         """
     )
     why_bad = doc(
@@ -141,10 +144,10 @@ class AsyncioCoroutineDecorator(Rule):
         ),
         snippet(
             """
-            import sys
-
-            if sys.version_info < (3, 8):
+            try:
                 from asyncio import coroutine  # expect: LS100 module-level ok
+            except ImportError:  # Python 3.11 and later
+                coroutine = None
             """
         ),
     )
@@ -158,7 +161,8 @@ class AsyncioCoroutineDecorator(Rule):
     table = (
         (
             "use of `asyncio.coroutine`",
-            "only on Pythons before 3.8, or older than the project supports (a version check)",
+            "only on Pythons before 3.11 (a version or feature check, an ImportError "
+            "handled), or older than the project supports",
             "LS100",
             "ok",
         ),
@@ -178,12 +182,15 @@ class AsyncioCoroutineDecorator(Rule):
                 no_fix("the import goes once nothing uses it: fix the functions it decorates"),
             )
         planned, risk = _async_def(ctx)
+        if "." in ctx.site.text.partition("(")[0]:
+            fails = "this line raises AttributeError"
+        else:
+            fails = "importing it by name raises ImportError"
         return Verdict(
             self.code,
             Action.FIX,
-            "`asyncio.coroutine` is removed in Python 3.11, where this line fails with "
-            "AttributeError when the module is imported (deprecated since 3.8); write the "
-            f"coroutine as `async def` with `await`.{risk}",
+            "`asyncio.coroutine` is removed in Python 3.11 (deprecated since 3.8), where "
+            f"{fails}; write the coroutine as `async def` with `await`.{risk}",
             planned,
         )
 
