@@ -21,6 +21,13 @@ def use_policy(loop: asyncio.AbstractEventLoop) -> None:
     policy = asyncio.get_event_loop_policy()
 
 
+def one_liners(flag: bool) -> None:
+    if flag: pass  # expect: LS404 sync-wrapper fix
+    print("set")  # expect: LS404 sync-wrapper fix
+    done = [asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())]  # expect: LS404 sync-wrapper fix
+    print(done)
+
+
 def reap_everything() -> None:
     pass
 

@@ -29,6 +29,13 @@ def use_policy(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.get_child_watcher().attach_loop(loop)  # expect: LS404 sync-wrapper fix
 
 
+def one_liners(flag: bool) -> None:
+    if flag: asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())  # expect: LS404 sync-wrapper fix
+    print("set"); asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())  # expect: LS404 sync-wrapper fix
+    done = [asyncio.set_child_watcher(asyncio.ThreadedChildWatcher())]  # expect: LS404 sync-wrapper fix
+    print(done)
+
+
 def reap_everything() -> None:
     asyncio.set_child_watcher(FastChildWatcher())  # expect: LS404 sync-wrapper fix
 

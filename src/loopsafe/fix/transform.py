@@ -419,6 +419,7 @@ class _Transformer(cst.CSTTransformer):
         # The statements that go, as left, by id (kept alive here: an id is unique only
         # while its object lives).
         self.deleted: dict[int, cst.SimpleStatementLine] = {}
+        self.dropped: dict[int, cst.Expr] = {}  # the same for the expressions that go
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
@@ -516,30 +517,51 @@ class _Transformer(cst.CSTTransformer):
         return changed
 
     # ------------------------------------------------------------------ statements
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine:
-        if not self.statement_ops or len(original_node.body) != 1:
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.Expr:
+        call = original_node.value
+        if not self.statement_ops or not isinstance(call, cst.Call):
             return updated_node
-        small = original_node.body[0]
-        if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
-            return updated_node
-        call = small.value
         op = self.statement_ops.get(self._span(call))
         if op is not None and op.name:
             op = None  # the edit names a method called on the site's result
         if op is None and isinstance(call.func, cst.Attribute):
             inner = call.func.value
-            found = (
-                self.statement_ops.get(self._span(inner)) if isinstance(inner, cst.Call) else None
-            )
-            if found is not None and found.name == call.func.attr.value:
-                op = found
-        if op is None:
-            return updated_node
-        self.applied.add(op)
-        self.deleted[id(updated_node)] = updated_node
+            if isinstance(inner, cst.Call):
+                found = self.statement_ops.get(self._span(inner))
+                if found is not None and found.name == call.func.attr.value:
+                    op = found
+        if op is not None:
+            self.applied.add(op)
+            self.dropped[id(updated_node)] = updated_node
         return updated_node
+
+    def _kept(self, body: Sequence[cst.BaseSmallStatement]) -> list[cst.BaseSmallStatement] | None:
+        """The small statements that stay (None: all of them)."""
+        kept = [small for small in body if id(small) not in self.dropped]
+        if len(kept) == len(body):
+            return None
+        if kept:
+            kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return kept
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        kept = self._kept(updated_node.body) if self.dropped else None
+        if kept is None:
+            return updated_node
+        if not kept:  # the whole line goes (its block, module or suite decides how)
+            self.deleted[id(updated_node)] = updated_node
+            return updated_node
+        return updated_node.with_changes(body=kept)
+
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        kept = self._kept(updated_node.body) if self.dropped else None
+        if kept is None:
+            return updated_node
+        return updated_node.with_changes(body=kept or [cst.Pass()])
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
