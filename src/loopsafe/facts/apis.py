@@ -204,6 +204,11 @@ ADDED_IN: dict[str, tuple[int, ...]] = {
     "sys.monitoring": (3, 12),
 }
 
+# Decorators that make a generator a coroutine the loop runs (`yield from`, no `await`).
+GENERATOR_COROUTINES = frozenset(
+    {"types.coroutine", "asyncio.coroutine", "asyncio.coroutines.coroutine"}
+)
+
 # APIs by the Python version that removed them: `hasattr(asyncio, "coroutine")` is a
 # version check (its body runs only on older Pythons), and so is a `try:` that imports one
 # by name and handles the ImportError (its body and else branch).

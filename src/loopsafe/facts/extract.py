@@ -748,7 +748,7 @@ class _Extractor(SiteReader):
         )
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
-        if "types.coroutine" in func.decorators:
+        if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):
             func.is_async = True  # a generator-based coroutine: it runs inside the loop
         self.facts.functions[qualname] = func
         if self.defer and self._deferrable(node):
