@@ -85,6 +85,18 @@ class Project:
             return NEWEST_RELEASED
         return projects.maximum_python(self.relpath(module))
 
+    def oldest_python(self, module: str) -> tuple[int, int]:
+        """The oldest Python the code of `module` must still run on: its PEP 723 block,
+        else its project's requires-python, else loopsafe's own floor."""
+        from loopsafe.facts.python_versions import OLDEST, script_minimum_python
+
+        relpath = self.relpath(module)
+        script = script_minimum_python(self.text(relpath))
+        if script is not None:
+            return script
+        projects = self.roles.projects
+        return projects.minimum_python(relpath) if projects else OLDEST
+
     def run_sync_for(self, module: str) -> tuple[str, str]:
         """The helper fixes in `module` call, "module:name", and the relpath of the copy
         of it they need written ("" when none): loopsafe's own when the project depends on

@@ -489,6 +489,8 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
     "no_cache",
     "config_file",
     "pytest_config",
+    "run_sync_import",
+    "target_version",
     "verbose",
 )
 @click.option(
@@ -516,7 +518,8 @@ def report(
 ) -> None:
     """The audit report for PATHS: summary counts, every fix (before / after code), the
     helper, what is left as it is and why, test categories, the pytest configuration,
-    remaining issues, the commands to verify, and the impact on the test suite when
+    remaining issues, what breaks on each Python up to the one in development (before
+    and after the fixes), the commands to verify, and the impact on the test suite when
     `pytest --loopsafe` results are given (--before / --after)."""
 
     def body() -> int:

@@ -155,6 +155,7 @@ _ONE_CALL_OPS = frozenset(
         OpKind.RENAME_CALL,
         OpKind.LOOP_SCOPE,
         OpKind.CURRENT_LOOP,
+        OpKind.INLINE_CURRENT_LOOP,
     }
 )
 

@@ -69,6 +69,12 @@ class OpKind(str, Enum):
     AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
     # `asyncio.get_event_loop()` -> the helper's `current_loop()` ("module:current_loop")
     CURRENT_LOOP = "current-loop"
+    # `get_event_loop()` -> a copy of `current_loop()` written into the module itself
+    INLINE_CURRENT_LOOP = "inline-current-loop"
+    # `loop.run_until_complete(x)` -> `asyncio.run(x)` (the fetched loop goes with
+    # DROP_FETCHED_LOOP, or with the call it is fetched in)
+    ASYNCIO_RUN = "asyncio-run"
+    DROP_FETCHED_LOOP = "drop-fetched-loop"  # DROP_LOOP for `name = get_event_loop()`
     # Remove the statement that is only the call at the position (name: "" for the call
     # itself, or the method called on its result, `get_child_watcher().attach_loop(l)`).
     DELETE_STATEMENT = "delete-statement"

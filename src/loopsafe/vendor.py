@@ -20,6 +20,36 @@ VENDORED_MODULE = "_loopsafe_runtime"  # what fixes write into a project that la
 HELPER_MARK = re.compile(rb"(?m)^VENDORED_FROM: str \| None = ")
 
 
+# Where no helper can be imported (a top-level module of a packaged project that does not
+# depend on loopsafe), LS402's fix writes this function into the module itself. It is
+# `current_loop()` of the runtime, standalone: the tests run it on every Python here.
+INLINE_CURRENT_LOOP = "_loopsafe_current_loop"
+INLINE_CURRENT_LOOP_SOURCE = f'''def {INLINE_CURRENT_LOOP}():
+    """The loop `asyncio.get_event_loop()` gave before Python 3.14, on every version
+    (written by loopsafe): the running loop, else the loop set for this thread, else a
+    new loop set as the thread's current one, without 3.12's DeprecationWarning."""
+    import asyncio
+    import sys
+    import warnings
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    try:
+        if not (3, 12) <= sys.version_info < (3, 14):
+            return asyncio.get_event_loop()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            return asyncio.get_event_loop()
+    except (RuntimeError, DeprecationWarning):
+        pass
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
+'''
+
+
 def vendored_location(module: str, relpath: str) -> tuple[str, str]:
     """Where fixes of file `relpath` (module `module`) import the vendored helper from, as
     (import spec "module:run_sync", relpath of the copy): once per top-level package, in

@@ -2,8 +2,6 @@
 
 import asyncio
 
-from loopsafe import current_loop
-
 
 async def sync_feeds() -> int:
     return 0
@@ -14,7 +12,7 @@ def refresh() -> int:
 
 
 def refresh_legacy() -> int:
-    return current_loop().run_until_complete(sync_feeds())  # expect: LS402 entrypoint fix; LS100 entrypoint ok
+    return asyncio.run(sync_feeds())  # expect: LS402 entrypoint fix; LS100 entrypoint ok
 
 
 def main() -> None:

@@ -5,7 +5,7 @@
 
 import asyncio
 
-from loopsafe import run_sync
+from loopsafe import current_loop, run_sync
 
 
 async def job() -> None:
@@ -18,12 +18,12 @@ def via_policy_object() -> None:
 
 
 def current_via_policy():
-    return asyncio.get_event_loop_policy().get_event_loop()  # expect: LS402 sync-wrapper fix
+    return current_loop()  # expect: LS402 sync-wrapper fix
 
 
 def current_via_policy_variable():
     policy = asyncio.get_event_loop_policy()
-    return policy.get_event_loop()  # expect: LS402 sync-wrapper fix
+    return current_loop()  # expect: LS402 sync-wrapper fix
 
 
 async def in_coroutine() -> None:

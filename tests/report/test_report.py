@@ -286,3 +286,167 @@ def test_the_report_groups_every_conflict_the_plugin_records() -> None:
     assert not any(
         label.startswith(("RuntimeError", "ValueError")) for label in summary["by_error"]
     )
+
+
+UPGRADE_CASE = HERE.parent / "cases" / "upgrade_readiness"
+
+
+def _counts(project: dict[str, Any], when: str) -> dict[str, tuple[int, int, int]]:
+    return {
+        row["python"]: (row[when]["work"], row[when]["warn"], row[when]["break"])
+        for row in project["versions"]
+    }
+
+
+@pytest.fixture(scope="module")
+def upgrade(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    project = tmp_path_factory.mktemp("upgrade") / "upgrade_readiness"
+    shutil.copytree(UPGRADE_CASE, project, ignore=shutil.ignore_patterns("*.fixed.py", "*.txt"))
+    md = _loopsafe(project, "report", ".", "--no-cache")
+    js = _loopsafe(project, "report", ".", "--no-cache", "--format", "json")
+    assert md.returncode == 0 and js.returncode == 0, md.stderr + js.stderr
+    return {"project": project, "md": md.stdout, "json": json.loads(js.stdout)["upgrade"]}
+
+
+def test_upgrade_readiness_counts_per_version_before_and_after(upgrade: dict[str, Any]) -> None:
+    """Three Python ranges (two sub-projects and a PEP 723 script), each from its oldest
+    Python to 3.16; a site is fixed only when its own fix is applied, and the shim and the
+    guarded call (LS100) are not counted."""
+    data = upgrade["json"]
+    assert (data["newest_released"], data["in_development"]) == ("3.15", "3.16")
+    assert {r["code"] for r in data["rules"]} >= {"LS202", "LS401", "LS402"}
+    projects = {p["project"]: p for p in data["projects"]}
+    assert list(projects) == ["legacy", "modern", "scripts/poll.py"]
+
+    legacy = projects["legacy"]
+    assert (legacy["minimum"], legacy["maximum"], legacy["maximum_from"]) == (
+        "3.9",
+        "3.13",
+        "requires-python",
+    )
+    assert [r["python"] for r in legacy["versions"] if not r["supported"]] == [
+        "3.14",
+        "3.15",
+        "3.16",
+    ]
+    unchanged = {
+        "3.9": (2, 0, 0),
+        "3.10": (2, 0, 0),
+        "3.11": (2, 0, 0),
+        "3.12": (1, 1, 0),
+        "3.13": (1, 1, 0),
+        "3.14": (0, 1, 1),
+        "3.15": (0, 1, 1),
+        "3.16": (0, 0, 2),
+    }
+    assert _counts(legacy, "before") == _counts(legacy, "after") == unchanged
+
+    modern = projects["modern"]
+    assert (modern["minimum"], modern["maximum"], modern["sites"]) == ("3.12", "3.15", 4)
+    assert _counts(modern, "before") == {
+        "3.12": (2, 2, 0),
+        "3.13": (2, 2, 0),
+        "3.14": (0, 2, 2),
+        "3.15": (0, 2, 2),
+        "3.16": (0, 0, 4),
+    }
+    assert _counts(modern, "after") == {
+        "3.12": (3, 1, 0),
+        "3.13": (3, 1, 0),
+        "3.14": (2, 1, 1),
+        "3.15": (2, 1, 1),
+        "3.16": (2, 0, 2),
+    }
+    breaking = {g["python"]: g["sites"] for g in modern["breaking"]}
+    assert [(s["line"], s["code"], s["fixed"]) for s in breaking["3.14"]] == [
+        (8, "LS402", True),
+        (30, "LS202", False),
+    ]
+    assert [(s["line"], s["code"], s["fixed"]) for s in breaking["3.16"]] == [
+        (12, "LS401", True),
+        (16, "LS401", False),
+    ]
+    assert breaking["3.16"][1]["not_fixed"] == "it is handed on as a value; replace it by hand"
+
+    script = projects["scripts/poll.py"]
+    assert (script["minimum"], script["maximum"]) == ("3.11", "3.15")
+    assert _counts(script, "before") == {
+        "3.11": (1, 0, 0),
+        "3.12": (0, 1, 0),
+        "3.13": (0, 1, 0),
+        "3.14": (0, 0, 1),
+        "3.15": (0, 0, 1),
+        "3.16": (0, 0, 1),
+    }
+    assert set(_counts(script, "after").values()) == {(1, 0, 0)}
+
+
+def test_upgrade_readiness_markdown_is_the_json(upgrade: dict[str, Any]) -> None:
+    section = _section(upgrade["md"], "Upgrade readiness")
+    for project in upgrade["json"]["projects"]:
+        assert f"### `{project['project']}`: Python {project['minimum']} to " in section
+        for row in project["versions"]:
+            before, after = row["before"], row["after"]
+            cells = [before[k] for k in ("work", "warn", "break")]
+            cells += [after[k] for k in ("work", "warn", "break")]
+            assert re.search(
+                rf"^\| {re.escape(row['python'])} \| [^|]+ \| " + " \\| ".join(map(str, cells)),
+                section,
+                re.M,
+            ), row
+        for group in project["breaking"]:
+            for site in group["sites"]:
+                assert f"`{site['path']}:{site['line']}` {site['code']} " in section
+    assert "| 3.14 | beyond 3.13 |" in section
+    assert "| 3.16 | beyond 3.15, in development |" in section
+
+
+def test_upgrade_readiness_after_is_what_the_fixer_leaves(upgrade: dict[str, Any]) -> None:
+    """Apply `fix --unsafe-fixes` for real and report again: what still warns or breaks on
+    each version is what the first report predicted for after the fixes."""
+    project = upgrade["project"].parent / "fixed"
+    shutil.copytree(upgrade["project"], project)
+    run = _loopsafe(project, "fix", "--unsafe-fixes", "--no-cache", "--report", "audit.json", ".")
+    assert run.returncode in (0, 1), run.stderr
+    audit = json.loads((project / "audit.json").read_text("utf-8"))["upgrade"]
+    assert audit["fixes_applied"] and not upgrade["json"]["fixes_applied"]
+    assert [_counts(p, "after") for p in audit["projects"]] == [
+        _counts(p, "after") for p in upgrade["json"]["projects"]
+    ]
+    again = _loopsafe(project, "report", ".", "--no-cache", "--format", "json")
+    now = {p["project"]: p for p in json.loads(again.stdout)["upgrade"]["projects"]}
+    for predicted in upgrade["json"]["projects"]:
+        expected = {v: c[1:] for v, c in _counts(predicted, "after").items()}
+        found = now.get(predicted["project"])
+        if found is None:  # every site of it fixed: nothing left to count
+            assert set(expected.values()) == {(0, 0)}
+            continue
+        assert {v: c[1:] for v, c in _counts(found, "before").items()} == expected
+
+
+def test_upgrade_readiness_follows_the_target_version(upgrade: dict[str, Any]) -> None:
+    """`report --target-version py313`, as for `check`: the versions past it are marked, and
+    the no-loop `get_event_loop()` is LS202 (review, no fix) there, so it still breaks on
+    3.14 after the fixes."""
+    run = _loopsafe(
+        upgrade["project"],
+        "report",
+        ".",
+        "--no-cache",
+        "--format",
+        "json",
+        "--target-version",
+        "py313",
+    )
+    assert run.returncode == 0, run.stderr
+    modern = next(
+        p for p in json.loads(run.stdout)["upgrade"]["projects"] if p["project"] == "modern"
+    )
+    assert (modern["maximum"], modern["maximum_from"]) == ("3.13", "target-version")
+    assert [r["python"] for r in modern["versions"] if r["supported"]] == ["3.12", "3.13"]
+    breaking = {g["python"]: g["sites"] for g in modern["breaking"]}
+    assert [(s["line"], s["code"], s["fixed"]) for s in breaking["3.14"]] == [
+        (8, "LS202", False),
+        (30, "LS202", False),
+    ]
+    assert _counts(modern, "after")["3.14"] == (1, 1, 2)

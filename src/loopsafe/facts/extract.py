@@ -12,6 +12,7 @@ import ast
 from loopsafe.facts import apis
 from loopsafe.facts.guards import (
     branch_guards,
+    calls_in,
     catches_runtime_error,
     import_shim_bound,
     running_var_targets,
@@ -591,14 +592,20 @@ class _Extractor(SiteReader):
 
     def _visit_try(self, stmt: ast.Try) -> None:
         running, _ = self._try_checks(stmt)
-        handles = any(catches_runtime_error(h) for h in stmt.handlers)
+        handlers = [h for h in stmt.handlers if catches_runtime_error(h)]
+        saved_fetch, saved_makes = self.state.fetch_try, self.state.fetch_try_makes_loop
+        if handlers:
+            self.state.fetch_try = True
+            self.state.fetch_try_makes_loop = any(
+                self.r.dotted(call.func).rpartition(".")[2] == "new_event_loop"
+                for handler in handlers
+                for call in calls_in(handler.body)
+            )
         # `try: from asyncio import coroutine` / `except ImportError:` runs its body and
         # else branch only where the API still exists (rare: imports by name only).
         below = import_shim_bound(stmt) if stmt.handlers and self.watched else None
-        saved_fetch = self.state.fetch_try
-        self.state.fetch_try = saved_fetch or handles
         self._visit_guarded(stmt.body, False, below)
-        self.state.fetch_try = saved_fetch
+        self.state.fetch_try, self.state.fetch_try_makes_loop = saved_fetch, saved_makes
         for handler in stmt.handlers:
             if handler.type is not None:
                 self._visit_expr(handler.type)

@@ -166,6 +166,14 @@ def mark_loop_uses(nodes: list[ast.AST], mine: list[Site]) -> None:
             if name in _HARMLESS_LOOP_CALLS:
                 continue
             found.extend((loop, f"{name or 'a call'}(... {loop} ...)") for loop in loops)
+        elif isinstance(node, (ast.Return, ast.Yield, ast.Assign, ast.AnnAssign)):
+            # Handed on: returned, yielded or stored under another name.
+            value = node.value
+            loop = _loop_text(value) if value is not None else ""
+            if loop not in wanted or loop.startswith("self."):
+                continue  # (an object's own loop is kept whatever its methods return)
+            shown = {ast.Return: "return", ast.Yield: "yield"}.get(type(node), "... =")
+            found.append((loop, f"{shown} {loop}"))
         else:
             continue
         where = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))

@@ -89,6 +89,9 @@ class Site:
     in_main_block: bool = False
     thread_api: str = ""  # "thread" when the runner is handed to a thread API as a value
     guarded: bool = False
+    # fetch: guarded only by a `try` whose `except RuntimeError` does not make a loop: it
+    # runs where Python 3.14 raises, and up to 3.13 never did in the main thread
+    fallback_changes: bool = False
     after_set: bool = False  # fetch after set_event_loop() in the same function
     # wait: the function handed to `executor.submit()` (dotted), and how it is waited for.
     wait_target: str = ""

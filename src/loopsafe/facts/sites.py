@@ -31,6 +31,8 @@ class SiteState:
     guarded: bool = False
     in_main: bool = False
     fetch_try: bool = False  # inside a try whose handler catches RuntimeError
+    # ...and whether such a handler makes a loop of its own (what 3.13 did for the code)
+    fetch_try_makes_loop: bool = False
     runs_below: tuple[int, ...] | None = None  # only runs on Pythons older than this
 
 
@@ -178,6 +180,12 @@ class SiteReader:
             in_main_block=self.state.in_main,
             thread_api=thread_api,
             guarded=self.state.guarded or (kind == SiteKind.FETCH and self.state.fetch_try),
+            fallback_changes=(
+                kind == SiteKind.FETCH
+                and self.state.fetch_try
+                and not self.state.guarded
+                and not self.state.fetch_try_makes_loop
+            ),
             in_lambda=self.lambda_depth > 0,
             runs_below=list(self.state.runs_below or ()),
         )

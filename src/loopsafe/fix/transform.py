@@ -33,6 +33,8 @@ _CALL_OPS = frozenset(
         OpKind.LOOP_SCOPE,
         OpKind.WAIT_AWAIT,
         OpKind.CURRENT_LOOP,
+        OpKind.INLINE_CURRENT_LOOP,
+        OpKind.ASYNCIO_RUN,
     }
 )
 _DEF_OPS = frozenset(
@@ -62,6 +64,8 @@ def apply_ops(
         refused.update(transformer.refused)
     if not transformer.applied:
         return source, set()
+    if transformer.inline_defs:
+        updated = _with_inline_defs(updated, transformer.inline_defs, transformer.bound)
     # A function whose callers now await its twin: its import may go once unused.
     twins = {(op.twin_module, op.name) for op in transformer.applied if op.twin_module}
     if transformer.imports:
@@ -82,6 +86,44 @@ def apply_ops(
         }
         updated = place_new_imports(module, updated, {*first_party, *vendored})
     return updated.code, transformer.applied
+
+
+def _with_inline_defs(
+    module: cst.Module, names: set[str], bound: dict[str, _Binding]
+) -> cst.Module:
+    """The module with the helper functions its fixed calls need, written after its
+    leading docstring and imports (so they exist before any top-level code runs), once."""
+    from loopsafe.vendor import INLINE_CURRENT_LOOP, INLINE_CURRENT_LOOP_SOURCE
+
+    sources = {INLINE_CURRENT_LOOP: INLINE_CURRENT_LOOP_SOURCE}
+    new = [
+        cst.parse_statement(sources[name], module.config_for_parsing)
+        for name in sorted(names - set(bound))
+    ]
+    if not new:
+        return module
+    body = list(module.body)
+    at = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Import, cst.ImportFrom))
+            or (isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString))
+            for small in statement.body
+        ):
+            at = index + 1
+        else:
+            break
+    two_lines = (cst.EmptyLine(), cst.EmptyLine())
+    new = [statement.with_changes(leading_lines=two_lines) for statement in new]
+    if at < len(body):
+        body[at] = body[at].with_changes(leading_lines=(*two_lines, *_comments(body[at])))
+    return module.with_changes(body=[*body[:at], *new, *body[at:]])
+
+
+def _comments(statement: cst.BaseStatement) -> tuple[cst.EmptyLine, ...]:
+    """A statement's leading comment lines, without the blank lines among them."""
+    lines = getattr(statement, "leading_lines", ())
+    return tuple(line for line in lines if line.comment is not None)
 
 
 _Imported = tuple[str, str | None, str | None]  # (module, name or None, alias or None)
@@ -403,7 +445,7 @@ class _Transformer(cst.CSTTransformer):
 
         self.drop_loops: dict[int, list[Op]] = {}
         for op in ops:
-            if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_EXECUTOR):
+            if op.kind in (OpKind.DROP_LOOP, OpKind.DROP_FETCHED_LOOP, OpKind.DROP_EXECUTOR):
                 self.drop_loops.setdefault(op.line, []).append(op)
         self.by_name: dict[tuple[int, str], list[Op]] = {}
         self.by_line: dict[int, list[Op]] = {}
@@ -423,6 +465,7 @@ class _Transformer(cst.CSTTransformer):
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
+        self.inline_defs: set[str] = set()  # functions to write into the module
         self.lambdas = 0
         self.pending: dict[int, Op] = {}  # id(original Call) -> op to apply on leave
 
@@ -586,7 +629,8 @@ class _Transformer(cst.CSTTransformer):
             func=m.Name("set_event_loop") | m.Attribute(attr=m.Name("set_event_loop")),
             args=[m.Arg(value=m.Name(op.name))],
         )
-        dropper = _LoopDropper(op.name, reset=bool(m.findall(node.body, set_here)))
+        factory = "get_event_loop" if op.kind == OpKind.DROP_FETCHED_LOOP else "new_event_loop"
+        dropper = _LoopDropper(op.name, bool(m.findall(node.body, set_here)), factory)
         body = node.body.visit(dropper)
         if not isinstance(body, cst.BaseSuite) or _mentions(body, op.name):
             self.refused[op] = f"`{op.name}` is still used once the run is rewritten"
@@ -766,6 +810,12 @@ class _Transformer(cst.CSTTransformer):
             return call.with_changes(func=cst.Name(local), args=args)
         if kind == OpKind.RUNNING_LOOP:
             return self._running_loop(call)
+        if kind == OpKind.ASYNCIO_RUN:
+            if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
+                return None
+            self.imports.add(("asyncio", None, None))
+            runner = cst.Attribute(value=cst.Name("asyncio"), attr=cst.Name("run"))
+            return call.with_changes(func=runner)
         if kind == OpKind.CURRENT_LOOP:
             if call.args:
                 return None
@@ -773,6 +823,11 @@ class _Transformer(cst.CSTTransformer):
             local = self._helper_name(module_name, helper)
             self.imports.add((module_name, helper, None if local == helper else local))
             return call.with_changes(func=cst.Name(local))
+        if kind == OpKind.INLINE_CURRENT_LOOP:
+            if call.args or self.bound.get(op.name, None) is not None:
+                return None
+            self.inline_defs.add(op.name)
+            return call.with_changes(func=cst.Name(op.name))
         if kind == OpKind.RENAME_CALL:
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))
@@ -949,10 +1004,11 @@ class _LoopDropper(cst.CSTTransformer):
     `try`/`finally` left with nothing to do. Nested functions and classes are not entered:
     their own names are theirs."""
 
-    def __init__(self, loop: str, reset: bool) -> None:
+    def __init__(self, loop: str, reset: bool, factory: str = "new_event_loop") -> None:
         super().__init__()
         self.loop = loop
         self.reset = reset  # the loop is set as the current one: its reset goes too
+        self.factory = factory  # what the loop is made (or fetched) with
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -997,7 +1053,7 @@ class _LoopDropper(cst.CSTTransformer):
                 and isinstance(small.targets[0].target, cst.Name)
                 and small.targets[0].target.value == self.loop
                 and isinstance(small.value, cst.Call)
-                and _callee_name(small.value.func) == "new_event_loop"
+                and _callee_name(small.value.func) == self.factory
             )
         if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
             return False

@@ -19,6 +19,7 @@ from loopsafe.conflicts import conflict_label
 from loopsafe.fix.apply import FixReport, Planned
 from loopsafe.model import Action, Category, Finding, OpKind
 from loopsafe.output.json import finding_dict
+from loopsafe.report.upgrade import upgrade_readiness
 from loopsafe.rules.registry import get_rule
 from loopsafe.vendor import VENDORED_MODULE
 
@@ -94,6 +95,7 @@ def build_report(
         "parse_errors": [
             {"path": e.path, "line": e.line, "message": e.message} for e in result.parse_errors
         ],
+        "upgrade": upgrade_readiness(analysis, fixes, applied=applied),
         "verification": _verification(tests),
         "impact": _impact(before, after),
     }

@@ -58,6 +58,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     _tests(report.get("tests"), add)
     _config(report["pytest_config"], add)
     _remaining(report, add)
+    _upgrade(report.get("upgrade"), add)
     add("## Verification")
     add("")
     add("From the project root:")
@@ -196,6 +197,73 @@ def _remaining(report: dict[str, Any], add: Any) -> None:
     for error in report["parse_errors"]:
         add(f"- `{error['path']}:{error['line']}` LS000 could not be parsed: {error['message']}")
     add("")
+
+
+_MAXIMUM_FROM = {
+    "target-version": "the target set",
+    "requires-python": "the newest its requires-python admits",
+    "newest-released": "the newest released",
+}
+
+
+def _upgrade(upgrade: dict[str, Any] | None, add: Any) -> None:
+    if upgrade is None:
+        return
+    add("## Upgrade readiness")
+    add("")
+    changes = "; ".join(
+        f"{r['code']} {r['how']} from {r['breaks']}"
+        + (f" (deprecated from {r['deprecated']})" if r["deprecated"] else "")
+        for r in upgrade["rules"]
+    )
+    after = "applied" if upgrade["fixes_applied"] else "`loopsafe fix --unsafe-fixes` would apply"
+    add(
+        "Sites that a Python release deprecates (*warn*: a `DeprecationWarning`, an error "
+        "under `-W error`) or breaks (*break*), on each Python from the oldest the project "
+        f"supports to {upgrade['in_development']} (in development), before and after the "
+        f"fixes {after}: a site counts as fixed only when its own fix is applied. Accepted "
+        f"sites (LS100) are not counted. Rules that know a Python change: {changes}."
+    )
+    add("")
+    if not upgrade["projects"]:
+        add("No site changes behaviour on a newer Python.")
+        add("")
+    for project in upgrade["projects"]:
+        minimum = project["minimum"] + ("" if project["minimum_declared"] else ", assumed")
+        maximum = f"{project['maximum']}, {_MAXIMUM_FROM[project['maximum_from']]}"
+        add(
+            f"### `{project['project']}`: Python {minimum} to {maximum} "
+            f"({project['sites']} site{'' if project['sites'] == 1 else 's'})"
+        )
+        add("")
+        add("| Python | | work | warn | break | work after | warn after | break after |")
+        add("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in project["versions"]:
+            notes = [] if row["supported"] else [f"beyond {project['maximum']}"]
+            if not row["released"]:
+                notes.append("in development")
+            status = ", ".join(notes) or "supported"
+            before, fixed = row["before"], row["after"]
+            add(
+                f"| {row['python']} | {status} | {before['work']} | {before['warn']} | "
+                f"{before['break']} | {fixed['work']} | {fixed['warn']} | {fixed['break']} |"
+            )
+        add("")
+        for group in project["breaking"]:
+            add(f"Breaks from {group['python']}:")
+            add("")
+            for site in group["sites"]:
+                warns = f", warns from {site['deprecated']}" if site["deprecated"] else ""
+                state = (
+                    f"fixed ({site['fix_safety']} fix)"
+                    if site["fixed"]
+                    else f"not fixed: {site['not_fixed']}"
+                )
+                add(
+                    f"- `{site['path']}:{site['line']}` {site['code']} {site['rule']}: "
+                    f"{site['how']} from {site['breaks']}{warns}; {state}"
+                )
+            add("")
 
 
 def _impact(impact: dict[str, Any] | None, add: Any) -> None:

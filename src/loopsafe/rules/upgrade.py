@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import ast
 
+from loopsafe.facts.callgraph import Root
 from loopsafe.facts.nodes import char_col, source_lines
-from loopsafe.facts.python_versions import OLDEST, script_minimum_python, target_text
+from loopsafe.facts.python_versions import target_text
 from loopsafe.model import Category
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.registry import PythonChange
@@ -25,12 +26,33 @@ NO_LOOP_CATEGORIES = frozenset(
 )
 
 
+# Roots of a sync function's callers from which it may run with no loop set.
+_NO_LOOP_ROOTS = (
+    (Root.MODULE, "library code that runs at import"),
+    (Root.EXPOSED, "outside callers (it is library API)"),
+    (Root.UNKNOWN, "callers the analysis cannot see"),
+    (Root.ENTRY, "an entry point"),
+    (Root.WORKER, "a worker task"),
+    (Root.THREAD, "a thread"),
+)
+
+
+def no_loop_paths(ctx: SiteContext) -> list[str]:
+    """The other ways into a function that async code calls, by which it may run with no
+    loop set: empty when only coroutines reach it (then a loop is always running)."""
+    if ctx.category is not Category.REACHABLE_FROM_ASYNC or not ctx.site.scope:
+        return []
+    kinds = ctx.project.reach.kinds(ctx.key)
+    return [words for root, words in _NO_LOOP_ROOTS if root in kinds]
+
+
 def fetch_raises_on_target(ctx: SiteContext) -> bool:
     """Does this `get_event_loop()` in sync code raise on the project's target Python: a
-    path with no loop set (no guard, no `set_event_loop()` before it) on 3.14 or later?"""
+    path with no loop set (no guard, no `set_event_loop()` before it) on 3.14 or later?
+    Code that async code calls counts when some other path reaches it too."""
     site = ctx.site
     return (
-        ctx.category in NO_LOOP_CATEGORIES
+        (ctx.category in NO_LOOP_CATEGORIES or bool(no_loop_paths(ctx)))
         and not site.after_set
         and ctx.project.target_python(ctx.module) >= RAISES_FROM
     )
@@ -41,16 +63,6 @@ def target_words(ctx: SiteContext) -> str:
     version = target_text(ctx.project.target_python(ctx.module))
     how = "the target set" if ctx.project.target_version else "the newest it supports"
     return f"{version}, {how}"
-
-
-def minimum_python(ctx: SiteContext) -> tuple[int, int]:
-    """The oldest Python the site's project (or script, PEP 723) supports; loopsafe's own
-    floor when nothing says, never a newer one."""
-    relpath = ctx.project.relpath(ctx.module)
-    projects = ctx.project.roles.projects
-    return script_minimum_python(ctx.project.text(relpath)) or (
-        projects.minimum_python(relpath) if projects else OLDEST
-    )
 
 
 def removed_api_shim(ctx: SiteContext, change: PythonChange, api: str) -> str:
@@ -69,7 +81,7 @@ def removed_api_shim(ctx: SiteContext, change: PythonChange, api: str) -> str:
             f"this code only runs on Pythons before {version}, where {api} exists (a "
             f"compatibility shim{warns})"
         )
-    oldest = minimum_python(ctx)
+    oldest = ctx.project.oldest_python(ctx.module)
     if below <= oldest:
         return (
             f"this code only runs on Pythons before {version}, older than the "

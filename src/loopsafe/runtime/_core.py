@@ -156,8 +156,10 @@ def current_loop() -> asyncio.AbstractEventLoop:
     if running is not None:
         return running
     try:
-        if sys.version_info >= (3, 14):
-            return asyncio.get_event_loop()  # the loop set; raises when there is none
+        if not (3, 12) <= sys.version_info < (3, 14):
+            # 3.14+ raise when none is set; before 3.12 the main thread makes one (and
+            # 3.10.0-3.10.8 warn even when one is set, so the warning must not count).
+            return asyncio.get_event_loop()
         with warnings.catch_warnings():  # 3.12-3.13 warn when none is set: none is made
             warnings.simplefilter("error", DeprecationWarning)
             return asyncio.get_event_loop()

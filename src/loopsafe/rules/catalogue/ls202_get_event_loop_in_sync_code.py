@@ -15,7 +15,7 @@ from loopsafe.rules.registry import (
     produces,
     snippet,
 )
-from loopsafe.rules.upgrade import fetch_raises_on_target
+from loopsafe.rules.upgrade import RAISES_FROM, fetch_raises_on_target, target_words
 
 _WHY = {
     Category.THREAD: "in a worker thread it raises 'There is no current event loop'",
@@ -162,8 +162,18 @@ class GetEventLoopInSyncCode(Rule):
     )
 
     kinds = frozenset({SiteKind.FETCH})
-    outcomes = produces("LS202", Action.REVIEW, *_SYNC) | produces(ACCEPTED, Action.OK, *_SYNC)
+    outcomes = (
+        produces("LS202", Action.REVIEW, *_SYNC, Category.GUARDED)
+        | produces(ACCEPTED, Action.OK, *_SYNC)
+        | produces(ACCEPTED, Action.OK, Category.GUARDED)
+    )
     table = (
+        (
+            "fetch",
+            "in a `try` whose `except RuntimeError` makes no loop, run on 3.13 and 3.14+",
+            "LS202",
+            "review",
+        ),
         ("fetch", "guarded, or after `set_event_loop(...)` in the same function", "LS100", "ok"),
         ("fetch", "code with no loop set, target Python 3.14+", "LS402", "fix"),
         ("fetch", "any other sync code", "LS202", "review"),
@@ -173,6 +183,18 @@ class GetEventLoopInSyncCode(Rule):
         site, category = ctx.site, ctx.category
         if category is Category.ASYNC_CONTEXT:
             return None
+        if category is Category.GUARDED and _branch_moves(ctx):
+            return Verdict(
+                self.code,
+                Action.REVIEW,
+                "`get_event_loop()` in a `try` that catches RuntimeError: up to Python 3.13 "
+                "it makes and sets a loop when none is set (3.12 and 3.13 with a "
+                "DeprecationWarning), so the `except` branch never ran in the main thread; "
+                f"from 3.14 it raises and the `except` branch runs (this code runs from "
+                f"{_version(ctx.project.oldest_python(ctx.module))} to "
+                f"{target_words(ctx)}). Say which you mean: `asyncio.get_running_loop()` "
+                "(is a loop running?) or loopsafe's `current_loop()` (the loop, as before).",
+            )
         if category is Category.GUARDED:
             return Verdict(
                 ACCEPTED,
@@ -200,3 +222,17 @@ class GetEventLoopInSyncCode(Rule):
             "`asyncio.run()` / `asyncio.Runner` to run code, or `get_running_loop()` inside "
             "async code.",
         )
+
+
+def _branch_moves(ctx: SiteContext) -> bool:
+    """Does the code take the other branch of its `try` once the project's Pythons span
+    3.13 (a loop made) and 3.14 (RuntimeError)?"""
+    return (
+        ctx.site.fallback_changes
+        and ctx.project.oldest_python(ctx.module) < RAISES_FROM
+        and ctx.project.target_python(ctx.module) >= RAISES_FROM
+    )
+
+
+def _version(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"

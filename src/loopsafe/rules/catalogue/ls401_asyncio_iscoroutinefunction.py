@@ -4,7 +4,6 @@ Python 3.14 and removed in 3.16, where `inspect.iscoroutinefunction()` remains."
 from __future__ import annotations
 
 from loopsafe.facts.model import LoopApi, SiteKind
-from loopsafe.facts.python_versions import OLDEST, script_minimum_python
 from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
@@ -238,11 +237,7 @@ def _use_inspect(ctx: SiteContext) -> Fix:
     site, facts = ctx.site, ctx.facts
     if not site.called:
         return no_fix("it is handed on as a value; replace it by hand")
-    relpath = ctx.project.relpath(ctx.module)
-    projects = ctx.project.roles.projects
-    oldest = script_minimum_python(ctx.project.text(relpath)) or (
-        projects.minimum_python(relpath) if projects else OLDEST
-    )
+    oldest = ctx.project.oldest_python(ctx.module)
     if oldest < _MARKS_SEEN:
         # Measured on real projects (bench/fixproof.py): starlette's is_async_callable and
         # syncer's sync() stop seeing asgiref-marked async views on 3.11.

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from loopsafe.facts import apis
-from loopsafe.facts.model import SiteKind
-from loopsafe.model import Action, Fix, FixSafety, OpKind
+from loopsafe.facts.model import LoopApi, SiteKind
+from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
-from loopsafe.rules.fixes import NO_HELPER, at, fix, no_fix
+from loopsafe.rules.fixes import at, fix, no_fix, starred
 from loopsafe.rules.registry import Answer, PythonChange, Rule, Verdict, doc, produces, snippet
-from loopsafe.rules.upgrade import NO_LOOP_CATEGORIES, fetch_raises_on_target, target_words
-from loopsafe.vendor import VENDORED_MODULE
+from loopsafe.rules.upgrade import (
+    NO_LOOP_CATEGORIES,
+    fetch_raises_on_target,
+    no_loop_paths,
+    target_words,
+)
+from loopsafe.vendor import INLINE_CURRENT_LOOP, VENDORED_MODULE
 
 
 class GetEventLoopWithoutLoop(Rule):
@@ -26,7 +31,11 @@ class GetEventLoopWithoutLoop(Rule):
         """
         Finds `asyncio.get_event_loop()` in sync code that nothing shows runs with a loop
         set (an entry point, a worker task, a thread, library code, module level, sync
-        tests), where the project's target Python is 3.14 or later. The target is the
+        tests), where the project's target Python is 3.14 or later. Code that coroutines
+        call is decided per path: when something else reaches it too (code run at import,
+        outside callers of library API, callers the analysis cannot see, an entry point,
+        a worker, a thread), that path may have no loop set, and the site is LS402; when
+        only coroutines reach it, a loop is always running and it is LS202 (review). The target is the
         newest Python the project's `requires-python` (`python_requires`, Poetry's
         `python`, a script's PEP 723 block) admits, up to the newest CPython released, or
         `target-version` / `--target-version` (`py314`). Below 3.14 the same site is
@@ -73,12 +82,26 @@ class GetEventLoopWithoutLoop(Rule):
         loopsafe when the project depends on it, else from the copy vendored into its
         package). It returns what `get_event_loop()` returned up to Python 3.13, on every
         version and without the warning: the running loop, else the loop set for the
-        thread, else a new loop set as the thread's current one. It is unsafe in one way:
-        in a thread other than the main one, where `get_event_loop()` always raised when
-        no loop was set, the code now gets a loop of its own. A policy's
-        `get_event_loop()` has no fix (the policy system is deprecated from 3.14), nor has a
-        project whose `run-sync-import` names a helper of its own. At an entry point,
-        `asyncio.run()` or `asyncio.Runner` is better still, and is for a person to choose.
+        thread, else a new loop set as the thread's current one. Where no import of the
+        helper would work (a top-level module of a packaged project that does not depend
+        on loopsafe: a copy beside it would not be installed with it), the fix writes the
+        same function, `_loopsafe_current_loop()`, into the module itself, once (Python
+        3.7+). `asyncio.get_event_loop_policy().get_event_loop()` gets the same fix.
+
+        It is unsafe in two ways: in a thread other than the main one, where
+        `get_event_loop()` always raised when no loop was set, the code now gets a loop of
+        its own; and a policy's `get_event_loop()` returned the loop set even while
+        another one ran, where `current_loop()` returns the running one. A policy
+        object's own `get_event_loop()` has no fix, nor has a project whose
+        `run-sync-import` names a helper of its own.
+
+        At an entry point, a loop fetched only to run one coroutine
+        (`loop = asyncio.get_event_loop()`, `loop.run_until_complete(main())`, perhaps
+        `loop.close()`; or the chained one-liner) becomes `asyncio.run(main())`, and the
+        fetch and the close go. That is unsafe too: `asyncio.run()` also cancels the
+        tasks the coroutine left, shuts down async generators and the default executor,
+        closes the loop and leaves none set, which code run after it could notice. A
+        loop the entry point goes on using gets `current_loop()`.
         """
     )
     invalid = (
@@ -99,6 +122,25 @@ class GetEventLoopWithoutLoop(Rule):
 
             def run(coro):
                 return asyncio.get_event_loop().run_until_complete(coro)  # expect: LS402 sync-wrapper fix; LS104 sync-wrapper fix
+            """
+        ),
+        snippet(
+            """
+            import asyncio
+
+
+            async def serve() -> None:
+                await asyncio.sleep(0)
+
+
+            def main() -> None:
+                loop = asyncio.get_event_loop()  # expect: LS402 entrypoint fix
+                loop.run_until_complete(serve())  # expect: LS100 entrypoint ok
+                loop.close()
+
+
+            if __name__ == "__main__":
+                main()
             """
         ),
     )
@@ -130,30 +172,51 @@ class GetEventLoopWithoutLoop(Rule):
     )
 
     kinds = frozenset({SiteKind.FETCH})
-    outcomes = produces("LS402", Action.FIX, *NO_LOOP_CATEGORIES)
+    outcomes = produces("LS402", Action.FIX, *NO_LOOP_CATEGORIES, Category.REACHABLE_FROM_ASYNC)
     table = (("fetch", "sync code with no loop set, the target Python is 3.14+", "LS402", "fix"),)
 
     def check(self, ctx: SiteContext) -> Answer:
         if not fetch_raises_on_target(ctx) or ctx.site.guarded:
             return None
+        paths = no_loop_paths(ctx)[:2]
+        where = (
+            f"async code calls it, but so {'do' if len(paths) > 1 else 'does'} "
+            f"{' and '.join(paths)}, where no loop may be set"
+            if paths
+            else ctx.category.value
+        )
         return Verdict(
             self.code,
             Action.FIX,
-            f"`get_event_loop()` in sync code ({ctx.category.value}) raises 'There is no "
-            "current event loop' on Python 3.14 and later when no loop is set (this code "
-            f"runs up to {target_words(ctx)}; 3.12 and 3.13 warn); take the running loop, "
-            "or make one and set it.",
-            _current_loop(ctx),
+            f"`get_event_loop()` in sync code ({where}) raises 'There is no current event "
+            f"loop' on Python 3.14 and later when no loop is set (this code runs up to "
+            f"{target_words(ctx)}; 3.12 and 3.13 warn); take the running loop, or make one "
+            "and set it.",
+            _entry_run(ctx) or _current_loop(ctx),
         )
 
 
 def _current_loop(ctx: SiteContext) -> Fix:
     site = ctx.site
-    if site.target not in apis.FETCH_APIS or site.args or site.keywords or not site.called:
-        return no_fix("a policy's or an argument-taking get_event_loop(); rewrite it by hand")
+    if site.args or site.keywords or not site.called:
+        return no_fix("an argument-taking get_event_loop(); rewrite it by hand")
+    if site.target not in apis.FETCH_APIS and not _default_policy(site.target):
+        return no_fix("a policy object's get_event_loop() (its own policy); rewrite it by hand")
     helper, copy = ctx.project.run_sync_for(ctx.module)
     if not helper:
-        return no_fix(NO_HELPER)
+        # No import of the helper would work here: the module gets a copy of its own.
+        oldest = ctx.project.oldest_python(ctx.module)
+        if oldest < (3, 7):
+            return no_fix(
+                f"the module supports Python {oldest[0]}.{oldest[1]}, which has no "
+                "`asyncio.get_running_loop()`; rewrite it by hand"
+            )
+        return fix(
+            ctx,
+            FixSafety.UNSAFE,
+            f"{INLINE_CURRENT_LOOP}()",
+            at(OpKind.INLINE_CURRENT_LOOP, site, INLINE_CURRENT_LOOP),
+        )
     module = helper.partition(":")[0]
     if module.rpartition(".")[2] not in ("loopsafe", VENDORED_MODULE):
         return no_fix(f"the helper module `{module}` is the project's own; call its equivalent")
@@ -164,3 +227,51 @@ def _current_loop(ctx: SiteContext) -> Fix:
         at(OpKind.CURRENT_LOOP, site, f"{module}:current_loop"),
         helper_copy=copy,
     )
+
+
+def _entry_run(ctx: SiteContext) -> Fix | None:
+    """At an entry point, a loop fetched only to run one coroutine: `asyncio.run()` runs
+    it on every version (None when the loop is used for anything else)."""
+    site = ctx.site
+    if ctx.category is not Category.ENTRYPOINT or site.target not in apis.FETCH_APIS:
+        return None
+    if site.args or site.keywords or not site.called:
+        return None
+    loop_sites = [
+        s
+        for s in ctx.facts.sites
+        if s.scope == site.scope and s is not site and s.kind in _LOOP_KINDS
+    ]
+    if len(loop_sites) != 1 or loop_sites[0].kind is not SiteKind.LOOP_RUN:
+        return None
+    run = loop_sites[0]
+    if (
+        run.api is not LoopApi.RUN_UNTIL_COMPLETE
+        or run.loop_origin != "fetched"
+        or run.loop_use
+        or not run.called
+        or len(run.args) != 1
+        or run.keywords
+        or starred(run.args)
+    ):
+        return None
+    ops = [at(OpKind.ASYNCIO_RUN, run)]
+    if run.loop_expr:  # `loop = asyncio.get_event_loop()` ... `loop.run_until_complete(x)`
+        if not run.loop_expr.isidentifier() or ctx.function is None or run.line <= site.line:
+            return None
+        ops.append(Op(OpKind.DROP_FETCHED_LOOP, ctx.function.line, 0, run.loop_expr))
+    elif run.line != site.line:  # `asyncio.get_event_loop().run_until_complete(x)`
+        return None
+    return fix(ctx, FixSafety.UNSAFE, f"asyncio.run({run.args[0]})", *ops)
+
+
+_LOOP_KINDS = frozenset(
+    {SiteKind.FETCH, SiteKind.CREATE, SiteKind.SET, SiteKind.LOOP_RUN, SiteKind.RUN}
+)
+
+
+def _default_policy(target: str) -> bool:
+    """`asyncio.get_event_loop_policy().get_event_loop()`: the policy in force, which is the
+    one `asyncio.get_event_loop()` asks when no loop runs."""
+    owner, _, method = target.rpartition("().")
+    return method == "get_event_loop" and owner in apis.POLICY_APIS

@@ -1,0 +1,14 @@
+# /// script
+# requires-python = ">=3.11"
+# ///
+"""A script with its own Python range (PEP 723), outside both projects."""
+
+import asyncio
+
+
+async def poll() -> None:
+    await asyncio.sleep(0)
+
+
+loop = asyncio.get_event_loop()  # expect: LS402 entrypoint fix
+loop.run_until_complete(poll())  # expect: LS100 entrypoint ok
