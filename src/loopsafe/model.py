@@ -75,6 +75,9 @@ class OpKind(str, Enum):
     # DROP_FETCHED_LOOP, or with the call it is fetched in)
     ASYNCIO_RUN = "asyncio-run"
     DROP_FETCHED_LOOP = "drop-fetched-loop"  # DROP_LOOP for `name = get_event_loop()`
+    # Remove one argument of the call: the keyword `name`, or the positional argument at
+    # index `name` when it is digits (`asyncio.sleep(1, loop=loop)` -> `asyncio.sleep(1)`)
+    DROP_ARGUMENT = "drop-argument"
     # Remove the statement that is only the call at the position (name: "" for the call
     # itself, or the method called on its result, `get_child_watcher().attach_loop(l)`).
     DELETE_STATEMENT = "delete-statement"
@@ -95,7 +98,8 @@ class Op:
     line: int
     col: int = 0  # 1-based character column of the call; 0 matches by line (and name)
     # The callee for AWAIT_CALL / WRAP_RUN; "module:name" of the helper for RUN_SYNC; the
-    # new dotted callee for RENAME_CALL; "strict" for ASYNC_FIXTURE in strict mode.
+    # new dotted callee for RENAME_CALL; "strict" for ASYNC_FIXTURE in strict mode; the
+    # keyword (or the position, as digits) of the argument DROP_ARGUMENT removes.
     name: str = ""
     end_line: int = 0  # end of the call (exclusive 1-based column), to tell apart calls
     end_col: int = 0  # that start at the same place: `get_event_loop().time()`

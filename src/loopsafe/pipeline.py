@@ -84,6 +84,7 @@ class _Run:
     done: int = 0
     uses_pytest_asyncio: bool = False
     watched: tuple[str, ...] = ()  # APIs rules watch (`SiteKind.CALL` sites)
+    watched_arguments: tuple[tuple[str, str, int], ...] = ()  # ... sites only with that argument
     triggers: tuple[bytes, ...] = ()  # what a file must mention to hold a site
     # Parse every file, every body in full: the plain analysis that the prefilter and the
     # deferred bodies only make faster (tests check both give the same findings).
@@ -126,6 +127,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
         mentions_pytest_asyncio(text) for name, text in metadata if not name.endswith("PKG-INFO")
     )
     run.watched = registry().watched_calls()
+    run.watched_arguments = registry().watched_arguments()
     run.triggers = trigger_search(word.encode() for word in trigger_words(run.watched))
     modules = _module_table(run.discovery.files, run.discovery.root)
     for source in run.discovery.files:
@@ -137,6 +139,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
             is_package,
             run.config.thread_apis,
             run.watched,
+            watched_arguments=run.watched_arguments,
             defer=not run.eager,
         )
     _parse_triggered(run)

@@ -39,6 +39,8 @@ class Job:
     is_package: bool
     thread_apis: tuple[str, ...] = ()
     watched: tuple[str, ...] = ()  # APIs whose calls rules judge (`SiteKind.CALL`)
+    # (API, keyword, position): watched APIs whose calls are sites only with that argument
+    watched_arguments: tuple[tuple[str, str, int], ...] = ()
     defer: bool = True  # leave bodies without a trigger token unread (see `extract`)
 
 
@@ -54,7 +56,8 @@ class Outcome:
 def digest_of(data: bytes, job: Job) -> str:
     h = hashlib.blake2b(data, digest_size=16)
     h.update(f"\0{facts_version()}\0{job.module}\0{job.is_package}".encode())
-    h.update(f"\0{job.thread_apis}\0{job.watched}\0{job.defer}".encode())
+    h.update(f"\0{job.thread_apis}\0{job.watched}\0{job.watched_arguments}".encode())
+    h.update(f"\0{job.defer}".encode())
     return h.hexdigest()
 
 
@@ -81,6 +84,7 @@ def scan(job: Job, data: bytes | None = None) -> Outcome:
             job.thread_apis,
             defer=job.defer,
             watched=job.watched,
+            watched_arguments=job.watched_arguments,
         )
     except SourceError as exc:
         outcome.error_line, outcome.error = exc.line, exc.message

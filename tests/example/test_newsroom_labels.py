@@ -39,10 +39,14 @@ CATEGORIES = {
     "pytest-config",
     "module-level",
 }
+# Every rule of the SPEC's first catalogue but LS202: the example admits Python 3.14+, where
+# its one get_event_loop() in sync code raises (LS402); LS202 (older targets) is in
+# tests/cases.
 RULES = {
     "LS100", "LS101", "LS102", "LS103", "LS104", "LS105", "LS106",
-    "LS201", "LS202", "LS203", "LS204",
+    "LS201", "LS203", "LS204",
     "LS301", "LS302", "LS303", "LS304",
+    "LS402",
 }  # fmt: skip
 ACTIONS = {"fix", "review", "ok"}
 

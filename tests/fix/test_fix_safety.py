@@ -567,7 +567,10 @@ SUMMARY_PROJECT = {
 
 
     def review():
-        return asyncio.get_event_loop()
+        try:
+            return asyncio.get_event_loop()
+        except RuntimeError:
+            return None
 
 
     async def caller():
@@ -597,7 +600,7 @@ def test_the_summary_says_fixed_skipped_with_reasons_and_left_for_review(tmp_pat
     assert skips[1] == Skip("app.py", 20, "LS105", "unsafe fix: apply it with --unsafe-fixes")
     # Then what is left, as `check` lists it.
     assert "app.py:16:12: LS101" in run.stdout
-    assert "app.py:24:12: LS202" in run.stdout
+    assert "app.py:25:16: LS202" in run.stdout
 
 
 def test_with_json_output_the_summary_goes_to_stderr(tmp_path: Path) -> None:

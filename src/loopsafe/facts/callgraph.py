@@ -61,8 +61,33 @@ class Reach:
     # `Thread.run`): what they leave set in the thread dies with it.
     own_threads: set[str] = field(default_factory=set)
 
+    _callers: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
+
     def kinds(self, key: str) -> set[str]:
         return self.roots.get(key, set())
+
+    def sync_test_caller(self, key: str, index: ProjectIndex, test_modules: set[str]) -> str:
+        """A sync function of the tests (a test, a fixture, a helper) that reaches `key`
+        through sync calls only, so with no loop running ("" when there is none). Tests
+        are no root of the call graph (they only show how code is used), but what they
+        run must keep working."""
+        if self._callers is None:
+            self._callers = {}
+            for caller, targets in self.edges.items():
+                for target in targets:
+                    self._callers.setdefault(target, []).append(caller)
+        seen = {key}
+        todo = [key]
+        while todo:
+            for caller in self._callers.get(todo.pop(), ()):
+                ref = index.functions.get(caller)
+                if caller in seen or ref is None or ref.func.is_async:
+                    continue
+                if ref.module in test_modules:
+                    return caller
+                seen.add(caller)
+                todo.append(caller)
+        return ""
 
     def call_path(self, key: str, index: ProjectIndex) -> list[str]:
         path = [key]

@@ -14,6 +14,8 @@ from loopsafe.facts.guards import (
     branch_guards,
     calls_in,
     catches_runtime_error,
+    expected_names,
+    handled_names,
     import_shim_bound,
     running_var_targets,
     terminates,
@@ -115,13 +117,24 @@ def extract(
     thread_apis: tuple[str, ...] = (),
     defer: bool = False,
     watched: tuple[str, ...] = (),
+    watched_arguments: tuple[tuple[str, str, int], ...] = (),
 ) -> FileFacts:
     """`thread_apis`: extra dotted names whose first argument runs in a thread (config).
-    `watched`: dotted names of the APIs whose calls rules judge (`SiteKind.CALL` sites).
+    `watched`: dotted names of the APIs whose calls rules judge (`SiteKind.CALL` sites);
+    `watched_arguments`: (API, keyword, position) for those of them whose calls are sites
+    only when they pass that argument (and never as values or imports).
 
     `defer`: leave the bodies of top-level functions and methods that hold no trigger token
     unread (no site can be there); `expand_deferred` reads them if their calls matter."""
-    extractor = _Extractor(tree, text, module, is_package, thread_apis, watched=watched)
+    extractor = _Extractor(
+        tree,
+        text,
+        module,
+        is_package,
+        thread_apis,
+        watched=watched,
+        watched_arguments=watched_arguments,
+    )
     extractor.defer = defer
     return extractor.run()
 
@@ -207,11 +220,15 @@ class _Extractor(SiteReader):
         read_suppressions: bool = True,
         lines: list[str] | None = None,
         watched: tuple[str, ...] = (),
+        watched_arguments: tuple[tuple[str, str, int], ...] = (),
     ) -> None:
         self.tree = tree
         self.thread_apis = frozenset(thread_apis)
         self.watched = frozenset(watched)
-        self.watched_tails = frozenset(name.rpartition(".")[2] for name in watched)
+        self.watched_arguments = {name: (keyword, at) for name, keyword, at in watched_arguments}
+        # Watched APIs that are sites wherever they are named, not only when called.
+        self.watched_values = self.watched - self.watched_arguments.keys()
+        self.watched_tails = frozenset(name.rpartition(".")[2] for name in self.watched_values)
         self.defer = False
         self.libraries = _LOOP_LIBRARIES | {name.partition(".")[0] for name in watched}
         self.triggers = trigger_words(watched)
@@ -255,9 +272,9 @@ class _Extractor(SiteReader):
                 if name.rpartition(".")[0] == source:
                     scope.bindings.setdefault(name.rpartition(".")[2], name)
         self._bind_assignments(stmts, scope)
-        if self.watched:  # module-level aliases of watched APIs are read like their names
+        if self.watched_values:  # module-level aliases of watched APIs read like their names
             self.watched_tails |= {
-                name for name, target in scope.bindings.items() if target in self.watched
+                name for name, target in scope.bindings.items() if target in self.watched_values
             }
         defined = {
             s.name
@@ -468,8 +485,17 @@ class _Extractor(SiteReader):
             self._visit_if(stmt)
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             self._visit_try(stmt)  # type: ignore[arg-type]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)) and (
+            expected := expected_names(stmt.items)
+        ):
+            for item in stmt.items:
+                self._visit_node(item)
+            saved_caught = self.state.caught
+            self.state.caught = saved_caught + expected
+            self._visit_body(stmt.body)
+            self.state.caught = saved_caught
         else:
-            if self.watched and isinstance(stmt, ast.ImportFrom):
+            if self.watched_values and isinstance(stmt, ast.ImportFrom):
                 self._watched_import(stmt)
             self._visit_generic_stmt(stmt)
 
@@ -479,7 +505,7 @@ class _Extractor(SiteReader):
         base = self.r.relative_base(stmt.level, stmt.module) if stmt.level else stmt.module
         for alias in stmt.names:
             dotted = f"{base}.{alias.name}"
-            if dotted in self.watched:
+            if dotted in self.watched_values:
                 self._add_site(SiteKind.CALL, LoopApi.WATCHED_IMPORT, alias, dotted)
                 if alias.asname:  # `as legacy`: a use of `legacy` below is a use of it
                     self.watched_tails |= {alias.asname}
@@ -594,6 +620,7 @@ class _Extractor(SiteReader):
         running, _ = self._try_checks(stmt)
         handlers = [h for h in stmt.handlers if catches_runtime_error(h)]
         saved_fetch, saved_makes = self.state.fetch_try, self.state.fetch_try_makes_loop
+        saved_caught = self.state.caught
         if handlers:
             self.state.fetch_try = True
             self.state.fetch_try_makes_loop = any(
@@ -601,11 +628,15 @@ class _Extractor(SiteReader):
                 for handler in handlers
                 for call in calls_in(handler.body)
             )
+        self.state.caught = saved_caught + tuple(
+            name for handler in stmt.handlers for name in handled_names(handler)
+        )
         # `try: from asyncio import coroutine` / `except ImportError:` runs its body and
         # else branch only where the API still exists (rare: imports by name only).
-        below = import_shim_bound(stmt) if stmt.handlers and self.watched else None
+        below = import_shim_bound(stmt) if stmt.handlers and self.watched_values else None
         self._visit_guarded(stmt.body, False, below)
         self.state.fetch_try, self.state.fetch_try_makes_loop = saved_fetch, saved_makes
+        self.state.caught = saved_caught
         for handler in stmt.handlers:
             if handler.type is not None:
                 self._visit_expr(handler.type)
@@ -988,7 +1019,7 @@ class _Extractor(SiteReader):
         if not isinstance(node.ctx, ast.Load):
             return
         dotted = self.r.dotted(node)
-        if dotted in self.watched:
+        if dotted in self.watched_values:
             self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, node, dotted)
 
     def _visit_lambda_body(self, node: ast.Lambda, thread: bool) -> None:
@@ -1108,7 +1139,7 @@ class _Extractor(SiteReader):
                         thread_api="thread" if role == "thread" else "",
                     )
                     return
-                if dotted in self.watched:  # a watched API handed on as a value
+                if dotted in self.watched_values:  # a watched API handed on as a value
                     self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, arg, dotted)
                 ref = Call(dotted, arg.lineno, self_class, via_super, is_value=True)
                 ref.passed_to, ref.passed_as = passed

@@ -196,6 +196,36 @@ def catches_runtime_error(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+_EXPECTING = frozenset({"raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp"})
+
+
+def handled_names(handler: ast.ExceptHandler) -> tuple[str, ...]:
+    """The exceptions an `except` clause catches, by the last part of their names."""
+    if handler.type is None:
+        return ("BaseException",)
+    return _exception_names(handler.type)
+
+
+def expected_names(items: list[ast.withitem]) -> tuple[str, ...]:
+    """The exceptions `with pytest.raises(E):` / `with self.assertRaises(E):` expect."""
+    names: tuple[str, ...] = ()
+    for item in items:
+        call = item.context_expr
+        if not isinstance(call, ast.Call) or not call.args:
+            continue
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in _EXPECTING:
+            names += _exception_names(call.args[0])
+    return names
+
+
+def _exception_names(node: ast.expr) -> tuple[str, ...]:
+    types = node.elts if isinstance(node, ast.Tuple) else [node]
+    found = (t.attr if isinstance(t, ast.Attribute) else getattr(t, "id", "") for t in types)
+    return tuple(name for name in found if name)
+
+
 def terminates(stmts: list[ast.stmt]) -> bool:
     return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
 

@@ -79,6 +79,7 @@ class Site:
     receiver: str = ""  # for a method call, the object it is called on, as written
     called: bool = True  # False: the API is handed on as a value (`submit(asyncio.run, c)`)
     assigned: bool = False  # the call is the whole value of `name = ...` / `obj.attr = ...`
+    awaited: bool = False  # awaited where it is made: `await f(...)`, `async for _ in f()`
     # The call is a statement of its own ("call"), or a method called on its result is
     # (".attach_loop" for `get_child_watcher().attach_loop(loop)`); "" when neither.
     statement: str = ""
@@ -86,6 +87,10 @@ class Site:
     # The code only runs on Pythons older than this version (`if sys.version_info <
     # (3, 13):`, the else branch of `>= (3, 13)`, a def inside one); [] when unbounded.
     runs_below: list[int] = field(default_factory=list)
+    # Exceptions the code around the site in its function catches (`except TypeError:`,
+    # a bare `except:` as "BaseException") or a test expects (`pytest.raises(TypeError)`,
+    # `self.assertRaises(TypeError)`), by the last part of their name.
+    caught: list[str] = field(default_factory=list)
     in_main_block: bool = False
     thread_api: str = ""  # "thread" when the runner is handed to a thread API as a value
     guarded: bool = False

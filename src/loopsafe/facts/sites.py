@@ -34,6 +34,8 @@ class SiteState:
     # ...and whether such a handler makes a loop of its own (what 3.13 did for the code)
     fetch_try_makes_loop: bool = False
     runs_below: tuple[int, ...] | None = None  # only runs on Pythons older than this
+    # Exceptions the enclosing statements of the function catch or expect (see Site.caught)
+    caught: tuple[str, ...] = ()
 
 
 class SiteReader:
@@ -44,11 +46,13 @@ class SiteReader:
     lines: list[str]
     state: SiteState
     watched: frozenset[str]
+    watched_arguments: dict[str, tuple[str, int]]  # API -> the argument its sites pass
     function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     lifetime_scopes: set[str]
     loop_run_scopes: set[str]
     lambda_depth: int
     assigned_calls: set[int]  # ids of Calls that are the whole value of an assignment
+    awaited_calls: set[int]  # ids of Calls under an `await`
     statement_calls: dict[int, str]  # ids of Calls that are a statement: `Site.statement`
 
     def _scope_kind(self) -> ScopeKind:
@@ -91,8 +95,22 @@ class SiteReader:
             self._add_site(SiteKind.MARK, LoopApi.MARK_SCOPE, node, dotted, call=node)
         elif attr == "result" and self._scope_kind() is ScopeKind.ASYNC:
             self._classify_wait(node)
-        elif dotted in self.watched:
+        elif dotted in self.watched and self._passes_watched_argument(node, dotted):
             self._add_site(SiteKind.CALL, LoopApi.WATCHED_CALL, node, dotted, call=node)
+
+    def _passes_watched_argument(self, node: ast.Call, dotted: str) -> bool:
+        """Is this call of a watched API a site: it passes the argument its rule is about
+        (`Rule.call_arguments`), by keyword or at its position, or the rule wants every
+        call of it? A position after a `*args` is unknown: no site."""
+        wanted = self.watched_arguments.get(dotted)
+        if wanted is None:
+            return True
+        keyword, position = wanted
+        if any(k.arg == keyword for k in node.keywords):
+            return True
+        return 0 <= position < len(node.args) and not any(
+            isinstance(a, ast.Starred) for a in node.args[: position + 1]
+        )
 
     def _classify_wait(self, node: ast.Call) -> None:
         assert isinstance(node.func, ast.Attribute)
@@ -188,6 +206,7 @@ class SiteReader:
             ),
             in_lambda=self.lambda_depth > 0,
             runs_below=list(self.state.runs_below or ()),
+            caught=list(self.state.caught),
         )
         if not whole_def:
             site.text = segment(self.lines, node)
@@ -205,6 +224,7 @@ class SiteReader:
 
     def _call_facts(self, site: Site, call: ast.Call) -> None:
         site.assigned = id(call) in self.assigned_calls
+        site.awaited = id(call) in self.awaited_calls
         site.statement = self.statement_calls.get(id(call), "")
         site.args = [segment(self.lines, a) for a in call.args]
         site.keywords = [k.arg or "**" for k in call.keywords]

@@ -129,7 +129,8 @@ class SubProjects:
         self.declared: dict[str, list[str]] = {}  # directory -> its dependency-file texts
         self.packaging: dict[str, list[tuple[str, str]]] = {}  # directory -> (name, text)
         self._depends: dict[tuple[str, str], bool] = {}  # (project, distribution) -> declared
-        self._python_range: dict[str | None, tuple[tuple[int, int], tuple[int, int]]] = {}
+        # project -> (the oldest Python its metadata states or None, the newest it admits)
+        self._python_range: dict[str | None, tuple[tuple[int, int] | None, tuple[int, int]]] = {}
         for relpath, text in configs:
             directory = _directory(relpath)
             name = relpath.rpartition("/")[2]
@@ -179,15 +180,20 @@ class SubProjects:
 
     def minimum_python(self, relpath: str) -> tuple[int, int]:
         """The oldest Python the project of file `relpath` supports (OLDEST if unsaid)."""
+        return self._pythons(relpath)[0] or OLDEST
+
+    def stated_minimum_python(self, relpath: str) -> tuple[int, int] | None:
+        """The oldest Python the project's metadata says it supports; None when it does
+        not say (a rule may then not assume OLDEST)."""
         return self._pythons(relpath)[0]
 
-    def _pythons(self, relpath: str) -> tuple[tuple[int, int], tuple[int, int]]:
-        """(oldest, newest) Python of the file's project, read once per project."""
+    def _pythons(self, relpath: str) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+        """(oldest stated, newest) Python of the file's project, read once per project."""
         project = self.project_of(relpath)
         known = self._python_range.get(project)
         if known is None:
             texts = self.packaging.get(project, []) if project is not None else []
-            known = (minimum_python(texts) or OLDEST, maximum_python(texts))
+            known = (minimum_python(texts), maximum_python(texts))
             self._python_range[project] = known
         return known
 

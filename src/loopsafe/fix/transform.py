@@ -35,6 +35,7 @@ _CALL_OPS = frozenset(
         OpKind.CURRENT_LOOP,
         OpKind.INLINE_CURRENT_LOOP,
         OpKind.ASYNCIO_RUN,
+        OpKind.DROP_ARGUMENT,
     }
 )
 _DEF_OPS = frozenset(
@@ -74,7 +75,11 @@ def apply_ops(
         updated = AddImportsVisitor(context).transform_module(updated)
         if twins:
             updated = updated.visit(_SortNames({module_name for module_name, _ in twins}))
-    orphaned = _unused_imports(updated.code, twins) - _unused_imports(source, twins)
+    # An import this run added that nothing uses in the end (the call that needed it sat
+    # in an argument another edit dropped) goes too, whatever its module.
+    added = {(module_name, obj) for module_name, obj, _ in transformer.imports if obj}
+    also = twins | added
+    orphaned = _unused_imports(updated.code, also) - _unused_imports(source, also)
     if orphaned:
         updated = updated.visit(_DropImports(orphaned))
     if transformer.imports:
@@ -832,6 +837,12 @@ class _Transformer(cst.CSTTransformer):
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))
             return call.with_changes(func=_dotted_expression(op.name))
+        if kind == OpKind.DROP_ARGUMENT:
+            dropped = _drop_argument(call, op.name)
+            if isinstance(dropped, str):
+                self.refused[op] = dropped
+                return None
+            return dropped
         if kind == OpKind.LOOP_SCOPE:
             args = [
                 a.with_changes(keyword=cst.Name("loop_scope"))
@@ -1201,3 +1212,68 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
             arg = arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)
         out.append(arg)
     return out
+
+
+def _drop_argument(call: cst.Call, which: str) -> cst.Call | str:
+    """The call without its keyword argument `which` (or the positional one at index
+    `which`, when digits), laid out as before; or why it cannot go."""
+    args = list(call.args)
+    if which.isdigit():
+        position = int(which)
+        positional = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        if any(a.star for a in args[: position + 1]) or position >= len(positional):
+            return "the argument's position is not known (`*args` before it)"
+        index = positional[position]
+        if any(a.keyword is None and not a.star for a in args[index + 1 :]):
+            return "positional arguments follow it, which would move into its place"
+    else:
+        found = [
+            i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value == which
+        ]
+        if len(found) != 1:
+            return f"the call does not pass `{which}=` once"
+        index = found[0]
+    removed = args.pop(index)
+    # What ended the removed argument: a line break before `)` in a call laid out one
+    # argument per line. A comment ending the line before it stays on that line.
+    comma = removed.comma
+    closing = comma.whitespace_after if isinstance(comma, cst.Comma) else None
+    closing = closing or removed.whitespace_after_arg
+    if not args:
+        # `f(\n    loop=loop,\n)` -> `f()`; `f(  # why\n    loop=loop,\n)` keeps `# why`.
+        opening = call.whitespace_before_args
+        if not _has_comment(opening):
+            return call.with_changes(args=(), whitespace_before_args=cst.SimpleWhitespace(""))
+        return call.with_changes(args=(), whitespace_before_args=_closing(opening, closing))
+    if index == len(args):
+        # The last argument went: the one before it now ends the list as it did (its
+        # trailing comma or none, and the line break before the closing parenthesis).
+        previous, tail = args[-1], removed.whitespace_after_arg
+        before = previous.comma
+        if isinstance(before, cst.Comma) and _has_comment(before.whitespace_after):
+            kept = _closing(before.whitespace_after, closing)
+            if isinstance(comma, cst.Comma):
+                comma = comma.with_changes(whitespace_after=kept)
+            else:
+                tail = kept
+        args[-1] = previous.with_changes(comma=comma, whitespace_after_arg=tail)
+    return call.with_changes(args=args)
+
+
+def _has_comment(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
+    if not isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return False
+    return whitespace.first_line.comment is not None or any(
+        line.comment is not None for line in whitespace.empty_lines
+    )
+
+
+def _closing(
+    commented: cst.BaseParenthesizableWhitespace, closing: cst.BaseParenthesizableWhitespace
+) -> cst.ParenthesizedWhitespace:
+    """The line `commented` ends (with its comment and the comment lines after it), then
+    the indentation `closing` gave the closing parenthesis (none: the statement's)."""
+    assert isinstance(commented, cst.ParenthesizedWhitespace)
+    if isinstance(closing, cst.ParenthesizedWhitespace):
+        return commented.with_changes(indent=closing.indent, last_line=closing.last_line)
+    return commented.with_changes(indent=True, last_line=cst.SimpleWhitespace(""))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from textwrap import dedent
 from typing import TYPE_CHECKING, ClassVar
@@ -99,6 +99,10 @@ class Rule:
     # What the rule judges.
     kinds: ClassVar[frozenset[SiteKind]] = frozenset()
     calls: ClassVar[frozenset[str]] = frozenset()  # for SiteKind.CALL: watched APIs
+    # Watched APIs whose calls are sites only when they pass one argument: API -> (its
+    # keyword, its position or -1 when keyword-only). Other calls of them, and mentions
+    # as values or imports, are no sites: `asyncio.sleep(loop=...)` is rare, `sleep` is not.
+    call_arguments: ClassVar[Mapping[str, tuple[str, int]]] = {}
     fallback: ClassVar[bool] = False  # answers only for sites no other rule claims
     # Whether the verdict depends on where the site's code runs, which only its callers
     # tell. When it does not (a deprecated API is deprecated anywhere), the analysis does
@@ -148,6 +152,15 @@ class Registry:
     def watched_calls(self) -> tuple[str, ...]:
         """Every API a rule watches, for the extractor (`SiteKind.CALL` sites)."""
         return tuple(sorted({name for rule in self.rules for name in rule.calls}))
+
+    def watched_arguments(self) -> tuple[tuple[str, str, int], ...]:
+        """(API, keyword, position) for the watched APIs only calls passing that argument
+        of are sites of (`Rule.call_arguments`), for the extractor."""
+        return tuple(
+            sorted(
+                (name, *spec) for rule in self.rules for name, spec in rule.call_arguments.items()
+            )
+        )
 
     def untraced_calls(self) -> frozenset[str]:
         """Watched APIs whose sites no rule needs the callers of."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from loopsafe.facts.callgraph import Root
+from loopsafe.facts.model import SiteKind
 from loopsafe.facts.nodes import char_col, source_lines
 from loopsafe.facts.python_versions import target_text
 from loopsafe.model import Category
@@ -42,8 +43,23 @@ def no_loop_paths(ctx: SiteContext) -> list[str]:
     loop set: empty when only coroutines reach it (then a loop is always running)."""
     if ctx.category is not Category.REACHABLE_FROM_ASYNC or not ctx.site.scope:
         return []
-    kinds = ctx.project.reach.kinds(ctx.key)
-    return [words for root, words in _NO_LOOP_ROOTS if root in kinds]
+    project = ctx.project
+    kinds = project.reach.kinds(ctx.key)
+    paths = [words for root, words in _NO_LOOP_ROOTS if root in kinds]
+    if project.reach.sync_test_caller(ctx.key, project.index, project.roles.test_modules):
+        paths.append("sync test code")
+    return paths
+
+
+def only_coroutines_call(ctx: SiteContext) -> bool:
+    """A `get_event_loop()` in sync code that only coroutines reach, so a loop is always
+    running when it runs (not after a `set_event_loop()` of its own)."""
+    return (
+        ctx.category is Category.REACHABLE_FROM_ASYNC
+        and ctx.site.kind is SiteKind.FETCH
+        and not ctx.site.after_set
+        and not no_loop_paths(ctx)
+    )
 
 
 def fetch_raises_on_target(ctx: SiteContext) -> bool:
@@ -51,6 +67,8 @@ def fetch_raises_on_target(ctx: SiteContext) -> bool:
     path with no loop set (no guard, no `set_event_loop()` before it) on 3.14 or later?
     Code that async code calls counts when some other path reaches it too."""
     site = ctx.site
+    if site.runs_below and tuple(site.runs_below) <= RAISES_FROM:
+        return False  # a shim for older Pythons: it never runs on 3.14
     return (
         (ctx.category in NO_LOOP_CATEGORIES or bool(no_loop_paths(ctx)))
         and not site.after_set

@@ -8,6 +8,7 @@ from loopsafe.model import Action, Category, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
 from loopsafe.rules.registry import Answer, Rule, Verdict, doc, produces, snippet
+from loopsafe.rules.upgrade import only_coroutines_call
 
 
 class GetEventLoopInCoroutine(Rule):
@@ -19,7 +20,9 @@ class GetEventLoopInCoroutine(Rule):
     what_it_does = doc(
         """
         Finds `asyncio.get_event_loop()` and `asyncio.get_event_loop_policy().get_event_loop()`
-        lexically inside an `async def`.
+        lexically inside an `async def`, and in sync code that only coroutines call (a
+        private helper, never run at import, by a thread or by outside callers), where a
+        loop is always running too.
         """
     )
     why_bad = doc(
@@ -60,12 +63,26 @@ class GetEventLoopInCoroutine(Rule):
     )
     fix_notes = doc(
         """
-        The fix replaces the call with `asyncio.get_running_loop()`. It is safe: inside a
-        coroutine running on an asyncio loop, that returns the loop `get_event_loop()`
-        returned.
+        The fix replaces the call with `asyncio.get_running_loop()`. It is safe inside a
+        coroutine: running on an asyncio loop, that returns the loop `get_event_loop()`
+        returned. In sync code that only coroutines call it is unsafe, as the call graph
+        may miss a caller (a dynamic call) that runs it with no loop running.
         """
     )
     invalid = (
+        snippet(
+            """
+            import asyncio
+
+
+            def _later(callback) -> None:
+                asyncio.get_event_loop().call_soon(callback)  # expect: LS201 reachable-from-async fix
+
+
+            async def tick() -> None:
+                _later(print)
+            """
+        ),
         snippet(
             """
             import asyncio
@@ -106,12 +123,16 @@ class GetEventLoopInCoroutine(Rule):
     )
 
     kinds = frozenset({SiteKind.FETCH})
-    outcomes = produces("LS201", Action.FIX, Category.ASYNC_CONTEXT)
-    table = (("fetch", "async-context", "LS201", "fix"),)
+    outcomes = produces("LS201", Action.FIX, Category.ASYNC_CONTEXT, Category.REACHABLE_FROM_ASYNC)
+    table = (
+        ("fetch", "async-context", "LS201", "fix"),
+        ("fetch", "reachable-from-async, and only from coroutines", "LS201", "fix"),
+    )
 
     def check(self, ctx: SiteContext) -> Answer:
         site = ctx.site
-        if ctx.category is not Category.ASYNC_CONTEXT:
+        only_async = only_coroutines_call(ctx)
+        if ctx.category is not Category.ASYNC_CONTEXT and not only_async:
             return None
         callee = site.text.partition("(")[0].strip()
         if callee.isidentifier() and ctx.facts.bound_names.get(callee, 0) > 1:
@@ -123,14 +144,21 @@ class GetEventLoopInCoroutine(Rule):
             )
         elif site.target in apis.FETCH_APIS and not site.args and not site.keywords:
             replacement = "asyncio.get_running_loop()"
-            plan = fix(ctx, FixSafety.SAFE, replacement, at(OpKind.RUNNING_LOOP, site))
+            # A sync function is only as safe as the call graph is complete: a caller the
+            # analysis cannot see (a dynamic call) might run it with no loop running.
+            safety = FixSafety.UNSAFE if only_async else FixSafety.SAFE
+            plan = fix(ctx, safety, replacement, at(OpKind.RUNNING_LOOP, site))
         else:
             plan = no_fix("get_event_loop() is called with arguments or through a policy")
+        where = (
+            f"in `{site.scope}`, which only coroutines call,"
+            if only_async
+            else f"inside coroutine `{site.scope}`"
+        )
         return Verdict(
             self.code,
             Action.FIX,
-            f"`get_event_loop()` inside coroutine `{site.scope}` should be "
-            "`asyncio.get_running_loop()`: it says what it means and never creates a stray "
-            "loop.",
+            f"`get_event_loop()` {where} should be `asyncio.get_running_loop()`: a loop is "
+            "always running there; it says what it means and never creates a stray loop.",
             plan,
         )

@@ -15,12 +15,17 @@ from loopsafe.rules.registry import (
     produces,
     snippet,
 )
-from loopsafe.rules.upgrade import RAISES_FROM, fetch_raises_on_target, target_words
+from loopsafe.rules.upgrade import (
+    RAISES_FROM,
+    fetch_raises_on_target,
+    only_coroutines_call,
+    target_words,
+)
 
 _WHY = {
     Category.THREAD: "in a worker thread it raises 'There is no current event loop'",
-    Category.REACHABLE_FROM_ASYNC: "async code calls it, so `get_running_loop()` says what it "
-    "means",
+    Category.REACHABLE_FROM_ASYNC: "async code calls it, but so does code that may run with "
+    "no loop set (at import, outside callers, a thread), where it raises from 3.14",
 }
 _SYNC = [c for c in Category if c not in (Category.ASYNC_CONTEXT, Category.GUARDED)]
 
@@ -204,6 +209,8 @@ class GetEventLoopInSyncCode(Rule):
             )
         if fetch_raises_on_target(ctx):
             return None  # LS402: it raises on the project's target Python
+        if only_coroutines_call(ctx):
+            return None  # LS201: a loop is always running there
         if site.after_set:
             return Verdict(
                 ACCEPTED,

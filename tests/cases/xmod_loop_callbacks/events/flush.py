@@ -16,7 +16,7 @@ def tick() -> None:
 
 
 def on_done(fut: asyncio.Future) -> None:
-    asyncio.get_event_loop().run_until_complete(_write())  # expect: LS202 reachable-from-async review path=events.app:startup>events.flush:on_done; LS103 reachable-from-async fix path=events.app:startup>events.flush:on_done
+    asyncio.get_event_loop().run_until_complete(_write())  # expect: LS201 reachable-from-async fix path=events.app:startup>events.flush:on_done; LS103 reachable-from-async fix path=events.app:startup>events.flush:on_done
 
 
 def shutdown() -> None:

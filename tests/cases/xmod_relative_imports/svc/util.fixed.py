@@ -7,4 +7,4 @@ async def refresh_cache() -> None:
 
 
 async def warm_cache() -> None:
-    await _fill()  # expect: LS202 reachable-from-async review path=svc.handlers:on_warm>svc.util:warm_cache; LS103 reachable-from-async fix path=svc.handlers:on_warm>svc.util:warm_cache
+    await _fill()  # expect: LS201 reachable-from-async fix path=svc.handlers:on_warm>svc.util:warm_cache; LS103 reachable-from-async fix path=svc.handlers:on_warm>svc.util:warm_cache

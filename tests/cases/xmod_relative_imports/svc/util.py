@@ -10,4 +10,4 @@ def refresh_cache() -> None:
 
 
 def warm_cache() -> None:
-    asyncio.get_event_loop().run_until_complete(_fill())  # expect: LS202 reachable-from-async review path=svc.handlers:on_warm>svc.util:warm_cache; LS103 reachable-from-async fix path=svc.handlers:on_warm>svc.util:warm_cache
+    asyncio.get_event_loop().run_until_complete(_fill())  # expect: LS201 reachable-from-async fix path=svc.handlers:on_warm>svc.util:warm_cache; LS103 reachable-from-async fix path=svc.handlers:on_warm>svc.util:warm_cache

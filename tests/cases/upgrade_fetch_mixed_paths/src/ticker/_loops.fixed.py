@@ -9,8 +9,8 @@ def loop_for_timers():
 
 
 def _running():
-    # Only coroutines call it: a loop is always running here.
-    return asyncio.get_event_loop()  # expect: LS202 reachable-from-async review
+    # Only coroutines call it: a loop is always running here (get_running_loop()).
+    return asyncio.get_running_loop()  # expect: LS201 reachable-from-async fix
 
 
 DEFAULT_LOOP = loop_for_timers()

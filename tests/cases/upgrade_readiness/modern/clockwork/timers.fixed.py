@@ -30,7 +30,7 @@ async def tick() -> None:
 
 
 def later() -> None:
-    asyncio.get_event_loop().call_soon(print)  # expect: LS202 reachable-from-async review
+    current_loop().call_soon(print)  # expect: LS402 reachable-from-async fix
 
 
 def guarded() -> asyncio.AbstractEventLoop:
