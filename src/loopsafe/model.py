@@ -78,6 +78,12 @@ class OpKind(str, Enum):
     # Remove one argument of the call: the keyword `name`, or the positional argument at
     # index `name` when it is digits (`asyncio.sleep(1, loop=loop)` -> `asyncio.sleep(1)`)
     DROP_ARGUMENT = "drop-argument"
+    # Remove the statement that is only the call at the position (name: "" for the call
+    # itself, or the method called on its result, `get_child_watcher().attach_loop(l)`).
+    DELETE_STATEMENT = "delete-statement"
+    # `@asyncio.coroutine` on the `def` of `line` (name: the decorator as written) goes;
+    # a generator becomes `async def`, its own `yield from x` become `await x`.
+    COROUTINE_DEF = "coroutine-def"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

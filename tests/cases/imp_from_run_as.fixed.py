@@ -1,7 +1,6 @@
 """`from asyncio import run as arun`, next to a local `run` that is not asyncio's."""
 
 import subprocess
-from asyncio import run as arun
 
 from loopsafe import run_sync
 

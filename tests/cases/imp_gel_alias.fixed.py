@@ -1,7 +1,6 @@
 """`from asyncio import get_event_loop as gel` and friends under other names."""
 
 import asyncio
-from asyncio import get_event_loop as gel
 from asyncio import new_event_loop as make_loop
 from asyncio import set_event_loop as install_loop
 

@@ -1,7 +1,5 @@
 """`asyncio.get_event_loop().run_until_complete(...)`: two sites on one line."""
 
-import asyncio
-
 from loopsafe import current_loop
 
 

@@ -1,7 +1,5 @@
 """`loop = asyncio.new_event_loop()` then `loop.run_until_complete(...)`: closed vs leaked."""
 
-import asyncio
-
 from loopsafe import run_sync
 
 

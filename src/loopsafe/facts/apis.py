@@ -204,6 +204,32 @@ ADDED_IN: dict[str, tuple[int, ...]] = {
     "sys.monitoring": (3, 12),
 }
 
+# Decorators that make a generator a coroutine the loop runs (`yield from`, no `await`).
+GENERATOR_COROUTINES = frozenset(
+    {"types.coroutine", "asyncio.coroutine", "asyncio.coroutines.coroutine"}
+)
+
+# APIs by the Python version that removed them: `hasattr(asyncio, "coroutine")` is a
+# version check (its body runs only on older Pythons), and so is a `try:` that imports one
+# by name and handles the ImportError (its body and else branch).
+_CHILD_WATCHERS = (
+    "AbstractChildWatcher",
+    "SafeChildWatcher",
+    "FastChildWatcher",
+    "ThreadedChildWatcher",
+    "PidfdChildWatcher",
+    "MultiLoopChildWatcher",
+    "get_child_watcher",
+    "set_child_watcher",
+)
+REMOVED_IN: dict[str, tuple[int, ...]] = {
+    "asyncio.coroutine": (3, 11),
+    "asyncio.coroutines.coroutine": (3, 11),
+    **{f"asyncio.{name}": (3, 14) for name in _CHILD_WATCHERS},
+    **{f"asyncio.unix_events.{name}": (3, 14) for name in _CHILD_WATCHERS[:6]},
+    **{f"asyncio.events.{name}": (3, 14) for name in _CHILD_WATCHERS[6:]},
+}
+
 # Bytes that must occur in a file for it to hold a site: the prefilter.
 TRIGGER_TOKENS: tuple[bytes, ...] = (
     b"asyncio",

@@ -16,6 +16,7 @@ from loopsafe.facts.guards import (
     catches_runtime_error,
     expected_names,
     handled_names,
+    import_shim_bound,
     running_var_targets,
     terminates,
     try_checks,
@@ -246,6 +247,9 @@ class _Extractor(SiteReader):
         self.awaited_calls: set[int] = set()  # ids of the Call nodes under an `await`
         # ids of Calls that are the whole value of `x = call()` / `self.x = call()`
         self.assigned_calls: set[int] = set()
+        # ids of Calls that are a statement ("call"), or whose result's method call is
+        # (".name"): what `Site.statement` says.
+        self.statement_calls: dict[int, str] = {}
         # Inside `if iscoroutinefunction(f):`, calls of `f` create coroutines: they never
         # run `f`'s body as a sync call (the dotted names of such `f`).
         self.coroutine_only: frozenset[str] = frozenset()
@@ -268,6 +272,10 @@ class _Extractor(SiteReader):
                 if name.rpartition(".")[0] == source:
                     scope.bindings.setdefault(name.rpartition(".")[2], name)
         self._bind_assignments(stmts, scope)
+        if self.watched_values:  # module-level aliases of watched APIs read like their names
+            self.watched_tails |= {
+                name for name, target in scope.bindings.items() if target in self.watched_values
+            }
         defined = {
             s.name
             for s in stmts
@@ -499,6 +507,8 @@ class _Extractor(SiteReader):
             dotted = f"{base}.{alias.name}"
             if dotted in self.watched_values:
                 self._add_site(SiteKind.CALL, LoopApi.WATCHED_IMPORT, alias, dotted)
+                if alias.asname:  # `as legacy`: a use of `legacy` below is a use of it
+                    self.watched_tails |= {alias.asname}
 
     def _visit_generic_stmt(self, stmt: ast.stmt) -> None:
         kind = type(stmt)
@@ -507,6 +517,12 @@ class _Extractor(SiteReader):
             self.awaited_calls.add(id(stmt.iter))  # type: ignore[attr-defined]
         if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.Return or kind is ast.Expr:
             self._record_escapes(stmt)
+            if kind is ast.Expr and type(stmt.value) is ast.Call:  # type: ignore[attr-defined]
+                call = stmt.value  # type: ignore[attr-defined]
+                self.statement_calls[id(call)] = "call"
+                func = call.func
+                if type(func) is ast.Attribute and type(func.value) is ast.Call:
+                    self.statement_calls[id(func.value)] = "." + func.attr
             if (
                 kind is ast.Assign
                 and len(stmt.targets) == 1  # type: ignore[attr-defined]
@@ -615,7 +631,10 @@ class _Extractor(SiteReader):
         self.state.caught = saved_caught + tuple(
             name for handler in stmt.handlers for name in handled_names(handler)
         )
-        self._visit_body(stmt.body)
+        # `try: from asyncio import coroutine` / `except ImportError:` runs its body and
+        # else branch only where the API still exists (rare: imports by name only).
+        below = import_shim_bound(stmt) if stmt.handlers and self.watched_values else None
+        self._visit_guarded(stmt.body, False, below)
         self.state.fetch_try, self.state.fetch_try_makes_loop = saved_fetch, saved_makes
         self.state.caught = saved_caught
         for handler in stmt.handlers:
@@ -623,7 +642,7 @@ class _Extractor(SiteReader):
                 self._visit_expr(handler.type)
             guard = running and catches_runtime_error(handler)
             self._visit_guarded(handler.body, guard)
-        self._visit_body(stmt.orelse)
+        self._visit_guarded(stmt.orelse, False, below)
         self._visit_body(stmt.finalbody)
 
     @staticmethod
@@ -767,7 +786,7 @@ class _Extractor(SiteReader):
         )
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
-        if "types.coroutine" in func.decorators:
+        if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):
             func.is_async = True  # a generator-based coroutine: it runs inside the loop
         self.facts.functions[qualname] = func
         if self.defer and self._deferrable(node):

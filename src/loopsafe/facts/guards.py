@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from loopsafe.facts.apis import ADDED_IN, FETCH_APIS, RUNNING_CHECKS
+from loopsafe.facts.apis import ADDED_IN, FETCH_APIS, REMOVED_IN, RUNNING_CHECKS
 
 # Checks that raise (RuntimeError) rather than return when no loop runs.
 _RAISING_CHECKS = frozenset(
@@ -94,9 +94,13 @@ def version_bounds(test: ast.expr, resolve: Resolve) -> tuple[Version | None, Ve
             return None, None
         owner, attr = test.args
         if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
-            added = ADDED_IN.get(f"{resolve(owner)}.{attr.value}")
+            name = f"{resolve(owner)}.{attr.value}"
+            added = ADDED_IN.get(name)
             if added is not None:
                 return None, added
+            removed = REMOVED_IN.get(name)
+            if removed is not None:
+                return removed, None
         return None, None
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return None, None
@@ -112,6 +116,35 @@ def version_bounds(test: ast.expr, resolve: Resolve) -> tuple[Version | None, Ve
     if isinstance(op, (ast.GtE, ast.Gt)):
         return None, version
     return None, None
+
+
+def import_shim_bound(stmt: ast.Try) -> Version | None:
+    """For `try: from asyncio import coroutine` / `except ImportError:`: the Python version
+    below which the try body and its else branch can only run (the import of an API
+    removed then succeeds only there); None when the `try` is no such shim."""
+    if not any(_catches(h, _IMPORT_CAUGHT) for h in stmt.handlers):
+        return None
+    removed = [
+        REMOVED_IN[f"{node.module}.{alias.name}"]
+        for node in stmt.body
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+        for alias in node.names
+        if f"{node.module}.{alias.name}" in REMOVED_IN
+    ]
+    return min(removed) if removed else None
+
+
+_IMPORT_CAUGHT = frozenset({"ImportError", "Exception", "BaseException"})
+
+
+def _catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        (node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")) in names
+        for node in types
+    )
 
 
 def _version(node: ast.expr) -> Version | None:

@@ -80,6 +80,9 @@ class Site:
     called: bool = True  # False: the API is handed on as a value (`submit(asyncio.run, c)`)
     assigned: bool = False  # the call is the whole value of `name = ...` / `obj.attr = ...`
     awaited: bool = False  # awaited where it is made: `await f(...)`, `async for _ in f()`
+    # The call is a statement of its own ("call"), or a method called on its result is
+    # (".attach_loop" for `get_child_watcher().attach_loop(loop)`); "" when neither.
+    statement: str = ""
     in_lambda: bool = False  # inside a lambda or a generator expression (no `await` there)
     # The code only runs on Pythons older than this version (`if sys.version_info <
     # (3, 13):`, the else branch of `>= (3, 13)`, a def inside one); [] when unbounded.

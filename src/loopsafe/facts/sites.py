@@ -53,6 +53,7 @@ class SiteReader:
     lambda_depth: int
     assigned_calls: set[int]  # ids of Calls that are the whole value of an assignment
     awaited_calls: set[int]  # ids of Calls under an `await`
+    statement_calls: dict[int, str]  # ids of Calls that are a statement: `Site.statement`
 
     def _scope_kind(self) -> ScopeKind:
         raise NotImplementedError
@@ -224,6 +225,7 @@ class SiteReader:
     def _call_facts(self, site: Site, call: ast.Call) -> None:
         site.assigned = id(call) in self.assigned_calls
         site.awaited = id(call) in self.awaited_calls
+        site.statement = self.statement_calls.get(id(call), "")
         site.args = [segment(self.lines, a) for a in call.args]
         site.keywords = [k.arg or "**" for k in call.keywords]
         if isinstance(call.func, ast.Attribute):

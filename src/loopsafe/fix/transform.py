@@ -38,7 +38,9 @@ _CALL_OPS = frozenset(
         OpKind.DROP_ARGUMENT,
     }
 )
-_DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
+_DEF_OPS = frozenset(
+    {OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF, OpKind.COROUTINE_DEF}
+)
 _NAME_OPS = frozenset({OpKind.AWAIT_CALL, OpKind.WRAP_RUN, OpKind.AWAIT_TWIN})
 # Modules whose import has no side effect worth keeping once nothing uses it: an import a
 # fix orphans goes only if it is one of these (the standard library and the loop libraries).
@@ -173,8 +175,11 @@ def _unused_imports(code: str, also: Collection[tuple[str, str]] = ()) -> set[_I
             return set()
     used: set[str] = set()
     imported: dict[str, _Imported] = {}  # local name -> import
+    docstrings: set[int] = set()  # a string statement is never an annotation
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            docstrings.add(id(node.value))
+        elif isinstance(node, ast.Name):
             used.add(node.id)
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -183,7 +188,11 @@ def _unused_imports(code: str, also: Collection[tuple[str, str]] = ()) -> set[_I
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 imported[alias.asname or alias.name] = (node.module, alias.name, alias.asname)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
             used.update(_WORD.findall(node.value))  # names in string annotations
     return {
         item
@@ -449,6 +458,15 @@ class _Transformer(cst.CSTTransformer):
             if op.kind in _NAME_OPS:
                 self.by_name.setdefault((op.line, op.name), []).append(op)
                 self.by_line.setdefault(op.line, []).append(op)
+        self.statement_ops = {
+            (op.line, op.col, op.end_line, op.end_col): op
+            for op in ops
+            if op.kind == OpKind.DELETE_STATEMENT
+        }
+        # The statements that go, as left, by id (kept alive here: an id is unique only
+        # while its object lives).
+        self.deleted: dict[int, cst.SimpleStatementLine] = {}
+        self.dropped: dict[int, cst.Expr] = {}  # the same for the expressions that go
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
@@ -502,6 +520,8 @@ class _Transformer(cst.CSTTransformer):
         op = self.by_def.get(line)
         if op is None:
             return updated_node
+        if op.kind == OpKind.COROUTINE_DEF:
+            return self._coroutine_def(op, updated_node)
         self.applied.add(op)
         if op.kind == OpKind.DELETE_DEF:
             return cst.RemoveFromParent()
@@ -511,6 +531,101 @@ class _Transformer(cst.CSTTransformer):
                 decorators=[self._asyncio_fixture(d) for d in changed.decorators]
             )
         return changed
+
+    def _coroutine_def(self, op: Op, node: cst.FunctionDef) -> cst.FunctionDef:
+        """`@asyncio.coroutine def f` -> `async def f`, its own `yield from x` awaited
+        (an `async def` only loses the decorator)."""
+        decorators: list[cst.Decorator] = []
+        carried: list[cst.EmptyLine] = []  # comments above a removed decorator stay
+        for decorator in node.decorators:
+            if _dotted(decorator.decorator) == op.name:
+                carried += [line for line in decorator.leading_lines if line.comment]
+                continue
+            lines = [*carried, *decorator.leading_lines]
+            decorators.append(decorator.with_changes(leading_lines=lines))
+            carried = []
+        if len(decorators) == len(node.decorators):
+            self.refused[op] = f"`@{op.name}` is not found on the function"
+            return node
+        changed = node.with_changes(decorators=decorators)
+        if carried and decorators:  # below the decorators that stay, above the `def`
+            changed = changed.with_changes(
+                lines_after_decorators=[*carried, *node.lines_after_decorators]
+            )
+        elif carried:
+            changed = changed.with_changes(leading_lines=[*node.leading_lines, *carried])
+        if node.asynchronous is None:
+            awaiter = _YieldFromAwait()
+            body = node.body.visit(awaiter)
+            if not isinstance(body, cst.BaseSuite) or awaiter.left:
+                self.refused[op] = "the generator yields other than by `yield from`"
+                return node
+            changed = changed.with_changes(body=body, asynchronous=cst.Asynchronous())
+        self.applied.add(op)
+        return changed
+
+    # ------------------------------------------------------------------ statements
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.Expr:
+        call = original_node.value
+        if not self.statement_ops or not isinstance(call, cst.Call):
+            return updated_node
+        op = self.statement_ops.get(self._span(call))
+        if op is not None and op.name:
+            op = None  # the edit names a method called on the site's result
+        if op is None and isinstance(call.func, cst.Attribute):
+            inner = call.func.value
+            if isinstance(inner, cst.Call):
+                found = self.statement_ops.get(self._span(inner))
+                if found is not None and found.name == call.func.attr.value:
+                    op = found
+        if op is not None:
+            self.applied.add(op)
+            self.dropped[id(updated_node)] = updated_node
+        return updated_node
+
+    def _kept(self, body: Sequence[cst.BaseSmallStatement]) -> list[cst.BaseSmallStatement] | None:
+        """The small statements that stay (None: all of them)."""
+        kept = [small for small in body if id(small) not in self.dropped]
+        if len(kept) == len(body):
+            return None
+        if kept:
+            kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return kept
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        kept = self._kept(updated_node.body) if self.dropped else None
+        if kept is None:
+            return updated_node
+        if not kept:  # the whole line goes (its block, module or suite decides how)
+            self.deleted[id(updated_node)] = updated_node
+            return updated_node
+        return updated_node.with_changes(body=kept)
+
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        kept = self._kept(updated_node.body) if self.dropped else None
+        if kept is None:
+            return updated_node
+        return updated_node.with_changes(body=kept or [cst.Pass()])
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if not self.deleted:
+            return updated_node
+        body, comments = _without(updated_node.body, self.deleted)
+        if not body:  # the block held nothing but the statements removed
+            body = [cst.SimpleStatementLine([cst.Pass()], leading_lines=comments)]
+        return updated_node.with_changes(body=body)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.deleted:
+            return updated_node
+        body, comments = _without(updated_node.body, self.deleted)
+        return updated_node.with_changes(body=body, footer=[*comments, *updated_node.footer])
 
     def _drop_loop(self, op: Op, node: cst.FunctionDef) -> cst.FunctionDef:
         """The function without the loop `op.name` once nothing runs on it any more; the
@@ -815,6 +930,79 @@ class _Transformer(cst.CSTTransformer):
             a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in args
         ]
         return _awaited(cst.Call(func=run_in_executor, args=_commas(new_args)))
+
+
+def _without(
+    statements: Sequence[cst.BaseStatement], deleted: Collection[int]
+) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """The statements but those in `deleted` (by id); the comments above a removed one
+    stay, above the statement that follows it (returned when none follows)."""
+    body: list[cst.BaseStatement] = []
+    carried: list[cst.EmptyLine] = []
+    for statement in statements:
+        if id(statement) in deleted:
+            carried += [line for line in _leading_lines(statement) if line.comment is not None]
+            continue
+        body.append(_carry(carried, statement))
+        carried = []
+    return body, carried
+
+
+class _YieldFromAwait(cst.CSTTransformer):
+    """`yield from x` -> `await x` in a function's own body (nested functions, classes
+    and lambdas are theirs); `left` counts the other yields, which an `async def` cannot
+    keep."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def leave_Yield(self, original_node: cst.Yield, updated_node: cst.Yield) -> cst.BaseExpression:
+        value = updated_node.value
+        if not isinstance(value, cst.From):
+            self.left += 1
+            return updated_node
+        awaited = _awaited(value.item)
+        if updated_node.lpar:
+            awaited = awaited.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return awaited
+
+    # `return (yield from x)` needs its parentheses, `return await x` does not.
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        return updated_node.with_changes(value=_bare(original_node.value, updated_node.value))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        return updated_node.with_changes(value=_bare(original_node.value, updated_node.value))
+
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.Expr:
+        return updated_node.with_changes(value=_bare(original_node.value, updated_node.value))
+
+
+def _bare(
+    original: cst.BaseExpression | None, updated: cst.BaseExpression | None
+) -> cst.BaseExpression | None:
+    """`updated` without the parentheses that were there for a `yield` it replaced."""
+    if (
+        isinstance(original, cst.Yield)
+        and isinstance(updated, cst.Await)
+        and len(updated.lpar) == 1
+        and not _comment_in(updated)
+    ):
+        return updated.with_changes(lpar=[], rpar=[])
+    return updated
+
+
+def _comment_in(node: cst.CSTNode) -> bool:
+    return "#" in _EMPTY.code_for_node(node) or "\n" in _EMPTY.code_for_node(node)
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:

@@ -7,6 +7,7 @@ finding says why instead of promising a fix. The edits are what `loopsafe.fix` a
 
 from __future__ import annotations
 
+from loopsafe.facts.apis import GENERATOR_COROUTINES
 from loopsafe.facts.model import LoopApi, Site, SiteKind
 from loopsafe.model import ALLOW_RUNNING_LOOP, FRESH_LOOP, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
@@ -44,8 +45,8 @@ def await_fix(ctx: SiteContext) -> Fix:
     site = ctx.site
     if not site.called:
         return no_fix("the loop function is passed as a value, not called")
-    if ctx.function is not None and "types.coroutine" in ctx.function.decorators:
-        return no_fix("a `@types.coroutine` generator cannot `await`; use `yield from`")
+    if ctx.function is not None and not GENERATOR_COROUTINES.isdisjoint(ctx.function.decorators):
+        return no_fix("a generator-based coroutine cannot `await`; use `yield from`")
     if site.api in (LoopApi.RUNNER, LoopApi.RUN_FOREVER):
         return no_fix(f"`{site.api.value}` has no awaitable to await instead")
     if site.in_lambda:
