@@ -69,6 +69,12 @@ class OpKind(str, Enum):
     AWAIT_TWIN = "await-twin"  # a call of f from async code -> `await <twin>(...)`
     # `asyncio.get_event_loop()` -> the helper's `current_loop()` ("module:current_loop")
     CURRENT_LOOP = "current-loop"
+    # Remove the statement that is the call at this position (a policy set-up); with name
+    # "if", the `if` whose whole body it is goes with it.
+    DROP_STATEMENT = "drop-statement"
+    # `asyncio.run(x)` / `asyncio.Runner()` -> `...(x, loop_factory=<expression>)`; name:
+    # "module:expression", the module to import for it ("" when none is needed).
+    LOOP_FACTORY = "loop-factory"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

@@ -33,6 +33,7 @@ _CALL_OPS = frozenset(
         OpKind.LOOP_SCOPE,
         OpKind.WAIT_AWAIT,
         OpKind.CURRENT_LOOP,
+        OpKind.LOOP_FACTORY,
     }
 )
 _DEF_OPS = frozenset({OpKind.ASYNC_DEF, OpKind.ASYNC_FIXTURE, OpKind.DELETE_DEF})
@@ -402,6 +403,12 @@ class _Transformer(cst.CSTTransformer):
             if op.kind in _NAME_OPS:
                 self.by_name.setdefault((op.line, op.name), []).append(op)
                 self.by_line.setdefault(op.line, []).append(op)
+        self.drops = {
+            (op.line, op.col, op.end_line, op.end_col): op
+            for op in ops
+            if op.kind == OpKind.DROP_STATEMENT
+        }
+        self.dropping: dict[int, Op] = {}  # id(updated statement) -> the edit removing it
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
@@ -437,6 +444,75 @@ class _Transformer(cst.CSTTransformer):
     ) -> cst.GeneratorExp:
         self.lambdas -= 1
         return updated_node
+
+    # ------------------------------------------------------------------ statements
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        op = self._dropped_call(original_node.body)
+        if op is not None and op.name != "if":
+            self.dropping[id(updated_node)] = op
+        return updated_node
+
+    def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.If:
+        """An `if` whose whole body is a dropped statement goes with it (it only chose
+        whether to run that statement); never one with an `else`."""
+        body = original_node.body
+        small = body.body if isinstance(body, cst.SimpleStatementSuite) else None
+        if isinstance(body, cst.IndentedBlock) and len(body.body) == 1:
+            only = body.body[0]
+            small = only.body if isinstance(only, cst.SimpleStatementLine) else None
+        op = self._dropped_call(small or ())
+        if op is not None and op.name == "if" and original_node.orelse is None:
+            self.dropping[id(updated_node)] = op
+        return updated_node
+
+    def _dropped_call(self, smalls: Sequence[cst.BaseSmallStatement]) -> Op | None:
+        """The DROP_STATEMENT edit of a statement that is one call, if it has one."""
+        if not self.drops or len(smalls) != 1:
+            return None
+        small = smalls[0]
+        if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
+            return None
+        return self.drops.get(self._span(small.value))
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if not self.dropping:
+            return updated_node
+        body = self._without_dropped(updated_node.body)
+        return updated_node.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])])
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.dropping:
+            return updated_node
+        return updated_node.with_changes(body=self._without_dropped(updated_node.body))
+
+    def _without_dropped(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """The block without the statements marked for removal. Their comments pass to the
+        next statement, and so do their blank lines when it has none of its own."""
+        body: list[cst.BaseStatement] = []
+        carried: list[cst.EmptyLine] | None = None
+        for statement in statements:
+            op = self.dropping.pop(id(statement), None)
+            if op is not None:
+                self.applied.add(op)
+                carried = [*(carried or ()), *_leading_lines(statement)]
+                continue
+            if carried is not None and isinstance(
+                statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+            ):
+                own = list(statement.leading_lines)
+                has_comment = any(line.comment is not None for line in carried)
+                lines = [*carried, *own] if has_comment else (own or carried)
+                if not body:  # first in the file or block: no blank lines before it
+                    while lines and lines[0].comment is None:
+                        lines.pop(0)
+                statement = statement.with_changes(leading_lines=lines)
+            carried = None
+            body.append(statement)
+        return body
 
     # ------------------------------------------------------------------ definitions
     def leave_FunctionDef(
@@ -658,6 +734,8 @@ class _Transformer(cst.CSTTransformer):
             local = self._helper_name(module_name, helper)
             self.imports.add((module_name, helper, None if local == helper else local))
             return call.with_changes(func=cst.Name(local))
+        if kind == OpKind.LOOP_FACTORY:
+            return self._loop_factory(op, call)
         if kind == OpKind.RENAME_CALL:
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))
@@ -708,6 +786,36 @@ class _Transformer(cst.CSTTransformer):
         while local in self.bound and self.bound[local] != (module_name, helper):
             local = f"_loopsafe_{local.lstrip('_')}" if local == helper else f"{local}_"
         return local
+
+    def _loop_factory(self, op: Op, call: cst.Call) -> cst.Call | None:
+        """`run(x)` -> `run(x, loop_factory=<expression>)`, laid out like the call."""
+        if any(
+            a.star == "**" or (a.keyword and a.keyword.value == "loop_factory") for a in call.args
+        ):
+            self.refused[op] = "the call already passes `loop_factory=` or `**kwargs`"
+            return None
+        module_name, _, expression = op.name.partition(":")
+        new = cst.Arg(
+            keyword=cst.Name("loop_factory"),
+            value=cst.parse_expression(expression),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            ),
+        )
+        if module_name:
+            self.imports.add((module_name, None, None))
+        args = list(call.args)
+        if not args:
+            return call.with_changes(args=[new])
+        last = args[-1]
+        if isinstance(last.comma, cst.Comma):  # a trailing comma: the new one ends with it
+            new = new.with_changes(comma=last.comma)
+        else:  # what followed the last argument (a line break) now follows the new one
+            new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+            last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+        args[-1] = last.with_changes(comma=_separator(call.whitespace_before_args))
+        return call.with_changes(args=[*args, new])
 
     def _running_loop(self, call: cst.Call) -> cst.BaseExpression | None:
         if call.args:
