@@ -304,6 +304,7 @@ def _primary(node: cst.BaseExpression) -> bool:
 
 
 _EMPTY = cst.Module(body=[])
+_LINE_LENGTH = 88  # what formatters keep a call within (black's and ruff's default)
 
 
 def _sole_argument(call: cst.Call) -> cst.BaseExpression:
@@ -806,16 +807,35 @@ class _Transformer(cst.CSTTransformer):
         if module_name:
             self.imports.add((module_name, None, None))
         args = list(call.args)
-        if not args:
-            return call.with_changes(args=[new])
-        last = args[-1]
-        if isinstance(last.comma, cst.Comma):  # a trailing comma: the new one ends with it
-            new = new.with_changes(comma=last.comma)
-        else:  # what followed the last argument (a line break) now follows the new one
-            new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
-            last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
-        args[-1] = last.with_changes(comma=_separator(call.whitespace_before_args))
-        return call.with_changes(args=[*args, new])
+        if args:
+            last = args[-1]
+            if isinstance(last.comma, cst.Comma):  # a trailing comma: the new one ends with it
+                new = new.with_changes(comma=last.comma)
+            else:  # what followed the last argument (a line break) now follows the new one
+                new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+                last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+            args[-1] = last.with_changes(comma=_separator(call.whitespace_before_args))
+        changed = call.with_changes(args=[*args, new])
+        code = _EMPTY.code_for_node(changed)
+        if "\n" in code or op.col - 1 + len(code) <= _LINE_LENGTH:
+            return changed
+        # Too long for one line: one argument a line, as formatters lay it out.
+        inner = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            indent=True,
+            last_line=cst.SimpleWhitespace("    "),
+        )
+        closing = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace("")
+        )
+        laid = [
+            a.with_changes(
+                comma=cst.Comma(whitespace_after=inner if i < len(changed.args) - 1 else closing),
+                whitespace_after_arg=cst.SimpleWhitespace(""),
+            )
+            for i, a in enumerate(changed.args)
+        ]
+        return changed.with_changes(whitespace_before_args=inner, args=laid)
 
     def _running_loop(self, call: cst.Call) -> cst.BaseExpression | None:
         if call.args:

@@ -340,17 +340,10 @@ def _judge(ctx: SiteContext) -> tuple[str, Fix]:
 
 def _policy_method(ctx: SiteContext) -> tuple[str, Fix]:
     """`get_event_loop_policy().<method>(...)`: the module function that does the same."""
-    site, facts = ctx.site, ctx.facts
-    outer = next(
-        (
-            s
-            for s in facts.sites
-            if s is not site and s.receiver == site.text and s.called and _inside(site, s)
-        ),
-        None,
-    )
-    method = outer.target.rpartition(".")[2] if outer is not None else ""
-    if outer is not None and outer.kind is SiteKind.FETCH:
+    site = ctx.site
+    outer = _method_call(ctx)
+    method = outer.target if outer is not None else ""
+    if method == "get_event_loop":
         return (
             "the `get_event_loop()` it serves is judged on its own (LS202, LS402), and this "
             "call goes with its rewrite",
@@ -372,11 +365,53 @@ def _policy_method(ctx: SiteContext) -> tuple[str, Fix]:
         return f"call `{new}()`", no_fix("the module binds the name `asyncio` to something else")
     # `asyncio.new_event_loop()` *is* `get_event_loop_policy().new_event_loop()` (and the
     # same for set_event_loop) on every Python that has policies.
-    arguments = outer.text[len(site.text) + len(method) + 1 :].lstrip()
+    assert outer is not None
+    arguments = outer.text
     return (
         f"`{new}()` does exactly this on every Python",
         fix(ctx, FixSafety.SAFE, new + arguments, at(OpKind.RENAME_CALL, outer, new)),
     )
+
+
+def _method_call(ctx: SiteContext) -> Site | None:
+    """`<this call>.<method>(...)`: the method's name (as `target`), the span of the whole
+    call, and its arguments as written (as `text`); None when the policy is not called
+    on at once."""
+    site = ctx.site
+    text = ctx.project.text(ctx.project.relpath(ctx.module))
+    tree = _parse(text)
+    if tree is None:
+        return None
+    lines = source_lines(text)
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Call)
+            and node.func.value.lineno == site.line
+            and node.func.value.end_lineno == site.end_line
+        ):
+            continue
+        inner = node.func.value
+        if char_col(lines, inner.lineno, inner.col_offset + 1) != site.col:
+            continue
+        end_line = node.end_lineno or node.lineno
+        end_col = char_col(lines, end_line, (node.end_col_offset or 0) + 1)
+        call = ast.get_source_segment(text, node) or ""
+        arguments = call[call.rindex(node.func.attr) + len(node.func.attr) :].lstrip()
+        return Site(
+            SiteKind.CALL,
+            LoopApi.WATCHED_CALL,
+            node.lineno,
+            char_col(lines, node.lineno, node.col_offset + 1),
+            end_line,
+            end_col,
+            site.scope,
+            site.scope_kind,
+            target=node.func.attr,
+            text=arguments,
+        )
+    return None
 
 
 def _inside(inner: Site, outer: Site) -> bool:
