@@ -84,6 +84,7 @@ class _Run:
     done: int = 0
     uses_pytest_asyncio: bool = False
     watched: tuple[str, ...] = ()  # APIs rules watch (`SiteKind.CALL` sites)
+    bindings: tuple[str, ...] = ()  # ... whose rules read `bound_names`
     triggers: tuple[bytes, ...] = ()  # what a file must mention to hold a site
     # Parse every file, every body in full: the plain analysis that the prefilter and the
     # deferred bodies only make faster (tests check both give the same findings).
@@ -126,6 +127,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
         mentions_pytest_asyncio(text) for name, text in metadata if not name.endswith("PKG-INFO")
     )
     run.watched = registry().watched_calls()
+    run.bindings = registry().binding_calls()
     run.triggers = trigger_search(word.encode() for word in trigger_words(run.watched))
     modules = _module_table(run.discovery.files, run.discovery.root)
     for source in run.discovery.files:
@@ -138,6 +140,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
             run.config.thread_apis,
             run.watched,
             defer=not run.eager,
+            bindings=run.bindings,
         )
     _parse_triggered(run)
     index, callers = _expand(run)

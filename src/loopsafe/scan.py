@@ -40,6 +40,7 @@ class Job:
     thread_apis: tuple[str, ...] = ()
     watched: tuple[str, ...] = ()  # APIs whose calls rules judge (`SiteKind.CALL`)
     defer: bool = True  # leave bodies without a trigger token unread (see `extract`)
+    bindings: tuple[str, ...] = ()  # watched APIs whose rules read `bound_names`
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Outcome:
 def digest_of(data: bytes, job: Job) -> str:
     h = hashlib.blake2b(data, digest_size=16)
     h.update(f"\0{facts_version()}\0{job.module}\0{job.is_package}".encode())
-    h.update(f"\0{job.thread_apis}\0{job.watched}\0{job.defer}".encode())
+    h.update(f"\0{job.thread_apis}\0{job.watched}\0{job.defer}\0{job.bindings}".encode())
     return h.hexdigest()
 
 
@@ -81,6 +82,7 @@ def scan(job: Job, data: bytes | None = None) -> Outcome:
             job.thread_apis,
             defer=job.defer,
             watched=job.watched,
+            bindings=job.bindings,
         )
     except SourceError as exc:
         outcome.error_line, outcome.error = exc.line, exc.message

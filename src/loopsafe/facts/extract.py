@@ -113,13 +113,16 @@ def extract(
     thread_apis: tuple[str, ...] = (),
     defer: bool = False,
     watched: tuple[str, ...] = (),
+    bindings: tuple[str, ...] | None = None,
 ) -> FileFacts:
     """`thread_apis`: extra dotted names whose first argument runs in a thread (config).
-    `watched`: dotted names of the APIs whose calls rules judge (`SiteKind.CALL` sites).
+    `watched`: dotted names of the APIs whose calls rules judge (`SiteKind.CALL` sites);
+    `bindings`: those whose rules read `bound_names` (None: all of them).
 
     `defer`: leave the bodies of top-level functions and methods that hold no trigger token
     unread (no site can be there); `expand_deferred` reads them if their calls matter."""
     extractor = _Extractor(tree, text, module, is_package, thread_apis, watched=watched)
+    extractor.bindings = frozenset(watched if bindings is None else bindings)
     extractor.defer = defer
     return extractor.run()
 
@@ -210,6 +213,7 @@ class _Extractor(SiteReader):
         self.thread_apis = frozenset(thread_apis)
         self.watched = frozenset(watched)
         self.watched_tails = frozenset(name.rpartition(".")[2] for name in watched)
+        self.bindings = self.watched  # watched APIs whose rules read `bound_names`
         self.defer = False
         self.libraries = _LOOP_LIBRARIES | {name.partition(".")[0] for name in watched}
         self.triggers = trigger_words(watched)
@@ -278,7 +282,10 @@ class _Extractor(SiteReader):
         self._module_marks(body)
         if "" in self.lifetime_scopes:
             mark_lifetimes(own_nodes(body), self.facts.sites, "", method=False)
-        if any(site.kind is SiteKind.CALL or _via_alias(site) for site in self.facts.sites):
+        if any(
+            (site.kind is SiteKind.CALL and site.target in self.bindings) or _via_alias(site)
+            for site in self.facts.sites
+        ):
             self.facts.bound_names = bound_names(self.tree)  # rules judge shims by it
         for site in self.facts.sites:  # ast counts UTF-8 bytes; users count characters
             site.col = char_col(self.lines, site.line, site.col)

@@ -105,6 +105,10 @@ class Rule:
     # not read more files to find the callers of the rule's `calls` sites; their category
     # is what the code read for other sites shows.
     traces_callers: ClassVar[bool] = True
+    # Whether `check` reads `FileFacts.bound_names` for its `calls` sites. Counting the
+    # bindings walks the whole module again, so the extractor does it only for files
+    # holding a site of a rule that reads them.
+    reads_bindings: ClassVar[bool] = True
     # For rules about APIs a Python release deprecates or removes: from which version
     # their sites stop working (None: the rule is about loops, not about versions).
     python_change: ClassVar[PythonChange | None] = None
@@ -148,6 +152,10 @@ class Registry:
     def watched_calls(self) -> tuple[str, ...]:
         """Every API a rule watches, for the extractor (`SiteKind.CALL` sites)."""
         return tuple(sorted({name for rule in self.rules for name in rule.calls}))
+
+    def binding_calls(self) -> tuple[str, ...]:
+        """Watched APIs whose rules read how often the module binds each name."""
+        return tuple(sorted({n for rule in self.rules if rule.reads_bindings for n in rule.calls}))
 
     def untraced_calls(self) -> frozenset[str]:
         """Watched APIs whose sites no rule needs the callers of."""

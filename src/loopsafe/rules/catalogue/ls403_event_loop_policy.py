@@ -7,10 +7,10 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from loopsafe.facts.model import LoopApi, Site, SiteKind
-from loopsafe.facts.nodes import char_col, source_lines
+from loopsafe.facts.model import LoopApi, ScopeKind, Site, SiteKind
+from loopsafe.facts.nodes import bound_names, char_col, source_lines
 from loopsafe.facts.python_versions import OLDEST, script_minimum_python, target_text
 from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
@@ -260,6 +260,7 @@ class EventLoopPolicy(Rule):
 
     kinds = frozenset({SiteKind.CALL})
     traces_callers = False  # deprecated wherever it runs
+    reads_bindings = False  # counted here, for the rare fix that needs them
     calls = _GET | _SET | _POLICY_CLASSES | {_UVLOOP_INSTALL}
     outcomes = produces(
         "LS403", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
@@ -343,7 +344,7 @@ def _policy_method(ctx: SiteContext) -> tuple[str, Fix]:
     site = ctx.site
     outer = _method_call(ctx)
     method = outer.target if outer is not None else ""
-    if method == "get_event_loop":
+    if outer is _NOT_REWRITTEN:
         return (
             "the `get_event_loop()` it serves is judged on its own (LS202, LS402), and this "
             "call goes with its rewrite",
@@ -376,42 +377,59 @@ def _policy_method(ctx: SiteContext) -> tuple[str, Fix]:
 def _method_call(ctx: SiteContext) -> Site | None:
     """`<this call>.<method>(...)`: the method's name (as `target`), the span of the whole
     call, and its arguments as written (as `text`); None when the policy is not called
-    on at once."""
+    on at once. The module is parsed only for the methods a fix rewrites."""
     site = ctx.site
     text = ctx.project.text(ctx.project.relpath(ctx.module))
-    tree = _parse(text)
-    if tree is None:
+    lines = _lines(text)
+    rest = lines[site.end_line - 1][site.end_col - 1 :] if site.end_line <= len(lines) else ""
+    following = _METHOD.match(rest)
+    method = following.group(1) if following else ""
+    if method not in ("new_event_loop", "set_event_loop"):
+        return _NOT_REWRITTEN if method == "get_event_loop" else None
+    if method == "new_event_loop":  # a loop site the extractor read: no parsing needed
+        for other in ctx.facts.sites:
+            if (
+                other.kind is SiteKind.CREATE
+                and other.receiver == site.text
+                and _inside(site, other)
+            ):
+                return replace(
+                    other,
+                    target=method,
+                    text=_arguments(other.text, method, len(site.text)),
+                )
         return None
-    lines = source_lines(text)
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Call)
-            and node.func.value.lineno == site.line
-            and node.func.value.end_lineno == site.end_line
-        ):
-            continue
-        inner = node.func.value
-        if char_col(lines, inner.lineno, inner.col_offset + 1) != site.col:
-            continue
-        end_line = node.end_lineno or node.lineno
-        end_col = char_col(lines, end_line, (node.end_col_offset or 0) + 1)
-        call = ast.get_source_segment(text, node) or ""
-        arguments = call[call.rindex(node.func.attr) + len(node.func.attr) :].lstrip()
-        return Site(
-            SiteKind.CALL,
-            LoopApi.WATCHED_CALL,
-            node.lineno,
-            char_col(lines, node.lineno, node.col_offset + 1),
-            end_line,
-            end_col,
-            site.scope,
-            site.scope_kind,
-            target=node.func.attr,
-            text=arguments,
-        )
-    return None
+    module = _module(text)
+    node = module.method_calls.get((site.line, site.col)) if module else None
+    if module is None or node is None:
+        return None
+    end_line = node.end_lineno or node.lineno
+    call = ast.get_source_segment(text, node) or ""
+    assert isinstance(node.func, ast.Attribute)
+    return Site(
+        SiteKind.CALL,
+        LoopApi.WATCHED_CALL,
+        node.lineno,
+        char_col(lines, node.lineno, node.col_offset + 1),
+        end_line,
+        char_col(lines, end_line, (node.end_col_offset or 0) + 1),
+        site.scope,
+        site.scope_kind,
+        target=method,
+        text=_arguments(call, method, 0),
+    )
+
+
+def _arguments(call: str, method: str, start: int) -> str:
+    """`(loop)` of `<policy call>.set_event_loop(loop)`, as written."""
+    return call[call.index(method, start) + len(method) :].lstrip()
+
+
+_METHOD = re.compile(r"\s*\.\s*(\w+)\s*\(")
+# `get_event_loop()` on the policy: the fetch rules rewrite it (no span needed).
+_NOT_REWRITTEN = Site(
+    SiteKind.CALL, LoopApi.WATCHED_CALL, 0, 0, 0, 0, "", ScopeKind.SYNC, "get_event_loop"
+)
 
 
 def _inside(inner: Site, outer: Site) -> bool:
@@ -441,7 +459,10 @@ def _names_module(ctx: SiteContext, name: str, written: str) -> bool:
     the site spells it so already, or the module binds the name to nothing else."""
     if written.startswith(name + "."):
         return True
-    taken = ctx.facts.bound_names.get(name, 0)
+    module = _module(ctx.project.text(ctx.project.relpath(ctx.module)))
+    if module is None:
+        return False
+    taken = module.bound.get(name, 0)
     return taken == 0 or (taken == 1 and ctx.facts.bindings.get(name) == name)
 
 
@@ -468,18 +489,24 @@ def _set_up(ctx: SiteContext) -> tuple[str, Fix]:
         return advice, no_fix(
             f"it runs when the module is imported, and {_PROCESS_WIDE}: importers may rely on it"
         )
-    plan = _adjacent_run(ctx)
-    if isinstance(plan, str):
-        return advice, no_fix(plan)
     relpath = ctx.project.relpath(ctx.module)
     projects = ctx.project.roles.projects
     oldest = script_minimum_python(ctx.project.text(relpath)) or (
         projects.minimum_python(relpath) if projects else OLDEST
     )
+    also = " (or `uvloop.run()`, from uvloop 0.18)" if "uvloop" in factory else ""
+    if oldest < min(_FACTORY_SINCE.values()):  # no runner of that Python takes one
+        return advice, no_fix(
+            f"the project supports Python {target_text(oldest)}, where neither "
+            "`asyncio.run()` (3.12) nor `asyncio.Runner` (3.11) takes `loop_factory=`: keep "
+            f"the set-up for older Pythons behind a version check{also}"
+        )
+    plan = _adjacent_run(ctx)
+    if isinstance(plan, str):
+        return advice, no_fix(plan)
     since = _FACTORY_SINCE[plan.run.api]
     runner = "asyncio.run()" if plan.run.api is LoopApi.ASYNCIO_RUN else "asyncio.Runner"
     if oldest < since:
-        also = " (or `uvloop.run()`, from uvloop 0.18)" if "uvloop" in factory else ""
         return advice, no_fix(
             f"the project supports Python {target_text(oldest)}, where `{runner}` takes no "
             f"`loop_factory=`: keep the set-up below {target_text(since)} behind a version "
@@ -568,12 +595,12 @@ def _adjacent_run(ctx: SiteContext) -> _Plan | str:
     """The run right after the set-up in the same block, or why there is none."""
     site = ctx.site
     text = ctx.project.text(ctx.project.relpath(ctx.module))
-    tree = _parse(text)
-    if tree is None:
+    module = _module(text)
+    if module is None:
         return "the module does not parse on this Python; rewrite it by hand"
-    lines = source_lines(text)
-    found = _find_statement(tree, lines, site)
-    if found is None:
+    lines = module.lines
+    found = module.statements.get((site.line, site.col))
+    if found is None or found[0][found[1]].end_lineno != site.end_line:
         return (
             f"it is not a statement of its own; {_PROCESS_WIDE}, so pass `loop_factory=` "
             "where the loops are run"
@@ -587,7 +614,7 @@ def _adjacent_run(ctx: SiteContext) -> _Plan | str:
         and owner.test.lineno == owner.test.end_lineno
         and _pure(owner.test)
     ):
-        parent = _find_block(tree, owner)
+        parent = module.places.get(id(owner))
         if parent is not None:
             condition = ast.get_source_segment(text, owner.test) or ""
             block, index = parent
@@ -604,14 +631,51 @@ def _adjacent_run(ctx: SiteContext) -> _Plan | str:
 
 
 @functools.lru_cache(maxsize=4)
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+def _lines(text: str) -> list[str]:
+    return source_lines(text)
 
 
 _Block = list[ast.stmt]
+
+
+@dataclass
+class _Module:
+    """What the fixes need to know of a module's syntax, read once per module text."""
+
+    lines: list[str]
+    # (line, character column) of an expression statement's call -> (block, index, owner)
+    statements: dict[tuple[int, int], tuple[_Block, int, ast.AST]]
+    places: dict[int, tuple[_Block, int]]  # id(statement) -> (its block, its index)
+    # (line, character column) of a call another call is made on -> that outer call
+    method_calls: dict[tuple[int, int], ast.Call]
+    bound: dict[str, int]  # how often each name is bound, in any scope
+
+
+@functools.lru_cache(maxsize=4)
+def _module(text: str) -> _Module | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = _lines(text)
+    module = _Module(lines, {}, {}, {}, bound_names(tree))
+    for block, owner in _walk_blocks(tree):
+        for index, stmt in enumerate(block):
+            module.places[id(stmt)] = (block, index)
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                key = (stmt.lineno, char_col(lines, stmt.lineno, stmt.col_offset + 1))
+                module.statements[key] = (block, index, owner)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Call)
+        ):
+            inner = node.func.value
+            module.method_calls[
+                (inner.lineno, char_col(lines, inner.lineno, inner.col_offset + 1))
+            ] = node
+    return module
 
 
 def _blocks(node: ast.AST) -> list[tuple[_Block, ast.AST]]:
@@ -643,31 +707,6 @@ def _walk_blocks(tree: ast.Module) -> list[tuple[_Block, ast.AST]]:
             out.append((block, owner))
             todo.extend(block)
     return out
-
-
-def _find_statement(
-    tree: ast.Module, lines: list[str], site: Site
-) -> tuple[_Block, int, ast.AST] | None:
-    """The expression statement that is the site's call: its block, index and owner."""
-    for block, owner in _walk_blocks(tree):
-        for index, stmt in enumerate(block):
-            if (
-                isinstance(stmt, ast.Expr)
-                and isinstance(stmt.value, ast.Call)
-                and stmt.lineno == site.line
-                and stmt.end_lineno == site.end_line
-                and char_col(lines, stmt.lineno, stmt.col_offset + 1) == site.col
-            ):
-                return block, index, owner
-    return None
-
-
-def _find_block(tree: ast.Module, stmt: ast.stmt) -> tuple[_Block, int] | None:
-    for block, _ in _walk_blocks(tree):
-        for index, other in enumerate(block):
-            if other is stmt:
-                return block, index
-    return None
 
 
 def _pure(test: ast.expr) -> bool:
