@@ -24,3 +24,11 @@ def current_policy_name() -> str:
 
 
 POLICY_TYPES = (asyncio.AbstractEventLoopPolicy,)  # expect: LS403 module-level fix
+
+
+def policy_of(loop_owner) -> asyncio.AbstractEventLoopPolicy:
+    # An annotation is no use of the class: evaluated lazily from Python 3.14, never here.
+    return loop_owner.policy
+
+
+CURRENT: asyncio.AbstractEventLoopPolicy | None = None

@@ -224,6 +224,9 @@ class _Extractor(SiteReader):
         self.running_vars: list[set[str]] = [set()]
         self.thread_scope = 0  # >0 while inside a lambda handed to a thread API
         self.lambda_depth = 0  # >0 while inside a lambda or a generator expression
+        # >0 inside an annotation: evaluated lazily from Python 3.14 (PEP 649), never under
+        # `from __future__ import annotations`, so naming a watched API there is no use.
+        self.annotation_depth = 0
         self.function_nodes: dict[str, FuncDef] = {}
         self.loop_run_scopes: set[str] = set()
         self.lifetime_scopes: set[str] = set()
@@ -500,6 +503,11 @@ class _Extractor(SiteReader):
                 value = getattr(stmt, name)
                 if value is None:
                     continue
+                if name == "annotation":
+                    self.annotation_depth += 1
+                    self._visit_expr(value)
+                    self.annotation_depth -= 1
+                    continue
                 if type(value) is list:
                     for item in value:
                         self._visit_expr(item)
@@ -720,7 +728,9 @@ class _Extractor(SiteReader):
             self._visit_expr(decorator)
         self._visit_arguments(node.args)
         if node.returns is not None:
+            self.annotation_depth += 1
             self._visit_expr(node.returns)
+            self.annotation_depth -= 1
         parent = self.r.stack[-1]
         qualname, dotted = self._child_names(node.name)
         func = Function(
@@ -966,7 +976,7 @@ class _Extractor(SiteReader):
 
     def _watched_reference(self, node: ast.Name | ast.Attribute) -> None:
         """A watched API named but not called here (`f = asyncio.iscoroutinefunction`)."""
-        if not isinstance(node.ctx, ast.Load):
+        if not isinstance(node.ctx, ast.Load) or self.annotation_depth:
             return
         dotted = self.r.dotted(node)
         if dotted in self.watched:

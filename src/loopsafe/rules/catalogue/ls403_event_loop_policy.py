@@ -93,7 +93,8 @@ class EventLoopPolicy(Rule):
         `WindowsSelectorEventLoopPolicy` and `WindowsProactorEventLoopPolicy` (also spelled
         through `asyncio.events`, `asyncio.unix_events` and `asyncio.windows_events`,
         with `BaseDefaultEventLoopPolicy`), uvloop's `install()` and `EventLoopPolicy`,
-        and the imports that bring them in by name. Code that only runs on Pythons before
+        and the imports that bring them in by name (annotations do not count: they are
+        evaluated lazily from Python 3.14). Code that only runs on Pythons before
         3.14 (the else branch of `if sys.version_info >= (3, 12):`, or of a feature check
         such as `if hasattr(asyncio, "EventLoop"):`) is accepted (LS100).
         """
@@ -354,7 +355,7 @@ def _policy_method(ctx: SiteContext) -> tuple[str, Fix]:
         why = (
             "the policy is kept to be used later; call the asyncio functions where it is"
             if site.assigned
-            else "the policy is used for more than one call; rewrite it by hand"
+            else "the policy object itself is used; rewrite it by hand"
         )
         return (
             "ask for what the code needs directly: `asyncio.new_event_loop()`, "
