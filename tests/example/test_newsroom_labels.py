@@ -43,6 +43,7 @@ RULES = {
     "LS100", "LS101", "LS102", "LS103", "LS104", "LS105", "LS106",
     "LS201", "LS202", "LS203", "LS204",
     "LS301", "LS302", "LS303", "LS304",
+    "LS403",
 }  # fmt: skip
 ACTIONS = {"fix", "review", "ok"}
 

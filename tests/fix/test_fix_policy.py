@@ -116,10 +116,10 @@ def test_a_whole_expression_rewrite_takes_the_policy_call_with_it() -> None:
     assert new == "from loopsafe import current_loop\n\nloop = current_loop()\n"
 
 
-def test_run_sync_and_loop_factory_on_one_run_apply_one_and_stay_fixed(tmp_path: Path) -> None:
-    """A library function that sets uvloop up and runs: LS104 (run_sync) and LS403
-    (loop_factory) both rewrite the run. One of them lands, the code compiles, and a
-    second fix changes nothing."""
+def test_a_run_another_rule_rewrites_gets_no_loop_factory(tmp_path: Path) -> None:
+    """A library function that sets uvloop up and runs: LS104 rewrites the run
+    (`run_sync`), so LS403 offers no `loop_factory=` for it and says why; the fix is
+    made once, compiles, and a second fix changes nothing."""
     write(
         tmp_path,
         {
@@ -147,7 +147,9 @@ def test_run_sync_and_loop_factory_on_one_run_apply_one_and_stay_fixed(tmp_path:
     assert first.summary().fixed == 1, first.output
     assert_compiles(tmp_path)
     text = read(tmp_path / "fastlib/serve.py")
-    assert ("run_sync(app.serve()" in text) != ("loop_factory=uvloop.new_event_loop" in text)
+    assert "uvloop.install()" in text and "run_sync(app.serve(), fresh_loop=True)" in text
+    (skip,) = [s for s in first.skips() if s.code == "LS403"]
+    assert "rewritten by LS104" in skip.reason
     before = snapshot(tmp_path)
     fix(tmp_path, "--unsafe-fixes")
     assert snapshot(tmp_path) == before

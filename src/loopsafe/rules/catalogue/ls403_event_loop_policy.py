@@ -13,7 +13,7 @@ from loopsafe.facts.model import LoopApi, ScopeKind, Site, SiteKind
 from loopsafe.facts.nodes import bound_names, char_col, source_lines
 from loopsafe.facts.python_versions import OLDEST, script_minimum_python, target_text
 from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
-from loopsafe.rules.context import SiteContext
+from loopsafe.rules.context import SiteContext, site_context
 from loopsafe.rules.fixes import at, fix, no_fix
 from loopsafe.rules.registry import (
     ACCEPTED,
@@ -24,6 +24,7 @@ from loopsafe.rules.registry import (
     Verdict,
     doc,
     produces,
+    registry,
     snippet,
 )
 
@@ -507,6 +508,9 @@ def _set_up(ctx: SiteContext) -> tuple[str, Fix]:
         return advice, no_fix(plan)
     since = _FACTORY_SINCE[plan.run.api]
     runner = "asyncio.run()" if plan.run.api is LoopApi.ASYNCIO_RUN else "asyncio.Runner"
+    rewritten = _run_rewritten(ctx, plan.run)
+    if rewritten:
+        return advice, no_fix(rewritten)
     if oldest < since:
         return advice, no_fix(
             f"the project supports Python {target_text(oldest)}, where `{runner}` takes no "
@@ -532,6 +536,19 @@ def _set_up(ctx: SiteContext) -> tuple[str, Fix]:
             drop,
             at(OpKind.LOOP_FACTORY, plan.run, f"{module}:{value}"),
         ),
+    )
+
+
+def _run_rewritten(ctx: SiteContext, run: Site) -> str:
+    """Why the run cannot take `loop_factory=`: another rule rewrites it ("" if none does,
+    as where it is accepted: an entry point, a test, a guarded block)."""
+    judged = registry().judge(site_context(ctx.project, ctx.module, ctx.facts, run))
+    if judged is None or not judged[1].fix.edits:
+        return ""
+    verdict = judged[1]
+    return (
+        f"the run on line {run.line} is rewritten by {verdict.code} "
+        f"(`{verdict.fix.replacement}`); give its loop a factory by hand"
     )
 
 
