@@ -95,10 +95,17 @@ def score(name: str, src: Path | None, show: bool = False) -> Counter[str]:
         by_line.setdefault((finding["path"], finding["line"]), []).append(finding)
     out: Counter[str] = Counter()
     seen: set[tuple[str, int]] = set()
+    codes_on_line: dict[tuple[str, int], list[str]] = {}
+    for label in labels:
+        codes_on_line.setdefault((label["path"], label["line"]), []).append(label["code"])
     for label in labels:
         key = (label["path"], label["line"])
         seen.add(key)
-        here = by_line.get(key, [])
+        # Two sites on one line (`get_event_loop_policy().new_event_loop()`: a deprecated
+        # call and a loop made): each label answers for the findings of its own code only
+        # when another label of the line names the other code.
+        others = set(codes_on_line[key]) - {label["code"]}
+        here = [f for f in by_line.get(key, []) if f["code"] not in others]
         same = [f for f in here if f["code"] == label["code"]] or here
         alarm = any(f["action"] in ACTIONABLE for f in here)
         action = label["action"] if label["code"] != "none" else "ok"

@@ -79,11 +79,15 @@ class OpKind(str, Enum):
     # index `name` when it is digits (`asyncio.sleep(1, loop=loop)` -> `asyncio.sleep(1)`)
     DROP_ARGUMENT = "drop-argument"
     # Remove the statement that is only the call at the position (name: "" for the call
-    # itself, or the method called on its result, `get_child_watcher().attach_loop(l)`).
+    # itself, or the method called on its result, `get_child_watcher().attach_loop(l)`;
+    # "if": and the `if` whose whole body that statement is, a policy set-up's platform test).
     DELETE_STATEMENT = "delete-statement"
     # `@asyncio.coroutine` on the `def` of `line` (name: the decorator as written) goes;
     # a generator becomes `async def`, its own `yield from x` become `await x`.
     COROUTINE_DEF = "coroutine-def"
+    # `asyncio.run(x)` / `asyncio.Runner()` -> `...(x, loop_factory=<expression>)`; name:
+    # "module:expression", the module to import for it ("" when none is needed).
+    LOOP_FACTORY = "loop-factory"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

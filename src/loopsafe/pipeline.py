@@ -85,6 +85,7 @@ class _Run:
     uses_pytest_asyncio: bool = False
     watched: tuple[str, ...] = ()  # APIs rules watch (`SiteKind.CALL` sites)
     watched_arguments: tuple[tuple[str, str, int], ...] = ()  # ... sites only with that argument
+    bindings: tuple[str, ...] = ()  # ... whose rules read `bound_names`
     triggers: tuple[bytes, ...] = ()  # what a file must mention to hold a site
     # Parse every file, every body in full: the plain analysis that the prefilter and the
     # deferred bodies only make faster (tests check both give the same findings).
@@ -128,6 +129,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
     )
     run.watched = registry().watched_calls()
     run.watched_arguments = registry().watched_arguments()
+    run.bindings = registry().binding_calls()
     run.triggers = trigger_search(word.encode() for word in trigger_words(run.watched))
     modules = _module_table(run.discovery.files, run.discovery.root)
     for source in run.discovery.files:
@@ -141,6 +143,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
             run.watched,
             watched_arguments=run.watched_arguments,
             defer=not run.eager,
+            bindings=run.bindings,
         )
     _parse_triggered(run)
     index, callers = _expand(run)

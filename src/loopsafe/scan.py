@@ -42,6 +42,7 @@ class Job:
     # (API, keyword, position): watched APIs whose calls are sites only with that argument
     watched_arguments: tuple[tuple[str, str, int], ...] = ()
     defer: bool = True  # leave bodies without a trigger token unread (see `extract`)
+    bindings: tuple[str, ...] = ()  # watched APIs whose rules read `bound_names`
 
 
 @dataclass
@@ -57,7 +58,7 @@ def digest_of(data: bytes, job: Job) -> str:
     h = hashlib.blake2b(data, digest_size=16)
     h.update(f"\0{facts_version()}\0{job.module}\0{job.is_package}".encode())
     h.update(f"\0{job.thread_apis}\0{job.watched}\0{job.watched_arguments}".encode())
-    h.update(f"\0{job.defer}".encode())
+    h.update(f"\0{job.defer}\0{job.bindings}".encode())
     return h.hexdigest()
 
 
@@ -85,6 +86,7 @@ def scan(job: Job, data: bytes | None = None) -> Outcome:
             defer=job.defer,
             watched=job.watched,
             watched_arguments=job.watched_arguments,
+            bindings=job.bindings,
         )
     except SourceError as exc:
         outcome.error_line, outcome.error = exc.line, exc.message

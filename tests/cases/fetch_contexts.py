@@ -37,7 +37,7 @@ def start() -> None:
 
 def set_through_the_policy() -> asyncio.AbstractEventLoop:
     # A loop set through the policy is set all the same.
-    policy = asyncio.get_event_loop_policy()
+    policy = asyncio.get_event_loop_policy()  # expect: LS403 sync-wrapper fix
     policy.set_event_loop(policy.new_event_loop())  # expect: LS100 sync-wrapper ok
     return asyncio.get_event_loop()  # expect: LS100 sync-wrapper ok
 

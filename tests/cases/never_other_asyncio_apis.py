@@ -8,9 +8,9 @@ import uvloop
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop
 
-uvloop.install()
-asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-POLICY = asyncio.get_event_loop_policy()
+uvloop.install()  # expect: LS403 entrypoint fix
+asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # expect: LS403 entrypoint fix
+POLICY = asyncio.get_event_loop_policy()  # expect: LS403 entrypoint fix
 
 
 async def fan_out(coros: list) -> tuple[list, None]:

@@ -21,9 +21,9 @@ def use_threads_imported() -> None:
 
 
 def use_policy(loop: asyncio.AbstractEventLoop) -> None:
-    policy = asyncio.get_event_loop_policy()
+    policy = asyncio.get_event_loop_policy()  # expect: LS403 sync-wrapper fix
     policy.set_child_watcher(asyncio.unix_events.PidfdChildWatcher())  # expect: LS404 sync-wrapper fix
-    asyncio.get_event_loop_policy().set_child_watcher(  # expect: LS404 sync-wrapper fix
+    asyncio.get_event_loop_policy().set_child_watcher(  # expect: LS404 sync-wrapper fix; LS403 sync-wrapper fix
         asyncio.SafeChildWatcher()
     )
     asyncio.get_child_watcher().attach_loop(loop)  # expect: LS404 sync-wrapper fix
@@ -40,7 +40,9 @@ def reap_everything() -> None:
     asyncio.set_child_watcher(FastChildWatcher())  # expect: LS404 sync-wrapper fix
 
 
-def kept(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractChildWatcher:  # expect: LS404 module-level fix
+# An annotation is not evaluated when the def runs from 3.14 (nor ever under the
+# `__future__` import): it is no site.
+def kept(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractChildWatcher:
     watcher = asyncio.SafeChildWatcher()  # expect: LS404 sync-wrapper fix
     watcher.attach_loop(loop)
     asyncio.set_child_watcher(watcher)  # expect: LS404 sync-wrapper fix
@@ -86,4 +88,4 @@ if sys.version_info >= (3, 8):  # still runs on 3.14
 
 
 def not_a_watcher() -> None:
-    asyncio.get_event_loop_policy().get_event_loop  # a policy, but no watcher
+    asyncio.get_event_loop_policy().get_event_loop  # expect: LS403 sync-wrapper fix

@@ -47,6 +47,7 @@ RULES = {
     "LS201", "LS203", "LS204",
     "LS301", "LS302", "LS303", "LS304",
     "LS402",
+    "LS403",
 }  # fmt: skip
 ACTIONS = {"fix", "review", "ok"}
 

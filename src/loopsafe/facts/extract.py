@@ -118,11 +118,13 @@ def extract(
     defer: bool = False,
     watched: tuple[str, ...] = (),
     watched_arguments: tuple[tuple[str, str, int], ...] = (),
+    bindings: tuple[str, ...] | None = None,
 ) -> FileFacts:
     """`thread_apis`: extra dotted names whose first argument runs in a thread (config).
     `watched`: dotted names of the APIs whose calls rules judge (`SiteKind.CALL` sites);
     `watched_arguments`: (API, keyword, position) for those of them whose calls are sites
-    only when they pass that argument (and never as values or imports).
+    only when they pass that argument (and never as values or imports); `bindings`: those
+    whose rules read `bound_names` (None: all of them).
 
     `defer`: leave the bodies of top-level functions and methods that hold no trigger token
     unread (no site can be there); `expand_deferred` reads them if their calls matter."""
@@ -135,6 +137,7 @@ def extract(
         watched=watched,
         watched_arguments=watched_arguments,
     )
+    extractor.bindings = frozenset(watched if bindings is None else bindings)
     extractor.defer = defer
     return extractor.run()
 
@@ -229,6 +232,7 @@ class _Extractor(SiteReader):
         # Watched APIs that are sites wherever they are named, not only when called.
         self.watched_values = self.watched - self.watched_arguments.keys()
         self.watched_tails = frozenset(name.rpartition(".")[2] for name in self.watched_values)
+        self.bindings = self.watched  # watched APIs whose rules read `bound_names`
         self.defer = False
         self.libraries = _LOOP_LIBRARIES | {name.partition(".")[0] for name in watched}
         self.triggers = trigger_words(watched)
@@ -239,6 +243,9 @@ class _Extractor(SiteReader):
         self.running_vars: list[set[str]] = [set()]
         self.thread_scope = 0  # >0 while inside a lambda handed to a thread API
         self.lambda_depth = 0  # >0 while inside a lambda or a generator expression
+        # >0 inside an annotation: evaluated lazily from Python 3.14 (PEP 649), never under
+        # `from __future__ import annotations`, so naming a watched API there is no use.
+        self.annotation_depth = 0
         self.function_nodes: dict[str, FuncDef] = {}
         self.loop_run_scopes: set[str] = set()
         self.lifetime_scopes: set[str] = set()
@@ -304,7 +311,10 @@ class _Extractor(SiteReader):
         self._module_marks(body)
         if "" in self.lifetime_scopes:
             mark_lifetimes(own_nodes(body), self.facts.sites, "", method=False)
-        if any(site.kind is SiteKind.CALL or _via_alias(site) for site in self.facts.sites):
+        if any(
+            (site.kind is SiteKind.CALL and site.target in self.bindings) or _via_alias(site)
+            for site in self.facts.sites
+        ):
             self.facts.bound_names = bound_names(self.tree)  # rules judge shims by it
         for site in self.facts.sites:  # ast counts UTF-8 bytes; users count characters
             site.col = char_col(self.lines, site.line, site.col)
@@ -535,6 +545,11 @@ class _Extractor(SiteReader):
             for name in simple:
                 value = getattr(stmt, name)
                 if value is None:
+                    continue
+                if name == "annotation":
+                    self.annotation_depth += 1
+                    self._visit_expr(value)
+                    self.annotation_depth -= 1
                     continue
                 if type(value) is list:
                     for item in value:
@@ -770,7 +785,9 @@ class _Extractor(SiteReader):
             self._visit_expr(decorator)
         self._visit_arguments(node.args)
         if node.returns is not None:
+            self.annotation_depth += 1
             self._visit_expr(node.returns)
+            self.annotation_depth -= 1
         parent = self.r.stack[-1]
         qualname, dotted = self._child_names(node.name)
         func = Function(
@@ -1016,7 +1033,7 @@ class _Extractor(SiteReader):
 
     def _watched_reference(self, node: ast.Name | ast.Attribute) -> None:
         """A watched API named but not called here (`f = asyncio.iscoroutinefunction`)."""
-        if not isinstance(node.ctx, ast.Load):
+        if not isinstance(node.ctx, ast.Load) or self.annotation_depth:
             return
         dotted = self.r.dotted(node)
         if dotted in self.watched_values:

@@ -36,6 +36,7 @@ _CALL_OPS = frozenset(
         OpKind.INLINE_CURRENT_LOOP,
         OpKind.ASYNCIO_RUN,
         OpKind.DROP_ARGUMENT,
+        OpKind.LOOP_FACTORY,
     }
 )
 _DEF_OPS = frozenset(
@@ -359,6 +360,7 @@ def _primary(node: cst.BaseExpression) -> bool:
 
 
 _EMPTY = cst.Module(body=[])
+_LINE_LENGTH = 88  # what formatters keep a call within (black's and ruff's default)
 
 
 def _sole_argument(call: cst.Call) -> cst.BaseExpression:
@@ -465,7 +467,7 @@ class _Transformer(cst.CSTTransformer):
         }
         # The statements that go, as left, by id (kept alive here: an id is unique only
         # while its object lives).
-        self.deleted: dict[int, cst.SimpleStatementLine] = {}
+        self.deleted: dict[int, cst.BaseStatement] = {}
         self.dropped: dict[int, cst.Expr] = {}  # the same for the expressions that go
         self.applied: set[Op] = set()
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
@@ -571,7 +573,7 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         op = self.statement_ops.get(self._span(call))
         if op is not None and op.name:
-            op = None  # the edit names a method called on the site's result
+            op = None  # the edit names a method called on the site's result, or its `if`
         if op is None and isinstance(call.func, cst.Attribute):
             inner = call.func.value
             if isinstance(inner, cst.Call):
@@ -591,6 +593,24 @@ class _Transformer(cst.CSTTransformer):
         if kept:
             kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return kept
+
+    def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.If:
+        """An `if` whose whole body is a statement deleted by an edit named "if" goes with
+        it (it only chose whether to run that statement); never one with an `else`."""
+        body = original_node.body
+        small = body.body if isinstance(body, cst.SimpleStatementSuite) else None
+        if isinstance(body, cst.IndentedBlock) and len(body.body) == 1:
+            only = body.body[0]
+            small = only.body if isinstance(only, cst.SimpleStatementLine) else None
+        if not small or len(small) != 1 or original_node.orelse is not None:
+            return updated_node
+        expr = small[0]
+        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+            op = self.statement_ops.get(self._span(expr.value))
+            if op is not None and op.name == "if":
+                self.applied.add(op)
+                self.deleted[id(updated_node)] = updated_node
+        return updated_node
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -833,6 +853,8 @@ class _Transformer(cst.CSTTransformer):
                 return None
             self.inline_defs.add(op.name)
             return call.with_changes(func=cst.Name(op.name))
+        if kind == OpKind.LOOP_FACTORY:
+            return self._loop_factory(op, call)
         if kind == OpKind.RENAME_CALL:
             module_name = op.name.rpartition(".")[0]
             self.imports.add((module_name, None, None))
@@ -890,6 +912,55 @@ class _Transformer(cst.CSTTransformer):
             local = f"_loopsafe_{local.lstrip('_')}" if local == helper else f"{local}_"
         return local
 
+    def _loop_factory(self, op: Op, call: cst.Call) -> cst.Call | None:
+        """`run(x)` -> `run(x, loop_factory=<expression>)`, laid out like the call."""
+        if any(
+            a.star == "**" or (a.keyword and a.keyword.value == "loop_factory") for a in call.args
+        ):
+            self.refused[op] = "the call already passes `loop_factory=` or `**kwargs`"
+            return None
+        module_name, _, expression = op.name.partition(":")
+        new = cst.Arg(
+            keyword=cst.Name("loop_factory"),
+            value=cst.parse_expression(expression),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            ),
+        )
+        if module_name:
+            self.imports.add((module_name, None, None))
+        args = list(call.args)
+        if args:
+            last = args[-1]
+            if isinstance(last.comma, cst.Comma):  # a trailing comma: the new one ends with it
+                new = new.with_changes(comma=last.comma)
+            else:  # what followed the last argument (a line break) now follows the new one
+                new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+                last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+            args[-1] = last.with_changes(comma=_separator(call.whitespace_before_args))
+        changed = call.with_changes(args=[*args, new])
+        code = _EMPTY.code_for_node(changed)
+        if "\n" in code or op.col - 1 + len(code) <= _LINE_LENGTH:
+            return changed
+        # Too long for one line: one argument a line, as formatters lay it out.
+        inner = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            indent=True,
+            last_line=cst.SimpleWhitespace("    "),
+        )
+        closing = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace("")
+        )
+        laid = [
+            a.with_changes(
+                comma=cst.Comma(whitespace_after=inner if i < len(changed.args) - 1 else closing),
+                whitespace_after_arg=cst.SimpleWhitespace(""),
+            )
+            for i, a in enumerate(changed.args)
+        ]
+        return changed.with_changes(whitespace_before_args=inner, args=laid)
+
     def _running_loop(self, call: cst.Call) -> cst.BaseExpression | None:
         if call.args:
             return None
@@ -936,16 +1007,31 @@ def _without(
     statements: Sequence[cst.BaseStatement], deleted: Collection[int]
 ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
     """The statements but those in `deleted` (by id); the comments above a removed one
-    stay, above the statement that follows it (returned when none follows)."""
+    stay, above the statement that follows it (returned when none follows), with the blank
+    lines before them when that statement has none of its own."""
     body: list[cst.BaseStatement] = []
     carried: list[cst.EmptyLine] = []
     for statement in statements:
         if id(statement) in deleted:
-            carried += [line for line in _leading_lines(statement) if line.comment is not None]
+            carried += _leading_lines(statement)
             continue
-        body.append(_carry(carried, statement))
+        if carried and isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            own = list(statement.leading_lines)
+            if any(line.comment is not None for line in carried):
+                lines = [*carried, *own] if not own else [*_comments_of(carried), *own]
+            else:
+                lines = own or carried
+            if not body:  # first in its block or file: no blank line before it
+                while lines and lines[0].comment is None:
+                    lines.pop(0)
+            statement = statement.with_changes(leading_lines=lines)
+        body.append(statement)
         carried = []
-    return body, carried
+    return body, [line for line in carried if line.comment is not None]
+
+
+def _comments_of(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    return [line for line in lines if line.comment is not None]
 
 
 class _YieldFromAwait(cst.CSTTransformer):

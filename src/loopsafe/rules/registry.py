@@ -109,6 +109,10 @@ class Rule:
     # not read more files to find the callers of the rule's `calls` sites; their category
     # is what the code read for other sites shows.
     traces_callers: ClassVar[bool] = True
+    # Whether `check` reads `FileFacts.bound_names` for its `calls` sites. Counting the
+    # bindings walks the whole module again, so the extractor does it only for files
+    # holding a site of a rule that reads them.
+    reads_bindings: ClassVar[bool] = True
     # For rules about APIs a Python release deprecates or removes: from which version
     # their sites stop working (None: the rule is about loops, not about versions).
     python_change: ClassVar[PythonChange | None] = None
@@ -161,6 +165,10 @@ class Registry:
                 (name, *spec) for rule in self.rules for name, spec in rule.call_arguments.items()
             )
         )
+
+    def binding_calls(self) -> tuple[str, ...]:
+        """Watched APIs whose rules read how often the module binds each name."""
+        return tuple(sorted({n for rule in self.rules if rule.reads_bindings for n in rule.calls}))
 
     def untraced_calls(self) -> frozenset[str]:
         """Watched APIs whose sites no rule needs the callers of."""

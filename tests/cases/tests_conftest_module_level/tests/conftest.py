@@ -12,4 +12,4 @@ def answer() -> int:
 
 
 def pytest_configure(config) -> None:
-    asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
+    asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())  # expect: LS403 test-code fix
