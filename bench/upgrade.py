@@ -169,6 +169,32 @@ PROJECTS = {
         "release): util.get_event_loop() returns get_running_loop() or a per-thread "
         "new_event_loop() that it sets as current; no loop at import time",
     ),
+    # Queue.__init__ builds its asyncio Lock, Conditions and Event with `loop=loop`, and
+    # wait_closed() awaits asyncio.wait(..., loop=...): Python 3.10 removed the argument.
+    # Test requirements: setup.py's tests_require, pytest alone.
+    "janus-0.4.0": Project(
+        "janus==0.4.0",
+        (PYTEST,),
+        ("tests",),
+        "janus 0.5.0 (changelog: 'Remove explicit loop arguments and forbid creating "
+        "queues outside event loops', aio-libs/janus#246): Queue() loses its `loop` "
+        "parameter and takes get_running_loop(); Lock(), Condition(), Event() and "
+        "asyncio.wait() lose `loop=`",
+    ),
+    # _RWLockCore._yield_after_acquire awaits asyncio.sleep(0.0, loop=self._loop).
+    # Pins: requirements-dev.txt of late 2020 (pytest-asyncio 0.14.0, which its tests'
+    # `event_loop` fixture override is written for), with pytest 8.3.3 and uvloop 0.21.0:
+    # its pytest 6.1.2 fails in assertion rewriting on Python 3.13 ('required field
+    # "lineno" missing from alias'), and uvloop 0.14.0 has no wheel for 3.13.
+    "aiorwlock-1.0.0": Project(
+        "aiorwlock==1.0.0",
+        (PYTEST, "pytest-asyncio==0.14.0", "uvloop==0.21.0"),
+        ("tests",),
+        "aiorwlock 1.1.0 (changelog: 'Remove explicit loop usage in asyncio.sleep() call, "
+        "make the library forward compatible with Python 3.10'): "
+        "asyncio.sleep(0.0, loop=self._loop) -> asyncio.sleep(0.0), the only change to "
+        "aiorwlock/__init__.py besides the version",
+    ),
 }
 
 
