@@ -3,6 +3,8 @@
 Python 3.14 made `asyncio.get_event_loop()` raise RuntimeError when no loop is set in the
 main thread; 3.12 and 3.13 emit a DeprecationWarning at the same place. So a test suite run
 on Python 3.13 with `-W error::DeprecationWarning` fails exactly where 3.14 would break.
+Python 3.10 removed the `loop` argument of asyncio's high-level API (`sleep`, `wait`,
+`Lock`, `Queue`, ...): such a call raises TypeError on 3.13 itself, no stand-in needed.
 
 Each project is a pinned PyPI sdist (none written here), at a release before its
 maintainers fixed such a break in their own code, with an offline test suite that is red
@@ -11,8 +13,9 @@ loopsafe):
 
 1. install the project (editable, from a copy) and its pinned test requirements; run its
    suite with `-W error::DeprecationWarning`: per-test outcomes from JUnit XML, and for
-   each failure caused by an event-loop deprecation, the line of code it was raised at
-   (the innermost frame in the project's own files);
+   each failure caused by an event-loop deprecation or a removed `loop` argument (both
+   counted as "event loop"), the line of code it was raised at (the innermost frame in
+   the project's own files);
 2. `loopsafe check --format json` on the copy: what loopsafe says about each such line;
 3. `loopsafe fix . --unsafe-fixes --no-cache --target-version py314` on the copy (loopsafe
    from `--src`, run by this interpreter; without `--target-version` when this loopsafe
@@ -58,6 +61,12 @@ EVENT_LOOP = re.compile(
     r"There is no current event loop"
     r"|get_event_loop_policy|set_event_loop_policy|EventLoopPolicy|event loop policy"
     r"|iscoroutinefunction|child watcher|ChildWatcher|get_child_watcher|set_child_watcher"
+)
+# A failure is a removed `loop` argument when its TypeError says so: Python 3.11 and later
+# name the callable (`Lock.__init__()`, `sleep()`), 3.10's locks and queues say it in words.
+LOOP_ARGUMENT = re.compile(
+    r"TypeError: (?:(?P<call>[\w.]+?)(?:\.__init__)?\(\) got an unexpected keyword argument 'loop'"
+    r"|As of 3\.10, the \*loop\* parameter was removed from (?P<removed>\w+)\(\))"
 )
 # The API a responsible line calls, most specific first.
 APIS = (
@@ -160,17 +169,45 @@ PROJECTS = {
         "release): util.get_event_loop() returns get_running_loop() or a per-thread "
         "new_event_loop() that it sets as current; no loop at import time",
     ),
+    # Queue.__init__ builds its asyncio Lock, Conditions and Event with `loop=loop`, and
+    # wait_closed() awaits asyncio.wait(..., loop=...): Python 3.10 removed the argument.
+    # Test requirements: setup.py's tests_require, pytest alone.
+    "janus-0.4.0": Project(
+        "janus==0.4.0",
+        (PYTEST,),
+        ("tests",),
+        "janus 0.5.0 (changelog: 'Remove explicit loop arguments and forbid creating "
+        "queues outside event loops', aio-libs/janus#246): Queue() loses its `loop` "
+        "parameter and takes get_running_loop(); Lock(), Condition(), Event() and "
+        "asyncio.wait() lose `loop=`",
+    ),
+    # _RWLockCore._yield_after_acquire awaits asyncio.sleep(0.0, loop=self._loop).
+    # Pins: requirements-dev.txt of late 2020 (pytest-asyncio 0.14.0, which its tests'
+    # `event_loop` fixture override is written for), with pytest 8.3.3 and uvloop 0.21.0:
+    # its pytest 6.1.2 fails in assertion rewriting on Python 3.13 ('required field
+    # "lineno" missing from alias'), and uvloop 0.14.0 has no wheel for 3.13.
+    "aiorwlock-1.0.0": Project(
+        "aiorwlock==1.0.0",
+        (PYTEST, "pytest-asyncio==0.14.0", "uvloop==0.21.0"),
+        ("tests",),
+        "aiorwlock 1.1.0 (changelog: 'Remove explicit loop usage in asyncio.sleep() call, "
+        "make the library forward compatible with Python 3.10'): "
+        "asyncio.sleep(0.0, loop=self._loop) -> asyncio.sleep(0.0), the only change to "
+        "aiorwlock/__init__.py besides the version",
+    ),
 }
 
 
 @dataclass
 class Failure:
-    """One failed test: whether an event-loop deprecation caused it, and where."""
+    """One failed test: whether an event-loop deprecation or a removed `loop` argument
+    caused it (`loop_argument`: the callable that refused it), and where."""
 
     test: str
     event_loop: bool
     where: tuple[str, int] | None
     message: str
+    loop_argument: str = ""
 
 
 @dataclass
@@ -277,10 +314,12 @@ def run_suite(python: Path, root: Path, project: Project, junit: Path) -> Suite:
     failures: dict[str, Failure] = {}
     for test, child in elements.items():
         text = f"{child.get('message', '')}\n{child.text or ''}"
-        loop = "DeprecationWarning" in text and bool(EVENT_LOOP.search(text))
+        removed = LOOP_ARGUMENT.search(text)
+        argument = (removed.group("call") or removed.group("removed")) if removed else ""
+        loop = bool(argument) or ("DeprecationWarning" in text and bool(EVENT_LOOP.search(text)))
         message = child.get("message", "").strip().splitlines()
         failures[test] = Failure(
-            test, loop, culprit(text, root), message[0][:160] if message else ""
+            test, loop, culprit(text, root), message[0][:160] if message else "", argument
         )
     return Suite(done.returncode, outcomes, failures, summary_line(done))
 
@@ -407,8 +446,13 @@ def _measure(project: Project, result: Result, tmp: Path, src: Path, python313: 
             path, number = failure.where
             text = original[path].decode("utf-8", "replace").splitlines()
             code = text[number - 1].strip() if 0 < number <= len(text) else ""
-            line = lines.setdefault(failure.where, Line(path, number, code, api_of(code)))
-            line.guarded = guarded(original[path], number)
+            if failure.loop_argument:
+                api = f"`loop` argument to {failure.loop_argument}(), removed in Python 3.10"
+            else:
+                api = api_of(code)
+            line = lines.setdefault(failure.where, Line(path, number, code, api))
+            # A TypeError caught there would fail no test: only a deprecation can be guarded.
+            line.guarded = not failure.loop_argument and guarded(original[path], number)
             line.tests += 1
     result.lines = sorted(lines.values(), key=lambda ln: (ln.path, ln.line))
 

@@ -1342,8 +1342,37 @@ def _drop_argument(call: cst.Call, which: str) -> cst.Call | str:
                 comma = comma.with_changes(whitespace_after=kept)
             else:
                 tail = kept
+        elif _own_line(previous):
+            # The removed argument had a line of its own: the comment ending it goes with
+            # it, not onto the line before.
+            if isinstance(comma, cst.Comma):
+                comma = comma.with_changes(whitespace_after=_uncommented(comma.whitespace_after))
+            else:
+                tail = _uncommented(tail)
         args[-1] = previous.with_changes(comma=comma, whitespace_after_arg=tail)
     return call.with_changes(args=args)
+
+
+def _own_line(previous: cst.Arg) -> bool:
+    """Whether a line break separates `previous` from the argument after it (before or
+    after its comma)."""
+    comma = previous.comma
+    breaks = [previous.whitespace_after_arg]
+    if isinstance(comma, cst.Comma):
+        breaks += [comma.whitespace_before, comma.whitespace_after]
+    return any(isinstance(w, cst.ParenthesizedWhitespace) for w in breaks)
+
+
+def _uncommented(
+    whitespace: cst.BaseParenthesizableWhitespace,
+) -> cst.BaseParenthesizableWhitespace:
+    """`whitespace` without the comment ending its first line (comment lines after stay)."""
+    if not isinstance(whitespace, cst.ParenthesizedWhitespace):
+        return whitespace
+    first = whitespace.first_line
+    if first.comment is None:
+        return whitespace
+    return whitespace.with_changes(first_line=cst.TrailingWhitespace(newline=first.newline))
 
 
 def _has_comment(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
