@@ -156,6 +156,7 @@ _ONE_CALL_OPS = frozenset(
         OpKind.LOOP_SCOPE,
         OpKind.CURRENT_LOOP,
         OpKind.INLINE_CURRENT_LOOP,
+        OpKind.LOOP_ARGUMENT,
         OpKind.DROP_ARGUMENT,
     }
 )

@@ -88,6 +88,8 @@ class OpKind(str, Enum):
     # `asyncio.run(x)` / `asyncio.Runner()` -> `...(x, loop_factory=<expression>)`; name:
     # "module:expression", the module to import for it ("" when none is needed).
     LOOP_FACTORY = "loop-factory"
+    # `asyncio.Future()` -> `asyncio.Future(loop=current_loop())`; name: "module:current_loop"
+    LOOP_ARGUMENT = "loop-argument"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

@@ -210,11 +210,13 @@ class CallGraph:
         if call.awaited:
             # `await x.m()` calls a coroutine function: a sync `m` found for it is another
             # class's method of the same name (`async with Client() as session` binds
-            # what `__aenter__` returns, not the client).
+            # what `__aenter__` returns, not the client). A function the name resolves to
+            # exactly is the one called: `await f()` of a sync `f` runs `f` in the coroutine.
             targets = tuple(
                 t
                 for t in targets
                 if self.index.functions[t].func.is_async
+                or t == call.target
                 or t.rpartition(".")[2] in ("__init__", "__new__", "__post_init__")
             )
         return tuple(t for t in targets if t in self.relevant and not self._thread_decorated(t))

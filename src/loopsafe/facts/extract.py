@@ -17,6 +17,7 @@ from loopsafe.facts.guards import (
     expected_names,
     handled_names,
     import_shim_bound,
+    is_running_atom,
     running_var_targets,
     terminates,
     try_checks,
@@ -600,9 +601,14 @@ class _Extractor(SiteReader):
         body_below, else_below = version_bounds(stmt.test, self.r.dotted)
         outer = self.coroutine_only
         self.coroutine_only = outer | self._coroutine_checked(stmt.test)
-        self._visit_guarded(stmt.body, body_guard, body_below)
+        # `if loop.is_running():` / `if not ...:`: which branch only runs on a running loop.
+        test = stmt.test
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        atom = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        checks = is_running_atom(atom, self.r.dotted, self.running_vars[-1])
+        self._visit_guarded(stmt.body, body_guard, body_below, running=checks and not negated)
         self.coroutine_only = outer
-        self._visit_guarded(stmt.orelse, else_guard, else_below)
+        self._visit_guarded(stmt.orelse, else_guard, else_below, running=checks and negated)
 
     def _coroutine_checked(self, test: ast.expr) -> frozenset[str]:
         """`f` in `if iscoroutinefunction(f)` (inspect's, asyncio's or a project's own
@@ -615,15 +621,21 @@ class _Extractor(SiteReader):
         return frozenset({dotted}) if dotted else frozenset()
 
     def _visit_guarded(
-        self, body: list[ast.stmt], guard: bool, below: tuple[int, ...] | None = None
+        self,
+        body: list[ast.stmt],
+        guard: bool,
+        below: tuple[int, ...] | None = None,
+        running: bool = False,
     ) -> None:
+        """`guard`: the body runs only with no loop running; `running`: only with one."""
         state = self.state
-        saved, saved_below = state.guarded, state.runs_below
+        saved, saved_below, saved_running = state.guarded, state.runs_below, state.loop_running
         state.guarded = saved or guard
+        state.loop_running = saved_running or running
         if below is not None and (saved_below is None or below < saved_below):
             state.runs_below = below
         self._visit_body(body)
-        state.guarded, state.runs_below = saved, saved_below
+        state.guarded, state.runs_below, state.loop_running = saved, saved_below, saved_running
 
     def _try_checks(self, stmt: ast.Try) -> tuple[bool, bool]:
         cached = self.try_cache.get(id(stmt))
@@ -649,7 +661,8 @@ class _Extractor(SiteReader):
         # `try: from asyncio import coroutine` / `except ImportError:` runs its body and
         # else branch only where the API still exists (rare: imports by name only).
         below = import_shim_bound(stmt) if stmt.handlers and self.watched_values else None
-        self._visit_guarded(stmt.body, False, below)
+        # `try: asyncio.get_running_loop()` ... `else:`: past the check a loop runs.
+        self._visit_guarded(stmt.body, False, below, running=running)
         self.state.fetch_try, self.state.fetch_try_makes_loop = saved_fetch, saved_makes
         self.state.caught = saved_caught
         for handler in stmt.handlers:
@@ -657,7 +670,7 @@ class _Extractor(SiteReader):
                 self._visit_expr(handler.type)
             guard = running and catches_runtime_error(handler)
             self._visit_guarded(handler.body, guard)
-        self._visit_guarded(stmt.orelse, False, below)
+        self._visit_guarded(stmt.orelse, False, below, running=running)
         self._visit_body(stmt.finalbody)
 
     @staticmethod

@@ -94,10 +94,15 @@ class Site:
     in_main_block: bool = False
     thread_api: str = ""  # "thread" when the runner is handed to a thread API as a value
     guarded: bool = False
+    # only runs with a loop running: past `asyncio.get_running_loop()` in a `try`, or in the
+    # branch of `if loop.is_running():`
+    loop_running: bool = False
     # fetch: guarded only by a `try` whose `except RuntimeError` does not make a loop: it
     # runs where Python 3.14 raises, and up to 3.13 never did in the main thread
     fallback_changes: bool = False
-    after_set: bool = False  # fetch after set_event_loop() in the same function
+    # fetch after set_event_loop() in the same function; a watched call after that or
+    # after a get_event_loop() (which sets the loop it makes, up to 3.13, and its fix too)
+    after_set: bool = False
     # wait: the function handed to `executor.submit()` (dotted), and how it is waited for.
     wait_target: str = ""
     waited_directly: bool = False  # `.result()` is called on the producing call itself

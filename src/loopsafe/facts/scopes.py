@@ -26,6 +26,7 @@ class Scope:
     class_dotted: str = ""  # for methods: the class they belong to
     self_name: str = ""  # first parameter of a method ("self" / "cls")
     set_seen: bool = False  # set_event_loop() already called in this function
+    fetch_seen: bool = False  # get_event_loop() already called (up to 3.13 it sets one)
 
 
 class Resolver:

@@ -31,6 +31,7 @@ class SiteState:
     guarded: bool = False
     in_main: bool = False
     fetch_try: bool = False  # inside a try whose handler catches RuntimeError
+    loop_running: bool = False  # only runs with a loop running (`if loop.is_running():`)
     # ...and whether such a handler makes a loop of its own (what 3.13 did for the code)
     fetch_try_makes_loop: bool = False
     runs_below: tuple[int, ...] | None = None  # only runs on Pythons older than this
@@ -84,6 +85,11 @@ class SiteReader:
             scope = self._function_scope()
             if scope is not None:
                 scope.set_seen = True
+        elif _is_current_loop_helper(dotted):
+            # loopsafe's `current_loop()` (what LS402's fix calls) sets the loop it returns.
+            scope = self._function_scope()
+            if scope is not None:
+                scope.fetch_seen = True
         elif attr == "set_event_loop" and node.args:
             # `policy.set_event_loop(loop)`: a loop is set from here on all the same.
             scope = self._function_scope()
@@ -204,6 +210,7 @@ class SiteReader:
                 and not self.state.guarded
                 and not self.state.fetch_try_makes_loop
             ),
+            loop_running=self.state.loop_running,
             in_lambda=self.lambda_depth > 0,
             runs_below=list(self.state.runs_below or ()),
             caught=list(self.state.caught),
@@ -215,8 +222,13 @@ class SiteReader:
         elif not whole_def:
             site.called = False  # a runner handed on as a value
         scope = self._function_scope()
-        if kind == SiteKind.FETCH and scope is not None and scope.set_seen:
-            site.after_set = True
+        if scope is not None:
+            if kind == SiteKind.FETCH and scope.set_seen:
+                site.after_set = True
+            elif kind == SiteKind.CALL and (scope.set_seen or scope.fetch_seen):
+                site.after_set = True  # a loop is set (or fetched, and set) before it
+            if kind == SiteKind.FETCH:
+                scope.fetch_seen = True
         if kind in _LIFETIME_KINDS:
             self.lifetime_scopes.add(site.scope)
         self.facts.sites.append(site)
@@ -286,3 +298,13 @@ def _is_policy_call(dotted: str, method: str) -> bool:
         return False
     owner = dotted[: -len(f"().{method}")]
     return owner in apis.POLICY_APIS or owner in apis.POLICY_CLASSES
+
+
+def _is_current_loop_helper(dotted: str) -> bool:
+    """loopsafe's `current_loop()`, from loopsafe, a vendored copy or written inline."""
+    module, _, name = dotted.rpartition(".")
+    if name == "_loopsafe_current_loop":
+        return True
+    return name == "current_loop" and (
+        module == "loopsafe" or module.rpartition(".")[2] == "_loopsafe_runtime"
+    )

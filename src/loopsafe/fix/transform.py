@@ -37,6 +37,7 @@ _CALL_OPS = frozenset(
         OpKind.ASYNCIO_RUN,
         OpKind.DROP_ARGUMENT,
         OpKind.LOOP_FACTORY,
+        OpKind.LOOP_ARGUMENT,
     }
 )
 _DEF_OPS = frozenset(
@@ -853,6 +854,8 @@ class _Transformer(cst.CSTTransformer):
                 return None
             self.inline_defs.add(op.name)
             return call.with_changes(func=cst.Name(op.name))
+        if kind == OpKind.LOOP_ARGUMENT:
+            return self._loop_argument(op, call)
         if kind == OpKind.LOOP_FACTORY:
             return self._loop_factory(op, call)
         if kind == OpKind.RENAME_CALL:
@@ -914,22 +917,39 @@ class _Transformer(cst.CSTTransformer):
 
     def _loop_factory(self, op: Op, call: cst.Call) -> cst.Call | None:
         """`run(x)` -> `run(x, loop_factory=<expression>)`, laid out like the call."""
-        if any(
-            a.star == "**" or (a.keyword and a.keyword.value == "loop_factory") for a in call.args
-        ):
-            self.refused[op] = "the call already passes `loop_factory=` or `**kwargs`"
-            return None
         module_name, _, expression = op.name.partition(":")
+        changed = self._with_keyword(op, call, "loop_factory", cst.parse_expression(expression))
+        if changed is not None and module_name:
+            self.imports.add((module_name, None, None))
+        return changed
+
+    def _loop_argument(self, op: Op, call: cst.Call) -> cst.Call | None:
+        """`asyncio.Future()` -> `asyncio.Future(loop=current_loop())`, importing the helper
+        ("module:current_loop")."""
+        module_name, _, helper = op.name.partition(":")
+        local = self._helper_name(module_name, helper)
+        value = cst.Call(func=cst.Name(local))
+        changed = self._with_keyword(op, call, "loop", value)
+        if changed is not None:
+            self.imports.add((module_name, helper, None if local == helper else local))
+        return changed
+
+    def _with_keyword(
+        self, op: Op, call: cst.Call, keyword: str, value: cst.BaseExpression
+    ) -> cst.Call | None:
+        """The call with `keyword=value` after its arguments, laid out like the call (one
+        argument a line when it would grow past the line length)."""
+        if any(a.star == "**" or (a.keyword and a.keyword.value == keyword) for a in call.args):
+            self.refused[op] = f"the call already passes `{keyword}=` or `**kwargs`"
+            return None
         new = cst.Arg(
-            keyword=cst.Name("loop_factory"),
-            value=cst.parse_expression(expression),
+            keyword=cst.Name(keyword),
+            value=value,
             equal=cst.AssignEqual(
                 whitespace_before=cst.SimpleWhitespace(""),
                 whitespace_after=cst.SimpleWhitespace(""),
             ),
         )
-        if module_name:
-            self.imports.add((module_name, None, None))
         args = list(call.args)
         if args:
             last = args[-1]

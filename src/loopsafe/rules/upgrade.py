@@ -69,6 +69,8 @@ def fetch_raises_on_target(ctx: SiteContext) -> bool:
     site = ctx.site
     if site.runs_below and tuple(site.runs_below) <= RAISES_FROM:
         return False  # a shim for older Pythons: it never runs on 3.14
+    if site.loop_running:
+        return False  # a loop runs there: get_event_loop() returns it
     return (
         (ctx.category in NO_LOOP_CATEGORIES or bool(no_loop_paths(ctx)))
         and not site.after_set
@@ -151,3 +153,19 @@ def nodes_around(tree: ast.AST, line: int) -> list[ast.AST]:
             out.append(node)
             todo = list(ast.iter_child_nodes(node))
     return out
+
+
+def current_loop_helper(ctx: SiteContext) -> tuple[str, str, str]:
+    """Where the fixed code gets `current_loop()`: ("module:current_loop", the relpath of
+    the helper copy to write or "", ""); ("", "", "") when no import of the helper would
+    work here (a top-level module of a packaged project that does not depend on loopsafe);
+    ("", "", why) when the project names a helper of its own."""
+    from loopsafe.vendor import VENDORED_MODULE
+
+    helper, copy = ctx.project.run_sync_for(ctx.module)
+    if not helper:
+        return "", "", ""
+    module = helper.partition(":")[0]
+    if module.rpartition(".")[2] not in ("loopsafe", VENDORED_MODULE):
+        return "", "", f"the helper module `{module}` is the project's own; call its equivalent"
+    return f"{module}:current_loop", copy, ""

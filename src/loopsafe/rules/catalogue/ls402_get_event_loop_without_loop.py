@@ -10,11 +10,12 @@ from loopsafe.rules.fixes import at, fix, no_fix, starred
 from loopsafe.rules.registry import Answer, PythonChange, Rule, Verdict, doc, produces, snippet
 from loopsafe.rules.upgrade import (
     NO_LOOP_CATEGORIES,
+    current_loop_helper,
     fetch_raises_on_target,
     no_loop_paths,
     target_words,
 )
-from loopsafe.vendor import INLINE_CURRENT_LOOP, VENDORED_MODULE
+from loopsafe.vendor import INLINE_CURRENT_LOOP
 
 
 class GetEventLoopWithoutLoop(Rule):
@@ -202,7 +203,9 @@ def _current_loop(ctx: SiteContext) -> Fix:
         return no_fix("an argument-taking get_event_loop(); rewrite it by hand")
     if site.target not in apis.FETCH_APIS and not _default_policy(site.target):
         return no_fix("a policy object's get_event_loop() (its own policy); rewrite it by hand")
-    helper, copy = ctx.project.run_sync_for(ctx.module)
+    helper, copy, problem = current_loop_helper(ctx)
+    if problem:
+        return no_fix(problem)
     if not helper:
         # No import of the helper would work here: the module gets a copy of its own.
         oldest = ctx.project.oldest_python(ctx.module)
@@ -217,14 +220,11 @@ def _current_loop(ctx: SiteContext) -> Fix:
             f"{INLINE_CURRENT_LOOP}()",
             at(OpKind.INLINE_CURRENT_LOOP, site, INLINE_CURRENT_LOOP),
         )
-    module = helper.partition(":")[0]
-    if module.rpartition(".")[2] not in ("loopsafe", VENDORED_MODULE):
-        return no_fix(f"the helper module `{module}` is the project's own; call its equivalent")
     return fix(
         ctx,
         FixSafety.UNSAFE,
         "current_loop()",
-        at(OpKind.CURRENT_LOOP, site, f"{module}:current_loop"),
+        at(OpKind.CURRENT_LOOP, site, helper),
         helper_copy=copy,
     )
 
