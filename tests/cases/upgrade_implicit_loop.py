@@ -55,3 +55,22 @@ async def caller():
 
 def handed_on():
     return [asyncio.ensure_future]
+
+
+def _loop_for_thread():
+    try:
+        return asyncio.get_event_loop()  # expect: LS100 guarded ok
+    except RuntimeError:
+        loop = asyncio.new_event_loop()  # expect: LS100 sync-wrapper ok
+        asyncio.set_event_loop(loop)  # expect: LS100 sync-wrapper ok
+        return loop
+
+
+def after_a_helper_sets_one(coro):
+    loop = _loop_for_thread()
+    task = asyncio.ensure_future(coro)
+    return loop.run_until_complete(task)  # expect: LS104 sync-wrapper fix
+
+
+def hands_back_a_loop_future(loop: asyncio.AbstractEventLoop, work):
+    return asyncio.ensure_future(loop.run_in_executor(None, work))

@@ -169,3 +169,26 @@ def current_loop_helper(ctx: SiteContext) -> tuple[str, str, str]:
     if module.rpartition(".")[2] not in ("loopsafe", VENDORED_MODULE):
         return "", "", f"the helper module `{module}` is the project's own; call its equivalent"
     return f"{module}:current_loop", copy, ""
+
+
+def loop_set_by_callee(ctx: SiteContext) -> str:
+    """A project function called before the site in its function (on an earlier line, or
+    in an argument of the same line) that fetches or sets the current loop, so that a loop
+    is set once it returns (3.14 raises in it first): its label; "" when there is none."""
+    func, project = ctx.function, ctx.project
+    if func is None:
+        return ""
+    for call in func.calls:
+        if call.is_value or call.line > ctx.site.line:
+            continue
+        for key in project.index.resolve_call(call):
+            ref = project.index.functions.get(key)
+            facts = project.index.modules.get(ref.module) if ref else None
+            if ref is None or facts is None or ref.func.is_async:
+                continue
+            if any(
+                s.scope == ref.func.qualname and s.kind in (SiteKind.FETCH, SiteKind.SET)
+                for s in facts.sites
+            ):
+                return ref.label
+    return ""

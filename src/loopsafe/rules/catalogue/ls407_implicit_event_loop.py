@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from loopsafe.facts.model import LoopApi, SiteKind
 from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
@@ -20,6 +22,7 @@ from loopsafe.rules.upgrade import (
     NO_LOOP_CATEGORIES,
     current_loop_helper,
     fetch_raises_on_target,
+    loop_set_by_callee,
     no_loop_paths,
     target_words,
 )
@@ -34,6 +37,10 @@ _IMPLICIT = {
     "asyncio.wrap_future": "asyncio.wrap_future()",
     "asyncio.futures.wrap_future": "asyncio.wrap_future()",
 }
+
+
+# `ensure_future(loop.run_in_executor(...))`: the argument is already a future of a loop.
+_FUTURE_MADE = re.compile(r"^[\w.]+\.(run_in_executor|create_future|create_task)\(")
 
 
 class ImplicitEventLoop(Rule):
@@ -172,6 +179,12 @@ class ImplicitEventLoop(Rule):
         if "loop" in site.keywords or "**" in site.keywords:
             return DISMISSED
         if site.guarded or not fetch_raises_on_target(ctx):
+            return DISMISSED
+        if site.target.endswith("ensure_future") and _FUTURE_MADE.search(
+            (site.args[:1] or [""])[0]
+        ):
+            return DISMISSED  # a loop's future is handed back as it is: no loop is asked for
+        if loop_set_by_callee(ctx):
             return DISMISSED
         api = _IMPLICIT[site.target]
         paths = no_loop_paths(ctx)[:2]
