@@ -62,6 +62,7 @@ def apply_ops(
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed: no copy needed
     context = CodemodContext()
     transformer = _Transformer(ops, context, _module_bindings(module))
+    transformer.local_names = _local_names(source)
     updated = wrapper.visit(transformer)
     if refused is not None:
         refused.update(transformer.refused)
@@ -135,6 +136,31 @@ def _comments(statement: cst.BaseStatement) -> tuple[cst.EmptyLine, ...]:
 
 _Imported = tuple[str, str | None, str | None]  # (module, name or None, alias or None)
 _Binding = tuple[str, str] | None  # `from module import name` binds (module, name); else None
+
+
+def _local_names(source: str) -> frozenset[str]:
+    """Every name bound below the module's top level (assignments, parameters, loop and
+    `with` targets, nested defs, imports): what a helper imported at the top must not be
+    called, as such a binding would hide it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # newer syntax: only the top-level names are known
+        return frozenset()
+    names: set[str] = set()
+    for scope in ast.walk(tree):
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if node is not scope:
+                    names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).partition(".")[0] for a in node.names)
+    return frozenset(names)
 
 
 def _module_bindings(module: cst.Module) -> dict[str, _Binding]:
@@ -474,6 +500,9 @@ class _Transformer(cst.CSTTransformer):
         self.refused: dict[Op, str] = {}  # edits found but not made, with why
         self.imports: set[tuple[str, str | None, str | None]] = set()  # module, name, as
         self.inline_defs: set[str] = set()  # functions to write into the module
+        # Names bound inside functions and classes: an imported helper must not take one
+        # (`current_loop = current_loop()` would make the name local, unbound at the call).
+        self.local_names: frozenset[str] = frozenset()
         self.lambdas = 0
         self.pending: dict[int, Op] = {}  # id(original Call) -> op to apply on leave
 
@@ -911,7 +940,9 @@ class _Transformer(cst.CSTTransformer):
         """The helper's name in this module: its own, unless the module already binds that
         name to something else, which an import must not silently replace."""
         local = helper
-        while local in self.bound and self.bound[local] != (module_name, helper):
+        while (local in self.bound and self.bound[local] != (module_name, helper)) or (
+            local in self.local_names
+        ):
             local = f"_loopsafe_{local.lstrip('_')}" if local == helper else f"{local}_"
         return local
 
