@@ -47,6 +47,7 @@ from loopsafe.facts.nodes import (
     own_nodes,
     source_lines,
     walk_nodes,
+    yield_shape,
     yields,
 )
 from loopsafe.facts.scopes import Resolver, Scope, collect_bindings, star_sources, walk_scope
@@ -247,6 +248,7 @@ class _Extractor(SiteReader):
         # >0 inside an annotation: evaluated lazily from Python 3.14 (PEP 649), never under
         # `from __future__ import annotations`, so naming a watched API there is no use.
         self.annotation_depth = 0
+        self.decorator_of: dict[int, str] = {}  # id(decorator node) -> the def's qualname
         self.function_nodes: dict[str, FuncDef] = {}
         self.loop_run_scopes: set[str] = set()
         self.lifetime_scopes: set[str] = set()
@@ -794,7 +796,9 @@ class _Extractor(SiteReader):
         return qualname, f"{self.facts.module}.{qualname}"
 
     def _visit_function(self, node: FuncDef) -> None:
+        decorated = self._child_names(node.name)[0]
         for decorator in node.decorator_list:
+            self.decorator_of[id(decorator)] = decorated
             self._visit_expr(decorator)
         self._visit_arguments(node.args)
         if node.returns is not None:
@@ -813,7 +817,10 @@ class _Extractor(SiteReader):
                 a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
             ],
             is_generator=self._mentions_yield(node) and yields(node),
+            async_def=isinstance(node, ast.AsyncFunctionDef),
         )
+        if func.is_generator:
+            func.yield_shape, func.yield_from_calls = yield_shape(node)
         for decorator in node.decorator_list:
             self._record_decorator(func, decorator)
         if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):

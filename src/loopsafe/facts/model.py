@@ -94,6 +94,7 @@ class Site:
     in_main_block: bool = False
     thread_api: str = ""  # "thread" when the runner is handed to a thread API as a value
     guarded: bool = False
+    decorates: str = ""  # a decorator: the qualname of the def it decorates
     # only runs with a loop running: past `asyncio.get_running_loop()` in a `try`, or in the
     # branch of `if loop.is_running():`
     loop_running: bool = False
@@ -173,6 +174,13 @@ class Function:
     deferred_start: int = 0
     deferred_end: int = 0
     is_generator: bool = False  # `yield` in its own body: async turns it into an async generator
+    async_def: bool = False  # written `async def` (is_async also counts @asyncio.coroutine)
+    # For a generator: "yield-from" when every yield of its own body is a `yield from x`
+    # that is a statement or the whole value of an assignment or `return` (where `await x`
+    # reads the same), else "other"; and what those `yield from` call, as written
+    # (`helper`, `self.helper`).
+    yield_shape: str = ""
+    yield_from_calls: list[str] = field(default_factory=list)
 
 
 @dataclass

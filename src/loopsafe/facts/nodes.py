@@ -197,3 +197,50 @@ def yields(node: FuncDef) -> bool:
             elif isinstance(value, ast.AST):
                 todo.append(value)
     return False
+
+
+def yield_shape(node: FuncDef) -> tuple[str, list[str]]:
+    """For a generator: ("yield-from", callees) when every yield of its own body is a
+    `yield from x` that is a statement or the whole value of an assignment or `return`
+    (where `await x` reads the same), else ("other", callees); callees: what those
+    `yield from` call directly, as written (`helper`, `self.helper`)."""
+    own = _own_body_nodes(node)
+    found = [n for n in own if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    placed = [
+        stmt.value
+        for stmt in own
+        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return))
+        and isinstance(stmt.value, ast.YieldFrom)
+    ]
+    callees: list[str] = []
+    for value in placed:
+        call = value.value
+        if isinstance(call, ast.Call):
+            func = call.func
+            if isinstance(func, ast.Name):
+                callees.append(func.id)
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("self", "cls")
+            ):
+                callees.append(f"self.{func.attr}")
+    shaped = bool(found) and len(placed) == len(found)
+    return ("yield-from" if shaped else "other"), callees
+
+
+def _own_body_nodes(node: FuncDef) -> list[ast.AST]:
+    """The nodes of a function's own body (not of nested functions, classes, lambdas; the
+    decorators of nested defs are evaluated in it, so they count)."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            todo.extend(current.decorator_list)
+            continue
+        if isinstance(current, ast.Lambda):
+            continue
+        todo.extend(ast.iter_child_nodes(current))
+    return out

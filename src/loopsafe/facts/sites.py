@@ -55,6 +55,7 @@ class SiteReader:
     assigned_calls: set[int]  # ids of Calls that are the whole value of an assignment
     awaited_calls: set[int]  # ids of Calls under an `await`
     statement_calls: dict[int, str]  # ids of Calls that are a statement: `Site.statement`
+    decorator_of: dict[int, str]  # id(decorator node) -> qualname of the def it decorates
 
     def _scope_kind(self) -> ScopeKind:
         raise NotImplementedError
@@ -211,6 +212,7 @@ class SiteReader:
                 and not self.state.fetch_try_makes_loop
             ),
             loop_running=self.state.loop_running,
+            decorates=self.decorator_of.get(id(node), ""),
             in_lambda=self.lambda_depth > 0,
             runs_below=list(self.state.runs_below or ()),
             caught=list(self.state.caught),

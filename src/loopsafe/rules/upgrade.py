@@ -3,11 +3,8 @@ site between "deprecated" (review) and "raises on your target" (fix)."""
 
 from __future__ import annotations
 
-import ast
-
 from loopsafe.facts.callgraph import Root
 from loopsafe.facts.model import SiteKind
-from loopsafe.facts.nodes import char_col, source_lines
 from loopsafe.facts.python_versions import target_text
 from loopsafe.model import Category
 from loopsafe.rules.context import SiteContext
@@ -108,51 +105,6 @@ def removed_api_shim(ctx: SiteContext, change: PythonChange, api: str) -> str:
             f"{target_text(oldest)} the project requires (a compatibility shim)"
         )
     return ""
-
-
-def module_tree(ctx: SiteContext) -> ast.Module | None:
-    """The site's module as an `ast` tree, parsed once per run (None: it does not parse
-    here). For the few rules whose fix depends on a statement's or a def's shape."""
-    relpath = ctx.project.relpath(ctx.module)
-    key = ("ast", relpath)
-    if key not in ctx.project.memo:
-        text = ctx.project.text(relpath)
-        try:
-            tree: ast.Module | None = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-        ctx.project.memo[key] = (tree, source_lines(text))
-    return ctx.project.memo[key][0]  # type: ignore[no-any-return]
-
-
-def at_site(ctx: SiteContext, node: ast.AST) -> bool:
-    """Does `node` span exactly the site (the analyser's character columns)?"""
-    site = ctx.site
-    lines: list[str] = ctx.project.memo[("ast", ctx.project.relpath(ctx.module))][1]
-    line, end_line = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
-    if (line, end_line) != (site.line, site.end_line):
-        return False
-    col = char_col(lines, line, getattr(node, "col_offset", 0) + 1)
-    end_col = char_col(lines, end_line, (getattr(node, "end_col_offset", 0) or 0) + 1)
-    return (col, end_col) == (site.col, site.end_col)
-
-
-def nodes_around(tree: ast.AST, line: int) -> list[ast.AST]:
-    """The nodes whose lines (a def's decorators included) hold `line`, outermost first:
-    a walk down one branch of the tree, not over all of it."""
-    out: list[ast.AST] = []
-    todo = list(ast.iter_child_nodes(tree))
-    while todo:
-        node = todo.pop()
-        start = getattr(node, "lineno", None)
-        if start is None:
-            continue
-        for decorator in getattr(node, "decorator_list", ()):
-            start = min(start, decorator.lineno)
-        if start <= line <= (getattr(node, "end_lineno", None) or start):
-            out.append(node)
-            todo = list(ast.iter_child_nodes(node))
-    return out
 
 
 def current_loop_helper(ctx: SiteContext) -> tuple[str, str, str]:

@@ -3,9 +3,7 @@ removed in 3.11, where `async def` replaces it."""
 
 from __future__ import annotations
 
-import ast
-
-from loopsafe.facts.model import LoopApi, SiteKind
+from loopsafe.facts.model import Function, LoopApi, SiteKind
 from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import fix, no_fix
@@ -19,11 +17,9 @@ from loopsafe.rules.registry import (
     produces,
     snippet,
 )
-from loopsafe.rules.upgrade import at_site, module_tree, nodes_around, removed_api_shim
+from loopsafe.rules.upgrade import removed_api_shim
 
 _API = "`asyncio.coroutine`"
-
-FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class AsyncioCoroutineDecorator(Rule):
@@ -195,24 +191,19 @@ class AsyncioCoroutineDecorator(Rule):
         )
 
 
-def _decorated(ctx: SiteContext) -> FuncDef | None:
+def _decorated(ctx: SiteContext) -> Function | None:
     """The def the site decorates, when it is a decorator (not called: `@coroutine`)."""
-    tree = module_tree(ctx)
-    if tree is None or ctx.site.called:
+    site = ctx.site
+    if site.called or not site.decorates:
         return None
-    for node in nodes_around(tree, ctx.site.line):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-            at_site(ctx, decorator) for decorator in node.decorator_list
-        ):
-            return node
-    return None
+    return ctx.facts.functions.get(site.decorates)
 
 
 def _async_def(ctx: SiteContext) -> tuple[Fix, str]:
     """The decorated function as `async def`, and why a caller may notice (for the message)."""
     site = ctx.site
-    node = _decorated(ctx)
-    if node is None:
+    func = _decorated(ctx)
+    if func is None:
         if site.called:
             why = (
                 "it is called, not used as a decorator: write the function it wraps as "
@@ -221,92 +212,50 @@ def _async_def(ctx: SiteContext) -> tuple[Fix, str]:
         else:
             why = "it is named as a value, not used as a decorator; replace it by hand"
         return no_fix(why), ""
-    edit = Op(OpKind.COROUTINE_DEF, node.lineno, 0, site.text)
-    if isinstance(node, ast.AsyncFunctionDef):
+    edit = Op(OpKind.COROUTINE_DEF, func.line, 0, site.text)
+    if func.async_def:
         # On an `async def` the decorator returned the function as it was.
         return fix(ctx, FixSafety.SAFE, "", edit), ""
-    yields = _own_yields(node)
-    if not yields:
+    if not func.is_generator:
         return no_fix(
             "it is not a generator: asyncio wrapped it so that what it returns is awaited "
             "when it is awaitable; make it `async def` and await what needs it by hand"
         ), ""
-    placed = _yield_from_placement(node)
-    if any(not isinstance(y, ast.YieldFrom) for y in yields) or len(placed) != len(yields):
+    if func.yield_shape != "yield-from":
         return no_fix(
             "the generator yields values, or uses `yield from` inside an expression: "
             "rewrite it as `async def` by hand"
         ), ""
-    plain = _plain_generators(ctx, node, placed)
+    plain = _plain_generators(ctx, func)
     if plain:
         return no_fix(
             f"it hands `yield from` the plain generator `{plain}()`, which `await` "
             "cannot take: make that one a coroutine first"
         ), ""
+    name = func.qualname.rpartition(".")[2]
     return fix(ctx, FixSafety.UNSAFE, "", edit), (
-        f" The fix is unsafe: `{node.name}()` then returns a native coroutine, which a "
+        f" The fix is unsafe: `{name}()` then returns a native coroutine, which a "
         "plain generator cannot `yield from` and no caller can iterate or `send()` to."
     )
 
 
-def _own_nodes(node: FuncDef) -> list[ast.AST]:
-    """The nodes of a function's own body (not of nested functions, classes, lambdas)."""
-    out: list[ast.AST] = []
-    todo: list[ast.AST] = list(node.body)
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            todo.extend(current.decorator_list)  # evaluated in this body
-            continue
-        if isinstance(current, ast.Lambda):
-            continue
-        todo.extend(ast.iter_child_nodes(current))
-    return out
-
-
-def _own_yields(node: FuncDef) -> list[ast.Yield | ast.YieldFrom]:
-    return [n for n in _own_nodes(node) if isinstance(n, (ast.Yield, ast.YieldFrom))]
-
-
-def _yield_from_placement(node: FuncDef) -> list[ast.YieldFrom]:
-    """The `yield from` that are a statement, or the whole value of an assignment or a
-    `return`: where `await` reads the same."""
-    placed: list[ast.YieldFrom] = []
-    for stmt in _own_nodes(node):
-        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.Return)):
-            value = stmt.value
-            if isinstance(value, ast.YieldFrom):
-                placed.append(value)
-    return placed
-
-
-def _plain_generators(ctx: SiteContext, node: FuncDef, placed: list[ast.YieldFrom]) -> str:
+def _plain_generators(ctx: SiteContext, func: Function) -> str:
     """The name of a generator of this module, not a coroutine, that a `yield from` here
     calls directly ("" when there is none): `await` raises TypeError on it."""
     functions = ctx.facts.functions
     owner = ctx.site.scope  # the class (or function) the decorated def is in
-    for value in placed:
-        call = value.value
-        if not isinstance(call, ast.Call):
-            continue
-        func = call.func
-        if isinstance(func, ast.Name):
-            names = [func.id, f"{owner}.{func.id}" if owner else func.id]
-        elif (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-            and owner
-        ):
-            names = [f"{owner}.{func.attr}"]
+    for callee in func.yield_from_calls:
+        if callee.startswith("self."):
+            if not owner:
+                continue
+            names = [f"{owner}.{callee.partition('.')[2]}"]
         else:
-            continue
+            names = [callee, f"{owner}.{callee}" if owner else callee]
         for name in names:
             target = functions.get(name)
             if (
                 target is not None
-                and not target.is_async
+                and not target.async_def
                 and target.is_generator
                 and not any(d.rpartition(".")[2] == "coroutine" for d in target.decorators)
             ):
