@@ -102,11 +102,27 @@ def _write() -> object:
     return (where, stream.getvalue())
 
 
+def _write_on_the_loop_set() -> object:
+    """The caller sets a loop of its own, then writes: the copying task must be on it."""
+    import asyncio
+
+    mine = asyncio.new_event_loop()
+    asyncio.set_event_loop(mine)
+    try:
+        return _write()
+    finally:
+        asyncio.set_event_loop(None)
+        mine.close()
+
+
 PROBES: dict[str, Callable[[], object] | str] = {
     "aioconsole.console:AsynchronousConsole.__init__ [AsynchronousConsole()]": _console,
     "aioconsole.stream:NonFileStreamReader.__init__ [NonFileStreamReader(stream)]": _reader,
     "aioconsole.stream:NonFileStreamWriter.__init__ [NonFileStreamWriter(stream)]": _writer,
     "aioconsole.stream:NonFileStreamWriter.write [write(data)]": _write,
+    "aioconsole.stream:NonFileStreamWriter.write [on the loop the caller set]": (
+        _write_on_the_loop_set
+    ),
     "aioconsole.server:run [Ctrl-C after serving]": _serve_until_ctrl_c,
     "aioconsole.server:run [on the loop the caller set]": _serve_on_the_loop_set,
 }

@@ -54,6 +54,19 @@ def _run_in_terminal() -> object:
     return (where, task.get_loop().run_until_complete(task))  # type: ignore[attr-defined]
 
 
+def _run_in_terminal_on_the_loop_set() -> object:
+    """The caller sets a loop of its own first: the task must be on it."""
+    import asyncio
+
+    mine = asyncio.new_event_loop()
+    asyncio.set_event_loop(mine)
+    try:
+        return _run_in_terminal()
+    finally:
+        asyncio.set_event_loop(None)
+        mine.close()
+
+
 def _request_cursor_position() -> object:
     """A renderer that knows the terminal answers cursor-position requests asks for one
     and waits on a future of the current loop (do_cpr)."""
@@ -83,6 +96,9 @@ PROBES: dict[str, Callable[[], object] | str] = {
     "prompt_toolkit.application.application:Application.run [PromptSession.prompt()]": _prompt,
     "prompt_toolkit.application.run_in_terminal:run_in_terminal [run_in_terminal(func)]": (
         _run_in_terminal
+    ),
+    "prompt_toolkit.application.run_in_terminal:run_in_terminal [on the loop the caller set]": (
+        _run_in_terminal_on_the_loop_set
     ),
     "prompt_toolkit.renderer:Renderer.request_absolute_cursor_position.<locals>.do_cpr "
     "[request_absolute_cursor_position()]": _request_cursor_position,
