@@ -48,6 +48,16 @@ def no_loop_paths(ctx: SiteContext) -> list[str]:
     return paths
 
 
+def no_loop_where(ctx: SiteContext) -> str:
+    """Where a site that may run with no loop set is, for messages: its category, or for
+    code coroutines call, the other ways in."""
+    paths = no_loop_paths(ctx)[:2]
+    if not paths:
+        return ctx.category.value
+    verb = "do" if len(paths) > 1 else "does"
+    return f"async code calls it, but so {verb} {' and '.join(paths)}, where no loop may be set"
+
+
 def only_coroutines_call(ctx: SiteContext) -> bool:
     """A `get_event_loop()` in sync code that only coroutines reach, so a loop is always
     running when it runs (not after a `set_event_loop()` of its own)."""

@@ -12,7 +12,7 @@ from loopsafe.rules.upgrade import (
     NO_LOOP_CATEGORIES,
     current_loop_helper,
     fetch_raises_on_target,
-    no_loop_paths,
+    no_loop_where,
     target_words,
 )
 from loopsafe.vendor import INLINE_CURRENT_LOOP
@@ -179,13 +179,7 @@ class GetEventLoopWithoutLoop(Rule):
     def check(self, ctx: SiteContext) -> Answer:
         if not fetch_raises_on_target(ctx) or ctx.site.guarded:
             return None
-        paths = no_loop_paths(ctx)[:2]
-        where = (
-            f"async code calls it, but so {'do' if len(paths) > 1 else 'does'} "
-            f"{' and '.join(paths)}, where no loop may be set"
-            if paths
-            else ctx.category.value
-        )
+        where = no_loop_where(ctx)
         return Verdict(
             self.code,
             Action.FIX,

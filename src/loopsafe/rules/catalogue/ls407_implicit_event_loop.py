@@ -23,7 +23,7 @@ from loopsafe.rules.upgrade import (
     current_loop_helper,
     fetch_raises_on_target,
     loop_set_by_callee,
-    no_loop_paths,
+    no_loop_where,
     target_words,
 )
 
@@ -187,13 +187,7 @@ class ImplicitEventLoop(Rule):
         if loop_set_by_callee(ctx):
             return DISMISSED
         api = _IMPLICIT[site.target]
-        paths = no_loop_paths(ctx)[:2]
-        where = (
-            f"async code calls it, but so {'do' if len(paths) > 1 else 'does'} "
-            f"{' and '.join(paths)}, where no loop may be set"
-            if paths
-            else ctx.category.value
-        )
+        where = no_loop_where(ctx)
         return Verdict(
             self.code,
             Action.FIX,
