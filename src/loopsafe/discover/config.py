@@ -6,6 +6,7 @@ a typo in configuration must never silently change what gets reported.
 
 from __future__ import annotations
 
+import keyword
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -43,8 +44,9 @@ def check_helper_import(value: str, where: str, *, modes: bool = True) -> str:
     if modes and value in HELPER_MODES:
         return value
     module, colon, name = value.partition(":")
-    parts = module.split(".")
-    if not colon or not name.isidentifier() or not all(p.isidentifier() for p in parts):
+    parts = [*module.split("."), name]
+    # A keyword is no name to import (`from class import run_sync` does not parse).
+    if not colon or not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
         expected = "be 'auto', 'vendor' or look like" if modes else "look like"
         raise ConfigError(f"{where} must {expected} 'module:name'")
     return value

@@ -1,16 +1,15 @@
 """`loopsafe tests [PATH...]`: sort a test suite into unit / integration / e2e.
 
 Exit status: 0 normally; 1 when a test file could not be parsed (it is reported and
-skipped, as `check` does) or `--apply-markers` could not mark or write a file; 2 with one
-line on stderr for bad usage or a configuration that cannot be read or edited. Never a
-traceback, unless `--verbose` and an internal error.
+skipped, as `check` does) or `--apply-markers` could not mark or write a file (0 with
+`--exit-zero`); 2 with one line on stderr for bad usage or a configuration that cannot be
+read or edited. Never a traceback, unless `--verbose` and an internal error.
 """
 
 from __future__ import annotations
 
 import glob
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,7 +90,7 @@ def categorize(
     type=click.Choice(("text", "json")),
     default="text",
     show_default=True,
-    help="A table for people (rich on a terminal) or the SPEC's JSON.",
+    help="A table for people (rich on a terminal) or loopsafe's versioned JSON.",
 )
 @click.option(
     "--apply-markers",
@@ -108,6 +107,32 @@ def categorize(
     help="Use this pytest configuration file, as `pytest -c FILE` does (its directory is "
     "the rootdir), instead of the nearest one.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    "output_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the results to this file (atomically, once the run is done) instead of "
+    "standard output.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Colour the table: `auto` when writing to a terminal, unless NO_COLOR is set or "
+    "TERM=dumb (FORCE_COLOR forces it).",
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when files could not be parsed or marked."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status.")
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def tests_command(
     paths: tuple[Path, ...],
@@ -115,6 +140,11 @@ def tests_command(
     apply_markers: bool,
     exclude: tuple[str, ...],
     pytest_config: Path | None,
+    config_file: Path | None,
+    output_file: Path | None,
+    color: str,
+    exit_zero: bool,
+    quiet: bool,
     verbose: bool,
 ) -> None:
     """Sort the test files under PATHS (default: what pytest collects here) into unit,
@@ -123,7 +153,41 @@ def tests_command(
     browsers and running servers are e2e. Fixtures are followed through conftest.py.
     Existing markers are respected; one that contradicts the evidence is reported.
     """
-    run_guarded(verbose, lambda: _run(paths, fmt, apply_markers, exclude, pytest_config))
+    shown = Shown(output_file, color, quiet)
+
+    def body() -> int:
+        code = _run(paths, fmt, apply_markers, exclude, pytest_config, config_file, shown)
+        shown.close()
+        return EXIT_OK if exit_zero else code
+
+    run_guarded(verbose, body)
+
+
+class Shown:
+    """Where the results go (standard output or --output-file), coloured or not, or
+    nowhere with --quiet."""
+
+    def __init__(self, path: Path | None = None, color: str = "auto", quiet: bool = False):
+        from loopsafe.output.destination import Destination
+
+        self.out = Destination(path)
+        self.color = color
+        self.quiet = quiet
+
+    def echo(self, text: str = "") -> None:
+        if not self.quiet:
+            self.out.echo(text)
+
+    def colored(self) -> bool:
+        from loopsafe.output.color import use_color
+
+        return use_color(self.color, self.out.stream)
+
+    def close(self) -> None:
+        try:
+            self.out.close()
+        except OSError as exc:
+            fail(f"{self.out.path}: cannot write: {exc.strerror or exc}")
 
 
 def _run(
@@ -132,21 +196,29 @@ def _run(
     apply_markers: bool,
     exclude: Sequence[str],
     pytest_config: Path | None = None,
+    config_file: Path | None = None,
+    shown: Shown | None = None,
 ) -> int:
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.testsort.render import render_json, render_text
 
+    shown = shown or Shown()
     cwd = Path.cwd()
     for target in paths:
         if not (cwd / target).exists() and not (cwd / target).is_symlink():
             fail(f"{target}: no such file or directory")
     if pytest_config is not None and not (cwd / pytest_config).is_file():
         fail(f"--pytest-config: {pytest_config}: no such file")
+    path = shown.out.path
+    if path is not None:
+        directory = path.parent if str(path.parent) else Path(".")
+        if not directory.is_dir():
+            fail(f"--output-file: {path}: directory {directory} does not exist")
     explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
     targets = list(paths) or _default_targets(cwd, explicit)
     try:
-        config = load_config(cwd / targets[0])
+        config = load_config(cwd / targets[0], config_file)
     except ConfigError as exc:
         fail(str(exc))
     if exclude:
@@ -165,25 +237,27 @@ def _run(
     failed = False
     if apply_markers:
         report, failed = _apply(outcome.files, outcome.configs, cwd)
-    shown = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
+    named = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
     if fmt == "json":
-        click.echo(render_json(outcome.files))
-        for line in report:
-            click.echo(line, err=True)
-        for problem in problems:
-            click.echo(
-                f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
-                f"{problem.message}",
-                err=True,
-            )
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(outcome.files, problems, shown, applied=apply_markers, color=color)
-        click.echo(text)
-        if report:
-            click.echo("")
+        shown.echo(render_json(outcome.files))
+        if not shown.quiet:
             for line in report:
-                click.echo(line)
+                click.echo(line, err=True)
+            for problem in problems:
+                click.echo(
+                    f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
+                    f"{problem.message}",
+                    err=True,
+                )
+    else:
+        text = render_text(
+            outcome.files, problems, named, applied=apply_markers, color=shown.colored()
+        )
+        shown.echo(text)
+        if report:
+            shown.echo("")
+            for line in report:
+                shown.echo(line)
     return EXIT_PROBLEMS if problems or failed else EXIT_OK
 
 

@@ -173,7 +173,11 @@ def _rich(
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(record=True, force_terminal=True, highlight=False)
+    # Colour was decided by the caller (`--color`, NO_COLOR, FORCE_COLOR, TERM=dumb): force
+    # it here, whatever rich itself would detect.
+    console = Console(
+        record=True, force_terminal=True, no_color=False, color_system="standard", highlight=False
+    )
     with console.capture() as capture:
         if files:
             table = Table(show_edge=False, pad_edge=False, header_style="bold")
