@@ -3,7 +3,8 @@
 `--color always` / `never` win. `auto` follows the conventions other tools share, in the
 order CPython 3.13 checks them (`_colorize.can_colorize`): a non-empty `NO_COLOR` turns
 colour off (no-color.org), then a non-empty `FORCE_COLOR` turns it on (force-color.org),
-then `TERM=dumb` turns it off, and otherwise a terminal gets colour and a pipe or file none.
+then `TERM=dumb` turns it off, and otherwise a terminal gets colour and a pipe none. A
+file written with `--output-file` gets colour only with `always`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ COLOR_CHOICES = ("auto", "always", "never")
 
 
 def use_color(choice: str, stream: TextIO | None, environ: Mapping[str, str] | None = None) -> bool:
-    """Colour `stream` for `--color choice`? (None: output that goes to a file: no colour
-    unless `always`)."""
+    """Colour `stream` for `--color choice`? (None: output that goes to a file, which only
+    `always` colours, FORCE_COLOR or not.)"""
     if choice == "always":
         return True
     if choice == "never":
+        return False
+    if stream is None:  # a file is for reading later, with other tools: no escapes
         return False
     env = os.environ if environ is None else environ
     if env.get("NO_COLOR"):
@@ -28,8 +31,6 @@ def use_color(choice: str, stream: TextIO | None, environ: Mapping[str, str] | N
     if env.get("FORCE_COLOR"):
         return True
     if env.get("TERM") == "dumb":
-        return False
-    if stream is None:
         return False
     try:
         return stream.isatty()

@@ -24,7 +24,9 @@ class Destination:
     def echo(self, text: str = "") -> None:
         """`text` and a newline, as `click.echo` prints it."""
         if self.path is None:
-            click.echo(text)
+            # color=True: keep the escapes; whether to colour was decided already (--color,
+            # FORCE_COLOR), and click would strip them from a pipe.
+            click.echo(text, color=True)
         else:
             self._parts.append(text.encode("utf-8", errors="surrogateescape") + b"\n")
 

@@ -89,7 +89,10 @@ def _read_lines(path: Path) -> list[str] | None:
         text = text[1:]
     # The lines as Python numbers them: \n, \r\n and a lone \r each end one; a form feed
     # does not (str.splitlines would split there and shift every line after it).
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the newline ending the last line starts no line of its own
+    return lines
 
 
 def _expand(text: str) -> str:
