@@ -165,7 +165,7 @@ class Options:
     diff: bool = False
     run_sync_import: str | None = None
     target_version: str | None = None
-    output_format: str = "full"
+    output_format: str | None = None
     output_file: Path | None = None
     color: str = "auto"
 
@@ -185,10 +185,9 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         "--output-format",
         "output_format",
         type=click.Choice(OUTPUT_FORMATS),
-        default="full",
-        show_default=True,
         help="The style of --format text, as ruff's: `full` shows each finding's whole message, "
-        "its call path and the source lines around it; `concise` one line per finding.",
+        "its call path and the source lines around it; `concise` one line per finding "
+        "[default: output-format in [tool.loopsafe], else full].",
     ),
     "output_file": click.option(
         "--output-file",
@@ -463,7 +462,7 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
             show_ok=request.config.show_ok,
             statistics=statistics,
             color=color,
-            output_format=options.output_format,
+            output_format=options.output_format or request.config.output_format or "full",
             cwd=request.cwd,
         )
         if text:

@@ -322,3 +322,21 @@ def test_statistics_in_json_count_unparsable_files(tmp_path: Path) -> None:
     data = json.loads(invoke(["check", "--statistics", "--format", "json"], tmp_path).stdout)
     assert data["counts"] == {"LS000": 1, "LS101": 1}
     assert data["codes"]["LS000"]["rule"] == "parse-error"
+
+
+def test_output_format_from_the_configuration(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.loopsafe]\noutput-format = "concise"\n')
+    concise = invoke(["check", "--no-cache"], project)
+    assert "   |" not in concise.stdout and len(concise.codes()) == 3
+    full = invoke(["check", "--no-cache", "--output-format", "full"], project)  # the flag wins
+    assert "   |" in full.stdout
+    (project / "pyproject.toml").write_text('[tool.loopsafe]\noutput-format = "grouped"\n')
+    run = spawn(["check"], project)
+    run.assert_one_line_error("output-format", "full, concise")
+
+
+def test_the_styles_are_named_alike_everywhere() -> None:
+    from loopsafe.discover import config
+    from loopsafe.output import OUTPUT_FORMATS
+
+    assert config.OUTPUT_FORMATS == OUTPUT_FORMATS

@@ -24,6 +24,7 @@ class ConfigError(Exception):
 
 
 DEFAULT_RUN_SYNC = "loopsafe:run_sync"
+OUTPUT_FORMATS = ("full", "concise")  # loopsafe.output.OUTPUT_FORMATS
 # Where fixes import `run_sync` from: "auto" (loopsafe when the project depends on it, else
 # a copy vendored into its package), "vendor" (always the copy), or "module:name".
 HELPER_MODES = ("auto", "vendor")
@@ -78,6 +79,8 @@ class Config:
     pytest_config: str = ""
     # The newest Python the code must run on (`py314`); "" reads requires-python.
     target_version: str = ""
+    # The style of text output, `full` or `concise` ("": full), as ruff's `output-format`.
+    output_format: str = ""
     # Directory holding the pyproject.toml the settings came from (project root), if any.
     root: Path | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
@@ -137,6 +140,8 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
                 check_helper_import(value, where, modes=name == "run_sync_import")
             if name == "target_version":
                 check_target(value, where)
+            if name == "output_format" and value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{where} must be one of {', '.join(OUTPUT_FORMATS)}")
             out[name] = value
     if out.get("run_sync") and out.get("run_sync_import", "auto") != "auto":
         raise ConfigError(
