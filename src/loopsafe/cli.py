@@ -232,7 +232,10 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         "--exit-zero", is_flag=True, help="Exit 0 even when there are findings."
     ),
     "quiet": click.option(
-        "--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status."
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="Print nothing (an --output-file is still written); report through the exit status.",
     ),
     "config_file": click.option(
         "--config",
@@ -371,7 +374,8 @@ def _prepare(options: Options) -> _Request:
         show_ok=options.show_ok,
         pytest_config=str((cwd / pytest_config).absolute()) if pytest_config else None,
     )
-    return _Request(cwd, targets, config, options, Destination(options.output_file))
+    out = Destination(options.output_file, quiet=options.quiet)
+    return _Request(cwd, targets, config, options, out)
 
 
 @cli.command()
@@ -454,7 +458,7 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
     options = request.options
     if statistics is None:
         statistics = options.statistics
-    if not options.quiet:
+    if not request.out.silent:
         color = options.fmt == "text" and use_color(options.color, request.out.stream)
         text = render(
             options.fmt,
@@ -482,12 +486,11 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
     # The summary goes to stderr when the results are a diff or machine-readable output.
     text_out = options.fmt == "text" and not options.diff
-    out = request.out if text_out else _Stderr()
+    out = request.out if text_out else _Stderr(options.quiet)
     if options.diff:
-        if not options.quiet:
-            for change in report.changes:  # the patch is bytes: each file's encoding
-                request.out.write_bytes(change.diff())
-            _fix_summary(report, dry_run=True, out=out)
+        for change in report.changes:  # the patch is bytes: each file's encoding
+            request.out.write_bytes(change.diff())
+        _fix_summary(report, dry_run=True, out=out)
         if internal:
             return EXIT_ERROR
         if options.exit_zero:
@@ -503,13 +506,11 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
     write_changes(report.changes)
     # What is left for review is what the fixed tree shows: a config edit can settle more.
     after = _analyse(request, no_cache=True)
-    if not options.quiet:
-        left = sum(1 for f in after.findings if f.action is Action.REVIEW)
-        _fix_summary(report, dry_run=False, out=out, review=left)
+    left = sum(1 for f in after.findings if f.action is Action.REVIEW)
+    _fix_summary(report, dry_run=False, out=out, review=left)
     if report_file is not None:
         _write_text(report_file, _audit_text(request, analysis, report, report_file))
-        if not options.quiet:
-            out.echo(f"Wrote the report to {report_file}.")
+        out.echo(f"Wrote the report to {report_file}.")
     code = _show(request, after, statistics=False)
     return EXIT_ERROR if internal else code
 
@@ -533,10 +534,15 @@ def _analysis(request: _Request) -> Any:
 
 
 class _Stderr:
-    """A `Destination`-like sink for what accompanies a diff or machine-readable output."""
+    """A `Destination`-like sink for what accompanies a diff or machine-readable output
+    (nothing with --quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
 
     def echo(self, text: str = "") -> None:
-        click.echo(text, err=True)
+        if not self.quiet:
+            click.echo(text, err=True)
 
 
 def _fix_summary(

@@ -340,3 +340,12 @@ def test_the_styles_are_named_alike_everywhere() -> None:
     from loopsafe.output import OUTPUT_FORMATS
 
     assert config.OUTPUT_FORMATS == OUTPUT_FORMATS
+
+
+def test_quiet_silences_the_terminal_not_the_output_file(project: Path) -> None:
+    plain = spawn(["check", "--no-cache"], project)
+    quiet = spawn(["check", "--no-cache", "-q", "-o", "out.txt"], project)
+    assert quiet.code == 1 and quiet.stdout == "" and quiet.stderr == ""
+    assert (project / "out.txt").read_text(encoding="utf-8") == plain.stdout
+    run = spawn(["tests", ".", "-q", "-o", "tests.txt"], project)
+    assert run.stdout == "" and "No test files found." in (project / "tests.txt").read_text()

@@ -12,8 +12,11 @@ import click
 
 
 class Destination:
-    def __init__(self, path: Path | None) -> None:
+    """`quiet` silences standard output only: a file asked for is still written."""
+
+    def __init__(self, path: Path | None, quiet: bool = False) -> None:
         self.path = path
+        self.silent = quiet and path is None
         self._parts: list[bytes] = []
 
     @property
@@ -23,6 +26,8 @@ class Destination:
 
     def echo(self, text: str = "") -> None:
         """`text` and a newline, as `click.echo` prints it."""
+        if self.silent:
+            return
         if self.path is None:
             # color=True: keep the escapes; whether to colour was decided already (--color,
             # FORCE_COLOR), and click would strip them from a pipe.
@@ -32,6 +37,8 @@ class Destination:
 
     def write_bytes(self, data: bytes) -> None:
         """Bytes as they are (a diff keeps each file's own encoding)."""
+        if self.silent:
+            return
         if self.path is None:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)

@@ -132,7 +132,12 @@ def categorize(
 @click.option(
     "--exit-zero", is_flag=True, help="Exit 0 even when files could not be parsed or marked."
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing (an --output-file is still written); report through the exit status.",
+)
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def tests_command(
     paths: tuple[Path, ...],
@@ -170,13 +175,12 @@ class Shown:
     def __init__(self, path: Path | None = None, color: str = "auto", quiet: bool = False):
         from loopsafe.output.destination import Destination
 
-        self.out = Destination(path)
+        self.out = Destination(path, quiet=quiet)
         self.color = color
         self.quiet = quiet
 
     def echo(self, text: str = "") -> None:
-        if not self.quiet:
-            self.out.echo(text)
+        self.out.echo(text)
 
     def colored(self) -> bool:
         from loopsafe.output.color import use_color
