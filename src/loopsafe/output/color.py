@@ -41,4 +41,4 @@ def use_color(choice: str, stream: TextIO | None, environ: Mapping[str, str] | N
 def is_dumb_terminal(environ: Mapping[str, str] | None = None) -> bool:
     """A terminal that cannot move the cursor: no live progress bar there."""
     env = os.environ if environ is None else environ
-    return env.get("TERM") in ("dumb", "unknown")
+    return env.get("TERM") == "dumb"
