@@ -342,6 +342,9 @@ def _prepare(options: Options) -> _Request:
         if not (cwd / target).exists() and not target.is_symlink():
             fail(f"{target}: no such file or directory")
     _check_output_file(options.output_file)
+    if options.statistics and options.fmt not in ("text", "json"):
+        # as ruff: SARIF and annotations are per finding, with no summary form
+        fail(f"--statistics works with --format text or json, not {options.fmt}")
     try:
         config = load_config(cwd / targets[0], options.config_file)
     except ConfigError as exc:

@@ -349,3 +349,9 @@ def test_quiet_silences_the_terminal_not_the_output_file(project: Path) -> None:
     assert (project / "out.txt").read_text(encoding="utf-8") == plain.stdout
     run = spawn(["tests", ".", "-q", "-o", "tests.txt"], project)
     assert run.stdout == "" and "No test files found." in (project / "tests.txt").read_text()
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_statistics_in_a_format_without_a_summary_is_a_usage_error(project: Path, fmt: str) -> None:
+    run = spawn(["check", "--statistics", "--format", fmt], project)
+    run.assert_one_line_error("--statistics", fmt)
