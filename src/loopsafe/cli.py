@@ -604,7 +604,13 @@ def _fix_summary(
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="`.loopsafe/runtime.json` of a `pytest --loopsafe` run after the fixes.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="With -o: do not say where the report went.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing (a report file given with -o is still written); report through the "
+    "exit status.",
+)
 def report(
     options: Options,
     output: Path | None,
@@ -627,7 +633,8 @@ def report(
         request = _prepare(options)
         text, result = _report_text(request, fmt, before, after)
         if output is None:
-            click.echo(text, nl=False)
+            if not quiet:
+                click.echo(text, nl=False)
         else:
             _write_text(output, text)
             if not quiet:

@@ -148,3 +148,9 @@ def test_tests_and_report_take_the_common_options(tmp_path: Path) -> None:
         declared = {o for p in command.params for o in p.opts}
         assert common <= declared, (name, common - declared)
         assert "--output-file" in declared or "--output" in declared
+
+
+def test_report_quiet_prints_nothing(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": LS101_MODULE})
+    run = spawn(["report", ".", "--no-cache", "-q"], tmp_path)
+    assert (run.code, run.stdout, run.stderr) == (1, "", "")

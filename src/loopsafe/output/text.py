@@ -1,6 +1,7 @@
 """Human output in ruff's shape: `path:line:col: CODE message`, then a summary.
 
-Two styles, as ruff's `--output-format`: `full` (the default, as in ruff since 0.5) gives
+Two styles, as ruff's `--output-format`: `full` (the default, as in ruff since 0.5,
+astral-sh/ruff#12010) gives
 the whole message, the call path and the source lines around the site with a marker under
 it; `concise` gives one line per finding with the rule's one-line summary, for grep,
 editors and long CI logs. Colour is optional and done with `rich`, imported only when
