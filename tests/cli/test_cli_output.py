@@ -355,3 +355,13 @@ def test_quiet_silences_the_terminal_not_the_output_file(project: Path) -> None:
 def test_statistics_in_a_format_without_a_summary_is_a_usage_error(project: Path, fmt: str) -> None:
     run = spawn(["check", "--statistics", "--format", fmt], project)
     run.assert_one_line_error("--statistics", fmt)
+
+
+def test_full_shows_the_line_that_failed_to_parse(tmp_path: Path) -> None:
+    write(tmp_path, {"bad.py": "import asyncio\n\n\ndef f(:\n    pass\n"})
+    lines = invoke(["check", "--no-cache"], tmp_path).stdout.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("bad.py:4:1: LS000 "))
+    assert lines[at + 1 : at + 6] == ["  |", "2 |", "3 |", "4 | def f(:", "  | ^^^^^^^ LS000"]
+    concise = invoke(["check", "--no-cache", "--output-format", "concise"], tmp_path).stdout
+    assert [ln for ln in concise.splitlines() if ln.startswith("bad.py")] == [lines[at]]
+    assert "  |" not in concise

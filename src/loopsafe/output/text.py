@@ -114,10 +114,20 @@ def _snippet_lines(snippet: Snippet, code: str, style: str) -> list[Line]:
     return out
 
 
-def _parse_error_line(error: ParseError) -> Line:  # the same in both styles: it is short
+def _parse_error_lines(error: ParseError, source: SourceLines | None) -> list[Line]:
+    """The message is short in both styles; `full` adds the line that failed to parse,
+    marked from its first character to its end (a parse error has no column)."""
     line = _location(error.path, max(error.line, 1), 1)
     line.extend([(error.code, "bold red"), (" ", ""), (_one_line(error.message), "")])
-    return line
+    out = [line]
+    lines = source.lines(error.path) if source is not None and error.line >= 1 else None
+    if source is not None and lines is not None and error.line <= len(lines):
+        text = lines[error.line - 1]
+        start = len(text) - len(text.lstrip()) + 1
+        snippet = source.snippet(error.path, error.line, start, error.line, len(text.rstrip()) + 1)
+        if snippet is not None:
+            out.extend(_snippet_lines(snippet, error.code, "bold red"))
+    return out
 
 
 def _listing(result: Result, show_ok: bool, source: SourceLines | None) -> list[Line]:
@@ -126,7 +136,7 @@ def _listing(result: Result, show_ok: bool, source: SourceLines | None) -> list[
         (f.sort_key(), _finding_lines(f, source)) for f in visible_findings(result, show_ok)
     ]
     keyed.extend(
-        ((e.path, max(e.line, 1), 1, e.code), [_parse_error_line(e)])
+        ((e.path, max(e.line, 1), 1, e.code), _parse_error_lines(e, source))
         for e in sorted_parse_errors(result.parse_errors)
     )
     keyed.sort(key=lambda item: item[0])
