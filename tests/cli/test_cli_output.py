@@ -365,3 +365,12 @@ def test_full_shows_the_line_that_failed_to_parse(tmp_path: Path) -> None:
     concise = invoke(["check", "--no-cache", "--output-format", "concise"], tmp_path).stdout
     assert [ln for ln in concise.splitlines() if ln.startswith("bad.py")] == [lines[at]]
     assert "  |" not in concise
+
+
+def test_each_rules_summary_is_read_from_its_module_alone() -> None:
+    from loopsafe.rules.registry import all_rules, rule_summary
+
+    for rule in all_rules():
+        assert rule_summary(rule.code) == rule.summary
+        assert rule_summary(rule.code.lower()) == rule.summary
+    assert rule_summary("LS999") is None

@@ -93,10 +93,10 @@ def _finding_lines(finding: Finding, source: SourceLines | None) -> list[Line]:
 def short_message(finding: Finding) -> str:
     """The concise form: the rule's one-line summary (the long message says the same
     about this site, with its names, its Python versions and what to do)."""
-    from loopsafe.rules.registry import get_rule
+    from loopsafe.rules.registry import rule_summary
 
-    rule = get_rule(finding.code)
-    return _one_line(rule.summary) if rule is not None else _one_line(finding.message)
+    summary = rule_summary(finding.code)
+    return _one_line(summary if summary is not None else finding.message)
 
 
 def _snippet_lines(snippet: Snippet, code: str, style: str) -> list[Line]:
