@@ -280,6 +280,7 @@ def _prepare(options: Options) -> _Request:
     for target in targets:
         if not (cwd / target).exists() and not target.is_symlink():
             fail(f"{target}: no such file or directory")
+    _recover(cwd / targets[0])
     try:
         config = load_config(cwd / targets[0], options.config_file)
     except ConfigError as exc:
@@ -357,6 +358,15 @@ def fix_command(options: Options, report_file: Path | None) -> None:
     run_guarded(options.verbose, body)
 
 
+def _recover(target: Path) -> None:
+    """Finish or undo a fix an earlier run left half written, and say which."""
+    from loopsafe.transaction import project_root, recover
+
+    message = recover(project_root(target))
+    if message:
+        click.echo(message, err=True)
+
+
 def _report(request: _Request) -> int:
     return _show(request, _analyse(request, request.options.no_cache))
 
@@ -406,8 +416,11 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.model import Action
 
     options = request.options
+    from loopsafe.transaction import TransactionError, project_root
+
     analysis = _analysis(request)
-    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd)
+    root = project_root(request.cwd / request.targets[0])
+    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd, root=root)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
     # The summary goes to stderr when stdout carries a diff or machine-readable output.
     out = sys.stdout if options.fmt == "text" and not options.diff else sys.stderr
@@ -431,7 +444,10 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
             if report.changes or result.actionable or result.parse_errors
             else EXIT_CLEAN
         )
-    write_changes(report.changes)
+    try:
+        write_changes(report.changes, root)
+    except TransactionError as exc:
+        fail(str(exc))
     # What is left for review is what the fixed tree shows: a config edit can settle more.
     after = _analyse(request, no_cache=True)
     if not options.quiet:
