@@ -57,6 +57,11 @@ class Write:
     path: Path
     data: bytes
     old: bytes | None
+    name: str = ""  # how messages name it (default: `path`)
+
+    @property
+    def shown(self) -> str:
+        return self.name or os.fsdecode(self.path)
 
 
 def digest(data: bytes) -> str:
@@ -123,7 +128,7 @@ def commit(writes: Sequence[Write], root: Path) -> None:
     journal = root / JOURNAL
     entries = [_entry(write, root) for write in writes]
     with _signals_deferred():
-        _journal_dir(root)
+        created = _journal_dir(root)
         _write_journal(journal, "staging", entries)  # a crash from here on is cleaned up
         try:
             for write, entry in zip(writes, entries, strict=True):
@@ -133,13 +138,14 @@ def commit(writes: Sequence[Write], root: Path) -> None:
                 now = _hash_of(entry.target)
                 if now != entry.old:
                     raise TransactionError(
-                        f"{write.path} changed while loopsafe ran; nothing was written "
+                        f"{write.shown} changed while loopsafe ran; nothing was written "
                         "(run the fix again)"
                     )
             _write_journal(journal, "commit", entries)
         except BaseException as exc:
             _discard(entries)
             _remove(journal)
+            _tidy(journal, created)
             if isinstance(exc, OSError):
                 where = f"{exc.filename}: " if exc.filename else ""
                 raise TransactionError(
@@ -157,10 +163,18 @@ def commit(writes: Sequence[Write], root: Path) -> None:
                 f"cannot write ({why}); rolled back " + _roll_back(entries, journal, root)
             ) from None
         _finish(entries, journal)
+        _tidy(journal, created)
+
+
+def _tidy(journal: Path, created: bool) -> None:
+    """Remove the journal's directory again when this run made it and it is empty."""
+    if created:
+        with contextlib.suppress(OSError):
+            os.rmdir(journal.parent)
 
 
 def _entry(write: Write, root: Path) -> _Entry:
-    problem = write_problem(write.path, root)
+    problem = write_problem(write.path, root).replace(os.fsdecode(write.path), write.shown, 1)
     if problem:
         raise TransactionError(f"{problem}; nothing was written")
     target = Path(os.path.realpath(write.path))
@@ -225,16 +239,20 @@ def _remove(path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- journal
-def _journal_dir(root: Path) -> None:
+def _journal_dir(root: Path) -> bool:
+    """Make sure `.loopsafe/` is a real directory; whether this call created it."""
     directory = root / JOURNAL.parent
+    created = False
     try:
         os.mkdir(directory)
+        created = True
     except FileExistsError:
         pass
     except OSError as exc:
         raise TransactionError(f"{directory}: cannot be created ({exc.strerror or exc})") from None
     if not stat.S_ISDIR(os.lstat(directory).st_mode):
         raise TransactionError(f"{directory} is not a directory; nothing was written")
+    return created
 
 
 def _write_journal(journal: Path, state: str, entries: Sequence[_Entry]) -> None:

@@ -18,7 +18,13 @@ import libcst as cst
 
 from loopsafe.analysis import Analysis
 from loopsafe.fix.config_edit import set_options
-from loopsafe.fix.layout import drops_final_cr, restore_layout, split_lines, strip_form_feeds
+from loopsafe.fix.layout import (
+    drops_final_cr,
+    restore_layout,
+    split_lines,
+    split_tail,
+    strip_form_feeds,
+)
 from loopsafe.fix.transform import apply_ops
 from loopsafe.model import Action, ConfigEdit, Finding, FixSafety, Op
 from loopsafe.parse.source import SourceError, parse_source, read_source
@@ -274,7 +280,9 @@ def _transform_all(
 def _apply_keeping_layout(
     text: str, ops: list[Op], refused: dict[Op, str], first_party: set[str]
 ) -> tuple[str, set[Op]]:
-    """`apply_ops`, with the form feeds and final newline LibCST would drop kept."""
+    """`apply_ops`, with the form feeds and final newlines LibCST would drop kept."""
+    whole = text
+    text, tail = split_tail(whole)
     given = strip_form_feeds(text)
     if given != text:  # columns on a line that lost its form feeds move left
         shifts = [
@@ -288,9 +296,9 @@ def _apply_keeping_layout(
     else:
         new_text, applied = apply_ops(given, ops, refused, first_party)
     if new_text == given:
-        return text, applied
+        return whole, applied
     drops = given.endswith("\r") and drops_final_cr(given, cst.parse_module(given).code)
-    return restore_layout(text, given, new_text, libcst_drops_final_cr=drops), applied
+    return restore_layout(text, given, new_text, libcst_drops_final_cr=drops) + tail, applied
 
 
 def _shifted(op: Op, shifts: list[int]) -> Op:
@@ -391,6 +399,6 @@ def write_changes(changes: list[FileChange], root: Path) -> None:
     was read, then staged beside itself and put in place, with its encoding, BOM, line
     endings, mode, owner and hard links (see `loopsafe.transaction`)."""
     commit(
-        [Write(c.abspath, c.data(), c.raw if c.exists else None) for c in changes],
+        [Write(c.abspath, c.data(), c.raw if c.exists else None, c.path) for c in changes],
         root,
     )

@@ -1,10 +1,12 @@
 """Keep a fixed file's layout byte for byte where LibCST would not.
 
 LibCST drops a form feed that starts a line (and cannot parse one in an indented line's
-leading whitespace), and drops the last newline of a file whose lines end in a bare CR.
-Fixes therefore hand LibCST the text without line-leading form feeds (`strip_form_feeds`)
-and put back, with `restore_layout`, every line the fix did not change exactly as it was,
-the form feeds of the lines it did change, and the file's final newline.
+leading whitespace), drops the last newline of a file whose lines end in a bare CR, and
+shortens blank lines at the end of a file. Fixes therefore hand LibCST the code without
+the blank lines after it (`split_tail`, put back as they were) and without line-leading
+form feeds (`strip_form_feeds`), then put back, with `restore_layout`, every line the fix
+did not change exactly as it was, the form feeds of the lines it did change, and the
+final newline.
 """
 
 from __future__ import annotations
@@ -22,12 +24,32 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+def split_tail(text: str) -> tuple[str, str]:
+    """`text` as its code and the blank lines after it (spaces, tabs and form feeds only),
+    which LibCST may print back shortened and no fix ever changes."""
+    lines = split_lines(text)
+    end = len(lines)
+    while end and not lines[end - 1].strip(" \t\f\r\n"):
+        end -= 1
+    return "".join(lines[:end]), "".join(lines[end:])
+
+
 def strip_form_feeds(text: str) -> str:
     """`text` without the form feeds that start its lines (what Python's tokenizer ignores
     there too); every line stays a line, so line numbers do not move."""
     if "\f" not in text:
         return text
-    return "".join(_LEADING_FF.sub("", line) for line in split_lines(text))
+    return "".join(_without_form_feeds(line) for line in split_lines(text))
+
+
+def _without_form_feeds(line: str) -> str:
+    """A blank line's form feeds become spaces (removed, `\f\n` after a bare CR would
+    join it into one CRLF line ending); a code line's go."""
+    feeds = _LEADING_FF.match(line)
+    if feeds is None:
+        return line
+    rest = line[feeds.end() :]
+    return " " * feeds.end() + rest if not rest.strip(" \t\r\n") else rest
 
 
 def restore_layout(original: str, given: str, new: str, *, libcst_drops_final_cr: bool) -> str:
