@@ -362,7 +362,7 @@ def _recover(target: Path) -> None:
     """Finish or undo a fix an earlier run left half written, and say which."""
     from loopsafe.transaction import project_root, recover
 
-    message = recover(project_root(target))
+    message = recover(project_root(target, Path.cwd()))
     if message:
         click.echo(message, err=True)
 
@@ -419,7 +419,7 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.transaction import TransactionError, project_root
 
     analysis = _analysis(request)
-    root = project_root(request.cwd / request.targets[0])
+    root = project_root(request.cwd / request.targets[0], request.cwd)
     report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd, root=root)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
     # The summary goes to stderr when stdout carries a diff or machine-readable output.

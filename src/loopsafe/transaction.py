@@ -68,12 +68,38 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def project_root(path: Path) -> Path:
-    """Where the journal lives and what fixes may write inside: the nearest directory at
-    or above `path` with pyproject.toml, setup.cfg, setup.py or .git."""
-    from loopsafe.discover.files import find_root
+_ROOT_MARKERS = (
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    ".git",
+    "pytest.ini",
+    ".pytest.ini",
+    "tox.ini",
+)
 
-    return Path(os.path.realpath(find_root(path)))
+
+def project_root(path: Path, cwd: Path | None = None) -> Path:
+    """Where the journal lives and what fixes may write inside: the nearest directory at
+    or above `path` holding a project or pytest configuration file (pyproject.toml,
+    setup.cfg, setup.py, pytest.ini, .pytest.ini, tox.ini) or .git; with none, `cwd`
+    when `path` is inside it, else `path`'s own directory."""
+    start = os.path.realpath(path)
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    directory = start
+    while True:
+        if any(os.path.lexists(os.path.join(directory, m)) for m in _ROOT_MARKERS):
+            return Path(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    if cwd is not None:
+        here = os.path.realpath(cwd)
+        if start == here or start.startswith(here.rstrip(os.sep) + os.sep):
+            return Path(here)
+    return Path(start)
 
 
 def write_problem(path: Path, root: Path) -> str:
@@ -127,8 +153,13 @@ def commit(writes: Sequence[Write], root: Path) -> None:
     root = Path(os.path.realpath(root))
     journal = root / JOURNAL
     entries = [_entry(write, root) for write in writes]
-    with _signals_deferred():
-        created = _journal_dir(root)
+    created = _journal_dir(root)
+    with _signals_deferred(), _locked(root / JOURNAL.parent) as mine:
+        if not mine:
+            _tidy(journal, created)
+            raise TransactionError(
+                "another loopsafe run is writing files in this project; nothing was written"
+            )
         _write_journal(journal, "staging", entries)  # a crash from here on is cleaned up
         try:
             for write, entry in zip(writes, entries, strict=True):
@@ -255,6 +286,31 @@ def _journal_dir(root: Path) -> bool:
     return created
 
 
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[bool]:
+    """An exclusive lock on `directory` for one run's journal; False: another run holds
+    it. (No locking where `fcntl` is missing.)"""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield True
+        return
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError as exc:
+        raise TransactionError(f"{directory}: cannot be opened ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def _write_journal(journal: Path, state: str, entries: Sequence[_Entry]) -> None:
     payload = {"version": 1, "state": state, "entries": [e.to_json() for e in entries]}
     data = json.dumps(payload, indent=1).encode("utf-8", "surrogateescape")
@@ -272,9 +328,19 @@ def recover(root: Path) -> str:
     root = Path(os.path.realpath(root))
     journal = root / JOURNAL
     try:
+        if not stat.S_ISDIR(os.lstat(journal.parent).st_mode):
+            return ""  # a symlinked `.loopsafe/` is never followed
         info = os.lstat(journal)
     except OSError:
         return ""
+    try:
+        with _signals_deferred(), _locked(journal.parent) as mine:
+            return _recover(journal, info, root) if mine else ""  # else: a live run's
+    except (OSError, TransactionError) as exc:
+        return f"loopsafe: warning: could not recover an interrupted fix: {exc}"
+
+
+def _recover(journal: Path, info: os.stat_result, root: Path) -> str:
     where = os.fsdecode(journal.relative_to(root))
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_JOURNAL_BYTES:
         return f"loopsafe: warning: ignored {where}: not a regular file of a sane size"

@@ -8,6 +8,8 @@ all new, or the next run of any command finishes or undoes the change and says s
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -19,6 +21,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from loopsafe import transaction
+from loopsafe.transaction import TransactionError, Write, commit, recover
 
 CHAIN = {
     "pyproject.toml": "# the project root\n",
@@ -382,3 +387,68 @@ def test_the_journal_directory_is_not_left_behind(
     run = loopsafe(root, *FIX)
     assert run.returncode == 0, run.stdout + run.stderr
     assert tree(root) == new and not (root / ".loopsafe").exists()
+
+
+# ------------------------------------------------------------------ the transaction itself
+def _writes(root: Path, files: dict[str, bytes]) -> list[Write]:
+    return [
+        Write(root / name, data + b"# new\n", data, name) for name, data in sorted(files.items())
+    ]
+
+
+def test_a_full_disk_while_staging_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, CHAIN)
+    old = tree(tmp_path)
+    calls = []
+
+    def full(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:  # the journal and one staged file made it; the next does not
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(TransactionError, match="No space left on device; nothing was written"):
+        commit(_writes(tmp_path, {k: v for k, v in old.items() if k.endswith(".py")}), tmp_path)
+    assert tree(tmp_path) == old and not (tmp_path / ".loopsafe").exists()
+
+
+def test_a_failure_while_putting_files_in_place_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, CHAIN)
+    old = tree(tmp_path)
+    real = transaction.install
+    done = []
+
+    def install(staged: Path, target: Path) -> None:
+        done.append(target)
+        if len(done) == 3:  # the third file fails; putting the old ones back works
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        real(staged, target)
+
+    monkeypatch.setattr(transaction, "install", install)
+    with pytest.raises(TransactionError) as caught:
+        commit(_writes(tmp_path, {k: v for k, v in old.items() if k.endswith(".py")}), tmp_path)
+    assert str(caught.value) == (
+        "cannot write (Read-only file system); rolled back (2 file(s) restored)"
+    )
+    assert tree(tmp_path) == old
+
+
+def test_a_second_run_writing_at_the_same_time_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, CHAIN)
+    old = tree(tmp_path)
+    (tmp_path / ".loopsafe").mkdir()
+    fd = os.open(tmp_path / ".loopsafe", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # what a running commit holds
+        with pytest.raises(TransactionError, match="another loopsafe run is writing"):
+            commit(_writes(tmp_path, {"shop/a.py": old["shop/a.py"]}), tmp_path)
+        (tmp_path / ".loopsafe/fix-journal.json").write_text("{}")
+        assert recover(tmp_path) == ""  # a live run's journal is left to it
+    finally:
+        os.close(fd)
+    assert recover(tmp_path).startswith("loopsafe: warning: ignored .loopsafe/fix-journal.json")
+    assert {k: v for k, v in tree(tmp_path).items() if not k.startswith(".loopsafe")} == old

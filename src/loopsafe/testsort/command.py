@@ -147,7 +147,7 @@ def _run(
     targets = list(paths) or _default_targets(cwd, explicit)
     from loopsafe.transaction import project_root, recover
 
-    root = project_root(cwd / targets[0])
+    root = project_root(cwd / targets[0], cwd)
     recovered = recover(root)  # a fix an earlier run left half written
     if recovered:
         click.echo(recovered, err=True)
