@@ -14,14 +14,15 @@ project root (a directory symlink leading out, a pytest configuration elsewhere)
 refused by `write_problem`, before anything is planned around them.
 
 The journal is trusted only as far as it can be checked: a regular file (never followed
-through a symlink) of bounded size, naming only files inside its own project root, whose
-staged contents still hash to what it recorded. Standard library only.
+through a symlink) of bounded size, signed with this user's key, naming only files inside
+its own project root, whose staged contents still hash to what it recorded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -110,14 +111,19 @@ def write_problem(path: Path, root: Path) -> str:
     try:
         info = os.stat(real)
     except FileNotFoundError:
-        parent = os.path.realpath(real.parent)
-        return "" if os.path.isdir(parent) else f"{real.parent} is not a directory"
+        if not os.path.isdir(real.parent):
+            return f"{real.parent} is not a directory"
+        if not os.access(real.parent, os.W_OK | os.X_OK):
+            return f"{path}: its directory is read-only; not written"
+        return ""
     except OSError as exc:
         return f"{path} cannot be read ({exc.strerror or exc})"
     if not stat.S_ISREG(info.st_mode):
         return f"{path} is not a regular file; not written"
     if not info.st_mode & 0o222 or not os.access(real, os.W_OK):
         return f"{path} is read-only; not written (make it writable to fix it)"
+    if not os.access(real.parent, os.W_OK | os.X_OK):
+        return f"{path}: its directory is read-only; not written"
     return ""
 
 
@@ -313,13 +319,27 @@ def _locked(directory: Path) -> Iterator[bool]:
 
 def _write_journal(journal: Path, state: str, entries: Sequence[_Entry]) -> None:
     payload = {"version": 1, "state": state, "entries": [e.to_json() for e in entries]}
-    data = json.dumps(payload, indent=1).encode("utf-8", "surrogateescape")
+    signed = {"journal": payload, "mac": sign(payload)}
+    data = json.dumps(signed, indent=1).encode("utf-8", "surrogateescape")
     if len(data) > MAX_JOURNAL_BYTES:
         raise TransactionError("too many files in one fix for its journal; fix fewer paths")
     if os.path.islink(journal):
         raise TransactionError(f"{journal} is a symlink; nothing was written")
     write_atomic(journal, data, mode=0o600)
     sync_directory(journal.parent)
+
+
+def sign(payload: Any) -> str | None:
+    """The journal's MAC, made with this user's key (the cache's, in ~/.cache/loopsafe/):
+    a journal shipped in a repository, or written by someone else, is never acted on.
+    None when no key can be kept."""
+    from loopsafe.cache import _secret
+
+    key = _secret()
+    if key is None:
+        return None
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, body.encode("utf-8", "surrogateescape"), "sha256").hexdigest()
 
 
 def recover(root: Path) -> str:
@@ -407,7 +427,11 @@ def _restore(entry: _Entry) -> bool:
 
 
 def _load(journal: Path, root: Path) -> tuple[str, list[_Entry]]:
-    data = json.loads(_read(journal, MAX_JOURNAL_BYTES).decode("utf-8", "surrogateescape"))
+    signed = json.loads(_read(journal, MAX_JOURNAL_BYTES).decode("utf-8", "surrogateescape"))
+    data, mac = signed["journal"], signed["mac"]
+    expected = sign(data)
+    if expected is None or not isinstance(mac, str) or not hmac.compare_digest(mac, expected):
+        raise ValueError("not signed by this user's loopsafe")
     if data.get("version") != 1 or data.get("state") not in ("staging", "commit"):
         raise ValueError("not a loopsafe fix journal (version 1)")
     entries = []

@@ -324,7 +324,8 @@ def test_a_pytest_config_outside_the_project_is_not_written(tmp_path: Path) -> N
 
 
 def test_a_hostile_journal_cannot_write_outside_its_project(tmp_path: Path) -> None:
-    """A journal shipped in a repository names a file outside it: it is ignored."""
+    """A journal shipped in a repository (unsigned, or naming a file outside it) is
+    ignored."""
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n", encoding="utf-8")
     root = tmp_path / "project"
@@ -341,10 +342,18 @@ def test_a_hostile_journal_cannot_write_outside_its_project(tmp_path: Path) -> N
     }
     journal = root / ".loopsafe" / "fix-journal.json"
     journal.parent.mkdir()
-    journal.write_text(json.dumps({"version": 1, "state": "commit", "entries": [entry]}))
+    payload = {"version": 1, "state": "commit", "entries": [entry]}
+    journal.write_text(json.dumps({"journal": payload, "mac": "0" * 64}))
+    run = loopsafe(root, "check", "--no-cache", ".")
+    assert (
+        "loopsafe: warning: ignored .loopsafe/fix-journal.json: not signed by this user's loopsafe"
+    ) in run.stderr
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    # Even signed with this user's key, it may only name files inside its project.
+    journal.write_text(json.dumps({"journal": payload, "mac": transaction.sign(payload)}))
     run = loopsafe(root, "check", "--no-cache", ".")
     assert "loopsafe: warning: ignored .loopsafe/fix-journal.json:" in run.stderr
-    assert "is outside" in run.stderr
+    assert "victim.txt' is outside" in run.stderr
     assert victim.read_text(encoding="utf-8") == "precious\n"
     # A symlinked journal is not followed either.
     journal.unlink()

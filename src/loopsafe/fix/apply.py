@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,11 +196,16 @@ def plan_fixes(
 
 def _write_problem(planned: Planned, analysis: Analysis, cwd: Path, root: Path) -> str:
     """Why one of the files `planned` changes must not be written ("" when all may)."""
-    paths = [analysis.abspaths.get(path, cwd / path) for path in planned.ops]
-    paths += [Path(e.path) if Path(e.path).is_absolute() else cwd / e.path for e in planned.config]
+    shown = {path: analysis.abspaths.get(path, cwd / path) for path in planned.ops}
+    for edit in planned.config:
+        shown[edit.path] = Path(edit.path) if Path(edit.path).is_absolute() else cwd / edit.path
     if planned.finding.fix.helper_copy:
-        paths.append(cwd / planned.finding.fix.helper_copy)
-    return next((p for p in (write_problem(path, root) for path in paths) if p), "")
+        shown[planned.finding.fix.helper_copy] = cwd / planned.finding.fix.helper_copy
+    for name, path in shown.items():
+        problem = write_problem(path, root)
+        if problem:  # named as the findings name it
+            return problem.replace(os.fsdecode(path), name, 1)
+    return ""
 
 
 def _helper_copy_problem(path: Path) -> str:
