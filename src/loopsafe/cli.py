@@ -416,9 +416,10 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.model import Action
 
     options = request.options
-    from loopsafe.transaction import TransactionError, project_root
+    from loopsafe.transaction import TransactionError, pause, project_root
 
     analysis = _analysis(request)
+    pause("analysed")
     root = project_root(request.cwd / request.targets[0], request.cwd)
     report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd, root=root)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]

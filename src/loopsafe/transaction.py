@@ -42,8 +42,9 @@ JOURNAL = Path(".loopsafe") / "fix-journal.json"
 MAX_JOURNAL_BYTES = 16_000_000
 MAX_FILE_BYTES = 64_000_000
 _NEW, _OLD = ".loopsafe-new", ".loopsafe-old"
-# Test-only: "STAGE:SECONDS" pauses a transaction at STAGE ("planned": files read, not yet
-# checked; "renamed": between two files put in place), saying so on stderr first.
+# Test-only: "STAGE:SECONDS" pauses a run at STAGE ("analysed": before fixes are planned;
+# "planned": files staged, not yet checked unchanged; "renamed": between two files put in
+# place), saying so on stderr first.
 _PAUSE_ENV = "LOOPSAFE_TEST_PAUSE"
 
 
@@ -170,7 +171,7 @@ def commit(writes: Sequence[Write], root: Path) -> None:
         try:
             for write, entry in zip(writes, entries, strict=True):
                 _stage(write, entry)
-            _pause("planned")
+            pause("planned")
             for write, entry in zip(writes, entries, strict=True):
                 now = _hash_of(entry.target)
                 if now != entry.old:
@@ -192,7 +193,7 @@ def commit(writes: Sequence[Write], root: Path) -> None:
         try:
             for number, entry in enumerate(entries):
                 if number:
-                    _pause("renamed")
+                    pause("renamed")
                 _put_in_place(entry)
         except (OSError, TransactionError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -528,7 +529,7 @@ def _signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _pause(stage: str) -> None:
+def pause(stage: str) -> None:
     """The test hook (`LOOPSAFE_TEST_PAUSE=STAGE:SECONDS`): only ever sleeps."""
     setting = os.environ.get(_PAUSE_ENV, "")
     name, _, seconds = setting.partition(":")

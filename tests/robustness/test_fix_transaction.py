@@ -218,6 +218,19 @@ def test_an_edit_made_while_fix_runs_is_not_lost(
     assert tree(root) == {**old, "shop/b.py": mine}
 
 
+def test_an_edit_made_between_analysis_and_planning_skips_the_fix(
+    chain: tuple[Path, dict[str, bytes], dict[str, bytes]],
+) -> None:
+    root, old, _ = chain
+    process = start(root, "analysed:1")
+    mine = old["shop/b.py"] + b"# written while loopsafe ran\n"
+    (root / "shop/b.py").write_bytes(mine)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, out + err
+    assert "skipped shop/lib.py:5 LS103: shop/b.py changed since it was analysed" in out
+    assert tree(root) == {**old, "shop/b.py": mine}
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
 def test_owner_group_and_mode_are_kept(
     chain: tuple[Path, dict[str, bytes], dict[str, bytes]],

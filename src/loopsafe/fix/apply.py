@@ -256,6 +256,11 @@ def _transform_all(
                 for planned, _ in entries:
                     failed[id(planned)] = (planned, reason)
                 continue
+        seen = analysis.read.get(path)
+        if seen is not None and seen != sources[path].raw:  # edited while loopsafe ran
+            for planned, _ in entries:
+                failed[id(planned)] = (planned, f"{path} changed since it was analysed")
+            continue
         source = sources[path]
         ops = [op for _, op in entries]
         refused: dict[Op, str] = {}
