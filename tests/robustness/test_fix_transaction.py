@@ -17,6 +17,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -474,3 +475,45 @@ def test_a_second_run_writing_at_the_same_time_is_refused(tmp_path: Path) -> Non
         os.close(fd)
     assert recover(tmp_path).startswith("loopsafe: warning: ignored .loopsafe/fix-journal.json")
     assert {k: v for k, v in tree(tmp_path).items() if not k.startswith(".loopsafe")} == old
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_as_another_user_a_file_it_cannot_give_back_is_rewritten_in_place() -> None:
+    """uid 4242 fixes a group-writable file owned by uid 5000: a replacement would belong
+    to 4242, so the file is rewritten in place and keeps its owner."""
+    import loopsafe.cache  # noqa: F401  (the child cannot import from root's interpreter)
+
+    with tempfile.TemporaryDirectory(dir="/tmp") as name:  # pytest's tmp_path is root's only
+        os.chmod(name, 0o755)
+        _fix_as_another_user(Path(name) / "p")
+
+
+def _fix_as_another_user(root: Path) -> None:
+    write(root, CHAIN)
+    for path in [root, *root.rglob("*")]:
+        os.chown(path, 4242, 4242)
+    lib = root / "shop/lib.py"
+    os.chown(lib, 5000, 4242)
+    os.chmod(lib, 0o664)
+    old = lib.read_bytes()
+    pid = os.fork()
+    if pid == 0:  # the child: another user, then the transaction
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(4242)
+            os.setuid(4242)
+            os.environ["XDG_CACHE_HOME"] = str(root / ".cache")
+            commit([Write(lib, old + b"# fixed\n", old, "shop/lib.py")], root)
+            code = 0
+        except BaseException as exc:
+            (root / "error.txt").write_text(repr(exc))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    error = root / "error.txt"
+    assert os.waitstatus_to_exitcode(status) == 0, error.exists() and error.read_text()
+    info = os.stat(lib)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (5000, 4242, 0o664)
+    assert lib.read_bytes() == old + b"# fixed\n"
+    assert sorted(p.name for p in lib.parent.iterdir()) == ["__init__.py", "a.py", "b.py", "lib.py"]
