@@ -6,6 +6,8 @@ new bytes go to a temporary file beside the target, reach the disk, and replace 
 rename, so a crash leaves the old file or the new one, never half of one. An existing
 file keeps its permission bits and, where allowed, its owner and group; a symlink stays a
 link (the file it points to is replaced). A new file gets the mode the umask allows.
+`write_new`, `install` and `write_in_place` are the same steps taken apart, for writes of
+many files as one change (`loopsafe.transaction`).
 
 Standard library only: the pytest plugin and the runtime's vendoring use it too.
 """

@@ -159,7 +159,10 @@ def commit(writes: Sequence[Write], root: Path) -> None:
         return
     root = Path(os.path.realpath(root))
     journal = root / JOURNAL
-    entries = [_entry(write, root) for write in writes]
+    try:
+        entries = [_entry(write, root) for write in writes]
+    except OSError as exc:
+        raise TransactionError(f"cannot write: {exc}; nothing was written") from None
     created = _journal_dir(root)
     with _signals_deferred(), _locked(root / JOURNAL.parent) as mine:
         if not mine:
@@ -167,8 +170,8 @@ def commit(writes: Sequence[Write], root: Path) -> None:
             raise TransactionError(
                 "another loopsafe run is writing files in this project; nothing was written"
             )
-        _write_journal(journal, "staging", entries)  # a crash from here on is cleaned up
         try:
+            _write_journal(journal, "staging", entries)  # a crash from here on is cleaned up
             for write, entry in zip(writes, entries, strict=True):
                 _stage(write, entry)
             pause("planned")
