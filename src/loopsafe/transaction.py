@@ -198,6 +198,8 @@ def commit(writes: Sequence[Write], root: Path) -> None:
                 if number:
                     pause("renamed")
                 _put_in_place(entry)
+            for directory in {e.target.parent for e in entries}:
+                sync_directory(directory)
         except (OSError, TransactionError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise TransactionError(
@@ -247,8 +249,15 @@ def _can_give_back(info: os.stat_result) -> bool:
 def _stage(write: Write, entry: _Entry) -> None:
     like = os.stat(entry.target) if write.old is not None else None
     write_new(entry.temp, write.data, like=like)
-    if entry.backup is not None and write.old is not None:
-        write_new(entry.backup, write.old, like=like)
+    if entry.backup is None or write.old is None:
+        return
+    if not entry.in_place:  # the old file itself, under a second name: nothing to copy
+        try:
+            os.link(entry.target, entry.backup, follow_symlinks=False)
+            return
+        except OSError:  # a file system without hard links
+            pass
+    write_new(entry.backup, write.old, like=like)
 
 
 def _put_in_place(entry: _Entry) -> None:
@@ -258,7 +267,6 @@ def _put_in_place(entry: _Entry) -> None:
         raise TransactionError(f"{entry.target} appeared while loopsafe ran")
     else:
         install(entry.temp, entry.target)
-    sync_directory(entry.target.parent)
 
 
 def _finish(entries: Sequence[_Entry], journal: Path) -> None:
@@ -390,6 +398,7 @@ def _recover(journal: Path, info: os.stat_result, root: Path) -> str:
         for entry, wait in zip(entries, pending, strict=True):
             if wait:
                 _put_in_place(entry)
+                sync_directory(entry.target.parent)
         _finish(entries, journal)
         return (
             f"loopsafe: completed an interrupted fix ({sum(pending)} of {len(entries)} "

@@ -365,16 +365,26 @@ def test_a_hostile_journal_cannot_write_outside_its_project(tmp_path: Path) -> N
     assert victim.read_text(encoding="utf-8") == "precious\n"
     # Even signed with this user's key, it may only name files inside its project.
     journal.write_text(json.dumps({"journal": payload, "mac": transaction.sign(payload)}))
-    run = loopsafe(root, "check", "--no-cache", ".")
-    assert "loopsafe: warning: ignored .loopsafe/fix-journal.json:" in run.stderr
-    assert "victim.txt' is outside" in run.stderr
+    said = recover(root)
+    assert said.startswith("loopsafe: warning: ignored .loopsafe/fix-journal.json:")
+    assert "victim.txt' is outside" in said
     assert victim.read_text(encoding="utf-8") == "precious\n"
-    # A symlinked journal is not followed either.
+    # A symlinked journal is not followed, nor a symlinked `.loopsafe/`.
     journal.unlink()
-    journal.symlink_to(tmp_path / "victim.txt")
-    run = loopsafe(root, "check", "--no-cache", ".")
-    assert "ignored .loopsafe/fix-journal.json: not a regular file" in run.stderr
+    journal.symlink_to(victim)
+    said = recover(root)
+    assert (
+        said
+        == "loopsafe: warning: ignored .loopsafe/fix-journal.json: not a regular file of a sane size"
+    )
+    journal.unlink()
+    (root / ".loopsafe").rmdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "fix-journal.json").write_text("{}")
+    (root / ".loopsafe").symlink_to(tmp_path / "elsewhere")
+    assert recover(root) == ""
     assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert (tmp_path / "elsewhere" / "fix-journal.json").read_text() == "{}"
 
 
 def test_cr_only_crlf_mixed_and_form_feeds_are_kept_byte_for_byte(tmp_path: Path) -> None:
