@@ -527,3 +527,29 @@ def _fix_as_another_user(root: Path) -> None:
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (5000, 4242, 0o664)
     assert lib.read_bytes() == old + b"# fixed\n"
     assert sorted(p.name for p in lib.parent.iterdir()) == ["__init__.py", "a.py", "b.py", "lib.py"]
+
+
+def test_apply_markers_is_one_transaction_too(tmp_path: Path) -> None:
+    """`tests --apply-markers` leaves a read-only test file unmarked, saying why, and
+    writes the rest (and the marker registration) together."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.pytest.ini_options]\naddopts = '-q'\n",
+            "tests/test_math.py": "def test_add():\n    assert 1 + 1 == 2\n",
+            "tests/test_more.py": "def test_sub():\n    assert 2 - 1 == 1\n",
+        },
+    )
+    os.chmod(tmp_path / "tests/test_more.py", 0o444)
+    run = loopsafe(tmp_path, "tests", "--apply-markers")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "tests/test_more.py: not marked: tests/test_more.py is read-only; not written "
+        "(make it writable to fix it)"
+    ) in run.stdout.replace(str(tmp_path) + "/", "")
+    assert "pytestmark = pytest.mark.unit" in (tmp_path / "tests/test_math.py").read_text()
+    assert (
+        tmp_path / "tests/test_more.py"
+    ).read_text() == "def test_sub():\n    assert 2 - 1 == 1\n"
+    assert "markers" in (tmp_path / "pyproject.toml").read_text()
+    assert not (tmp_path / ".loopsafe").exists()
