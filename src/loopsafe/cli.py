@@ -414,10 +414,9 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
 def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
-
-    options = request.options
     from loopsafe.transaction import TransactionError, pause, project_root
 
+    options = request.options
     analysis = _analysis(request)
     pause("analysed")
     root = project_root(request.cwd / request.targets[0], request.cwd)

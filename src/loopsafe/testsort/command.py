@@ -136,6 +136,7 @@ def _run(
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.testsort.render import render_json, render_text
+    from loopsafe.transaction import project_root, recover
 
     cwd = Path.cwd()
     for target in paths:
@@ -145,8 +146,6 @@ def _run(
         fail(f"--pytest-config: {pytest_config}: no such file")
     explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
     targets = list(paths) or _default_targets(cwd, explicit)
-    from loopsafe.transaction import project_root, recover
-
     root = project_root(cwd / targets[0], cwd)
     recovered = recover(root)  # a fix an earlier run left half written
     if recovered:
@@ -219,8 +218,9 @@ def _apply(
             failed = True
             continue
         problem = write_problem(planned.path, root) if planned is not None else ""
-        if problem:
-            lines.append(f"{result.path}: not marked: {problem}")
+        if problem and planned is not None:
+            shown = problem.replace(os.fsdecode(planned.path), result.path, 1)
+            lines.append(f"{result.path}: not marked: {shown}")
             failed = True
         elif planned is not None:
             marks.append((result, planned))
