@@ -264,6 +264,26 @@ def test_a_hard_link_is_kept_even_when_interrupted(
     assert os.stat(other).st_nlink == 2 and other.read_bytes() == new["shop/lib.py"]
 
 
+def test_a_half_written_in_place_file_is_completed(
+    chain: tuple[Path, dict[str, bytes], dict[str, bytes]], tmp_path: Path
+) -> None:
+    """A hard-linked file is written in place; killed half way through, it holds neither
+    version: the next run recognises the file it was writing and finishes it."""
+    root, _, new = chain
+    other = tmp_path / "b_link.py"
+    os.link(root / "shop/b.py", other)
+    process = start(root, "renamed:30")  # a.py is in place; b.py (in place) is next
+    process.kill()
+    process.wait(timeout=30)
+    (root / "shop/b.py").write_bytes(new["shop/b.py"][:20])  # as if killed mid-write
+    after = loopsafe(root, "check", "--no-cache", ".")
+    assert "completed an interrupted fix (2 of 3 file(s) were still to be written)" in (
+        after.stderr
+    )
+    assert tree(root) == new
+    assert os.path.samefile(root / "shop/b.py", other)
+
+
 def test_a_read_only_file_is_refused_and_left_read_only(
     chain: tuple[Path, dict[str, bytes], dict[str, bytes]],
 ) -> None:
