@@ -345,6 +345,7 @@ def _prepare(options: Options) -> _Request:
     if options.statistics and options.fmt not in ("text", "json"):
         # as ruff: SARIF and annotations are per finding, with no summary form
         fail(f"--statistics works with --format text or json, not {options.fmt}")
+    _recover(cwd / targets[0])
     try:
         config = load_config(cwd / targets[0], options.config_file)
     except ConfigError as exc:
@@ -424,6 +425,15 @@ def fix_command(options: Options, report_file: Path | None) -> None:
     run_guarded(options.verbose, body)
 
 
+def _recover(target: Path) -> None:
+    """Finish or undo a fix an earlier run left half written, and say which."""
+    from loopsafe.transaction import project_root, recover
+
+    message = recover(project_root(target, Path.cwd()))
+    if message:
+        click.echo(message, err=True)
+
+
 def _report(request: _Request) -> int:
     return _show(request, _analyse(request, request.options.no_cache))
 
@@ -482,10 +492,13 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
 def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
+    from loopsafe.transaction import TransactionError, pause, project_root
 
     options = request.options
     analysis = _analysis(request)
-    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd)
+    pause("analysed")
+    root = project_root(request.cwd / request.targets[0], request.cwd)
+    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd, root=root)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
     # The summary goes to stderr when the results are a diff or machine-readable output.
     text_out = options.fmt == "text" and not options.diff
@@ -506,7 +519,10 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
             if report.changes or result.actionable or result.parse_errors
             else EXIT_CLEAN
         )
-    write_changes(report.changes)
+    try:
+        write_changes(report.changes, root)
+    except TransactionError as exc:
+        fail(str(exc))
     # What is left for review is what the fixed tree shows: a config edit can settle more.
     after = _analyse(request, no_cache=True)
     left = sum(1 for f in after.findings if f.action is Action.REVIEW)

@@ -616,7 +616,7 @@ def _evaluate(
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
-    return Analysis(result=result, project=project, config=run.config)
+    return Analysis(result=result, project=project, config=run.config, read=run.data)
 
 
 def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:

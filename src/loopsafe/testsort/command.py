@@ -206,6 +206,7 @@ def _run(
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.testsort.render import render_json, render_text
+    from loopsafe.transaction import project_root, recover
 
     shown = shown or Shown()
     cwd = Path.cwd()
@@ -221,6 +222,10 @@ def _run(
             fail(f"--output-file: {path}: directory {directory} does not exist")
     explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
     targets = list(paths) or _default_targets(cwd, explicit)
+    root = project_root(cwd / targets[0], cwd)
+    recovered = recover(root)  # a fix an earlier run left half written
+    if recovered:
+        click.echo(recovered, err=True)
     try:
         config = load_config(cwd / targets[0], config_file)
     except ConfigError as exc:
@@ -240,7 +245,7 @@ def _run(
     report: list[str] = []
     failed = False
     if apply_markers:
-        report, failed = _apply(outcome.files, outcome.configs, cwd)
+        report, failed = _apply(outcome.files, outcome.configs, cwd, root)
     named = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
     if fmt == "json":
         shown.echo(render_json(outcome.files))
@@ -266,13 +271,15 @@ def _run(
 
 
 def _apply(
-    files: Sequence[FileResult], configs: Mapping[str, PytestConfig], cwd: Path
+    files: Sequence[FileResult], configs: Mapping[str, PytestConfig], cwd: Path, root: Path
 ) -> tuple[list[str], bool]:
-    """Plan every edit, then write: a configuration that cannot be edited stops the run
-    before any file changes."""
-    from loopsafe.atomic import write_atomic
+    """Plan every edit, then write them as one transaction (`loopsafe.transaction`): a
+    configuration that cannot be edited, or a file changed meanwhile, stops the run before
+    any file changes. A test file that must not be written (read-only, outside the project
+    root `root`) is left unmarked, saying why."""
     from loopsafe.testsort.apply import FileEdit, MarkerError, plan_marker
     from loopsafe.testsort.pytestconfig import Edit, PytestConfigError, plan_registration
+    from loopsafe.transaction import TransactionError, Write, commit, write_problem
 
     lines: list[str] = []
     failed = False
@@ -288,7 +295,12 @@ def _apply(
             )
             failed = True
             continue
-        if planned is not None:
+        problem = write_problem(planned.path, root) if planned is not None else ""
+        if problem and planned is not None:
+            shown = problem.replace(os.fsdecode(planned.path), result.path, 1)
+            lines.append(f"{result.path}: not marked: {shown}")
+            failed = True
+        elif planned is not None:
             marks.append((result, planned))
     groups: dict[Path, tuple[PytestConfig, set[Category]]] = {}
     for result in files:
@@ -302,29 +314,22 @@ def _apply(
         except PytestConfigError as exc:
             fail(f"{exc} (nothing was changed)")
         if edit is not None:
+            problem = write_problem(edit.path, root)
+            if problem:
+                fail(f"{problem} (nothing was changed)")
             registrations.append(edit)
-
-    def written_to(path: Path, data: bytes, where: str) -> bool:
-        nonlocal failed
-        try:
-            write_atomic(path, data)
-        except OSError as exc:
-            lines.append(f"{where}: cannot write: {exc.strerror or exc}")
-            failed = True
-            return False
-        return True
-
-    written = 0
-    for result, mark_edit in marks:
-        if written_to(mark_edit.path, mark_edit.new, result.path):
-            written += 1
-            result.markers.append(result.category.value)
-            lines.append(f"{result.path}: added pytestmark = pytest.mark.{result.category.value}")
+    writes = [Write(e.path, e.new, e.old, r.path) for r, e in marks]
+    writes += [Write(e.path, e.new, e.old, _rel(e.path, cwd)) for e in registrations]
+    try:
+        commit(writes, root)
+    except TransactionError as exc:
+        fail(str(exc))
+    for result, _ in marks:
+        result.markers.append(result.category.value)
+        lines.append(f"{result.path}: added pytestmark = pytest.mark.{result.category.value}")
     for edit in registrations:
-        where = _rel(edit.path, cwd)
-        if written_to(edit.path, edit.new, where):
-            verb = "created, registering" if edit.old is None else "registered"
-            lines.append(f"{where}: {verb} the markers {', '.join(edit.added)}")
-    if not written and not registrations and not failed:
+        verb = "created, registering" if edit.old is None else "registered"
+        lines.append(f"{_rel(edit.path, cwd)}: {verb} the markers {', '.join(edit.added)}")
+    if not marks and not registrations and not failed:
         lines.append("Markers already in place: nothing to change.")
     return lines, failed
