@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 import click
 
 from loopsafe import __version__
+from loopsafe.fsnames import printable, printable_streams
 from loopsafe.guard import fail, run_guarded
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class _Progress:
 
 def main() -> None:
     """The console script: click's usage errors become one line, as every other error."""
+    printable_streams()  # a non-UTF-8 file name in any message shows as \\xNN, never fails
     try:
         cli.main(prog_name="loopsafe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # bare `loopsafe`: the help, as click does
@@ -474,9 +476,8 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
         file=file,
     )
     for planned in report.skipped:
-        click.echo(
-            f"  skipped {planned.path}:{planned.line} {planned.code}: {planned.reason}", file=file
-        )
+        where = printable(f"{planned.path}:{planned.line}")
+        click.echo(f"  skipped {where} {planned.code}: {planned.reason}", file=file)
 
 
 @cli.command()
@@ -526,7 +527,7 @@ def report(
         request = _prepare(options)
         text = _report_text(request, fmt, before, after)
         if output is None:
-            click.echo(text, nl=False)
+            click.echo(printable(text), nl=False)
         else:
             _write_text(output, text)
             if not quiet:
@@ -609,7 +610,7 @@ def _write_text(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         fail(f"{path}: directory {directory} does not exist")
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, printable(text).encode("utf-8"))
 
 
 @cli.command()

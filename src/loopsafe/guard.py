@@ -10,6 +10,8 @@ from typing import NoReturn
 
 import click
 
+from loopsafe.fsnames import printable
+
 EXIT_ERROR = 2
 
 
@@ -25,7 +27,7 @@ def run_guarded(verbose: bool, body: Callable[[], int]) -> NoReturn:
     try:
         code = body()
     except Failure as exc:
-        click.echo(f"loopsafe: error: {exc}", err=True)
+        click.echo(f"loopsafe: error: {printable(str(exc))}", err=True)
         code = EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("loopsafe: interrupted", err=True)

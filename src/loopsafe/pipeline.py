@@ -42,6 +42,7 @@ from loopsafe.facts.roles import (
     is_test_filename,
     test_path_predicate,
 )
+from loopsafe.fsnames import identifier
 from loopsafe.lifeline import Lifeline, watch
 from loopsafe.model import Finding, ParseError, Result
 from loopsafe.parse.source import SourceError, decode_source
@@ -167,7 +168,7 @@ def _module_table(files: Iterable[SourceFile], root: Path) -> dict[str, tuple[st
             for relpath in relpaths:
                 stem = PurePosixPath(relpath).with_suffix("")
                 dotted = ".".join(p for p in stem.parts if p not in ("/", "..", "."))
-                table[relpath] = (dotted.replace("-", "_"), table[relpath][1])
+                table[relpath] = (identifier(dotted.replace("-", "_")), table[relpath][1])
     return table
 
 

@@ -135,6 +135,7 @@ def _run(
 ) -> int:
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
+    from loopsafe.fsnames import escape_json, printable
     from loopsafe.testsort.render import render_json, render_text
 
     cwd = Path.cwd()
@@ -167,23 +168,25 @@ def _run(
         report, failed = _apply(outcome.files, outcome.configs, cwd)
     shown = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
     if fmt == "json":
-        click.echo(render_json(outcome.files))
+        click.echo(escape_json(render_json(outcome.files)))
         for line in report:
-            click.echo(line, err=True)
+            click.echo(printable(line), err=True)
         for problem in problems:
             click.echo(
-                f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
-                f"{problem.message}",
+                printable(
+                    f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
+                    f"{problem.message}"
+                ),
                 err=True,
             )
     else:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_text(outcome.files, problems, shown, applied=apply_markers, color=color)
-        click.echo(text)
+        click.echo(printable(text))
         if report:
             click.echo("")
             for line in report:
-                click.echo(line)
+                click.echo(printable(line))
     return EXIT_PROBLEMS if problems or failed else EXIT_OK
 
 
