@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 import click
 
 from loopsafe import __version__
-from loopsafe.fsnames import printable, printable_streams
-from loopsafe.guard import fail, run_guarded
+from loopsafe.fsnames import printable
+from loopsafe.guard import environment_error, fail, run_guarded
 
 if TYPE_CHECKING:
     from loopsafe.discover.config import Config
@@ -84,7 +84,9 @@ class _Progress:
 
 def main() -> None:
     """The console script: click's usage errors become one line, as every other error."""
-    printable_streams()  # a non-UTF-8 file name in any message shows as \\xNN, never fails
+    from loopsafe import streams
+
+    streams.prepare()  # closed fds, unencodable names, a reader that leaves: see streams.py
     try:
         cli.main(prog_name="loopsafe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # bare `loopsafe`: the help, as click does
@@ -100,6 +102,8 @@ def main() -> None:
     except click.Abort:
         click.echo("loopsafe: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # writing the help or a usage error: stdout closed, say
+        sys.exit(environment_error(exc))
     sys.exit(EXIT_CLEAN)
 
 

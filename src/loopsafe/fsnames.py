@@ -17,10 +17,7 @@ leaves loopsafe picks one lossless form:
 
 from __future__ import annotations
 
-import codecs
-import io
 import re
-import sys
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -63,27 +60,3 @@ def identifier(name: str) -> str:
     if not has_escapes(name):
         return name
     return _SURROGATE.sub(lambda m: f"_x{ord(m.group()) & 0xFF:02x}", name)
-
-
-def _printable_errors(exc: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: escapes as `printable`, anything else unencodable as `\\uNNNN`."""
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    bad = exc.object[exc.start : exc.end]
-    shown = "".join(
-        printable(c) if has_escapes(c) else c.encode("ascii", "backslashreplace").decode()
-        for c in bad
-    )
-    return shown, exc.end
-
-
-codecs.register_error("loopsafe-printable", _printable_errors)
-
-
-def printable_streams() -> None:
-    """Make stdout and stderr write what they cannot encode as `printable` does, so no
-    message about an oddly named file can fail the command (the net under the outputs,
-    which escape their paths themselves)."""
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="loopsafe-printable")

@@ -188,9 +188,9 @@ def test_the_forms_of_a_name(name: bytes, shown: str, in_json: str, module: str)
     assert identifier(text) == module
 
 
-def test_printable_streams_turn_escapes_into_backslashes() -> None:
+def test_the_streams_write_escapes_as_backslashes() -> None:
     code = (
-        "import sys; from loopsafe.fsnames import printable_streams; printable_streams(); "
+        "import sys; from loopsafe.streams import prepare; prepare(); "
         "print('x\\udce9 \\u2192'); print('y\\udcff', file=sys.stderr)"
     )
     env: dict[str, Any] = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
