@@ -1,5 +1,6 @@
 """How every command ends: an exit status, and at most one line on stderr for a user
-error or an internal one (a traceback only with --verbose)."""
+error, an error of the system it runs on (disk full, read-only, stdout closed) or an
+internal one (a traceback only with --verbose)."""
 
 from __future__ import annotations
 

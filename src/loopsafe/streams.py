@@ -91,7 +91,7 @@ def prepare() -> None:
                     os.close(devnull)
     if sys.stdout is None:
         sys.stdout = _ClosedText()
-    elif isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.fileno() == 1:
+    elif isinstance(sys.stdout, io.TextIOWrapper) and _fileno(sys.stdout) == 1:
         sys.stdout.flush()
         sys.stdout = io.TextIOWrapper(
             io.BufferedWriter(_Stdout(1, "w", closefd=False)),
@@ -105,6 +105,13 @@ def prepare() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="loopsafe-printable")
+
+
+def _fileno(stream: io.TextIOWrapper) -> int:
+    try:
+        return stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return -1
 
 
 def stdout_gone() -> bool:
