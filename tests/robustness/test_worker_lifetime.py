@@ -98,14 +98,16 @@ def test_workers_die_with_a_killed_main_process(tmp_path: Path, signum: int) -> 
         start_new_session=True,  # its own process group: every descendant can be found
     )
     try:
-        # The pool workers are forked copies of the main process; wait until both run.
-        _wait_for(
-            lambda: main.poll() is None and len(_children(main.pid)) >= 2,
-            60,
-            "two pool workers",
-        )
+        # The pool workers are forked copies of the main process, and one of the three
+        # started the LibCST worker for `a_newer.py`: wait until all of them run.
+        def all_up() -> bool:
+            group = _in_group(main.pid)
+            fallback = any("_sanitize.py" in _cmdline(p) for p in group)
+            return main.poll() is None and len(_children(main.pid)) >= 2 and fallback
+
+        _wait_for(all_up, 60, "two pool workers and the LibCST worker")
         descendants = _in_group(main.pid)
-        assert len(descendants) >= 3, [_cmdline(p) for p in descendants]
+        assert len(descendants) >= 4, [_cmdline(p) for p in descendants]
         main.send_signal(signum)
         main.wait(timeout=30)
         _wait_for(lambda: not _in_group(main.pid), GONE_WITHIN, "the workers to exit")
