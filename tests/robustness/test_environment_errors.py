@@ -209,6 +209,7 @@ def test_a_cache_that_cannot_be_written_costs_only_the_cache(tree: Path, disk_fu
     assert result.exit_code == 1
     assert "src/a.py:5:5: LS101" in result.stdout
     assert result.stderr == ""
+    assert not [p for p in listing(tree) if p.endswith(".tmp")]  # no half-written cache file
 
 
 # ------------------------------------------------------------------- a real tiny tmpfs
