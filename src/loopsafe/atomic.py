@@ -29,7 +29,10 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
         info: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         info = None
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -43,9 +46,11 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
         else:
             os.chmod(temp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from exc
         raise
 
 
@@ -99,6 +104,12 @@ def sync_directory(directory: Path | str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _naming(exc: OSError, path: Path | str) -> OSError:
+    """The same error about the file the caller named (disk full, read-only file system):
+    the temporary file's name means nothing to a user."""
+    return OSError(exc.errno, exc.strerror or str(exc), os.fspath(path))
 
 
 def _owner(path: str) -> tuple[int, int]:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from loopsafe import __version__
-from loopsafe.guard import fail, run_guarded
+from loopsafe.fsnames import printable
+from loopsafe.guard import environment_error, fail, run_guarded
 from loopsafe.output import OUTPUT_FORMATS
 from loopsafe.output.color import COLOR_CHOICES
 from loopsafe.output.destination import Destination
@@ -89,6 +90,9 @@ class _Progress:
 
 def main() -> None:
     """The console script: click's usage errors become one line, as every other error."""
+    from loopsafe import streams
+
+    streams.prepare()  # closed fds, unencodable names, a reader that leaves: see streams.py
     try:
         cli.main(prog_name="loopsafe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # bare `loopsafe`: the help, as click does
@@ -104,6 +108,8 @@ def main() -> None:
     except click.Abort:
         click.echo("loopsafe: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # writing the help or a usage error: stdout closed, say
+        sys.exit(environment_error(exc))
     sys.exit(EXIT_CLEAN)
 
 
@@ -576,7 +582,8 @@ def _fix_summary(
         f"{len(report.skipped)} skipped; {left} left for review."
     )
     for planned in report.skipped:
-        out.echo(f"  skipped {planned.path}:{planned.line} {planned.code}: {planned.reason}")
+        where = printable(f"{planned.path}:{planned.line}")
+        out.echo(f"  skipped {where} {planned.code}: {planned.reason}")
 
 
 @cli.command()
@@ -650,7 +657,7 @@ def report(
         text, result = _report_text(request, fmt, before, after)
         if output is None:
             if not quiet:
-                click.echo(text, nl=False)
+                click.echo(printable(text), nl=False)
         else:
             _write_text(output, text)
             if not quiet:
@@ -738,7 +745,7 @@ def _write_text(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         fail(f"{path}: directory {directory} does not exist")
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, printable(text).encode("utf-8"))
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from loopsafe.fsnames import escape_json, printable
 from loopsafe.model import Result
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -28,4 +29,5 @@ def render(fmt: str, result: Result, **opts: Any) -> str:
             opts.pop(name, None)
     module = importlib.import_module(f"loopsafe.output.{fmt}")
     text: str = module.render(result, **opts)
-    return text
+    # A file name that is not UTF-8 (see loopsafe/fsnames.py): JSON escapes, text \\xNN.
+    return escape_json(text) if fmt in ("json", "sarif") else printable(text)

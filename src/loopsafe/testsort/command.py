@@ -205,6 +205,7 @@ def _run(
 ) -> int:
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
+    from loopsafe.fsnames import escape_json, printable
     from loopsafe.testsort.render import render_json, render_text
     from loopsafe.transaction import project_root, recover
 
@@ -248,25 +249,27 @@ def _run(
         report, failed = _apply(outcome.files, outcome.configs, cwd, root)
     named = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
     if fmt == "json":
-        shown.echo(render_json(outcome.files))
+        shown.echo(escape_json(render_json(outcome.files)))
         if not shown.quiet:
             for line in report:
-                click.echo(line, err=True)
+                click.echo(printable(line), err=True)
             for problem in problems:
                 click.echo(
-                    f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
-                    f"{problem.message}",
+                    printable(
+                        f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
+                        f"{problem.message}"
+                    ),
                     err=True,
                 )
     else:
         text = render_text(
             outcome.files, problems, named, applied=apply_markers, color=shown.colored()
         )
-        shown.echo(text)
+        shown.echo(printable(text))
         if report:
             shown.echo("")
             for line in report:
-                shown.echo(line)
+                shown.echo(printable(line))
     return EXIT_PROBLEMS if problems or failed else EXIT_OK
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from loopsafe.fsnames import printable
 from loopsafe.model import ParseError
 from loopsafe.testsort.model import CATEGORIES, Category, FileResult, ItemResult
 
@@ -75,7 +76,8 @@ def _rows(files: Sequence[FileResult]) -> list[tuple[str, str, str, str, str]]:
     rows: list[tuple[str, str, str, str, str]] = []
     for result in files:
         markers = ", ".join(result.markers) or "-"
-        rows.append((result.path, result.category.value, markers, _why(result.evidence), "file"))
+        name = printable(result.path)  # as shown: a non-UTF-8 byte takes 4 columns (\\xNN)
+        rows.append((name, result.category.value, markers, _why(result.evidence), "file"))
         for item in result.items:
             rows.append(
                 (
