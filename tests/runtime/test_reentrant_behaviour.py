@@ -72,17 +72,32 @@ class Ticker:
 # --------------------------------------------------------------------------- (a) loop-bound objects
 
 
-async def _echo_server() -> tuple[asyncio.Server, asyncio.StreamReader, asyncio.StreamWriter]:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readline():
-            writer.write(line.upper())
-            await writer.drain()
-        writer.close()
+class EchoServer:
+    """A real TCP server on the loop, upper-casing lines; closes everything it opened."""
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    return server, reader, writer
+    async def __aenter__(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        self.handlers: list[asyncio.Task[Any]] = []
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        return self.reader, self.writer
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+        try:
+            while line := await reader.readline():
+                writer.write(line.upper())
+                await writer.drain()
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()
+        self.server.close()
+        await self.server.wait_closed()
+        await asyncio.wait(self.handlers)
 
 
 class LoopBoundClient:
@@ -117,16 +132,11 @@ def sync_roundtrip(ls: ModuleType, client: LoopBoundClient, how: str) -> tuple[b
 
 
 async def _use_client_from_sync(ls: ModuleType, how: str) -> tuple[bytes, str]:
-    server, reader, writer = await _echo_server()
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    client = LoopBoundClient(reader, writer, queue)
-    asyncio.get_running_loop().call_later(0.02, queue.put_nowait, "from the loop")
-    try:
+    async with EchoServer() as (reader, writer):
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        client = LoopBoundClient(reader, writer, queue)
+        asyncio.get_running_loop().call_later(0.02, queue.put_nowait, "from the loop")
         return sync_roundtrip(ls, client, how)
-    finally:
-        writer.close()
-        server.close()
-        await server.wait_closed()
 
 
 @pytest.mark.parametrize("how", ["direct", "hop"])
