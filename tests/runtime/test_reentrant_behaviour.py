@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import sys
 import threading
 import time
 import traceback
@@ -510,6 +511,54 @@ def test_fallback_says_why_once_per_call_site(ls: ModuleType, rt: ModuleType) ->
     rt._warned_sites.clear()
     collect(enabled_too_late)
     assert "was created before enable_reentry()" in messages[1]
+    assert "call_reentrant(func, ...)" in messages[1]
+
+
+def test_call_reentrant_lets_a_plain_task_run_sync_code_that_reenters(
+    ls: ModuleType, loop_factory: LoopFactory
+) -> None:
+    """A task made before enable_reentry (a kernel's, a server's) awaits call_reentrant."""
+
+    def sync_cell(queue: asyncio.Queue[str], *, suffix: str) -> tuple[str, bool]:
+        return ls.run_sync(queue.get(), allow_running_loop=True) + suffix, ls.is_reentrant()
+
+    def failing_cell() -> None:
+        ls.run_sync(fails_deep_inside(), allow_running_loop=True)
+
+    async def main() -> tuple[tuple[str, bool], int, bool]:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        with Ticker() as ticker:
+            asyncio.get_running_loop().call_later(0.1, queue.put_nowait, "queued")
+            result = await ls.call_reentrant(sync_cell, queue, suffix="!")
+            ticks = ticker.ticks
+        with pytest.raises(Boom):
+            await ls.call_reentrant(failing_cell)
+        return result, ticks, ls.is_reentrant()
+
+    loop = asyncio.new_event_loop() if loop_factory is None else loop_factory()
+    try:
+        result, ticks, afterwards = loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert result == ("queued!", True)
+    assert ticks >= 5
+    assert afterwards is False  # the task itself is unchanged
+
+
+def test_call_reentrant_nests_inside_a_reentrant_task(ls: ModuleType) -> None:
+    def sync_inner() -> str:
+        return ls.run_sync(asyncio.sleep(0.01, "inner"), allow_running_loop=True)  # type: ignore[no-any-return]
+
+    async def middle() -> str:
+        return await ls.call_reentrant(sync_inner)  # type: ignore[no-any-return]
+
+    def sync_outer() -> str:
+        return ls.run_sync(middle(), allow_running_loop=True)  # type: ignore[no-any-return]
+
+    async def main() -> str:
+        return await ls.call_reentrant(sync_outer)  # type: ignore[no-any-return]
+
+    assert ls.run(main()) == "inner"
 
 
 def test_no_greenlet_outlives_its_task(ls: ModuleType) -> None:
@@ -533,3 +582,58 @@ def test_no_greenlet_outlives_its_task(ls: ModuleType) -> None:
     # Only idle pooled greenlets remain, each bounded and holding nothing of a task.
     assert len(live) <= 2 * 256
     assert all(g.target is None and g.outcome is None and g.gr_context is None for g in live)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is 3.11+")
+def test_an_outer_timeout_cancels_through_the_sync_frames(ls: ModuleType) -> None:
+    cleaned: list[str] = []
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            cleaned.append("inner finally")
+
+    async def main() -> float:
+        start = time.monotonic()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):
+                ls.run_sync(slow(), allow_running_loop=True)
+        return time.monotonic() - start
+
+    assert ls.run(main()) < 2
+    assert cleaned == ["inner finally"]
+
+
+def test_any_awaitable_works_futures_and_tasks_too(ls: ModuleType) -> None:
+    async def main() -> tuple[str, str]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+        loop.call_later(0.01, future.set_result, "future")
+        task = asyncio.create_task(asyncio.sleep(0.01, "task"))
+        return (
+            ls.run_sync(future, allow_running_loop=True),
+            ls.run_sync(task, allow_running_loop=True),
+        )
+
+    assert ls.run(main()) == ("future", "task")
+
+
+def test_a_greenlet_of_its_own_inside_a_task_takes_the_thread_path(
+    ls: ModuleType, rt: ModuleType
+) -> None:
+    """Code that runs its own greenlets (SQLAlchemy's asyncio layer does) is not a task's
+    level: run_sync there cannot switch to the loop, so it uses the thread path and says so."""
+
+    def in_own_greenlet() -> tuple[int, bool]:
+        return ls.run_sync(asyncio.sleep(0, 5), allow_running_loop=True), ls.is_reentrant()
+
+    async def main() -> tuple[int, bool]:
+        return greenlet.greenlet(in_own_greenlet).switch()  # type: ignore[no-any-return]
+
+    rt._warned_sites.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ls.RunningLoopWarning)
+        assert ls.run(main()) == (5, False)
+    assert len(caught) == 1
+    assert "runs in a greenlet of its own" in str(caught[0].message)

@@ -20,7 +20,7 @@ the vendored file from the marker line below on.
 
 from __future__ import annotations
 
-__all__ = ["enable_reentry", "is_reentrant", "run"]
+__all__ = ["call_reentrant", "enable_reentry", "is_reentrant", "run"]
 
 # ---- loopsafe re-entrant mode (vendored below the core) ----
 import asyncio as _asyncio_mod
@@ -265,6 +265,22 @@ def enable_reentry(loop: _asyncio_mod.AbstractEventLoop | None = None) -> bool:
     if not getattr(factory, FACTORY_MARK, False):
         loop.set_task_factory(_ReentrantFactory(factory))
     return True
+
+
+async def call_reentrant(func: _Callable[..., _R], /, *args: _Any, **kwargs: _Any) -> _R:
+    """Call sync ``func(*args, **kwargs)`` so that ``run_sync`` inside it re-enters this loop.
+
+    For code already running in a task that is not re-entrant (one created before
+    ``enable_reentry()``, e.g. a notebook kernel's or a server's own task): the task awaits
+    this instead of calling ``func`` directly. Without greenlet, ``func`` is just called.
+    """
+    if _machinery() is None:
+        return func(*args, **kwargs)
+    return await _Proxy(_call(func, args, kwargs))  # type: ignore[no-any-return]
+
+
+async def _call(func: _Callable[..., _R], args: tuple[_Any, ...], kwargs: dict[str, _Any]) -> _R:
+    return func(*args, **kwargs)
 
 
 def is_reentrant() -> bool:
