@@ -581,7 +581,32 @@ def test_no_greenlet_outlives_its_task(ls: ModuleType) -> None:
     ]
     # Only idle pooled greenlets remain, each bounded and holding nothing of a task.
     assert len(live) <= 2 * 256
-    assert all(g.target is None and g.outcome is None and g.gr_context is None for g in live)
+    assert all(g.box[1:] == [None, None] and g.gr_context is None for g in live)
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_an_abandoned_pending_task_is_collected_as_under_plain_asyncio(
+    ls: ModuleType, reentrant: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A task left pending when its loop closes is freed, and its coroutine closed (its
+    `finally` runs), whether or not the loop is re-entrant: the greenlet does not pin it."""
+    events: list[str] = []
+
+    async def waiter() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            events.append("closed")
+
+    loop = asyncio.new_event_loop()
+    if reentrant:
+        ls.enable_reentry(loop)
+    task = loop.create_task(waiter())
+    loop.run_until_complete(asyncio.sleep(0.01))
+    loop.close()
+    del task, loop
+    gc.collect()
+    assert events == ["closed"]
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is 3.11+")

@@ -40,14 +40,22 @@ REENTER_METHOD = "loopsafe_reenter"
 FACTORY_MARK = "loopsafe_reentrant"
 
 _SEND, _THROW = 0, 1  # what the proxy asks a level greenlet to do with the value
-_YIELD, _REENTER, _DONE = 0, 1, 2  # what a level greenlet answers
-_RETURN, _RAISE = 0, 1  # how its coroutine finished (``_DONE``; in ``level.outcome``)
+_YIELD, _REENTER, _RETURN, _RAISE = 0, 1, 2, 3  # what a level greenlet answers
 _POOL_SIZE = 256  # idle level greenlets kept per thread: starting a greenlet costs ~20 us
 
 # Filled on first use by _machinery(): (greenlet.getcurrent, the _Level class).
 _loaded: tuple[_Callable[[], _Any], type] | None = None
 _missing = False
 _idle = _threading_mod.local()  # .pool: this thread's idle level greenlets
+
+# Garbage collection. A started greenlet is not tracked by the cycle collector, so it is
+# freed (and killed with GreenletExit) only when nothing refers to it any more; anything
+# it refers to while suspended that leads back to it would keep both alive forever. So a
+# level greenlet, suspended, refers to nothing of its task: it is given the coroutine to
+# drive at each step and answers through its `box` (a 3-slot list emptied by the reader),
+# never through switch() arguments (those stay on its stack while it is suspended), and its
+# frames never hold the greenlet itself. The task -> proxy -> level path then has no way
+# back, and an abandoned task is collected as under plain asyncio.
 
 
 def _machinery() -> tuple[_Callable[[], _Any], type] | None:
@@ -63,40 +71,41 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
     getcurrent = greenlet.getcurrent
     exit_type = greenlet.GreenletExit
 
-    # A suspended greenlet is never garbage-collected if its own frames refer to it, so
-    # neither of these functions keeps the greenlet they run in (no `self`): an abandoned
-    # task's greenlet is then freed, and killed with GreenletExit, like any other.
-
-    def serve(op: int, value: _Any) -> None:
-        """The run function of every level greenlet: drives one coroutine after another."""
+    def serve() -> None:
+        """The run function of every level greenlet: one step of a coroutine per switch."""
+        box = getcurrent().box
         while True:
-            target = getcurrent().target
-            while True:
-                try:
-                    if op == _SEND:
-                        yielded = target.send(value)
-                    else:
-                        yielded = target.throw(value)
-                except StopIteration as stop:
-                    outcome = (_RETURN, stop.value)
-                    break
-                except BaseException as exc:  # to the proxy: it re-raises it in the task
-                    outcome = (_RAISE, exc)
-                    break
-                op, value = getcurrent().parent.switch(_YIELD, yielded)
-            # Hold nothing of this coroutine while idle: the outcome goes by attribute.
-            target = yielded = value = None
-            getcurrent().target = None
-            getcurrent().outcome = outcome
-            del outcome
+            op, value, target = box
+            box[1] = box[2] = None
             try:
-                op, value = getcurrent().parent.switch(_DONE, None)
-            except exit_type:  # dropped from the pool, or its thread ended
+                if op == _SEND:
+                    result = target.send(value)
+                else:
+                    result = target.throw(value)
+                answer = _YIELD
+            except StopIteration as stop:
+                answer, result = _RETURN, stop.value
+            except exit_type:  # killed while sync code in it waited for a re-entrant call
+                raise
+            except BaseException as exc:  # to the proxy: it re-raises it in the task
+                answer, result = _RAISE, exc
+            box[0] = answer
+            box[1] = result
+            value = target = result = None
+            try:
+                getcurrent().parent.switch()
+            except exit_type:  # its task was abandoned, it left the pool, or its thread ended
                 return
 
     def reenter(coro: _Coroutine[_Any, _Any, _R]) -> _R:
         """Run ``coro`` on this task's loop from sync code in a level greenlet."""
-        op, value = getcurrent().parent.switch(_REENTER, coro)
+        box = getcurrent().box
+        box[0] = _REENTER
+        box[1] = coro
+        del coro
+        getcurrent().parent.switch()
+        op, value = box[0], box[1]
+        box[1] = box[2] = None
         if op == _THROW:
             try:
                 raise value
@@ -105,26 +114,24 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
         return value  # type: ignore[no-any-return]
 
     class _Level(greenlet.greenlet):  # type: ignore[misc]
-        """Drives one coroutine at a time: a task's own, or one that sync code re-entered
-        with; then waits, idle in its thread's pool, for the next one."""
+        """Drives steps of coroutines: a task's own, or one that sync code re-entered with;
+        idle in its thread's pool when its coroutine is done."""
 
         loopsafe_reenter = staticmethod(reenter)
 
         def __init__(self) -> None:
             super().__init__(serve)
-            self.target: _Any = None
-            self.outcome: tuple[int, _Any] | None = None
+            self.box: list[_Any] = [None, None, None]  # op/answer, value, coroutine
 
     _loaded = (greenlet.getcurrent, _Level)
     return _loaded
 
 
-def _take_level(level_type: type, target: _Any, here: _Any) -> _Any:
-    """An idle level greenlet of this thread (or a new one) set up to drive ``target`` in
-    the current greenlet's context (the task's, shared, not copied)."""
+def _take_level(level_type: type, here: _Any) -> _Any:
+    """An idle level greenlet of this thread (or a new one), to run in the current
+    greenlet's context (the task's, shared, not copied)."""
     pool: list[_Any] | None = getattr(_idle, "pool", None)
     level = pool.pop() if pool else level_type()
-    level.target = target
     level.parent = here
     level.gr_context = here.gr_context
     return level
@@ -146,11 +153,11 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
     coroutine, so task reprs, ``Task.get_stack()`` and debuggers still show the user's code.
     """
 
-    __slots__ = ("_coro", "_levels", "_started")
+    __slots__ = ("_coro", "_stack", "_started")
 
     def __init__(self, coro: _Coroutine[_Any, _Any, _Any]) -> None:
         self._coro = coro
-        self._levels: list[_Any] = []
+        self._stack: list[tuple[_Any, list[_Any], _Any]] = []
         self._started = False
 
     def send(self, value: _Any) -> _Any:
@@ -170,7 +177,7 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
             self._started = True
             self._coro.close()
             return
-        if not self._levels:
+        if not self._stack:
             return
         try:
             self._resume(_THROW, GeneratorExit())
@@ -200,28 +207,33 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
         assert loaded is not None  # a proxy is only made once greenlet is loaded
         getcurrent, level_type = loaded
         here = getcurrent()
-        levels = self._levels
-        if not levels:
+        stack = self._stack  # (level greenlet, its box, the coroutine it drives), innermost last
+        if not stack:
             if self._started:
                 raise RuntimeError("cannot reuse already awaited coroutine")
             self._started = True
-            levels.append(_take_level(level_type, self._coro, here))
+            level = _take_level(level_type, here)
+            stack.append((level, level.box, self._coro))
         while True:
-            level = levels[-1]
+            level, box, target = stack[-1]
             if level.parent is not here:  # e.g. an eager first step ran in another greenlet
                 level.parent = here
-            answer, value = level.switch(op, value)
+            box[0] = op
+            box[1] = value
+            box[2] = target
+            level.switch()
+            answer, value = box[0], box[1]
+            box[1] = None
             if answer == _YIELD:
                 return value
             if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`
-                levels.append(_take_level(level_type, value, here))
+                inner = _take_level(level_type, here)
+                stack.append((inner, inner.box, value))
                 op, value = _SEND, None
                 continue
-            levels.pop()  # that coroutine finished: its outcome goes to the level below
-            answer, value = level.outcome
-            level.outcome = None
+            stack.pop()  # that coroutine finished: its outcome goes to the level below
             _release_level(level)
-            if not levels:
+            if not stack:
                 if answer == _RETURN:
                     raise StopIteration(value)
                 try:
