@@ -696,3 +696,42 @@ def test_eager_tasks_reenter_in_their_first_step(ls: ModuleType) -> None:
     assert order[:3] == ["a calls", "created a", "b calls"]
     assert sorted(order[3:5]) == ["a returns", "b returns"]
     assert order[5:] == ["parent calls", "parent returns"]
+
+
+def test_tasks_hold_no_greenlet_between_steps(ls: ModuleType) -> None:
+    """Between steps a task holds no greenlet (one per thread runs every step), so 500
+    pending tasks cost no more greenlets than one; only a pending re-entry parks one."""
+
+    def live_greenlets() -> int:
+        gc.collect()
+        return sum(
+            1
+            for g in gc.get_objects()
+            if isinstance(g, greenlet.greenlet) and g and g is not greenlet.getcurrent()
+        )
+
+    async def wait(event: asyncio.Event) -> None:
+        await event.wait()
+
+    def sync_wait(event: asyncio.Event) -> None:
+        ls.run_sync(event.wait(), allow_running_loop=True)
+
+    async def reentering(event: asyncio.Event) -> None:
+        sync_wait(event)
+
+    async def main() -> tuple[int, int, int]:
+        event = asyncio.Event()
+        before = live_greenlets()
+        tasks = [asyncio.create_task(wait(event)) for _ in range(500)]
+        await asyncio.sleep(0)
+        plain = live_greenlets()
+        tasks += [asyncio.create_task(reentering(event)) for _ in range(5)]
+        await asyncio.sleep(0)
+        parked = live_greenlets()
+        event.set()
+        await asyncio.gather(*tasks)
+        return before, plain, parked
+
+    before, plain, parked = ls.run(main())
+    assert plain <= before + 1
+    assert parked == plain + 5

@@ -3,13 +3,14 @@ task's own loop, which keeps running its other tasks meanwhile (the successor to
 ``nest_asyncio.apply()``, without patching asyncio, without threads, without ctypes).
 
 How: ``run()`` / ``enable_reentry()`` install a task factory that gives each new task a
-``_Proxy`` coroutine. The proxy runs each step of the real coroutine inside a greenlet (one
-per coroutine being driven, taken from a per-thread pool of idle ones). When sync code in that greenlet calls
-``run_sync``, the greenlet switches back to the proxy, in the task's step, with the awaitable;
-the proxy then drives that awaitable's steps as the task's own (its yields go to the Task),
-and switches its outcome back into the waiting greenlet, where ``run_sync`` returns it. Each
-level of nesting (sync -> async -> sync -> async) is one more greenlet on the proxy's stack;
-``Task.cancel()`` reaches the innermost coroutine, as with ``await``.
+``_Proxy`` coroutine. The proxy runs each step of the real coroutine inside a "level"
+greenlet, taken from a per-thread pool of idle ones and given back when the step ends, so
+tasks hold no greenlet between steps. When sync code in a level calls ``run_sync``, the
+level switches back to the proxy, in the task's step, with the awaitable, and stays parked;
+the proxy drives that awaitable's steps as the task's own (its yields go to the Task), then
+switches its outcome back into the parked level, where ``run_sync`` returns it. Each level
+of nesting (sync -> async -> sync -> async) parks one more greenlet; ``Task.cancel()``
+reaches the innermost coroutine, as with ``await``.
 
 ``greenlet`` (the ``loopsafe[reentrant]`` extra) is imported only when re-entry is asked for;
 without it ``run()`` is ``asyncio.run`` and ``run_sync`` keeps its thread path. The runtime
@@ -130,8 +131,10 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
 def _take_level(level_type: type, here: _Any) -> _Any:
     """An idle level greenlet of this thread (or a new one), to run in the current
     greenlet's context (the task's, shared, not copied)."""
-    pool: list[_Any] | None = getattr(_idle, "pool", None)
-    level = pool.pop() if pool else level_type()
+    try:
+        level = _idle.pool.pop()
+    except (AttributeError, IndexError):  # no pool yet in this thread, or it is empty
+        level = level_type()
     level.parent = here
     level.gr_context = here.gr_context
     return level
@@ -139,8 +142,9 @@ def _take_level(level_type: type, here: _Any) -> _Any:
 
 def _release_level(level: _Any) -> None:
     level.gr_context = None
-    pool: list[_Any] | None = getattr(_idle, "pool", None)
-    if pool is None:
+    try:
+        pool: list[_Any] = _idle.pool
+    except AttributeError:
         pool = _idle.pool = []
     if len(pool) < _POOL_SIZE:
         pool.append(level)
@@ -153,11 +157,14 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
     coroutine, so task reprs, ``Task.get_stack()`` and debuggers still show the user's code.
     """
 
-    __slots__ = ("_coro", "_stack", "_started")
+    __slots__ = ("_coro", "_parked", "_started", "_targets")
 
     def __init__(self, coro: _Coroutine[_Any, _Any, _Any]) -> None:
         self._coro = coro
-        self._stack: list[tuple[_Any, list[_Any], _Any]] = []
+        # The coroutines being driven, innermost last: the task's own, then each one that
+        # sync code is waiting for; and the level greenlets where that sync code waits.
+        self._targets: list[_Any] = []
+        self._parked: list[_Any] = []
         self._started = False
 
     def send(self, value: _Any) -> _Any:
@@ -177,7 +184,7 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
             self._started = True
             self._coro.close()
             return
-        if not self._stack:
+        if not self._targets:
             return
         try:
             self._resume(_THROW, GeneratorExit())
@@ -207,39 +214,44 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
         assert loaded is not None  # a proxy is only made once greenlet is loaded
         getcurrent, level_type = loaded
         here = getcurrent()
-        stack = self._stack  # (level greenlet, its box, the coroutine it drives), innermost last
-        if not stack:
+        targets = self._targets
+        if not targets:
             if self._started:
                 raise RuntimeError("cannot reuse already awaited coroutine")
             self._started = True
-            level = _take_level(level_type, here)
-            stack.append((level, level.box, self._coro))
+            targets.append(self._coro)
+        level = None
         while True:
-            level, box, target = stack[-1]
-            if level.parent is not here:  # e.g. an eager first step ran in another greenlet
+            if level is None:  # a new step: any idle level runs it (usually the same one)
+                level = _take_level(level_type, here)
+            elif level.parent is not here:  # a parked level resumes, e.g. from an eager step
                 level.parent = here
+            box = level.box
             box[0] = op
             box[1] = value
-            box[2] = target
+            box[2] = targets[-1]
             level.switch()
             answer, value = box[0], box[1]
             box[1] = None
-            if answer == _YIELD:
+            if answer == _YIELD:  # the step is over: the level is free for other tasks
+                _release_level(level)
                 return value
             if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`
-                inner = _take_level(level_type, here)
-                stack.append((inner, inner.box, value))
+                self._parked.append(level)
+                targets.append(value)
+                level = None
                 op, value = _SEND, None
                 continue
-            stack.pop()  # that coroutine finished: its outcome goes to the level below
+            targets.pop()  # that coroutine finished: its outcome goes to the one below
             _release_level(level)
-            if not stack:
+            if not targets:
                 if answer == _RETURN:
                     raise StopIteration(value)
                 try:
                     raise value
                 finally:
                     value = None
+            level = self._parked.pop()
             op = _SEND if answer == _RETURN else _THROW
 
 
