@@ -100,10 +100,17 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
 
     def reenter(coro: _Coroutine[_Any, _Any, _R]) -> _R:
         """Run ``coro`` on this task's loop from sync code in a level greenlet."""
+        # Its first step runs right here, in this task's step: a coroutine that finishes
+        # without waiting costs no switch. One that waits hands the task what it yielded.
+        try:
+            yielded = coro.send(None)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
         box = getcurrent().box
         box[0] = _REENTER
         box[1] = coro
-        del coro
+        box[2] = yielded
+        del coro, yielded
         getcurrent().parent.switch()
         op, value = box[0], box[1]
         box[1] = box[2] = None
@@ -236,12 +243,12 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
             if answer == _YIELD:  # the step is over: the level is free for other tasks
                 _release_level(level)
                 return value
-            if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`
+            if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`,
+                yielded = box[2]  # which yielded this in its first step (run in `level`)
+                box[2] = None
                 self._parked.append(level)
                 targets.append(value)
-                level = None
-                op, value = _SEND, None
-                continue
+                return yielded
             if answer != _RETURN and answer != _RAISE:  # pragma: no cover - defensive
                 # The level died without answering (e.g. user code raised GreenletExit).
                 raise RuntimeError("loopsafe: a re-entrant task's greenlet ended unexpectedly")
