@@ -10,14 +10,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "current_loop", "require_running_loop", "run_sync"]
+__all__ = [
+    "__version__",
+    "current_loop",
+    "enable_reentry",
+    "is_reentrant",
+    "require_running_loop",
+    "run",
+    "run_sync",
+]
+_RUNTIME_NAMES = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
-    from loopsafe.runtime import current_loop, require_running_loop, run_sync
+    from loopsafe.runtime import (
+        current_loop,
+        enable_reentry,
+        is_reentrant,
+        require_running_loop,
+        run,
+        run_sync,
+    )
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run_sync", "require_running_loop", "current_loop"):
+    if name in _RUNTIME_NAMES:
         from loopsafe import runtime
 
         return getattr(runtime, name)

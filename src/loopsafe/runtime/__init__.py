@@ -1,7 +1,9 @@
-"""The loopsafe runtime helper: ``run_sync`` and ``require_running_loop``.
+"""The loopsafe runtime helper: ``run_sync`` and ``require_running_loop``, and re-entrant
+mode (``run``, ``enable_reentry``, ``is_reentrant``).
 
 Standard library only, and nothing from the rest of loopsafe: fixed code imports this at run
-time, and ``loopsafe vendor-helper`` copies ``_core.py`` into projects as a single file.
+time, and ``loopsafe vendor-helper`` copies ``_core.py`` (and ``_reentrant.py``, which
+imports greenlet only when re-entry is asked for) into projects as a single file.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from ._core import (
     require_running_loop,
     run_sync,
 )
+from ._reentrant import enable_reentry, is_reentrant, run
 
 __all__ = [
     "LoopDeadlockError",
     "RunningLoopWarning",
     "current_loop",
+    "enable_reentry",
+    "is_reentrant",
     "require_running_loop",
+    "run",
     "run_sync",
 ]

@@ -1,0 +1,318 @@
+"""Re-entrant mode: ``run_sync`` from sync code inside a task runs the awaitable on that
+task's own loop, which keeps running its other tasks meanwhile (the successor to
+``nest_asyncio.apply()``, without patching asyncio, without threads, without ctypes).
+
+How: ``run()`` / ``enable_reentry()`` install a task factory that gives each new task a
+``_Proxy`` coroutine. The proxy runs each step of the real coroutine inside a greenlet (one
+per coroutine being driven, taken from a per-thread pool of idle ones). When sync code in that greenlet calls
+``run_sync``, the greenlet switches back to the proxy, in the task's step, with the awaitable;
+the proxy then drives that awaitable's steps as the task's own (its yields go to the Task),
+and switches its outcome back into the waiting greenlet, where ``run_sync`` returns it. Each
+level of nesting (sync -> async -> sync -> async) is one more greenlet on the proxy's stack;
+``Task.cancel()`` reaches the innermost coroutine, as with ``await``.
+
+``greenlet`` (the ``loopsafe[reentrant]`` extra) is imported only when re-entry is asked for;
+without it ``run()`` is ``asyncio.run`` and ``run_sync`` keeps its thread path. The runtime
+core (``_core.py``) knows re-entry only by the ``loopsafe_reenter`` method of the current
+greenlet, so this module imports nothing from it and ``loopsafe vendor-helper`` appends it to
+the vendored file from the marker line below on.
+"""
+
+from __future__ import annotations
+
+__all__ = ["enable_reentry", "is_reentrant", "run"]
+
+# ---- loopsafe re-entrant mode (vendored below the core) ----
+import asyncio as _asyncio_mod
+import collections.abc as _abc_mod
+import sys as _sys_mod
+import threading as _threading_mod
+from collections.abc import Callable as _Callable
+from collections.abc import Coroutine as _Coroutine
+from typing import Any as _Any
+from typing import TypeVar as _TypeVar
+
+_R = _TypeVar("_R")
+
+#: What ``run_sync`` looks for on the current greenlet (a method taking a coroutine).
+REENTER_METHOD = "loopsafe_reenter"
+#: Set on the task factory that ``enable_reentry`` installs.
+FACTORY_MARK = "loopsafe_reentrant"
+
+_SEND, _THROW = 0, 1  # what the proxy asks a level greenlet to do with the value
+_YIELD, _REENTER, _DONE = 0, 1, 2  # what a level greenlet answers
+_RETURN, _RAISE = 0, 1  # how its coroutine finished (``_DONE``; in ``level.outcome``)
+_POOL_SIZE = 256  # idle level greenlets kept per thread: starting a greenlet costs ~20 us
+
+# Filled on first use by _machinery(): (greenlet.getcurrent, the _Level class).
+_loaded: tuple[_Callable[[], _Any], type] | None = None
+_missing = False
+_idle = _threading_mod.local()  # .pool: this thread's idle level greenlets
+
+
+def _machinery() -> tuple[_Callable[[], _Any], type] | None:
+    """Import greenlet and build the greenlet subclass, once; None without greenlet."""
+    global _loaded, _missing
+    if _loaded is not None or _missing:
+        return _loaded
+    try:
+        import greenlet
+    except ImportError:
+        _missing = True
+        return None
+    exit_type = greenlet.GreenletExit
+
+    class _Level(greenlet.greenlet):  # type: ignore[misc]
+        """Drives one coroutine at a time: a task's own, or one that sync code re-entered
+        with; then waits, idle in its thread's pool, for the next one."""
+
+        def __init__(self) -> None:
+            super().__init__(self._serve)
+            self.target: _Any = None
+            self.outcome: tuple[int, _Any] | None = None
+
+        def _serve(self, op: int, value: _Any) -> None:
+            while True:
+                target = self.target
+                while True:
+                    try:
+                        if op == _SEND:
+                            yielded = target.send(value)
+                        else:
+                            yielded = target.throw(value)
+                    except StopIteration as stop:
+                        outcome = (_RETURN, stop.value)
+                        break
+                    except BaseException as exc:  # to the proxy: it re-raises it in the task
+                        outcome = (_RAISE, exc)
+                        break
+                    op, value = self.parent.switch(_YIELD, yielded)
+                # Hold nothing of this coroutine while idle: the outcome goes by attribute.
+                self.target = target = yielded = value = None
+                self.outcome = outcome
+                del outcome
+                try:
+                    op, value = self.parent.switch(_DONE, None)
+                except exit_type:  # dropped from the pool, or its thread ended
+                    return
+
+        def loopsafe_reenter(self, coro: _Coroutine[_Any, _Any, _R]) -> _R:
+            """Run ``coro`` on this task's loop from sync code in this greenlet."""
+            op, value = self.parent.switch(_REENTER, coro)
+            if op == _THROW:
+                try:
+                    raise value
+                finally:
+                    value = None
+            return value  # type: ignore[no-any-return]
+
+    _loaded = (greenlet.getcurrent, _Level)
+    return _loaded
+
+
+def _take_level(level_type: type, target: _Any, here: _Any) -> _Any:
+    """An idle level greenlet of this thread (or a new one) set up to drive ``target`` in
+    the current greenlet's context (the task's, shared, not copied)."""
+    pool: list[_Any] | None = getattr(_idle, "pool", None)
+    level = pool.pop() if pool else level_type()
+    level.target = target
+    level.parent = here
+    level.gr_context = here.gr_context
+    return level
+
+
+def _release_level(level: _Any) -> None:
+    level.gr_context = None
+    pool: list[_Any] | None = getattr(_idle, "pool", None)
+    if pool is None:
+        pool = _idle.pool = []
+    if len(pool) < _POOL_SIZE:
+        pool.append(level)
+
+
+class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
+    """The coroutine a re-entrant task runs: the real one, driven inside greenlets.
+
+    Attribute reads it lacks (``__qualname__``, ``cr_frame``, ``cr_code``...) go to the real
+    coroutine, so task reprs, ``Task.get_stack()`` and debuggers still show the user's code.
+    """
+
+    __slots__ = ("_coro", "_levels", "_started")
+
+    def __init__(self, coro: _Coroutine[_Any, _Any, _Any]) -> None:
+        self._coro = coro
+        self._levels: list[_Any] = []
+        self._started = False
+
+    def send(self, value: _Any) -> _Any:
+        return self._resume(_SEND, value)
+
+    def throw(self, typ: _Any, val: _Any = None, tb: _Any = None) -> _Any:
+        if val is None:
+            exc = typ() if isinstance(typ, type) else typ
+        else:
+            exc = val if isinstance(val, BaseException) else typ(val)
+        if tb is not None:
+            exc = exc.with_traceback(tb)
+        return self._resume(_THROW, exc)
+
+    def close(self) -> None:
+        if not self._started:
+            self._started = True
+            self._coro.close()
+            return
+        if not self._levels:
+            return
+        try:
+            self._resume(_THROW, GeneratorExit())
+        except (GeneratorExit, StopIteration):
+            return
+        raise RuntimeError("coroutine ignored GeneratorExit")
+
+    def __await__(self) -> _Any:
+        return self
+
+    def __iter__(self) -> _Any:
+        return self
+
+    def __next__(self) -> _Any:
+        return self._resume(_SEND, None)
+
+    def __getattr__(self, name: str) -> _Any:
+        if name.startswith("_Proxy__") or name in _Proxy.__slots__:
+            raise AttributeError(name)
+        return getattr(self._coro, name)
+
+    def __repr__(self) -> str:
+        return f"<loopsafe re-entrant {self._coro!r}>"
+
+    def _resume(self, op: int, value: _Any) -> _Any:
+        loaded = _loaded
+        assert loaded is not None  # a proxy is only made once greenlet is loaded
+        getcurrent, level_type = loaded
+        here = getcurrent()
+        levels = self._levels
+        if not levels:
+            if self._started:
+                raise RuntimeError("cannot reuse already awaited coroutine")
+            self._started = True
+            levels.append(_take_level(level_type, self._coro, here))
+        while True:
+            level = levels[-1]
+            if level.parent is not here:  # e.g. an eager first step ran in another greenlet
+                level.parent = here
+            answer, value = level.switch(op, value)
+            if answer == _YIELD:
+                return value
+            if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`
+                levels.append(_take_level(level_type, value, here))
+                op, value = _SEND, None
+                continue
+            levels.pop()  # that coroutine finished: its outcome goes to the level below
+            answer, value = level.outcome
+            level.outcome = None
+            _release_level(level)
+            if not levels:
+                if answer == _RETURN:
+                    raise StopIteration(value)
+                try:
+                    raise value
+                finally:
+                    value = None
+            op = _SEND if answer == _RETURN else _THROW
+
+
+class _ReentrantFactory:
+    """Task factory that makes every task re-entrant, chaining the factory it replaced."""
+
+    __slots__ = ("previous",)
+    loopsafe_reentrant = True
+
+    def __init__(self, previous: _Callable[..., _Any] | None) -> None:
+        self.previous = previous
+
+    def __call__(
+        self, loop: _asyncio_mod.AbstractEventLoop, coro: _Any, **kwargs: _Any
+    ) -> _asyncio_mod.Future[_Any]:
+        proxy = _Proxy(coro)
+        previous = self.previous
+        if previous is None:
+            return _asyncio_mod.Task(proxy, loop=loop, **kwargs)
+        return previous(loop, proxy, **kwargs)  # type: ignore[no-any-return]
+
+
+def enable_reentry(loop: _asyncio_mod.AbstractEventLoop | None = None) -> bool:
+    """Make tasks created on ``loop`` (default: the running loop) from now on re-entrant.
+
+    Installs a task factory, wrapping any factory already set. Tasks that exist already,
+    including the one calling this, stay as they are: asyncio offers no public way to change
+    a task's coroutine. Returns False, changing nothing, if greenlet is not installed.
+    """
+    if loop is None:
+        loop = _asyncio_mod.get_running_loop()
+    if _machinery() is None:
+        return False
+    factory = loop.get_task_factory()
+    if not getattr(factory, FACTORY_MARK, False):
+        loop.set_task_factory(_ReentrantFactory(factory))
+    return True
+
+
+def is_reentrant() -> bool:
+    """Whether ``run_sync(..., allow_running_loop=True)`` called here re-enters the loop."""
+    greenlet = _sys_mod.modules.get("greenlet")
+    if greenlet is None:
+        return False
+    return getattr(greenlet.getcurrent(), REENTER_METHOD, None) is not None
+
+
+def run(
+    main: _Coroutine[_Any, _Any, _R],
+    *,
+    debug: bool | None = None,
+    loop_factory: _Callable[[], _asyncio_mod.AbstractEventLoop] | None = None,
+) -> _R:
+    """``asyncio.run`` whose tasks (the main one included) can re-enter their loop.
+
+    Same arguments, errors and Ctrl-C handling as ``asyncio.run``. Without greenlet it is
+    ``asyncio.run`` (``run_sync`` then says, once per call site, why it used a thread).
+    """
+    if _asyncio_mod._get_running_loop() is not None:
+        if _asyncio_mod.iscoroutine(main):
+            main.close()
+        raise RuntimeError("loopsafe.run() cannot be called from a running event loop")
+    runner_type = getattr(_asyncio_mod, "Runner", None)
+    if runner_type is not None:
+        with runner_type(debug=debug, loop_factory=loop_factory) as runner:
+            enable_reentry(runner.get_loop())
+            return runner.run(main)  # type: ignore[no-any-return]
+    return _run_310(main, debug, loop_factory)  # pragma: no cover - Python 3.10
+
+
+def _run_310(  # pragma: no cover - Python 3.10 has no asyncio.Runner
+    main: _Coroutine[_Any, _Any, _R],
+    debug: bool | None,
+    loop_factory: _Callable[[], _asyncio_mod.AbstractEventLoop] | None,
+) -> _R:
+    """What 3.10's ``asyncio.run`` does, plus ``loop_factory`` and ``enable_reentry``."""
+    if not _asyncio_mod.iscoroutine(main):
+        raise ValueError(f"a coroutine was expected, got {main!r}")
+    loop = _asyncio_mod.new_event_loop() if loop_factory is None else loop_factory()
+    try:
+        _asyncio_mod.set_event_loop(loop)
+        if debug is not None:
+            loop.set_debug(debug)
+        enable_reentry(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            pending = [t for t in _asyncio_mod.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(_asyncio_mod.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            _asyncio_mod.set_event_loop(None)
+            loop.close()
