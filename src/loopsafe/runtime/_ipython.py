@@ -1,39 +1,35 @@
 """``%load_ext loopsafe``: make the cells of a Jupyter kernel re-entrant.
 
-Why this is enough: ipykernel (7.x) runs every shell message, so every cell, in a new task
-that it creates with ``loop.create_task`` on the kernel's running loop (pyzmq's ``ZMQStream``
-wraps the async handler in ``asyncio.ensure_future`` and ipykernel's ``_async_in_context``
-in ``asyncio.create_task``); a cell with top-level ``await`` gets one more task
-(``asyncio.ensure_future(shell.run_cell_async(...))``). So installing loopsafe's task factory
-on that loop (``enable_reentry``) makes every later cell, with or without ``await``, run in a
-re-entrant task, and sync code in it can call ``run_sync(coro, allow_running_loop=True)`` on
-the kernel's own loop.
+Why a task factory is enough: ipykernel (7.x) runs every shell message, so every cell, in a
+new task that it creates with ``loop.create_task`` on the kernel's running loop (pyzmq's
+``ZMQStream`` wraps the async handler in ``asyncio.ensure_future``, ipykernel's
+``_async_in_context`` in ``asyncio.create_task``); a cell with top-level ``await`` gets one
+more (``asyncio.ensure_future(shell.run_cell_async(...))``). So loopsafe's task factory on
+that loop (``enable_reentry``) makes every later cell, with or without ``await``, run in a
+re-entrant task: its sync code can call ``run_sync(coro, allow_running_loop=True)`` on the
+kernel's own loop.
 
-One more change, for Ctrl-C: ipykernel turns an interrupt into cancelling the cell's task
-only on its async path (``_cancel_on_sigint``); on its sync path SIGINT raises
-``KeyboardInterrupt`` wherever the main thread is, which during a re-entrant call is the
-kernel's loop itself, and the kernel dies. So the shell instance's ``should_run_async``
-(IPython's documented method that ipykernel asks "run this cell as a task?") answers yes for
-every cell when the kernel asks. A cell without ``await`` still compiles and runs as plain
-sync code (IPython decides that from the compiled code, not from this answer). Nested
-``shell.run_cell(...)`` calls from inside a cell get IPython's own answer, as before.
-
-Nothing of asyncio or IPython's classes is patched: the loop's task factory (public
-``loop.set_task_factory``) and that one attribute of the shell instance; ``%unload_ext``
-puts both back.
-
-Loaded through ``loopsafe.load_ipython_extension``, which imports nothing of the analyser.
+Ctrl-C (the interrupt button sends SIGINT): a sync cell keeps ipykernel's handler,
+``KeyboardInterrupt`` where the main thread is. But while a cell waits in a re-entrant call,
+the main thread runs the kernel's loop, and a ``KeyboardInterrupt`` there ends the kernel.
+So for that one case a SIGINT handler cancels the cell's task instead, as ``asyncio.run``
+does for its main task (the re-entered coroutine is cancelled, the cell ends with
+``CancelledError``); in every other case it hands the signal to the handler it replaced.
+The cell's task is known from IPython's documented ``pre_run_cell`` / ``post_run_cell``
+events. Nothing of asyncio or IPython is patched; ``%unload_ext`` undoes all three changes
+(task factory, events, SIGINT handler).
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
+import signal
+import types
 import weakref
 from typing import Any
 
-# The task factory each loop had before %load_ext loopsafe, for %unload_ext.
-_previous: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+# What %load_ext changed, per loop, for %unload_ext.
+_installed: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Interrupts] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -50,53 +46,90 @@ def load_ipython_extension(ipython: Any) -> None:
             "run_sync(coro) works in them as it is"
         )
         return
-    try:
-        from ._reentrant import enable_reentry
-    except ImportError as exc:  # greenlet missing: say how to get it, keep the kernel alive
-        print(f"loopsafe: re-entrant mode needs greenlet ({exc}); pip install 'loopsafe[reentrant]'")
-        return
-    if loop not in _previous:
-        _previous[loop] = loop.get_task_factory()
-    enable_reentry(loop)
-    _run_cells_as_tasks(ipython)
+    from ._reentrant import enable_reentry
 
-
-_KERNEL_MODULE = "ipykernel.ipkernel"  # where ipykernel's do_execute asks should_run_async
-
-
-def _run_cells_as_tasks(ipython: Any) -> None:
-    """Make the kernel run every cell on its async path, where Ctrl-C cancels the cell."""
-    if "should_run_async" in vars(ipython):
-        return  # already ours (a second %load_ext), or someone else's: leave it
-    original = ipython.should_run_async
-
-    def should_run_async(
-        raw_cell: str, *, transformed_cell: str | None = None, preprocessing_exc_tuple: Any = None
-    ) -> bool:
-        answer = bool(
-            original(
-                raw_cell,
-                transformed_cell=transformed_cell,
-                preprocessing_exc_tuple=preprocessing_exc_tuple,
-            )
+    previous = loop.get_task_factory()
+    if not enable_reentry(loop):
+        print(
+            "loopsafe: re-entrant mode needs greenlet, which is not installed: "
+            "pip install 'loopsafe[reentrant]' (run_sync keeps its thread path meanwhile)"
         )
-        if answer or preprocessing_exc_tuple is not None or not ipython.autoawait:
-            return answer
-        # Only when the kernel itself asks: IPython's own run_cell() would then use
-        # run_until_complete on the running loop, which fails.
-        return sys._getframe(1).f_globals.get("__name__") == _KERNEL_MODULE
-
-    should_run_async.loopsafe = True  # type: ignore[attr-defined]
-    ipython.should_run_async = should_run_async
+        return
+    if loop not in _installed:
+        _installed[loop] = _Interrupts(ipython, loop, previous)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """Put back the task factory the loop had before ``%load_ext loopsafe``."""
+    """Put back what ``%load_ext loopsafe`` changed."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
-    if loop in _previous:
-        loop.set_task_factory(_previous.pop(loop))
-    if getattr(vars(ipython).get("should_run_async"), "loopsafe", False):
-        del ipython.should_run_async
+    interrupts = _installed.pop(loop, None)
+    if interrupts is not None:
+        interrupts.remove()
+
+
+class _Interrupts:
+    """Turns a Ctrl-C that lands in the kernel's loop, while a cell waits in a re-entrant
+    call, into cancelling that cell's task."""
+
+    def __init__(self, ipython: Any, loop: asyncio.AbstractEventLoop, factory: Any) -> None:
+        self.ipython, self.loop, self.factory = ipython, loop, factory
+        self.cell: asyncio.Task[Any] | None = None
+        self.previous: Any = None
+        ipython.events.register("pre_run_cell", self.pre_run_cell)
+        ipython.events.register("post_run_cell", self.post_run_cell)
+
+    def pre_run_cell(self, info: Any = None) -> None:
+        """Handle SIGINT for this cell. Per cell, because ipykernel sets the handler around
+        each request (``default_int_handler`` during it, ``SIG_IGN`` between requests)."""
+        self.cell = asyncio.current_task()
+        try:
+            self.previous = signal.signal(signal.SIGINT, self.on_sigint)
+        except ValueError:  # not the main thread (a subshell): ipykernel's handling stays
+            self.previous = None
+
+    def post_run_cell(self, result: Any = None) -> None:
+        self.cell = None
+        self._restore()
+
+    def _restore(self) -> None:
+        previous, self.previous = self.previous, None
+        if previous is None:
+            return
+        try:
+            if signal.getsignal(signal.SIGINT) == self.on_sigint:
+                signal.signal(signal.SIGINT, previous)
+        except ValueError:
+            pass
+
+    def on_sigint(self, signum: int, frame: types.FrameType | None) -> None:
+        cell = self.cell
+        if cell is not None and not cell.done() and asyncio.current_task(self.loop) is not cell:
+            # The cell's task is suspended (waiting in run_sync) and the loop runs other
+            # work: a KeyboardInterrupt here would stop the loop, so cancel the cell.
+            cell.cancel()
+            self.loop.call_soon_threadsafe(_noop)  # wake the loop if it waits
+            return
+        previous = self.previous
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.default_int_handler(signum, frame)
+
+    def remove(self) -> None:
+        self.loop.set_task_factory(self.factory)
+        for name, callback in (
+            ("pre_run_cell", self.pre_run_cell),
+            ("post_run_cell", self.post_run_cell),
+        ):
+            try:
+                self.ipython.events.unregister(name, callback)
+            except ValueError:
+                pass
+        self._restore()
+
+
+def _noop() -> None:
+    pass
