@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = [
     "__version__",
+    "call_reentrant",
     "current_loop",
     "enable_reentry",
     "is_reentrant",
@@ -23,6 +24,7 @@ _RUNTIME_NAMES = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
     from loopsafe.runtime import (
+        call_reentrant,
         current_loop,
         enable_reentry,
         is_reentrant,

@@ -4,7 +4,7 @@ Projects that do not want loopsafe as a run-time dependency vendor one file: the
 ``loopsafe.runtime._core`` (stdlib-only by contract) behind a header naming the release it
 came from, with ``VENDORED_FROM`` set so code can tell the copy apart, followed by
 re-entrant mode (``_reentrant.py`` from its marker line on: ``run``, ``enable_reentry``,
-``is_reentrant``), which imports greenlet only when asked to re-enter and works without it.
+``call_reentrant``, ``is_reentrant``), which imports greenlet only when asked to re-enter and works without it.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def vendored_source() -> str:
     if text.count(REENTRANT_MARKER) != 1:  # pragma: no cover - guards against blind edits
         raise RuntimeError("loopsafe.runtime._reentrant lost its vendoring marker line")
     tail = text[text.index(REENTRANT_MARKER) :]
-    core += f'\n\n__all__ += ["enable_reentry", "is_reentrant", "run"]\n\n{tail}'
+    core += f'\n\n__all__ += ["call_reentrant", "enable_reentry", "is_reentrant", "run"]\n\n{tail}'
     header = (
         f"# Vendored from loopsafe {__version__} (loopsafe.runtime) by `loopsafe vendor-helper`.\n"
         "# Standard library only; import `run_sync` and `require_running_loop` from this file.\n"

@@ -101,5 +101,5 @@ def test_package_and_vendored_copy_share_one_implementation() -> None:
             "VENDORED_FROM: str | None = None\n",
             f'VENDORED_FROM: str | None = "loopsafe {loopsafe.__version__}"\n',
         )
-        + f'\n\n__all__ += ["enable_reentry", "is_reentrant", "run"]\n\n{tail}'
+        + f'\n\n__all__ += ["call_reentrant", "enable_reentry", "is_reentrant", "run"]\n\n{tail}'
     )

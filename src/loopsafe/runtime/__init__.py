@@ -1,5 +1,5 @@
 """The loopsafe runtime helper: ``run_sync`` and ``require_running_loop``, and re-entrant
-mode (``run``, ``enable_reentry``, ``is_reentrant``).
+mode (``run``, ``enable_reentry``, ``call_reentrant``, ``is_reentrant``).
 
 Standard library only, and nothing from the rest of loopsafe: fixed code imports this at run
 time, and ``loopsafe vendor-helper`` copies ``_core.py`` (and ``_reentrant.py``, which
@@ -15,11 +15,12 @@ from ._core import (
     require_running_loop,
     run_sync,
 )
-from ._reentrant import enable_reentry, is_reentrant, run
+from ._reentrant import call_reentrant, enable_reentry, is_reentrant, run
 
 __all__ = [
     "LoopDeadlockError",
     "RunningLoopWarning",
+    "call_reentrant",
     "current_loop",
     "enable_reentry",
     "is_reentrant",

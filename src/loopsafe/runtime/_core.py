@@ -710,7 +710,8 @@ def _why_not_reentrant(running: asyncio.AbstractEventLoop) -> str:
     return (
         f"the task {task.get_name()!r} was created before enable_reentry() (or by code that "
         "bypassed the loop's task factory, or the call runs in a greenlet of its own); "
-        "tasks created from now on can re-enter, so run the code in a new task"
+        "tasks created from now on can re-enter, so run the code in a new task, or have "
+        "the task call it through `await loopsafe.call_reentrant(func, ...)`"
     )
 
 

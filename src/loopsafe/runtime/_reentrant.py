@@ -20,7 +20,7 @@ the vendored file from the marker line below on.
 
 from __future__ import annotations
 
-__all__ = ["enable_reentry", "is_reentrant", "run"]
+__all__ = ["call_reentrant", "enable_reentry", "is_reentrant", "run"]
 
 # ---- loopsafe re-entrant mode (vendored below the core) ----
 import asyncio as _asyncio_mod
@@ -60,51 +60,60 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
     except ImportError:
         _missing = True
         return None
+    getcurrent = greenlet.getcurrent
     exit_type = greenlet.GreenletExit
+
+    # A suspended greenlet is never garbage-collected if its own frames refer to it, so
+    # neither of these functions keeps the greenlet they run in (no `self`): an abandoned
+    # task's greenlet is then freed, and killed with GreenletExit, like any other.
+
+    def serve(op: int, value: _Any) -> None:
+        """The run function of every level greenlet: drives one coroutine after another."""
+        while True:
+            target = getcurrent().target
+            while True:
+                try:
+                    if op == _SEND:
+                        yielded = target.send(value)
+                    else:
+                        yielded = target.throw(value)
+                except StopIteration as stop:
+                    outcome = (_RETURN, stop.value)
+                    break
+                except BaseException as exc:  # to the proxy: it re-raises it in the task
+                    outcome = (_RAISE, exc)
+                    break
+                op, value = getcurrent().parent.switch(_YIELD, yielded)
+            # Hold nothing of this coroutine while idle: the outcome goes by attribute.
+            target = yielded = value = None
+            getcurrent().target = None
+            getcurrent().outcome = outcome
+            del outcome
+            try:
+                op, value = getcurrent().parent.switch(_DONE, None)
+            except exit_type:  # dropped from the pool, or its thread ended
+                return
+
+    def reenter(coro: _Coroutine[_Any, _Any, _R]) -> _R:
+        """Run ``coro`` on this task's loop from sync code in a level greenlet."""
+        op, value = getcurrent().parent.switch(_REENTER, coro)
+        if op == _THROW:
+            try:
+                raise value
+            finally:
+                value = None
+        return value  # type: ignore[no-any-return]
 
     class _Level(greenlet.greenlet):  # type: ignore[misc]
         """Drives one coroutine at a time: a task's own, or one that sync code re-entered
         with; then waits, idle in its thread's pool, for the next one."""
 
+        loopsafe_reenter = staticmethod(reenter)
+
         def __init__(self) -> None:
-            super().__init__(self._serve)
+            super().__init__(serve)
             self.target: _Any = None
             self.outcome: tuple[int, _Any] | None = None
-
-        def _serve(self, op: int, value: _Any) -> None:
-            while True:
-                target = self.target
-                while True:
-                    try:
-                        if op == _SEND:
-                            yielded = target.send(value)
-                        else:
-                            yielded = target.throw(value)
-                    except StopIteration as stop:
-                        outcome = (_RETURN, stop.value)
-                        break
-                    except BaseException as exc:  # to the proxy: it re-raises it in the task
-                        outcome = (_RAISE, exc)
-                        break
-                    op, value = self.parent.switch(_YIELD, yielded)
-                # Hold nothing of this coroutine while idle: the outcome goes by attribute.
-                self.target = target = yielded = value = None
-                self.outcome = outcome
-                del outcome
-                try:
-                    op, value = self.parent.switch(_DONE, None)
-                except exit_type:  # dropped from the pool, or its thread ended
-                    return
-
-        def loopsafe_reenter(self, coro: _Coroutine[_Any, _Any, _R]) -> _R:
-            """Run ``coro`` on this task's loop from sync code in this greenlet."""
-            op, value = self.parent.switch(_REENTER, coro)
-            if op == _THROW:
-                try:
-                    raise value
-                finally:
-                    value = None
-            return value  # type: ignore[no-any-return]
 
     _loaded = (greenlet.getcurrent, _Level)
     return _loaded
@@ -256,6 +265,22 @@ def enable_reentry(loop: _asyncio_mod.AbstractEventLoop | None = None) -> bool:
     if not getattr(factory, FACTORY_MARK, False):
         loop.set_task_factory(_ReentrantFactory(factory))
     return True
+
+
+async def call_reentrant(func: _Callable[..., _R], /, *args: _Any, **kwargs: _Any) -> _R:
+    """Call sync ``func(*args, **kwargs)`` so that ``run_sync`` inside it re-enters this loop.
+
+    For code already running in a task that is not re-entrant (one created before
+    ``enable_reentry()``, e.g. a notebook kernel's or a server's own task): the task awaits
+    this instead of calling ``func`` directly. Without greenlet, ``func`` is just called.
+    """
+    if _machinery() is None:
+        return func(*args, **kwargs)
+    return await _Proxy(_call(func, args, kwargs))  # type: ignore[no-any-return]
+
+
+async def _call(func: _Callable[..., _R], args: tuple[_Any, ...], kwargs: dict[str, _Any]) -> _R:
+    return func(*args, **kwargs)
 
 
 def is_reentrant() -> bool:
