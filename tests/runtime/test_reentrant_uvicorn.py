@@ -9,6 +9,7 @@ keeps serving while the sync helper waits. Real HTTP requests through httpx.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +28,7 @@ httpx = pytest.importorskip("httpx")
 
 APP = '''
 import asyncio
+import os
 import sys
 from contextlib import asynccontextmanager
 
@@ -36,7 +38,8 @@ import loopsafe
 from loopsafe import run_sync
 from loopsafe.runtime import is_reentrant
 
-MODE = sys.argv[1] if __name__ == "__main__" else "lifespan"
+MODE = sys.argv[1] if __name__ == "__main__" else os.environ.get("APP_MODE", "lifespan")
+TIMEOUT = 2 if MODE == "none" else 20
 
 
 @asynccontextmanager
@@ -52,7 +55,7 @@ app = FastAPI(lifespan=lifespan)
 
 def take(queue):
     """A plain sync helper, as a library offers it, over an async client of that loop."""
-    return run_sync(queue.get(), allow_running_loop=True, timeout=20)
+    return run_sync(queue.get(), allow_running_loop=True, timeout=TIMEOUT)
 
 
 @app.get("/slow")
@@ -83,11 +86,14 @@ if __name__ == "__main__":  # the other one line: loopsafe.run() instead of asyn
 '''
 
 
-def start(tmp_path: Path, argv: list[str]) -> tuple[subprocess.Popen[str], str]:
+def start(
+    tmp_path: Path, argv: list[str], mode: str = "lifespan"
+) -> tuple[subprocess.Popen[str], str]:
     """Start uvicorn and return it with its base URL, read from its startup log."""
     process = subprocess.Popen(
         [sys.executable, *argv],
         cwd=tmp_path,
+        env={**os.environ, "APP_MODE": mode},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -173,3 +179,31 @@ def test_sync_helper_waits_on_the_server_loop_while_it_serves_other_requests(
     assert results["slow"]["reentrant"] is True  # type: ignore[index]
     assert results["slow_done"] > put_at  # type: ignore[operator]
     assert max(pings) < 2.0, pings
+
+
+def test_without_the_line_the_server_freezes_as_today(app_dir: Path) -> None:
+    """The control: without enable_reentry() the helper takes the thread path, which
+    blocks the server's loop until its 2 s timeout; a ping meanwhile waits that long."""
+    argv = ["-m", "uvicorn", "app:app", "--port", "0", "--loop", "asyncio"]
+    process, url = start(app_dir, argv, mode="none")
+    try:
+        results: dict[str, int] = {}
+
+        def slow_request() -> None:
+            with httpx.Client(base_url=url, timeout=30) as client:
+                results["slow"] = client.get("/slow").status_code
+
+        slow = threading.Thread(target=slow_request)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            client.get("/ping")
+            slow.start()
+            time.sleep(0.3)
+            sent = time.monotonic()
+            client.get("/ping")
+            frozen_for = time.monotonic() - sent
+        slow.join(30)
+        assert results["slow"] == 500  # TimeoutError: the queue never gets an item
+        assert frozen_for > 1.0, frozen_for
+    finally:
+        process.terminate()
+        process.wait(10)
