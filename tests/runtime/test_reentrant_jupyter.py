@@ -231,6 +231,8 @@ def test_sync_wrapper_uses_the_kernel_loop_and_the_kernel_serves_meanwhile(
     assert int(ticked) >= 10, end_line
     # ... and the comm handler, which ran while the cell was still inside run_sync.
     assert echo["in_call"] is True, echo
+    start = events["start"]
+    print({name: round(at - start, 3) for name, at in events.items()}, end_line)  # with -s
     # The control channel answered kernel_info while the cell was running.
     assert events["start"] < events["info"] < events["end"], events
     assert events["start"] < events["comm"] < events["end"], events
@@ -245,6 +247,20 @@ def test_one_line_in_the_first_cell_is_enough(
     run_cell(kernel, first_cell)
     run_cell(kernel, SETUP)
     assert run_cell(kernel, "print(get_sync('a'), is_reentrant())").split() == ["A", "True"]
+
+
+def test_unload_puts_everything_back(kernel: BlockingKernelClient) -> None:
+    run_cell(kernel, "%load_ext loopsafe\n%unload_ext loopsafe")
+    run_cell(kernel, SETUP)
+    out = run_cell(
+        kernel,
+        """
+        import signal
+        print(is_reentrant(), signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+              asyncio.get_running_loop().get_task_factory())
+        """,
+    )
+    assert out.split() == ["False", "True", "None"]
 
 
 def test_without_it_the_wrapper_fails_as_today(kernel: BlockingKernelClient) -> None:
