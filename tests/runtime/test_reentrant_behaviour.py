@@ -637,3 +637,37 @@ def test_a_greenlet_of_its_own_inside_a_task_takes_the_thread_path(
         assert ls.run(main()) == (5, False)
     assert len(caught) == 1
     assert "runs in a greenlet of its own" in str(caught[0].message)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are 3.12+")
+def test_eager_tasks_reenter_in_their_first_step(ls: ModuleType) -> None:
+    """With asyncio's eager task factory chained, a task's first step runs inside the code
+    that creates it (here: another re-entrant task) and may re-enter right there."""
+    order: list[str] = []
+
+    def sync_step(label: str) -> str:
+        order.append(f"{label} calls")
+        value = ls.run_sync(asyncio.sleep(0.01, label), allow_running_loop=True)
+        order.append(f"{label} returns")
+        return value  # type: ignore[no-any-return]
+
+    async def child(label: str) -> str:
+        return sync_step(label)
+
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+        ls.enable_reentry()
+        parent = asyncio.create_task(parent_task())
+        return await parent  # type: ignore[no-any-return]
+
+    async def parent_task() -> list[str]:
+        first = asyncio.create_task(child("a"))
+        order.append("created a")  # a's eager first step is already waiting in run_sync
+        second = asyncio.create_task(child("b"))
+        return [await first, await second, sync_step("parent")]
+
+    assert asyncio.run(main()) == ["a", "b", "parent"]
+    assert order[:3] == ["a calls", "created a", "b calls"]
+    assert sorted(order[3:5]) == ["a returns", "b returns"]
+    assert order[5:] == ["parent calls", "parent returns"]

@@ -8,6 +8,8 @@ imports greenlet only when re-entry is asked for) into projects as a single file
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._core import (
     LoopDeadlockError,
     RunningLoopWarning,
@@ -15,7 +17,6 @@ from ._core import (
     require_running_loop,
     run_sync,
 )
-from ._reentrant import call_reentrant, enable_reentry, is_reentrant, run
 
 __all__ = [
     "LoopDeadlockError",
@@ -28,3 +29,17 @@ __all__ = [
     "run",
     "run_sync",
 ]
+
+if TYPE_CHECKING:
+    from ._reentrant import call_reentrant, enable_reentry, is_reentrant, run
+
+# Re-entrant mode loads on first use: `from loopsafe import run_sync` stays as lean as before.
+_REENTRANT = frozenset({"call_reentrant", "enable_reentry", "is_reentrant", "run"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REENTRANT:
+        from . import _reentrant
+
+        return getattr(_reentrant, name)
+    raise AttributeError(f"module 'loopsafe.runtime' has no attribute {name!r}")
