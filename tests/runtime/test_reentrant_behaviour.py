@@ -581,7 +581,32 @@ def test_no_greenlet_outlives_its_task(ls: ModuleType) -> None:
     ]
     # Only idle pooled greenlets remain, each bounded and holding nothing of a task.
     assert len(live) <= 2 * 256
-    assert all(g.target is None and g.outcome is None and g.gr_context is None for g in live)
+    assert all(g.box[1:] == [None, None] and g.gr_context is None for g in live)
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_an_abandoned_pending_task_is_collected_as_under_plain_asyncio(
+    ls: ModuleType, reentrant: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A task left pending when its loop closes is freed, and its coroutine closed (its
+    `finally` runs), whether or not the loop is re-entrant: the greenlet does not pin it."""
+    events: list[str] = []
+
+    async def waiter() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            events.append("closed")
+
+    loop = asyncio.new_event_loop()
+    if reentrant:
+        ls.enable_reentry(loop)
+    task = loop.create_task(waiter())
+    loop.run_until_complete(asyncio.sleep(0.01))
+    loop.close()
+    del task, loop
+    gc.collect()
+    assert events == ["closed"]
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is 3.11+")
@@ -671,3 +696,42 @@ def test_eager_tasks_reenter_in_their_first_step(ls: ModuleType) -> None:
     assert order[:3] == ["a calls", "created a", "b calls"]
     assert sorted(order[3:5]) == ["a returns", "b returns"]
     assert order[5:] == ["parent calls", "parent returns"]
+
+
+def test_tasks_hold_no_greenlet_between_steps(ls: ModuleType) -> None:
+    """Between steps a task holds no greenlet (one per thread runs every step), so 500
+    pending tasks cost no more greenlets than one; only a pending re-entry parks one."""
+
+    def live_greenlets() -> int:
+        gc.collect()
+        return sum(
+            1
+            for g in gc.get_objects()
+            if isinstance(g, greenlet.greenlet) and g and g is not greenlet.getcurrent()
+        )
+
+    async def wait(event: asyncio.Event) -> None:
+        await event.wait()
+
+    def sync_wait(event: asyncio.Event) -> None:
+        ls.run_sync(event.wait(), allow_running_loop=True)
+
+    async def reentering(event: asyncio.Event) -> None:
+        sync_wait(event)
+
+    async def main() -> tuple[int, int, int]:
+        event = asyncio.Event()
+        before = live_greenlets()
+        tasks = [asyncio.create_task(wait(event)) for _ in range(500)]
+        await asyncio.sleep(0)
+        plain = live_greenlets()
+        tasks += [asyncio.create_task(reentering(event)) for _ in range(5)]
+        await asyncio.sleep(0)
+        parked = live_greenlets()
+        event.set()
+        await asyncio.gather(*tasks)
+        return before, plain, parked
+
+    before, plain, parked = ls.run(main())
+    assert plain <= before + 1
+    assert parked == plain + 5

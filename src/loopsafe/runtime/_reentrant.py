@@ -3,13 +3,14 @@ task's own loop, which keeps running its other tasks meanwhile (the successor to
 ``nest_asyncio.apply()``, without patching asyncio, without threads, without ctypes).
 
 How: ``run()`` / ``enable_reentry()`` install a task factory that gives each new task a
-``_Proxy`` coroutine. The proxy runs each step of the real coroutine inside a greenlet (one
-per coroutine being driven, taken from a per-thread pool of idle ones). When sync code in that greenlet calls
-``run_sync``, the greenlet switches back to the proxy, in the task's step, with the awaitable;
-the proxy then drives that awaitable's steps as the task's own (its yields go to the Task),
-and switches its outcome back into the waiting greenlet, where ``run_sync`` returns it. Each
-level of nesting (sync -> async -> sync -> async) is one more greenlet on the proxy's stack;
-``Task.cancel()`` reaches the innermost coroutine, as with ``await``.
+``_Proxy`` coroutine. The proxy runs each step of the real coroutine inside a "level"
+greenlet, taken from a per-thread pool of idle ones and given back when the step ends, so
+tasks hold no greenlet between steps. When sync code in a level calls ``run_sync``, the
+level switches back to the proxy, in the task's step, with the awaitable, and stays parked;
+the proxy drives that awaitable's steps as the task's own (its yields go to the Task), then
+switches its outcome back into the parked level, where ``run_sync`` returns it. Each level
+of nesting (sync -> async -> sync -> async) parks one more greenlet; ``Task.cancel()``
+reaches the innermost coroutine, as with ``await``.
 
 ``greenlet`` (the ``loopsafe[reentrant]`` extra) is imported only when re-entry is asked for;
 without it ``run()`` is ``asyncio.run`` and ``run_sync`` keeps its thread path. The runtime
@@ -40,14 +41,22 @@ REENTER_METHOD = "loopsafe_reenter"
 FACTORY_MARK = "loopsafe_reentrant"
 
 _SEND, _THROW = 0, 1  # what the proxy asks a level greenlet to do with the value
-_YIELD, _REENTER, _DONE = 0, 1, 2  # what a level greenlet answers
-_RETURN, _RAISE = 0, 1  # how its coroutine finished (``_DONE``; in ``level.outcome``)
+_YIELD, _REENTER, _RETURN, _RAISE = 0, 1, 2, 3  # what a level greenlet answers
 _POOL_SIZE = 256  # idle level greenlets kept per thread: starting a greenlet costs ~20 us
 
 # Filled on first use by _machinery(): (greenlet.getcurrent, the _Level class).
 _loaded: tuple[_Callable[[], _Any], type] | None = None
 _missing = False
 _idle = _threading_mod.local()  # .pool: this thread's idle level greenlets
+
+# Garbage collection. A started greenlet is not tracked by the cycle collector, so it is
+# freed (and killed with GreenletExit) only when nothing refers to it any more; anything
+# it refers to while suspended that leads back to it would keep both alive forever. So a
+# level greenlet, suspended, refers to nothing of its task: it is given the coroutine to
+# drive at each step and answers through its `box` (a 3-slot list emptied by the reader),
+# never through switch() arguments (those stay on its stack while it is suspended), and its
+# frames never hold the greenlet itself. The task -> proxy -> level path then has no way
+# back, and an abandoned task is collected as under plain asyncio.
 
 
 def _machinery() -> tuple[_Callable[[], _Any], type] | None:
@@ -63,40 +72,41 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
     getcurrent = greenlet.getcurrent
     exit_type = greenlet.GreenletExit
 
-    # A suspended greenlet is never garbage-collected if its own frames refer to it, so
-    # neither of these functions keeps the greenlet they run in (no `self`): an abandoned
-    # task's greenlet is then freed, and killed with GreenletExit, like any other.
-
-    def serve(op: int, value: _Any) -> None:
-        """The run function of every level greenlet: drives one coroutine after another."""
+    def serve() -> None:
+        """The run function of every level greenlet: one step of a coroutine per switch."""
+        box = getcurrent().box
         while True:
-            target = getcurrent().target
-            while True:
-                try:
-                    if op == _SEND:
-                        yielded = target.send(value)
-                    else:
-                        yielded = target.throw(value)
-                except StopIteration as stop:
-                    outcome = (_RETURN, stop.value)
-                    break
-                except BaseException as exc:  # to the proxy: it re-raises it in the task
-                    outcome = (_RAISE, exc)
-                    break
-                op, value = getcurrent().parent.switch(_YIELD, yielded)
-            # Hold nothing of this coroutine while idle: the outcome goes by attribute.
-            target = yielded = value = None
-            getcurrent().target = None
-            getcurrent().outcome = outcome
-            del outcome
+            op, value, target = box
+            box[1] = box[2] = None
             try:
-                op, value = getcurrent().parent.switch(_DONE, None)
-            except exit_type:  # dropped from the pool, or its thread ended
+                if op == _SEND:
+                    result = target.send(value)
+                else:
+                    result = target.throw(value)
+                answer = _YIELD
+            except StopIteration as stop:
+                answer, result = _RETURN, stop.value
+            except exit_type:  # killed while sync code in it waited for a re-entrant call
+                raise
+            except BaseException as exc:  # to the proxy: it re-raises it in the task
+                answer, result = _RAISE, exc
+            box[0] = answer
+            box[1] = result
+            value = target = result = None
+            try:
+                getcurrent().parent.switch()
+            except exit_type:  # its task was abandoned, it left the pool, or its thread ended
                 return
 
     def reenter(coro: _Coroutine[_Any, _Any, _R]) -> _R:
         """Run ``coro`` on this task's loop from sync code in a level greenlet."""
-        op, value = getcurrent().parent.switch(_REENTER, coro)
+        box = getcurrent().box
+        box[0] = _REENTER
+        box[1] = coro
+        del coro
+        getcurrent().parent.switch()
+        op, value = box[0], box[1]
+        box[1] = box[2] = None
         if op == _THROW:
             try:
                 raise value
@@ -105,26 +115,26 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
         return value  # type: ignore[no-any-return]
 
     class _Level(greenlet.greenlet):  # type: ignore[misc]
-        """Drives one coroutine at a time: a task's own, or one that sync code re-entered
-        with; then waits, idle in its thread's pool, for the next one."""
+        """Drives steps of coroutines: a task's own, or one that sync code re-entered with;
+        idle in its thread's pool when its coroutine is done."""
 
         loopsafe_reenter = staticmethod(reenter)
 
         def __init__(self) -> None:
             super().__init__(serve)
-            self.target: _Any = None
-            self.outcome: tuple[int, _Any] | None = None
+            self.box: list[_Any] = [None, None, None]  # op/answer, value, coroutine
 
     _loaded = (greenlet.getcurrent, _Level)
     return _loaded
 
 
-def _take_level(level_type: type, target: _Any, here: _Any) -> _Any:
-    """An idle level greenlet of this thread (or a new one) set up to drive ``target`` in
-    the current greenlet's context (the task's, shared, not copied)."""
-    pool: list[_Any] | None = getattr(_idle, "pool", None)
-    level = pool.pop() if pool else level_type()
-    level.target = target
+def _take_level(level_type: type, here: _Any) -> _Any:
+    """An idle level greenlet of this thread (or a new one), to run in the current
+    greenlet's context (the task's, shared, not copied)."""
+    try:
+        level = _idle.pool.pop()
+    except (AttributeError, IndexError):  # no pool yet in this thread, or it is empty
+        level = level_type()
     level.parent = here
     level.gr_context = here.gr_context
     return level
@@ -132,8 +142,9 @@ def _take_level(level_type: type, target: _Any, here: _Any) -> _Any:
 
 def _release_level(level: _Any) -> None:
     level.gr_context = None
-    pool: list[_Any] | None = getattr(_idle, "pool", None)
-    if pool is None:
+    try:
+        pool: list[_Any] = _idle.pool
+    except AttributeError:
         pool = _idle.pool = []
     if len(pool) < _POOL_SIZE:
         pool.append(level)
@@ -146,11 +157,14 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
     coroutine, so task reprs, ``Task.get_stack()`` and debuggers still show the user's code.
     """
 
-    __slots__ = ("_coro", "_levels", "_started")
+    __slots__ = ("_coro", "_parked", "_started", "_targets")
 
     def __init__(self, coro: _Coroutine[_Any, _Any, _Any]) -> None:
         self._coro = coro
-        self._levels: list[_Any] = []
+        # The coroutines being driven, innermost last: the task's own, then each one that
+        # sync code is waiting for; and the level greenlets where that sync code waits.
+        self._targets: list[_Any] = []
+        self._parked: list[_Any] = []
         self._started = False
 
     def send(self, value: _Any) -> _Any:
@@ -170,7 +184,7 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
             self._started = True
             self._coro.close()
             return
-        if not self._levels:
+        if not self._targets:
             return
         try:
             self._resume(_THROW, GeneratorExit())
@@ -200,34 +214,44 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
         assert loaded is not None  # a proxy is only made once greenlet is loaded
         getcurrent, level_type = loaded
         here = getcurrent()
-        levels = self._levels
-        if not levels:
+        targets = self._targets
+        if not targets:
             if self._started:
                 raise RuntimeError("cannot reuse already awaited coroutine")
             self._started = True
-            levels.append(_take_level(level_type, self._coro, here))
+            targets.append(self._coro)
+        level = None
         while True:
-            level = levels[-1]
-            if level.parent is not here:  # e.g. an eager first step ran in another greenlet
+            if level is None:  # a new step: any idle level runs it (usually the same one)
+                level = _take_level(level_type, here)
+            elif level.parent is not here:  # a parked level resumes, e.g. from an eager step
                 level.parent = here
-            answer, value = level.switch(op, value)
-            if answer == _YIELD:
+            box = level.box
+            box[0] = op
+            box[1] = value
+            box[2] = targets[-1]
+            level.switch()
+            answer, value = box[0], box[1]
+            box[1] = None
+            if answer == _YIELD:  # the step is over: the level is free for other tasks
+                _release_level(level)
                 return value
             if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`
-                levels.append(_take_level(level_type, value, here))
+                self._parked.append(level)
+                targets.append(value)
+                level = None
                 op, value = _SEND, None
                 continue
-            levels.pop()  # that coroutine finished: its outcome goes to the level below
-            answer, value = level.outcome
-            level.outcome = None
+            targets.pop()  # that coroutine finished: its outcome goes to the one below
             _release_level(level)
-            if not levels:
+            if not targets:
                 if answer == _RETURN:
                     raise StopIteration(value)
                 try:
                     raise value
                 finally:
                     value = None
+            level = self._parked.pop()
             op = _SEND if answer == _RETURN else _THROW
 
 
