@@ -100,10 +100,17 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
 
     def reenter(coro: _Coroutine[_Any, _Any, _R]) -> _R:
         """Run ``coro`` on this task's loop from sync code in a level greenlet."""
+        # Its first step runs right here, in the task's step: a coroutine that finishes
+        # without waiting costs no switch. Its first yield goes to the task via the proxy.
+        try:
+            yielded = coro.send(None)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
         box = getcurrent().box
         box[0] = _REENTER
         box[1] = coro
-        del coro
+        box[2] = yielded
+        del coro, yielded
         getcurrent().parent.switch()
         op, value = box[0], box[1]
         box[1] = box[2] = None
@@ -236,12 +243,11 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
             if answer == _YIELD:  # the step is over: the level is free for other tasks
                 _release_level(level)
                 return value
-            if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`
-                self._parked.append(level)
+            if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`,
+                self._parked.append(level)  # which ran its first step there and yielded
                 targets.append(value)
-                level = None
-                op, value = _SEND, None
-                continue
+                value, box[2] = box[2], None
+                return value
             targets.pop()  # that coroutine finished: its outcome goes to the one below
             _release_level(level)
             if not targets:
