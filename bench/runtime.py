@@ -52,10 +52,17 @@ PORTAL = "greenback portal task"
 REENTRANT_NAME = "loopsafe.run_sync(allow_running_loop=True), re-entrant"
 GREENBACK_NAME = "greenback.await_"
 THREAD_NAME = "loopsafe.run_sync(allow_running_loop=True)"
+ONCE = ", coroutine awaits sleep(0) once"
 RCTS = "bare run_coroutine_threadsafe(...).result() onto a kept loop thread"
 
 
 async def work() -> int:
+    return 1
+
+
+async def work_once() -> int:
+    """Waits once: the call must go through the loop (one loop iteration)."""
+    await asyncio.sleep(0)
     return 1
 
 
@@ -124,6 +131,9 @@ def reentrant_methods(stack: ExitStack) -> tuple[list[Method], dict[str, Any]]:
     if loopsafe.enable_reentry(plain):
         loops[REENTRANT] = plain
         methods.append(Method(REENTRANT_NAME, REENTRANT, call))
+        once = lambda: run_sync(work_once(), allow_running_loop=True)  # noqa: E731
+        methods.append(Method(REENTRANT_NAME + ONCE, REENTRANT, once))
+        methods.append(Method(THREAD_NAME + ONCE, IN_LOOP, once))
         try:
             import uvloop
 
@@ -139,6 +149,7 @@ def reentrant_methods(stack: ExitStack) -> tuple[list[Method], dict[str, Any]]:
 
         loops[PORTAL] = greenback
         methods.append(Method(GREENBACK_NAME, PORTAL, lambda: greenback.await_(work())))
+        methods.append(Method(GREENBACK_NAME + ONCE, PORTAL, lambda: greenback.await_(work_once())))
     except ImportError:
         pass
     return methods, loops
@@ -331,6 +342,15 @@ def report_reentrant(methods: list[Method], ticks: dict[str, int]) -> None:
     for label, median in compared:
         if median is not None:
             print(f"| {label} | {median:.1f} | {median / ours:.1f}x |")
+    once = rows.get((REENTRANT, REENTRANT_NAME + ONCE))
+    if once is not None:
+        for label, median in [
+            ("loopsafe re-entrant, coroutine awaits sleep(0) once", once),
+            ("loopsafe thread path, same", rows.get((IN_LOOP, THREAD_NAME + ONCE))),
+            ("greenback.await_, same", rows.get((PORTAL, GREENBACK_NAME + ONCE))),
+        ]:
+            if median is not None:
+                print(f"| {label} | {median:.1f} | {median / once:.1f}x |")
     others = [m for label, m in compared[2:] if m is not None]
     print()
     print(
