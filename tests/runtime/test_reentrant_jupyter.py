@@ -188,7 +188,9 @@ def test_sync_wrapper_uses_the_kernel_loop_and_the_kernel_serves_meanwhile(
     end_line = ""
     sent_info = ""
     deadline = time.monotonic() + TIMEOUT
-    while "reply" not in events and time.monotonic() < deadline:
+    # Until the reply (shell channel) and the cell's last output (iopub) are both in: the
+    # two channels are read separately, so either may arrive first.
+    while not {"reply", "end", "info", "comm"} <= events.keys() and time.monotonic() < deadline:
         try:
             msg = kernel.iopub_channel.get_msg(timeout=0.005)
         except queue.Empty:

@@ -41,7 +41,7 @@ REENTER_METHOD = "loopsafe_reenter"
 FACTORY_MARK = "loopsafe_reentrant"
 
 _SEND, _THROW = 0, 1  # what the proxy asks a level greenlet to do with the value
-_YIELD, _REENTER, _RETURN, _RAISE = 0, 1, 2, 3  # what a level greenlet answers
+_YIELD, _REENTER, _RETURN, _RAISE = 2, 3, 4, 5  # what a level greenlet answers (not an op)
 _POOL_SIZE = 256  # idle level greenlets kept per thread: starting a greenlet costs ~20 us
 
 # Filled on first use by _machinery(): (greenlet.getcurrent, the _Level class).
@@ -248,6 +248,9 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
                 targets.append(value)
                 value, box[2] = box[2], None
                 return value
+            if answer != _RETURN and answer != _RAISE:  # pragma: no cover - defensive
+                # The level died without answering (e.g. user code raised GreenletExit).
+                raise RuntimeError("loopsafe: a re-entrant task's greenlet ended unexpectedly")
             targets.pop()  # that coroutine finished: its outcome goes to the one below
             _release_level(level)
             if not targets:
