@@ -737,3 +737,32 @@ def test_tasks_hold_no_greenlet_between_steps(ls: ModuleType) -> None:
         return plain, parked
 
     assert ls.run(main()) == (0, 5)
+
+
+def test_reentry_before_the_first_await_and_without_any(ls: ModuleType) -> None:
+    """A re-entered coroutine's first step runs in the caller's greenlet: finishing there,
+    failing there, or re-entering again there all behave as later steps do."""
+
+    def sync_call(coro: Any) -> Any:
+        return ls.run_sync(coro, allow_running_loop=True)
+
+    async def nests_first(depth: int) -> list[Any]:
+        if depth == 0:
+            return ["bottom"]
+        inner = sync_call(nests_first(depth - 1))  # before any await
+        await asyncio.sleep(0)
+        return [depth, *inner]
+
+    async def no_await(x: int) -> int:
+        return x + 1
+
+    async def fails_at_once() -> None:
+        raise Boom("at once")
+
+    async def main() -> tuple[list[Any], int]:
+        with pytest.raises(Boom) as info:
+            sync_call(fails_at_once())
+        assert traceback.extract_tb(info.value.__traceback__)[-1].name == "fails_at_once"
+        return sync_call(nests_first(4)), sum(sync_call(no_await(i)) for i in range(100))
+
+    assert ls.run(main()) == ([4, 3, 2, 1, "bottom"], 5050)

@@ -100,8 +100,8 @@ def _machinery() -> tuple[_Callable[[], _Any], type] | None:
 
     def reenter(coro: _Coroutine[_Any, _Any, _R]) -> _R:
         """Run ``coro`` on this task's loop from sync code in a level greenlet."""
-        # Its first step runs right here, in the task's step: a coroutine that finishes
-        # without waiting costs no switch. Its first yield goes to the task via the proxy.
+        # Its first step runs right here, in this task's step: a coroutine that finishes
+        # without waiting costs no switch. One that waits hands the task what it yielded.
         try:
             yielded = coro.send(None)
         except StopIteration as stop:
@@ -244,10 +244,11 @@ class _Proxy(_abc_mod.Coroutine):  # type: ignore[type-arg]
                 _release_level(level)
                 return value
             if answer == _REENTER:  # sync code in `level` waits for the coroutine `value`,
-                self._parked.append(level)  # which ran its first step there and yielded
+                yielded = box[2]  # which yielded this in its first step (run in `level`)
+                box[2] = None
+                self._parked.append(level)
                 targets.append(value)
-                value, box[2] = box[2], None
-                return value
+                return yielded
             if answer != _RETURN and answer != _RAISE:  # pragma: no cover - defensive
                 # The level died without answering (e.g. user code raised GreenletExit).
                 raise RuntimeError("loopsafe: a re-entrant task's greenlet ended unexpectedly")
