@@ -285,7 +285,8 @@ def test_without_it_the_wrapper_fails_as_today(kernel: BlockingKernelClient) -> 
 def interrupt(manager: KernelManager, client: BlockingKernelClient, code: str) -> tuple[str, float]:
     """Run a cell, interrupt it once it printed "start"; its error name and how long after
     the interrupt its reply came."""
-    msg_id = client.execute(textwrap.dedent(code))
+    # stop_on_error=False: the kernel must not abort the next cell because this one failed.
+    msg_id = client.execute(textwrap.dedent(code), stop_on_error=False)
     while True:
         msg = client.get_iopub_msg(timeout=TIMEOUT)
         if msg["msg_type"] == "stream" and "start" in msg["content"]["text"]:

@@ -16,14 +16,24 @@ So for that one case a SIGINT handler cancels the cell's task instead, as ``asyn
 does for its main task (the re-entered coroutine is cancelled, the cell ends with
 ``CancelledError``); in every other case it hands the signal to the handler it replaced.
 The cell's task is known from IPython's documented ``pre_run_cell`` / ``post_run_cell``
-events. Nothing of asyncio or IPython is patched; ``%unload_ext`` undoes all three changes
-(task factory, events, SIGINT handler).
+events.
+
+ipykernel 6 runs every sync cell in one long-lived task, created before ``%load_ext``, so
+there the shell instance's ``should_run_async`` (IPython's public method ipykernel asks "run
+this cell as a task of its own?") answers yes when ipykernel asks: each cell then runs in
+``asyncio.ensure_future(shell.run_cell_async(...))``, a new, re-entrant task. A cell without
+``await`` still runs as plain sync code (IPython decides that from the compiled cell), and
+a nested ``shell.run_cell()`` gets IPython's own answer.
+
+Nothing of asyncio or IPython is patched; ``%unload_ext`` undoes every change (task factory,
+events, SIGINT handler, and on ipykernel 6 the instance's ``should_run_async``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import types
 import weakref
 from typing import Any
@@ -80,6 +90,7 @@ class _Interrupts:
         self.previous: Any = None
         ipython.events.register("pre_run_cell", self.pre_run_cell)
         ipython.events.register("post_run_cell", self.post_run_cell)
+        self.should_run_async = _cells_as_tasks(ipython)
 
     def pre_run_cell(self, info: Any = None) -> None:
         """Handle SIGINT for this cell. Per cell, because ipykernel sets the handler around
@@ -113,13 +124,17 @@ class _Interrupts:
             self.loop.call_soon_threadsafe(_noop)  # wake the loop if it waits
             return
         previous = self.previous
-        if callable(previous):
+        if cell is None and callable(previous):
             previous(signum, frame)
-        else:
+        else:  # the cell's own code runs: interrupt it there, as in any sync cell
             signal.default_int_handler(signum, frame)
 
     def remove(self) -> None:
         self.loop.set_task_factory(self.factory)
+        if self.should_run_async is not None and (
+            vars(self.ipython).get("should_run_async") is self.should_run_async
+        ):
+            del self.ipython.should_run_async
         for name, callback in (
             ("pre_run_cell", self.pre_run_cell),
             ("post_run_cell", self.post_run_cell),
@@ -133,3 +148,37 @@ class _Interrupts:
 
 def _noop() -> None:
     pass
+
+
+_KERNEL_MODULE = "ipykernel.ipkernel"  # where ipykernel's do_execute asks should_run_async
+
+
+def _cells_as_tasks(ipython: Any) -> Any:
+    """On ipykernel 6, make the kernel run each cell in a task of its own; the function set
+    as the instance's ``should_run_async``, or None where nothing was changed."""
+    kernel_module = sys.modules.get("ipykernel")
+    version = str(getattr(kernel_module, "__version__", ""))
+    if not version.split(".")[0].isdigit() or int(version.split(".")[0]) >= 7:
+        return None  # ipykernel 7 makes a task per cell already; not a kernel at all
+    if "should_run_async" in vars(ipython):
+        return None  # someone else's override: leave it
+    original = ipython.should_run_async
+
+    def should_run_async(
+        raw_cell: str, *, transformed_cell: str | None = None, preprocessing_exc_tuple: Any = None
+    ) -> bool:
+        answer = bool(
+            original(
+                raw_cell,
+                transformed_cell=transformed_cell,
+                preprocessing_exc_tuple=preprocessing_exc_tuple,
+            )
+        )
+        if answer or preprocessing_exc_tuple is not None or not ipython.autoawait:
+            return answer
+        # Only when the kernel asks: IPython's own run_cell() would then call
+        # run_until_complete on the running loop, which fails.
+        return sys._getframe(1).f_globals.get("__name__") == _KERNEL_MODULE
+
+    ipython.should_run_async = should_run_async
+    return should_run_async
