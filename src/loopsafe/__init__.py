@@ -40,3 +40,17 @@ def __getattr__(name: str) -> Any:
 
         return getattr(runtime, name)
     raise AttributeError(f"module 'loopsafe' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext loopsafe``: later cells of a Jupyter kernel run in re-entrant tasks."""
+    from loopsafe.runtime._ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext loopsafe``: the kernel's loop gets its previous task factory back."""
+    from loopsafe.runtime._ipython import unload_ipython_extension as unload
+
+    unload(ipython)
