@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -431,11 +432,21 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             known = run.identifiers[relpath] = identifiers(run.data.get(relpath, b""))
         idents[module] = known
     where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
+    by_word: dict[str, list[str]] = {}  # the same for every identifier, once many are asked
 
     def modules_mentioning(name: str) -> list[str]:
         if name not in where:
-            where[name] = [m for m, known in idents.items() if name in known]
+            if len(where) < _SCAN_NAMES:
+                where[name] = [m for m, known in idents.items() if name in known]
+            else:  # asking each name of every module made many files quadratic
+                if not by_word:
+                    for m, known in idents.items():
+                        for word in known:
+                            by_word.setdefault(word, []).append(m)
+                where[name] = by_word.get(name, [])
         return where[name]
+
+    bodies: dict[str, _Bodies] = {}
 
     def expand(requests: Requests) -> list[str]:
         out: list[str] = []
@@ -451,14 +462,13 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
                 texts[module] = decode_source(data)
                 lines_of[module] = source_lines(texts[module])
             lines = lines_of[module]
+            found = bodies.get(module)
+            if found is None:
+                found = bodies[module] = _Bodies(run, module, waiting, lines)
             wanted = []
-            for func in waiting:
+            for func, chunk in found.candidates(words):
                 if not func.deferred_start:
                     continue
-                chunk = run.chunks.get((module, func.qualname))
-                if chunk is None:
-                    text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
-                    chunk = run.chunks[module, func.qualname] = text.encode()
                 if any(mentions_word(chunk, w) for w in words):
                     wanted.append(func.qualname)
             if not wanted:
@@ -472,6 +482,75 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         return out
 
     return expand
+
+
+_FEW_BODIES = 8
+_SCAN_NAMES = 64  # names looked up module by module before indexing every identifier
+_RUN = re.compile(rb"[A-Za-z0-9_]+")
+_MAX_DIGITS = 12  # a run with more digits than this is searched, not indexed
+
+
+class _Bodies:
+    """One module's deferred bodies, indexed by the words `mentions_word` can find in
+    them, so that a request looks only at the bodies that may mention its names: testing
+    every body for every request made one big file quadratic.
+
+    `mentions_word` takes a match bounded by anything but a letter or `_` (a digit
+    counts as a boundary), so in an ASCII body a word made of letters, digits and `_`
+    is found only as a piece of a run of those that starts at the run's start or after a
+    digit, and ends at its end or before a digit; every such piece is indexed. Bodies
+    that are not ASCII (NFKC matching) or have long digit runs are always candidates."""
+
+    def __init__(self, run: _Run, module: str, waiting: list[Function], lines: list[str]):
+        self.entries: list[tuple[Function, bytes]] = []
+        self.index: dict[bytes, list[int]] = {}
+        self.always: list[int] = []
+        big = len(waiting) > _FEW_BODIES  # a few bodies are searched, not indexed
+        for func in waiting:
+            if not func.deferred_start:
+                continue
+            chunk = run.chunks.get((module, func.qualname))
+            if chunk is None:
+                text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
+                chunk = run.chunks[module, func.qualname] = text.encode()
+            at = len(self.entries)
+            self.entries.append((func, chunk))
+            keys = _pieces(chunk) if big and chunk.isascii() else None
+            if keys is None:
+                self.always.append(at)
+                continue
+            for key in keys:
+                self.index.setdefault(key, []).append(at)
+
+    def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes]]:
+        """The bodies that may mention one of `words` (a superset), in file order."""
+        if not all(w.isascii() and _RUN.fullmatch(w) for w in words):
+            return self.entries
+        found: set[int] = set(self.always)
+        for word in words:
+            found.update(self.index.get(word, ()))
+        return [self.entries[i] for i in sorted(found)]
+
+
+def _pieces(chunk: bytes) -> set[bytes] | None:
+    """Every piece of `chunk` that `mentions_word` can match (see `_Bodies`); None when
+    a run has too many digits to list them."""
+    out: set[bytes] = set()
+    for match in _RUN.finditer(chunk):
+        run = match.group(0)
+        digits = [i for i, c in enumerate(run) if 48 <= c <= 57]
+        if not digits:
+            out.add(run)
+            continue
+        if len(digits) > _MAX_DIGITS:
+            return None
+        starts = [0, *(i + 1 for i in digits)]
+        ends = [len(run), *digits]
+        for a in starts:
+            for b in ends:
+                if b > a:
+                    out.add(run[a:b])
+    return out
 
 
 def _interest(
