@@ -464,7 +464,7 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             lines = lines_of[module]
             found = bodies.get(module)
             if found is None:
-                found = bodies[module] = _Bodies(run, module, waiting, lines)
+                found = bodies[module] = _Bodies(run.chunks, module, waiting, lines)
             wanted = []
             for func, chunk in found.candidates(words):
                 if not func.deferred_start:
@@ -501,7 +501,14 @@ class _Bodies:
     digit, and ends at its end or before a digit; every such piece is indexed. Bodies
     that are not ASCII (NFKC matching) or have long digit runs are always candidates."""
 
-    def __init__(self, run: _Run, module: str, waiting: list[Function], lines: list[str]):
+    def __init__(
+        self,
+        chunks: dict[tuple[str, str], bytes],
+        module: str,
+        waiting: list[Function],
+        lines: list[str],
+    ) -> None:
+        """`chunks`: the bodies' bytes by (module, qualname), kept across rounds."""
         self.entries: list[tuple[Function, bytes]] = []
         self.index: dict[bytes, list[int]] = {}
         self.always: list[int] = []
@@ -509,10 +516,10 @@ class _Bodies:
         for func in waiting:
             if not func.deferred_start:
                 continue
-            chunk = run.chunks.get((module, func.qualname))
+            chunk = chunks.get((module, func.qualname))
             if chunk is None:
                 text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
-                chunk = run.chunks[module, func.qualname] = text.encode()
+                chunk = chunks[module, func.qualname] = text.encode()
             at = len(self.entries)
             self.entries.append((func, chunk))
             keys = _pieces(chunk) if big and chunk.isascii() else None
