@@ -276,7 +276,7 @@ def main() -> None:
             )
         if "plain" in only:
             results["plain"] = _series(
-                "Sites in one file, no async chains (no LibCST trial)",
+                "Sites in one file, no async chains (LS104 fixes, still tried with LibCST)",
                 "sites",
                 QUICK_SITES if args.quick else SITES,
                 _write_plain_sites,

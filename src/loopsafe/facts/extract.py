@@ -165,16 +165,21 @@ def expand_deferred(
         start, end = func.deferred_start, func.deferred_end
         chunk = lines[start - 1 : end]
         indented = bool(chunk) and chunk[0][:1] in (" ", "\t")
-        # An indented method parses as the body of `if 1:`, and keeps its columns; blank
-        # lines in front keep its line numbers.
+        # An indented method parses as the body of `if 1:`, and keeps its columns; its
+        # line numbers are shifted afterwards (blank lines in front to keep them made a
+        # body's parse cost its line number: quadratic in big files).
         if indented:
-            source = "\n" * (start - 2) + "if 1:\n" + "\n".join(chunk)
+            source = "if 1:\n" + "\n".join(chunk)
+            shift = max(start - 2, 0)
         else:
-            source = "\n" * (start - 1) + "\n".join(chunk)
+            source = "\n".join(chunk)
+            shift = start - 1
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
+        if shift:
+            ast.increment_lineno(tree, shift)
         node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
