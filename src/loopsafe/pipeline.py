@@ -533,10 +533,21 @@ class _Bodies:
         """The bodies that may mention one of `words` (a superset), in file order."""
         if not all(w.isascii() and _RUN.fullmatch(w) for w in words):
             return self.entries
-        found: set[int] = set(self.always)
+        found: set[int] = set(self._live(self.always))
         for word in words:
-            found.update(self.index.get(word, ()))
+            at = self.index.get(word)
+            if at:
+                found.update(self._live(at))
         return [self.entries[i] for i in sorted(found)]
+
+    def _live(self, at: list[int]) -> list[int]:
+        """The bodies of `at` not read yet; those read are dropped from `at` for good (a
+        body read is never deferred again), so a name many methods share costs its
+        bodies once, not once per method."""
+        live = [i for i in at if self.entries[i][0].deferred_start]
+        if len(live) != len(at):
+            at[:] = live
+        return live
 
 
 def _pieces(chunk: bytes) -> set[bytes] | None:
