@@ -484,7 +484,8 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     return expand
 
 
-_FEW_BODIES = 8
+_FEW_BODIES = 8  # a module with no more deferred bodies is searched, never indexed
+_SEARCHES = 8  # requests searching every body of a module before it is indexed
 _SCAN_NAMES = 64  # names looked up module by module before indexing every identifier
 _RUN = re.compile(rb"[A-Za-z0-9_]+")
 _MAX_DIGITS = 12  # a run with more digits than this is searched, not indexed
@@ -492,8 +493,10 @@ _MAX_DIGITS = 12  # a run with more digits than this is searched, not indexed
 
 class _Bodies:
     """One module's deferred bodies, indexed by the words `mentions_word` can find in
-    them, so that a request looks only at the bodies that may mention its names: testing
-    every body for every request made one big file quadratic.
+    them once the module has been asked about often, so that a request looks only at
+    the bodies that may mention its names: testing every body for every request made one
+    big file quadratic. The first few requests search every body (indexing costs more
+    than a few searches).
 
     `mentions_word` takes a match bounded by anything but a letter or `_` (a digit
     counts as a boundary), so in an ASCII body a word made of letters, digits and `_`
@@ -510,9 +513,9 @@ class _Bodies:
     ) -> None:
         """`chunks`: the bodies' bytes by (module, qualname), kept across rounds."""
         self.entries: list[tuple[Function, bytes]] = []
-        self.index: dict[bytes, list[int]] = {}
+        self.index: dict[bytes, list[int]] | None = None  # built at the request _SEARCHES + 1
         self.always: list[int] = []
-        big = len(waiting) > _FEW_BODIES  # a few bodies are searched, not indexed
+        self.searches = 0
         for func in waiting:
             if not func.deferred_start:
                 continue
@@ -520,17 +523,28 @@ class _Bodies:
             if chunk is None:
                 text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
                 chunk = chunks[module, func.qualname] = text.encode()
-            at = len(self.entries)
             self.entries.append((func, chunk))
-            keys = _pieces(chunk) if big and chunk.isascii() else None
+
+    def _build(self) -> dict[bytes, list[int]]:
+        index: dict[bytes, list[int]] = {}
+        for at, (func, chunk) in enumerate(self.entries):
+            if not func.deferred_start:
+                continue  # read already: never a candidate again
+            keys = _pieces(chunk) if chunk.isascii() else None
             if keys is None:
                 self.always.append(at)
                 continue
             for key in keys:
-                self.index.setdefault(key, []).append(at)
+                index.setdefault(key, []).append(at)
+        return index
 
     def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes]]:
         """The bodies that may mention one of `words` (a superset), in file order."""
+        if self.index is None:
+            if self.searches < _SEARCHES or len(self.entries) <= _FEW_BODIES:
+                self.searches += 1
+                return self.entries
+            self.index = self._build()
         if not all(w.isascii() and _RUN.fullmatch(w) for w in words):
             return self.entries
         found: set[int] = set(self._live(self.always))

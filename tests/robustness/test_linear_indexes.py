@@ -19,7 +19,7 @@ from test_cases import CASE_ROOTS, case_name, copy_case
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
 from loopsafe.facts.model import Function
-from loopsafe.pipeline import _FEW_BODIES, _Bodies, _pieces
+from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
 
@@ -83,7 +83,9 @@ def test_candidates_filtered_equal_every_body_filtered(
             if f.deferred_start and any(mentions_word(chunk, w) for w in wanted)
         ]
 
-    assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
+    for _ in range(_SEARCHES + 1):  # searched at first, then indexed
+        assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
+    assert bodies.index is not None
     for i in read:  # bodies read since (by an earlier request) are no candidates any more
         if i < len(funcs):
             funcs[i].deferred_start = 0
