@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions fixproof upgrade
+.PHONY: demo test quick lint typecheck unit bench docs clean accuracy pyasync-versions fixproof upgrade scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python bench/accuracy.py
+
+# Not part of `make test` (it takes many minutes): cold `check` on generated files with
+# 1k-20k loop sites and projects of 5k-50k files, and `fix` on 250-1,500 files, with the
+# slope of log(time)/log(size) (bench/scale.py).
+scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 # Not part of `make test`: installs pytest-asyncio 0.20 ... 1.x (each with a pytest it
 # supports) into temporary venvs from PyPI, and checks that `loopsafe fix` never stops a

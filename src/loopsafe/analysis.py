@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from loopsafe.discover.pytest_config import PytestSettings
     from loopsafe.facts.callgraph import ProjectRoles, Reach
     from loopsafe.facts.loop_entries import Made
+    from loopsafe.facts.model import FileFacts, Site
     from loopsafe.facts.project import ProjectIndex
     from loopsafe.facts.pytest_version import PytestAsyncio
 
@@ -125,6 +126,20 @@ class Project:
 
     def relpath(self, module: str) -> str:
         return self.index.paths.get(module, module)
+
+    def scope_sites(self, facts: FileFacts, scope: str) -> list[Site]:
+        """The sites of `facts` in function `scope` ("": the top level), in file order,
+        from one grouping per list of sites: rules scanning every site of the file for
+        each function made big files quadratic. Read-only."""
+        key = ("scope sites", f"{facts.module}\0{id(facts.sites)}")
+        kept = self.memo.get(key)
+        if kept is None or kept[0] is not facts.sites or kept[1] != len(facts.sites):
+            groups: dict[str, list[Site]] = {}
+            for site in facts.sites:
+                groups.setdefault(site.scope, []).append(site)
+            kept = self.memo[key] = (facts.sites, len(facts.sites), groups)
+        found: list[Site] = kept[2].get(scope, [])
+        return found
 
     def text(self, relpath: str) -> str:
         """A file's text as read now ("" when it cannot be read), kept for reuse."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -450,11 +451,21 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             known = run.identifiers[relpath] = identifiers(run.data.get(relpath, b""))
         idents[module] = known
     where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
+    by_word: dict[str, list[str]] = {}  # the same for every identifier, once many are asked
 
     def modules_mentioning(name: str) -> list[str]:
         if name not in where:
-            where[name] = [m for m, known in idents.items() if name in known]
+            if len(where) < _SCAN_NAMES:
+                where[name] = [m for m, known in idents.items() if name in known]
+            else:  # asking each name of every module made many files quadratic
+                if not by_word:
+                    for m, known in idents.items():
+                        for word in known:
+                            by_word.setdefault(word, []).append(m)
+                where[name] = by_word.get(name, [])
         return where[name]
+
+    bodies: dict[str, _Bodies] = {}
 
     def expand(requests: Requests) -> list[str]:
         out: list[str] = []
@@ -470,14 +481,13 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
                 texts[module] = decode_source(data)
                 lines_of[module] = source_lines(texts[module])
             lines = lines_of[module]
+            found = bodies.get(module)
+            if found is None:
+                found = bodies[module] = _Bodies(run.chunks, module, waiting, lines)
             wanted = []
-            for func in waiting:
+            for func, chunk in found.candidates(words):
                 if not func.deferred_start:
                     continue
-                chunk = run.chunks.get((module, func.qualname))
-                if chunk is None:
-                    text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
-                    chunk = run.chunks[module, func.qualname] = text.encode()
                 if any(mentions_word(chunk, w) for w in words):
                     wanted.append(func.qualname)
             if not wanted:
@@ -491,6 +501,107 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         return out
 
     return expand
+
+
+_FEW_BODIES = 8  # a module with no more deferred bodies is searched, never indexed
+_SEARCHES = 8  # requests searching every body of a module before it is indexed
+_SCAN_NAMES = 64  # names looked up module by module before indexing every identifier
+_RUN = re.compile(rb"[A-Za-z0-9_]+")
+_MAX_DIGITS = 12  # a run with more digits than this is searched, not indexed
+
+
+class _Bodies:
+    """One module's deferred bodies, indexed by the words `mentions_word` can find in
+    them once the module has been asked about often, so that a request looks only at
+    the bodies that may mention its names: testing every body for every request made one
+    big file quadratic. The first few requests search every body (indexing costs more
+    than a few searches).
+
+    `mentions_word` takes a match bounded by anything but a letter or `_` (a digit
+    counts as a boundary), so in an ASCII body a word made of letters, digits and `_`
+    is found only as a piece of a run of those that starts at the run's start or after a
+    digit, and ends at its end or before a digit; every such piece is indexed. Bodies
+    that are not ASCII (NFKC matching) or have long digit runs are always candidates."""
+
+    def __init__(
+        self,
+        chunks: dict[tuple[str, str], bytes],
+        module: str,
+        waiting: list[Function],
+        lines: list[str],
+    ) -> None:
+        """`chunks`: the bodies' bytes by (module, qualname), kept across rounds."""
+        self.entries: list[tuple[Function, bytes]] = []
+        self.index: dict[bytes, list[int]] | None = None  # built at the request _SEARCHES + 1
+        self.always: list[int] = []
+        self.searches = 0
+        for func in waiting:
+            if not func.deferred_start:
+                continue
+            chunk = chunks.get((module, func.qualname))
+            if chunk is None:
+                text = "\n".join(lines[func.deferred_start - 1 : func.deferred_end])
+                chunk = chunks[module, func.qualname] = text.encode()
+            self.entries.append((func, chunk))
+
+    def _build(self) -> dict[bytes, list[int]]:
+        index: dict[bytes, list[int]] = {}
+        for at, (func, chunk) in enumerate(self.entries):
+            if not func.deferred_start:
+                continue  # read already: never a candidate again
+            keys = _pieces(chunk) if chunk.isascii() else None
+            if keys is None:
+                self.always.append(at)
+                continue
+            for key in keys:
+                index.setdefault(key, []).append(at)
+        return index
+
+    def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes]]:
+        """The bodies that may mention one of `words` (a superset), in file order."""
+        if self.index is None:
+            if self.searches < _SEARCHES or len(self.entries) <= _FEW_BODIES:
+                self.searches += 1
+                return self.entries
+            self.index = self._build()
+        if not all(w.isascii() and _RUN.fullmatch(w) for w in words):
+            return self.entries
+        found: set[int] = set(self._live(self.always))
+        for word in words:
+            at = self.index.get(word)
+            if at:
+                found.update(self._live(at))
+        return [self.entries[i] for i in sorted(found)]
+
+    def _live(self, at: list[int]) -> list[int]:
+        """The bodies of `at` not read yet; those read are dropped from `at` for good (a
+        body read is never deferred again), so a name many methods share costs its
+        bodies once, not once per method."""
+        live = [i for i in at if self.entries[i][0].deferred_start]
+        if len(live) != len(at):
+            at[:] = live
+        return live
+
+
+def _pieces(chunk: bytes) -> set[bytes] | None:
+    """Every piece of `chunk` that `mentions_word` can match (see `_Bodies`); None when
+    a run has too many digits to list them."""
+    out: set[bytes] = set()
+    for match in _RUN.finditer(chunk):
+        run = match.group(0)
+        digits = [i for i, c in enumerate(run) if 48 <= c <= 57]
+        if not digits:
+            out.add(run)
+            continue
+        if len(digits) > _MAX_DIGITS:
+            return None
+        starts = [0, *(i + 1 for i in digits)]
+        ends = [len(run), *digits]
+        for a in starts:
+            for b in ends:
+                if b > a:
+                    out.add(run[a:b])
+    return out
 
 
 def _interest(

@@ -165,16 +165,21 @@ def expand_deferred(
         start, end = func.deferred_start, func.deferred_end
         chunk = lines[start - 1 : end]
         indented = bool(chunk) and chunk[0][:1] in (" ", "\t")
-        # An indented method parses as the body of `if 1:`, and keeps its columns; blank
-        # lines in front keep its line numbers.
+        # An indented method parses as the body of `if 1:`, and keeps its columns; its
+        # line numbers are shifted afterwards (blank lines in front to keep them made a
+        # body's parse cost its line number: quadratic in big files).
         if indented:
-            source = "\n" * (start - 2) + "if 1:\n" + "\n".join(chunk)
+            source = "if 1:\n" + "\n".join(chunk)
+            shift = max(start - 2, 0)
         else:
-            source = "\n" * (start - 1) + "\n".join(chunk)
+            source = "\n".join(chunk)
+            shift = start - 1
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
+        if shift:
+            ast.increment_lineno(tree, shift)
         node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -251,7 +256,10 @@ class _Extractor(SiteReader):
         self.decorator_of: dict[int, str] = {}  # id(decorator node) -> the def's qualname
         self.function_nodes: dict[str, FuncDef] = {}
         self.loop_run_scopes: set[str] = set()
+        self.loop_run_owners: set[str] = set()
         self.lifetime_scopes: set[str] = set()
+        self.scope_sites: dict[str, list[Site]] = {}
+        self.owner_sites: dict[str, list[Site]] = {}
         self.try_cache: dict[int, tuple[bool, bool]] = {}
         self.global_names: dict[str, frozenset[str]] = {}
         self.awaited_calls: set[int] = set()  # ids of the Call nodes under an `await`
@@ -313,7 +321,7 @@ class _Extractor(SiteReader):
         self._visit_body(body)
         self._module_marks(body)
         if "" in self.lifetime_scopes:
-            mark_lifetimes(own_nodes(body), self.facts.sites, "", method=False)
+            mark_lifetimes(own_nodes(body), self.scope_sites.get("", []), "", method=False)
         if any(
             (site.kind is SiteKind.CALL and site.target in self.bindings) or _via_alias(site)
             for site in self.facts.sites
@@ -868,9 +876,10 @@ class _Extractor(SiteReader):
         own: list[ast.AST] | None = None
         if qualname in self.lifetime_scopes:
             own = own_nodes(node.body)
-            mark_lifetimes(own, self.facts.sites, qualname, method=parent.kind == "class")
+            scoped = self.scope_sites.get(qualname, [])
+            mark_lifetimes(own, scoped, qualname, method=parent.kind == "class")
         if qualname in self.loop_run_scopes:
-            mine = loop_run_sites(self.facts.sites, qualname, local=True)
+            mine = loop_run_sites(self.scope_sites.get(qualname, []), qualname, local=True)
             if mine:
                 mark_loop_uses(own or own_nodes(node.body), mine)
 
@@ -962,9 +971,9 @@ class _Extractor(SiteReader):
                 info.has_asyncio_mark |= self._is_asyncio_mark_value(item.value)
         self._visit_body(node.body)
         self.r.stack.pop()
-        mark_attribute_lifetimes(node, self.facts.sites, qualname)
-        if any(s.rpartition(".")[0] == qualname for s in self.loop_run_scopes):
-            mine = loop_run_sites(self.facts.sites, qualname, local=False)
+        mark_attribute_lifetimes(node, self.owner_sites.get(qualname, []), qualname)
+        if qualname in self.loop_run_owners:
+            mine = loop_run_sites(self.owner_sites.get(qualname, []), qualname, local=False)
             if mine:
                 mark_loop_uses(walk_nodes(node), mine)
 

@@ -38,6 +38,9 @@ class ProjectIndex:
     _split: dict[str, tuple[str, list[str]] | None] = field(default_factory=dict)
     _tops: set[str] = field(default_factory=set)
     _aliases: dict[str, set[str]] | None = None
+    # Bumped whenever a function is added or re-read, so that tables derived from the
+    # functions' calls (see `rules/async_chain.py`) know when to rebuild.
+    generation: int = 0
 
     @classmethod
     def build(cls, modules: dict[str, FileFacts], paths: dict[str, str]) -> ProjectIndex:
@@ -130,6 +133,7 @@ class ProjectIndex:
         key = f"{module}.{func.qualname}"
         if key not in self.functions:
             self._memo.clear()  # a name that resolved to nothing may resolve now
+        self.generation += 1
         self.functions[key] = FunctionRef(key, module, func)
 
     def aliases_by_name(self) -> dict[str, set[str]]:

@@ -51,6 +51,11 @@ class SiteReader:
     function_nodes: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     lifetime_scopes: set[str]
     loop_run_scopes: set[str]
+    loop_run_owners: set[str]  # the parents (classes) of `loop_run_scopes`
+    # The sites so far by scope, and by the scope's parent (a method's class), in the
+    # order of `facts.sites`: looking them up per function kept big files quadratic.
+    scope_sites: dict[str, list[Site]]
+    owner_sites: dict[str, list[Site]]
     lambda_depth: int
     assigned_calls: set[int]  # ids of Calls that are the whole value of an assignment
     awaited_calls: set[int]  # ids of Calls under an `await`
@@ -234,6 +239,8 @@ class SiteReader:
         if kind in _LIFETIME_KINDS:
             self.lifetime_scopes.add(site.scope)
         self.facts.sites.append(site)
+        self.scope_sites.setdefault(site.scope, []).append(site)
+        self.owner_sites.setdefault(site.scope.rpartition(".")[0], []).append(site)
         return site
 
     def _call_facts(self, site: Site, call: ast.Call) -> None:
@@ -271,6 +278,7 @@ class SiteReader:
             site.loop_origin = _origin(attrs.get(receiver.attr, ""))
         if site.loop_expr:
             self.loop_run_scopes.add(site.scope)
+            self.loop_run_owners.add(site.scope.rpartition(".")[0])
 
 
 _CREATED = (

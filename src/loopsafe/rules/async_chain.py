@@ -250,8 +250,8 @@ def loop_entries(project: Project, module: str, qualname: str) -> list[Site]:
     facts = project.index.modules[module]
     return [
         s
-        for s in facts.sites
-        if s.scope == qualname and s.kind in (SiteKind.RUN, SiteKind.LOOP_RUN)
+        for s in project.scope_sites(facts, qualname)
+        if s.kind in (SiteKind.RUN, SiteKind.LOOP_RUN)
     ]
 
 
@@ -305,23 +305,52 @@ def _why_no_callers(project: Project, key: str, label: str) -> str:
 def _callers(project: Project, key: str) -> list[tuple[str, int, int]] | None:
     """(caller, line, column) of every call of `key`; None when it is also used as a
     value."""
+    uses = _call_table(project).get(key)
+    if uses is None:
+        return []
+    return None if uses.as_value else list(uses.calls)
+
+
+@dataclass
+class _Uses:
+    """How the project uses one function: its calls, in project order, and whether it
+    is also handed around as a value (a thread target, a loop callback, ...)."""
+
+    calls: list[tuple[str, int, int]] = field(default_factory=list)
+    as_value: bool = False
+
+
+def _call_table(project: Project) -> dict[str, _Uses]:
+    """Every project function's uses, from one pass over every call (kept until the
+    index changes): asking each chain member's callers of the whole project instead
+    made the fixes quadratic in the number of functions."""
     index = project.index
-    out: list[tuple[str, int, int]] = []
+    kept = project.memo.get(("call table", ""))
+    if kept is not None and kept[0] == index.generation:
+        table: dict[str, _Uses] = kept[1]
+        return table
+    table = {}
+
+    def uses(resolved: tuple[str, ...]) -> list[_Uses]:
+        return [table.setdefault(k, _Uses()) for k in dict.fromkeys(resolved)]
+
     for caller_key, ref in index.functions.items():
         func = ref.func
         for call in (*func.thread_targets, *func.loop_callbacks, *func.worker_targets):
-            if key in index.resolve_call(call):
-                return None
+            for use in uses(index.resolve_call(call)):
+                use.as_value = True
         for call in func.calls:
-            if key in index.resolve_call(call):
+            for use in uses(index.resolve_call(call)):
                 if call.is_value:
-                    return None
-                out.append((caller_key, call.line, call.col))
+                    use.as_value = True
+                else:
+                    use.calls.append((caller_key, call.line, call.col))
     for facts in index.modules.values():
         for call in (*facts.module_calls, *facts.main_calls):
-            if key in index.resolve_call(call):
-                return None  # import-time callers cannot await
-    return out
+            for use in uses(index.resolve_call(call)):
+                use.as_value = True  # import-time callers cannot await
+    project.memo[("call table", "")] = (index.generation, table)
+    return table
 
 
 def _unresolved_method_use(project: Project, key: str, callers: list[tuple[str, int, int]]) -> str:
@@ -334,31 +363,63 @@ def _unresolved_method_use(project: Project, key: str, callers: list[tuple[str, 
         return ""
     name = func.qualname.rpartition(".")[2]
     known = Counter((index.paths[index.functions[c].module], line) for c, line, _ in callers)
-    for path in sorted(project.abspaths):
-        for line, count in sorted(Counter(_attribute_lines(project.text(path), name)).items()):
+    for path in _paths_reading(project, name):
+        lines = _attribute_lines(project, path, name)
+        for line, count in sorted(Counter(lines).items()):
             if count > known[path, line]:
                 return f"{path}:{line}"
     return ""
 
 
-def _attribute_lines(text: str, name: str) -> list[int]:
-    """Lines of `text` where `.name` is read (code only: not comments or strings)."""
+_ATTRIBUTE = re.compile(r"\.\s*(\w+)")
+
+
+def _paths_reading(project: Project, name: str) -> list[str]:
+    """The files, sorted, whose text may read `.name` (a superset: `_attribute_lines`
+    decides), from one index of every file's attribute words instead of a search of
+    every file for each method."""
+    if not re.fullmatch(r"\w+", name):
+        return sorted(project.abspaths)  # not a word the index holds: search them all
+    words: dict[str, list[str]] | None = project.memo.get(("attribute words", ""))
+    if words is None:
+        words = {}
+        for path in sorted(project.abspaths):
+            for word in set(_ATTRIBUTE.findall(project.text(path))):
+                words.setdefault(word, []).append(path)
+        project.memo[("attribute words", "")] = words
+    return words.get(name, [])
+
+
+def _attribute_lines(project: Project, path: str, name: str) -> list[int]:
+    """Lines of file `path` where `.name` is read (code only: not comments or strings)."""
+    text = project.text(path)
     if not re.search(rf"\.\s*{re.escape(name)}\b", text):
         return []
-    lines: list[int] = []
+    table = project.memo.get(("attributes", path))
+    if table is None:
+        table = project.memo[("attributes", path)] = _attribute_table(text)
+    if table is not None:
+        return list(table.get(name, ()))
+    # Cannot tokenize: every mention counts.
+    return [
+        text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
+    ]
+
+
+def _attribute_table(text: str) -> dict[str, list[int]] | None:
+    """Every name read as an attribute in `text` (`.name`, code only), with the lines
+    it is read on; None when the text cannot be tokenized."""
+    table: dict[str, list[int]] = {}
     previous = ""
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.NAME and token.string == name and previous == ".":
-                lines.append(token.start[0])
+            if token.type == tokenize.NAME and previous == ".":
+                table.setdefault(token.string, []).append(token.start[0])
             if token.type not in (tokenize.NL, tokenize.COMMENT):
                 previous = token.string
-    except (tokenize.TokenError, SyntaxError):  # cannot tokenize: every mention counts
-        return [
-            text.count("\n", 0, m.start()) + 1
-            for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
-        ]
-    return lines
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return table
 
 
 def _in_lambda(project: Project, path: str, line: int, col: int) -> bool:

@@ -152,9 +152,9 @@ def loop_kept(ctx: SiteContext) -> str:
     """Why the local loop `run_until_complete()` runs on cannot simply go away with the
     fix ("" when it can: made here by `new_event_loop()` and run once; if set as the
     current loop, reset or closed before the function returns)."""
-    site, sites = ctx.site, ctx.facts.sites
+    site = ctx.site
     loop = site.loop_expr
-    mine = [s for s in sites if s.scope == site.scope and s is not site]
+    mine = [s for s in ctx.project.scope_sites(ctx.facts, site.scope) if s is not site]
     made = [s for s in mine if s.kind is SiteKind.CREATE and s.loop_name == loop]
     if not made:
         return (

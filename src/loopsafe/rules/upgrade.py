@@ -149,8 +149,8 @@ def loop_set_by_callee(ctx: SiteContext) -> str:
             if ref is None or facts is None or ref.func.is_async:
                 continue
             if any(
-                s.scope == ref.func.qualname and s.kind in (SiteKind.FETCH, SiteKind.SET)
-                for s in facts.sites
+                s.kind in (SiteKind.FETCH, SiteKind.SET)
+                for s in project.scope_sites(facts, ref.func.qualname)
             ):
                 return ref.label
     return ""

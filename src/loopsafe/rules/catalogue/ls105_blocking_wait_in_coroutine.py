@@ -205,7 +205,9 @@ def _enters_loop(project: Project, target: str) -> bool:
         seen.add(key)
         ref = index.functions[key]
         owner = index.modules[ref.module]
-        if any(_enters(s, ref.func.qualname) for s in owner.sites):
+        if any(
+            _enters(s, ref.func.qualname) for s in project.scope_sites(owner, ref.func.qualname)
+        ):
             return True
         todo.extend(
             t for t in project.reach.edges.get(key, []) if not index.functions[t].func.is_async

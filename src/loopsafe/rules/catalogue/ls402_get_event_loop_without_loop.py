@@ -233,8 +233,8 @@ def _entry_run(ctx: SiteContext) -> Fix | None:
         return None
     loop_sites = [
         s
-        for s in ctx.facts.sites
-        if s.scope == site.scope and s is not site and s.kind in _LOOP_KINDS
+        for s in ctx.project.scope_sites(ctx.facts, site.scope)
+        if s is not site and s.kind in _LOOP_KINDS
     ]
     if len(loop_sites) != 1 or loop_sites[0].kind is not SiteKind.LOOP_RUN:
         return None

@@ -1,0 +1,195 @@
+"""The indexes that keep the analysis linear (issue 15, item 9) answer exactly what the
+searches they replaced answered: each is checked against that search, written out here
+as it was, on generated input and on the repository's own cases. The timings themselves
+live in bench/scale.py."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_cases import CASE_ROOTS, case_name, copy_case
+
+from loopsafe.analysis import Analysis, Project
+from loopsafe.engine import analyse_project
+from loopsafe.facts.model import Function
+from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
+from loopsafe.prefilter import mentions_word
+from loopsafe.rules import async_chain
+
+REPO = Path(__file__).resolve().parents[2]
+# Every rule case (the directories are multi-module projects) and the example project.
+PROJECTS = [*CASE_ROOTS, REPO / "examples" / "newsroom"]
+
+_TEXT = st.text(alphabet="ab_19 .()\n", max_size=40)
+_WORD = st.text(alphabet="ab_19", min_size=1, max_size=5)
+
+
+@given(chunk=_TEXT, word=_WORD)
+@settings(max_examples=400, deadline=None)
+def test_every_word_mentions_word_finds_is_a_piece(chunk: str, word: str) -> None:
+    data = chunk.encode()
+    pieces = _pieces(data)  # None: too many digits, the body is always searched
+    if mentions_word(data, word.encode()):
+        assert pieces is None or word.encode() in pieces
+
+
+def test_pieces_cover_digit_boundaries() -> None:
+    # mentions_word treats a digit as a boundary: `get` is found in `get3` and `3get`.
+    assert mentions_word(b"x = get3()", b"get")
+    assert b"get" in (_pieces(b"x = get3()") or set())
+    assert mentions_word(b"y = 3get", b"get")
+    assert b"get" in (_pieces(b"y = 3get") or set())
+    assert not mentions_word(b"getter()", b"get")
+    assert b"get" not in (_pieces(b"getter()") or set())
+    assert _pieces(b"n = 1234567890123") is None  # too many digits: always searched
+
+
+def _bodies(texts: list[str]) -> tuple[_Bodies, list[Function]]:
+    lines: list[str] = []
+    funcs: list[Function] = []
+    for i, text in enumerate(texts):
+        start = len(lines) + 1
+        lines.extend([f"def f{i}():", *(f"    {line}" for line in text.split("\n"))])
+        funcs.append(Function(f"f{i}", False, start, deferred_start=start, deferred_end=len(lines)))
+    return _Bodies({}, "m", funcs, lines), funcs
+
+
+@given(
+    texts=st.lists(_TEXT, min_size=_FEW_BODIES + 1, max_size=_FEW_BODIES + 8),
+    words=st.lists(_WORD, min_size=1, max_size=3),
+    non_ascii=st.booleans(),
+    read=st.sets(st.integers(0, _FEW_BODIES + 8)),
+)
+@settings(max_examples=200, deadline=None)
+def test_candidates_filtered_equal_every_body_filtered(
+    texts: list[str], words: list[str], non_ascii: bool, read: set[int]
+) -> None:
+    if non_ascii:
+        texts = [*texts[:-1], texts[-1] + " # ﬁle"]  # matched in NFKC form: always a candidate
+    bodies, funcs = _bodies(texts)
+    wanted = [w.encode() for w in words]
+
+    def matching(entries: list[tuple[Function, bytes]]) -> list[str]:
+        return [
+            f.qualname
+            for f, chunk in entries
+            if f.deferred_start and any(mentions_word(chunk, w) for w in wanted)
+        ]
+
+    for _ in range(_SEARCHES + 1):  # searched at first, then indexed
+        assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
+    assert bodies.index is not None
+    for i in read:  # bodies read since (by an earlier request) are no candidates any more
+        if i < len(funcs):
+            funcs[i].deferred_start = 0
+    assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
+    assert all(f.deferred_start for f, _ in bodies.candidates(wanted))
+
+
+# ------------------------------------------------------------------ the async-chain tables
+def _callers_by_search(project: Project, key: str) -> list[tuple[str, int, int]] | None:
+    """`async_chain._callers` as it was: every call of the project resolved per key."""
+    index = project.index
+    out: list[tuple[str, int, int]] = []
+    for caller_key, ref in index.functions.items():
+        func = ref.func
+        for call in (*func.thread_targets, *func.loop_callbacks, *func.worker_targets):
+            if key in index.resolve_call(call):
+                return None
+        for call in func.calls:
+            if key in index.resolve_call(call):
+                if call.is_value:
+                    return None
+                out.append((caller_key, call.line, call.col))
+    for facts in index.modules.values():
+        for call in (*facts.module_calls, *facts.main_calls):
+            if key in index.resolve_call(call):
+                return None
+    return out
+
+
+def _attribute_lines_by_search(text: str, name: str) -> list[int]:
+    if not re.search(rf"\.\s*{re.escape(name)}\b", text):
+        return []
+    lines: list[int] = []
+    previous = ""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and token.string == name and previous == ".":
+                lines.append(token.start[0])
+            if token.type not in (tokenize.NL, tokenize.COMMENT):
+                previous = token.string
+    except (tokenize.TokenError, SyntaxError):
+        return [
+            text.count("\n", 0, m.start()) + 1
+            for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
+        ]
+    return lines
+
+
+def _unresolved_by_search(project: Project, key: str, callers: list[tuple[str, int, int]]) -> str:
+    index = project.index
+    func = index.functions[key].func
+    if not func.class_name:
+        return ""
+    name = func.qualname.rpartition(".")[2]
+    known = Counter((index.paths[index.functions[c].module], line) for c, line, _ in callers)
+    for path in sorted(project.abspaths):
+        counts = Counter(_attribute_lines_by_search(project.text(path), name))
+        for line, count in sorted(counts.items()):
+            if count > known[path, line]:
+                return f"{path}:{line}"
+    return ""
+
+
+def _analysis(root: Path, tmp_path: Path) -> Analysis:
+    target = copy_case(root, tmp_path)
+    return analyse_project([target], cwd=tmp_path, use_cache=False)
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
+    project = _analysis(root, tmp_path).project
+    for key in project.index.functions:
+        expected = _callers_by_search(project, key)
+        assert async_chain._callers(project, key) == expected, key
+        if expected is not None:
+            found = async_chain._unresolved_method_use(project, key, expected)
+            assert found == _unresolved_by_search(project, key, expected), key
+    _check_scope_sites(project)
+
+
+def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
+    """A function added to the index after the table was built (a deferred body read
+    late) is in the next answer, not the stale one."""
+    project = _analysis(REPO / "examples" / "newsroom", tmp_path).project
+    index = project.index
+    called = [(k, c) for k in index.functions if (c := async_chain._callers(project, k))]
+    assert called, "the example has functions with callers"
+    key, callers = called[0]
+    caller_key = callers[0][0]
+    call = next(c for c in index.functions[caller_key].func.calls if key in index.resolve_call(c))
+    module = index.functions[caller_key].module
+    index.add_function(module, Function("late_caller", False, 9999, calls=[call]))
+    after = async_chain._callers(project, key)
+    assert after == _callers_by_search(project, key)
+    assert after is not None and (f"{module}.late_caller", call.line, call.col) in after
+
+
+def _check_scope_sites(project: Project) -> None:
+    for facts in project.index.modules.values():
+        scopes = {s.scope for s in facts.sites} | {"", "no such scope"}
+        for scope in scopes:
+            expected = [s for s in facts.sites if s.scope == scope]
+            assert project.scope_sites(facts, scope) == expected
+        if facts.sites:  # the list grows (sites found late): the grouping follows it
+            facts.sites.append(facts.sites[0])
+            scope = facts.sites[0].scope
+            assert project.scope_sites(facts, scope) == [s for s in facts.sites if s.scope == scope]
