@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ from loopsafe.facts.roles import (
     is_test_filename,
     test_path_predicate,
 )
+from loopsafe.facts.suppressions import BLANKET
 from loopsafe.model import Finding, ParseError, Result
 from loopsafe.parse.source import SourceError, decode_source
 from loopsafe.prefilter import (
@@ -60,6 +62,7 @@ from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 from loopsafe.vendor import HELPER_MARK
 
 Progress = Callable[[int, int], None]
+_MAYBE_SUPPRESSION = re.compile(rb"#[ \t]*(?:noqa[ \t]*:|loopsafe[ \t]*:)", re.IGNORECASE)
 _PARALLEL_MIN_BYTES = 400_000
 _CONSTRUCTORS = frozenset(
     {"__init__", "__new__", "__post_init__"}
@@ -605,14 +608,18 @@ def _evaluate(
     project.made_entries = made_callables(index, in_tests)
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
+    used: dict[str, dict[int, set[str]]] = {}  # relpath -> line -> codes that hid a finding
+    suppressions = {paths[module]: facts.suppressions for module, facts in modules.items()}
     for module in sorted(modules):
         facts = modules[module]
         if module in wrapper_calls:  # judged with the file's own sites; the cache keeps these
             facts = replace(facts, sites=[*facts.sites, *wrapper_calls[module]])
         for finding in evaluate_module(project, module, facts):
-            if not _suppressed(facts, finding):
+            if not _suppressed(suppressions, finding, used):
                 findings.append(finding)
-    findings.extend(evaluate_project(project))
+    # A project finding placed on a line of a module honours that line's comment too.
+    findings.extend(f for f in evaluate_project(project) if not _suppressed(suppressions, f, used))
+    findings.extend(_unused_suppressions(run, paths, used, findings))
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
@@ -635,8 +642,44 @@ def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:
     return out
 
 
-def _suppressed(facts: FileFacts, finding: Finding) -> bool:
-    codes = facts.suppressions.get(finding.line)
+def _suppressed(
+    suppressions: dict[str, dict[int, tuple[str, ...]]],
+    finding: Finding,
+    used: dict[str, dict[int, set[str]]],
+) -> bool:
+    """Does a comment on the finding's line hide it? The codes that did are noted in
+    `used`, for the unused-suppression check (LS001)."""
+    codes = suppressions.get(finding.path, {}).get(finding.line)
     if not codes:
         return False
-    return "" in codes or any(finding.code.startswith(c) for c in codes)
+    hit = {BLANKET if c == "" else c for c in codes if c == "" or finding.code.startswith(c)}
+    if hit:
+        used.setdefault(finding.path, {}).setdefault(finding.line, set()).update(hit)
+    return bool(hit)
+
+
+def _unused_suppressions(
+    run: _Run,
+    paths: dict[str, str],
+    used: dict[str, dict[int, set[str]]],
+    findings: list[Finding],
+) -> list[Finding]:
+    """LS001 for every suppression comment that hid nothing, in every file read: one the
+    prefilter never parsed can hold no site, so its suppressions are all unused. Files
+    that failed to parse and copies of loopsafe's helper are left alone."""
+    from loopsafe.facts.suppressions import suppression_comments
+    from loopsafe.rules.catalogue.ls001_unused_suppression import unused_suppressions
+
+    broken = {e.path for e in run.errors}
+    modules = {relpath: module for module, relpath in paths.items()}
+    out: list[Finding] = []
+    for relpath, data in run.data.items():
+        if relpath in broken or not _MAYBE_SUPPRESSION.search(data) or HELPER_MARK.search(data):
+            continue
+        text = decode_source(data)
+        comments = suppression_comments(text)
+        if not comments:
+            continue
+        module = modules.get(relpath) or run.jobs_by_rel[relpath].module
+        out.extend(unused_suppressions(relpath, module, text, comments, used.get(relpath, {})))
+    return out
