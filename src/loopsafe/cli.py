@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from loopsafe.discover.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DEFAULT_BASELINE = "loopsafe-baseline.json"  # loopsafe.baseline.DEFAULT_PATH, without the import
 _FORMATS = ("text", "json", "sarif", "github")
 
 
@@ -320,20 +321,65 @@ def _prepare(options: Options) -> _Request:
 @click.option(
     "--fix", is_flag=True, help="Apply the safe fixes in place (see also --unsafe-fixes)."
 )
-def check(options: Options, fix: bool) -> None:
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add a `# loopsafe: ignore[CODE]` comment for every finding (merged into the "
+    "line's own suppression comment), write nothing else, exit 0.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    help="Report only findings not recorded in this baseline file (JSON); with "
+    f"--write-baseline, write it there [default: {DEFAULT_BASELINE}].",
+)
+@click.option(
+    "--write-baseline",
+    is_flag=True,
+    help="Record every current finding in the baseline file (findings fixed since drop "
+    "out), report nothing, exit 0.",
+)
+def check(
+    options: Options,
+    fix: bool,
+    add_noqa: bool,
+    baseline_file: Path | None,
+    write_baseline: bool,
+) -> None:
     """Analyse PATHS (default: the current directory) and report every event-loop site.
 
     Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
     Text output lists what needs attention; JSON lists every site. `--fix` applies the
     safe fixes (`--unsafe-fixes` the others too), `--diff` shows them without writing.
+    Adopting it on a codebase with many findings: `--add-noqa` suppresses each one in
+    place, or `--write-baseline` records them and `--baseline FILE` reports only new ones.
     Exit status: 0 nothing to fix or review, 1 findings or unparsable files (with --diff
     too: also when it would change files), 2 bad usage, configuration or an internal error.
     """
 
     def body() -> int:
+        modes = [
+            name
+            for name, on in (
+                ("--fix", fix),
+                ("--diff", options.diff),
+                ("--add-noqa", add_noqa),
+                ("--write-baseline", write_baseline),
+            )
+            if on
+        ]
+        if len(modes) > 1:
+            fail(f"{' and '.join(modes)} cannot be used together")
         request = _prepare(options)
         if fix or options.diff:
             return _fix(request)
+        if add_noqa:
+            return _add_noqa(request, baseline_file)
+        if write_baseline:
+            return _write_baseline(request, baseline_file or Path(DEFAULT_BASELINE))
+        if baseline_file is not None:
+            return _report_against(request, baseline_file)
         return _report(request)
 
     run_guarded(options.verbose, body)
@@ -359,6 +405,80 @@ def fix_command(options: Options, report_file: Path | None) -> None:
 
 def _report(request: _Request) -> int:
     return _show(request, _analyse(request, request.options.no_cache))
+
+
+def _report_against(request: _Request, path: Path) -> int:
+    """`check --baseline FILE`: the findings the baseline does not cover."""
+    from dataclasses import replace
+
+    from loopsafe import baseline
+
+    try:
+        recorded = baseline.load(request.cwd / path)
+    except baseline.BaselineError as exc:
+        fail(str(exc))
+    result = _analyse(request, request.options.no_cache)
+    outcome = baseline.apply(result.findings, recorded, baseline.Keys(request.cwd, path))
+    if not request.options.quiet:
+        note = f"Baseline {path}: {outcome.hidden} finding(s) hidden"
+        if outcome.stale:
+            note += (
+                f"; {outcome.stale} entr{'y' if outcome.stale == 1 else 'ies'} no longer "
+                "found (fixed or changed): shrink it with --write-baseline"
+            )
+        click.echo(note + ".", err=True)
+    return _show(request, replace(result, findings=outcome.kept))
+
+
+def _write_baseline(request: _Request, path: Path) -> int:
+    """`check --write-baseline`: record every finding that needs attention."""
+    from loopsafe import baseline
+
+    previous = None
+    if (request.cwd / path).exists():
+        try:
+            previous = baseline.load(request.cwd / path)
+        except baseline.BaselineError as exc:
+            fail(f"{exc} (delete it to start a new one)")
+    result = _analyse(request, request.options.no_cache)
+    entries = baseline.counts(result.findings, baseline.Keys(request.cwd, path))
+    _write_text(request.cwd / path, baseline.dumps(entries))
+    if not request.options.quiet:
+        text = f"Wrote {sum(entries.values())} finding(s) to the baseline {path}"
+        if previous is not None:
+            dropped = sum((previous - entries).values())
+            text += f"; {dropped} no longer found were dropped"
+        click.echo(text + ".", err=request.options.fmt != "text")
+    return EXIT_CLEAN
+
+
+def _add_noqa(request: _Request, baseline_file: Path | None) -> int:
+    """`check --add-noqa`: suppress every finding in place (those a baseline covers
+    excepted), like ruff's `--add-noqa`."""
+    from loopsafe import baseline
+    from loopsafe.fix.apply import write_changes
+    from loopsafe.fix.noqa import plan_noqa
+
+    result = _analyse(request, request.options.no_cache)
+    if baseline_file is not None:
+        try:
+            recorded = baseline.load(request.cwd / baseline_file)
+        except baseline.BaselineError as exc:
+            fail(str(exc))
+        keys = baseline.Keys(request.cwd, baseline_file)
+        result.findings = baseline.apply(result.findings, recorded, keys).kept
+    plan = plan_noqa(result, request.cwd)
+    write_changes(plan.changes)
+    if not request.options.quiet:
+        out = sys.stdout if request.options.fmt == "text" else sys.stderr
+        click.echo(
+            f"Added suppressions for {plan.added} finding(s) on {plan.lines} line(s) in "
+            f"{len(plan.changes)} file(s).",
+            file=out,
+        )
+        for finding, why in plan.skipped:
+            click.echo(f"  skipped {finding.path}:{finding.line} {finding.code}: {why}", file=out)
+    return EXIT_CLEAN
 
 
 def _analyse(request: _Request, no_cache: bool) -> Any:

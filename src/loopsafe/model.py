@@ -24,7 +24,7 @@ class Category(str, Enum):
     TEST_CODE = "test-code"
     PYTEST_CONFIG = "pytest-config"
     MODULE_LEVEL = "module-level"
-    # Not a site: a `# loopsafe: ignore[...]` / `# noqa: LS...` comment itself (LS001).
+    # Not a site: a suppression comment itself (LS001 unused-suppression).
     SUPPRESSION = "suppression"
 
 
