@@ -79,8 +79,7 @@ class UnusedSuppression(Rule):
 
 
             async def handler() -> None:
-                # loopsafe: ignore[LS101]  # expect: LS001 suppression fix
-                asyncio.run(work())  # expect: LS101 async-context fix
+                asyncio.run(work())  # loopsafe: ignore[LS110]  # expect: LS101 async-context fix; LS001 suppression fix
             """
         ),
     )
