@@ -352,8 +352,8 @@ def check(
     Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
     Text output lists what needs attention; JSON lists every site. `--fix` applies the
     safe fixes (`--unsafe-fixes` the others too), `--diff` shows them without writing.
-    Adopting it on a codebase with many findings: `--add-noqa` suppresses each one in
-    place, or `--write-baseline` records them and `--baseline FILE` reports only new ones.
+    On a codebase with many findings, suppress each one in place with a comment, or
+    record them all in a baseline file and then report only new ones (options below).
     Exit status: 0 nothing to fix or review, 1 findings or unparsable files (with --diff
     too: also when it would change files), 2 bad usage, configuration or an internal error.
     """
