@@ -62,7 +62,11 @@ from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 from loopsafe.vendor import HELPER_MARK
 
 Progress = Callable[[int, int], None]
-_MAYBE_SUPPRESSION = re.compile(rb"#[ \t]*(?:noqa[ \t]*:|loopsafe[ \t]*:)", re.IGNORECASE)
+# A comment that can name a loopsafe code: files without one need no LS001 check (a noqa
+# comment naming only other tools' codes, common as it is, never costs a tokenizer pass).
+_MAYBE_SUPPRESSION = re.compile(
+    rb"#[ \t]*loopsafe[ \t]*:|#[ \t]*noqa[ \t]*:[^\r\n#]*ls\d", re.IGNORECASE
+)
 _PARALLEL_MIN_BYTES = 400_000
 _CONSTRUCTORS = frozenset(
     {"__init__", "__new__", "__post_init__"}
@@ -619,7 +623,7 @@ def _evaluate(
                 findings.append(finding)
     # A project finding placed on a line of a module honours that line's comment too.
     findings.extend(f for f in evaluate_project(project) if not _suppressed(suppressions, f, used))
-    findings.extend(_unused_suppressions(run, paths, used, findings))
+    findings.extend(_unused_suppressions(run, modules, paths, used))
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
@@ -660,9 +664,9 @@ def _suppressed(
 
 def _unused_suppressions(
     run: _Run,
+    modules: dict[str, FileFacts],
     paths: dict[str, str],
     used: dict[str, dict[int, set[str]]],
-    findings: list[Finding],
 ) -> list[Finding]:
     """LS001 for every suppression comment that hid nothing, in every file read: one the
     prefilter never parsed can hold no site, so its suppressions are all unused. Files
@@ -671,15 +675,17 @@ def _unused_suppressions(
     from loopsafe.rules.catalogue.ls001_unused_suppression import unused_suppressions
 
     broken = {e.path for e in run.errors}
-    modules = {relpath: module for module, relpath in paths.items()}
+    parsed = {relpath: module for module, relpath in paths.items() if module in modules}
     out: list[Finding] = []
     for relpath, data in run.data.items():
+        if relpath in parsed and not modules[parsed[relpath]].suppressions:
+            continue  # parsed: its suppressions are known, and there are none
         if relpath in broken or not _MAYBE_SUPPRESSION.search(data) or HELPER_MARK.search(data):
             continue
         text = decode_source(data)
         comments = suppression_comments(text)
         if not comments:
             continue
-        module = modules.get(relpath) or run.jobs_by_rel[relpath].module
+        module = parsed.get(relpath) or run.jobs_by_rel[relpath].module
         out.extend(unused_suppressions(relpath, module, text, comments, used.get(relpath, {})))
     return out
