@@ -100,3 +100,23 @@ def test_dropping_a_comment_of_its_own() -> None:
     assert done == {2} and kept == "def f():\n\n    return 1\n"
     gone, _ = edit_comments(source, drop={2: ["LS101"]}, keep_lines=False)
     assert gone == "def f():\n    return 1\n"
+
+
+def test_a_comment_after_a_multi_line_string_covers_its_lines() -> None:
+    from loopsafe.facts.suppressions import suppression_comments, suppression_lines
+
+    source = (
+        'a = f("""\nx\n""")  # noqa: LS101\nb = g("""\ny\n""", """\nz\n""")  # loopsafe: ignore\n'
+    )
+    assert parse_suppressions(source) == {
+        1: ("LS101",),
+        2: ("LS101",),
+        3: ("LS101",),
+        4: ("",),
+        5: ("",),
+        6: ("",),
+        7: ("",),
+        8: ("",),
+    }
+    assert suppression_lines(source, [1, 2, 3, 4, 6, 8]) == {1: 3, 2: 3, 3: 3, 4: 8, 6: 8, 8: 8}
+    assert [c.lines for c in suppression_comments(source)] == [(3, 1, 2), (8, 6, 7, 4, 5)]

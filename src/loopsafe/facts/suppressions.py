@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from loopsafe.facts.nodes import source_lines
@@ -22,11 +22,14 @@ _MAYBE_SUPPRESSED = re.compile(r"#\s*(?:noqa\s*:|loopsafe\s*:)", re.IGNORECASE)
 def parse_suppressions(text: str) -> dict[int, tuple[str, ...]]:
     """line -> codes suppressed there ("" = every code). Only real comments count: the
     tokenizer tells them apart from `#` inside strings. `# noqa` must name an LS code, so
-    flake8-style blanket or foreign-code noqa comments never hide a loop hazard."""
+    flake8-style blanket or foreign-code noqa comments never hide a loop hazard. As in
+    ruff, a comment after a multi-line string also covers the lines the string spans (a
+    line that ends inside a string cannot carry a comment of its own)."""
     out: dict[int, tuple[str, ...]] = {}
     if not _MAYBE_SUPPRESSED.search(text):
         return out
-    for number, comment in _comments(text):
+    comments, spans = _scan(text)
+    for number, _, comment in comments:
         for match in _SUPPRESS.finditer(comment):
             if match.group("noqa") is not None:
                 codes = tuple(c.upper() for c in re.split(r"[\s,]+", match.group("noqa")) if c)
@@ -36,30 +39,72 @@ def parse_suppressions(text: str) -> dict[int, tuple[str, ...]]:
             else:
                 raw = match.group("codes") or ""
                 codes = tuple(c.upper() for c in re.split(r"[\s,]+", raw) if c) or ("",)
-            out[number] = out.get(number, ()) + codes
+            for line in _covered(number, spans):
+                out[line] = out.get(line, ()) + codes
     return out
 
 
-def _comments(text: str) -> list[tuple[int, str]]:
-    """(line, comment text) of every comment that might be a suppression."""
-    return [(number, comment) for number, _, comment in _located_comments(text)]
+def suppression_lines(text: str, lines: Iterable[int]) -> dict[int, int]:
+    """For each line, the line whose comment suppresses findings there: itself, or the
+    last line of the multi-line string it ends inside."""
+    _, spans = _scan(text, comments=False)
+    out: dict[int, int] = {}
+    for line in lines:
+        target = line
+        while ends := [end for end, start in spans.items() if start <= target < end]:
+            target = max(ends)
+        out[line] = target
+    return out
 
 
-def _located_comments(text: str) -> list[tuple[int, int, str]]:
-    """(line, 0-based column, comment text) of every comment that might be a suppression."""
+def _covered(line: int, spans: dict[int, int]) -> list[int]:
+    """The lines a comment on `line` covers: its own, and those of the multi-line strings
+    ending there (and of strings ending where those start)."""
+    out = [line]
+    while line in spans:
+        start = spans[line]
+        out.extend(range(start, line))
+        line = start
+    return out
+
+
+_STRING_STARTS = {
+    getattr(tokenize, n) for n in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, n)
+}
+_STRING_ENDS = {
+    getattr(tokenize, n) for n in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, n)
+}
+
+
+def _scan(text: str, comments: bool = True) -> tuple[list[tuple[int, int, str]], dict[int, int]]:
+    """(line, 0-based column, text) of every comment that might be a suppression, and the
+    multi-line strings (last line -> first line)."""
+    found: list[tuple[int, int, str]] = []
+    spans: dict[int, int] = {}
+    starts: list[int] = []
     try:
-        return [
-            (token.start[0], token.start[1], token.string)
-            for token in tokenize.generate_tokens(io.StringIO(text).readline)
-            if token.type == tokenize.COMMENT and _MAYBE_SUPPRESSED.search(token.string)
-        ]
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            kind = token.type
+            if kind == tokenize.COMMENT:
+                if comments and _MAYBE_SUPPRESSED.search(token.string):
+                    found.append((token.start[0], token.start[1], token.string))
+            elif kind == tokenize.STRING and token.end[0] > token.start[0]:
+                spans[token.end[0]] = min(token.start[0], spans.get(token.end[0], token.start[0]))
+            elif kind in _STRING_STARTS:
+                starts.append(token.start[0])
+            elif kind in _STRING_ENDS and starts:
+                start = starts.pop()
+                if token.end[0] > start:
+                    spans[token.end[0]] = min(start, spans.get(token.end[0], start))
     except (tokenize.TokenError, SyntaxError):
         # Syntax newer than the tokenizer: best effort, whole lines.
-        return [
+        found = [
             (number, line.index("#"), line[line.index("#") :].rstrip("\r\n"))
             for number, line in enumerate(source_lines(text), start=1)
-            if "#" in line and _MAYBE_SUPPRESSED.search(line)
+            if comments and "#" in line and _MAYBE_SUPPRESSED.search(line)
         ]
+        spans = {}
+    return found, spans
 
 
 BLANKET = "*"  # in code lists below: the blanket `# loopsafe: ignore`
@@ -75,6 +120,7 @@ class SuppressionComment:
     end_col: int  # exclusive
     text: str
     codes: tuple[str, ...]
+    lines: tuple[int, ...] = ()  # the lines it covers (its own, and a string's before it)
 
 
 def suppression_comments(text: str) -> list[SuppressionComment]:
@@ -83,10 +129,13 @@ def suppression_comments(text: str) -> list[SuppressionComment]:
     out: list[SuppressionComment] = []
     if not _MAYBE_SUPPRESSED.search(text):
         return out
-    for number, col, comment in _located_comments(text):
+    comments, spans = _scan(text)
+    for number, col, comment in comments:
         codes = directive_codes(comment)
         if codes:
-            out.append(SuppressionComment(number, col + 1, col + 1 + len(comment), comment, codes))
+            end = col + 1 + len(comment)
+            lines = tuple(_covered(number, spans))
+            out.append(SuppressionComment(number, col + 1, end, comment, codes, lines))
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loopsafe.facts.suppressions import suppression_lines
 from loopsafe.fix.apply import FileChange, _check, _read
 from loopsafe.fix.suppressions import edit_comments
 from loopsafe.model import Finding, Result
@@ -41,16 +42,18 @@ def plan_noqa(result: Result, cwd: Path) -> NoqaPlan:
         else:
             by_file.setdefault(finding.path, []).append(finding)
     for path, findings in sorted(by_file.items()):
-        add: dict[int, list[str]] = {}
-        for finding in findings:
-            codes = add.setdefault(finding.line, [])
-            if finding.code not in codes:
-                codes.append(finding.code)
-        for codes in add.values():
-            codes.sort()
         abspath = Path(path) if Path(path).is_absolute() else cwd / path
+        add: dict[int, list[str]] = {}
         try:
             source = _read(abspath, path)
+            # finding line -> the line its comment goes on
+            at = suppression_lines(source.text, {f.line for f in findings})
+            for finding in findings:
+                codes = add.setdefault(at[finding.line], [])
+                if finding.code not in codes:
+                    codes.append(finding.code)
+            for codes in add.values():
+                codes.sort()
             text, done = edit_comments(source.text, add=add)
         except SourceError as exc:
             plan.skipped += [(f, exc.message) for f in findings]
@@ -64,12 +67,10 @@ def plan_noqa(result: Result, cwd: Path) -> NoqaPlan:
             continue
         plan.lines += len(done)
         for finding in findings:
-            if finding.line in done:
+            if at[finding.line] in done:
                 plan.added += 1
             else:
-                plan.skipped.append(
-                    (finding, "the line cannot carry a comment (it ends inside a string)")
-                )
+                plan.skipped.append((finding, "the line cannot carry a comment"))
         if text != source.text:
             plan.changes.append(
                 FileChange(path, abspath, source.text, text, source.encoding, source.bom)

@@ -116,7 +116,7 @@ def unused_suppressions(
     scopes: _Scopes | None = None
     known = rule_codes()
     for comment in comments:
-        hit = used.get(comment.line, set())
+        hit = set().union(*(used.get(line, set()) for line in comment.lines or (comment.line,)))
         own = [c for c in comment.codes if c != BLANKET and CODE.startswith(c)]
         unused = [c for c in comment.codes if c not in hit and c not in own]
         if not unused:
