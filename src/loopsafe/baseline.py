@@ -135,7 +135,12 @@ def dumps(entries: Counter[Key]) -> str:
             for key, count in sorted(entries.items())
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8: escaped, so it round-trips
+        text = json.dumps(data, indent=2) + "\n"
+    return text
 
 
 def load(path: Path) -> Counter[Key]:

@@ -213,6 +213,29 @@ def test_baseline_reports_only_new_findings_and_survives_line_moves(tmp_path: Pa
     assert (final.code, final.codes()) == (0, [])
 
 
+def test_add_noqa_leaves_what_the_baseline_covers(tmp_path: Path) -> None:
+    project = _legacy(tmp_path)
+    assert invoke(["check", "--write-baseline", "--no-cache"], project).code == 0
+    mod1 = project / "pkg/mod1.py"
+    mod1.write_text(
+        mod1.read_text(encoding="utf-8") + "\n\nasync def late():\n    asyncio.run(late())\n",
+        encoding="utf-8",
+    )
+    tree = _tree(project)
+    run = invoke(
+        ["check", "--add-noqa", "--baseline", "loopsafe-baseline.json", "--no-cache"], project
+    )
+    assert run.stdout.startswith("Added suppressions for 1 finding(s) on 1 line(s) in 1 file(s).")
+    changed = {path for path, data in _tree(project).items() if tree[path] != data}
+    assert changed == {"pkg/mod1.py"}
+    assert mod1.read_text(encoding="utf-8").endswith(
+        "    asyncio.run(late())  # loopsafe: ignore[LS101]\n"
+    )
+    assert (
+        invoke(["check", "--no-cache", "--baseline", "loopsafe-baseline.json"], project).code == 0
+    )
+
+
 def test_baseline_paths_are_relative_to_the_baseline_file(tmp_path: Path) -> None:
     project = _legacy(tmp_path)
     (project / "ci").mkdir()
