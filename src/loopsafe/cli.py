@@ -332,7 +332,8 @@ def _prepare(options: Options) -> _Request:
     "baseline_file",
     type=click.Path(path_type=Path),
     help="Report only findings not recorded in this baseline file (JSON); with "
-    f"--write-baseline, write it there [default: {DEFAULT_BASELINE}].",
+    "--write-baseline, write it there [default: `baseline` in [tool.loopsafe], else "
+    f"{DEFAULT_BASELINE} when writing].",
 )
 @click.option(
     "--write-baseline",
@@ -374,12 +375,17 @@ def check(
         request = _prepare(options)
         if fix or options.diff:
             return _fix(request)
+        chosen = baseline_file
+        if chosen is None and request.config.baseline:
+            # [tool.loopsafe] baseline: relative to the pyproject.toml it is set in
+            root = request.config.root or request.cwd
+            chosen = Path(os.path.relpath(root / request.config.baseline, request.cwd))
         if add_noqa:
-            return _add_noqa(request, baseline_file)
+            return _add_noqa(request, chosen)
         if write_baseline:
-            return _write_baseline(request, baseline_file or Path(DEFAULT_BASELINE))
-        if baseline_file is not None:
-            return _report_against(request, baseline_file)
+            return _write_baseline(request, chosen or Path(DEFAULT_BASELINE))
+        if chosen is not None:
+            return _report_against(request, chosen)
         return _report(request)
 
     run_guarded(options.verbose, body)

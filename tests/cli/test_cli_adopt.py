@@ -248,6 +248,23 @@ def test_baseline_paths_are_relative_to_the_baseline_file(tmp_path: Path) -> Non
     assert (other.code, other.codes()) == (0, [])
 
 
+def test_baseline_set_in_pyproject(tmp_path: Path) -> None:
+    project = _legacy(tmp_path)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + '[tool.loopsafe]\nbaseline = "ci/base.json"\n',
+        encoding="utf-8",
+    )
+    (project / "ci").mkdir()
+    wrote = invoke(["check", "--write-baseline", "--no-cache"], project / "pkg")
+    assert wrote.stdout.startswith("Wrote ") and "../ci/base.json" in wrote.stdout
+    assert (project / "ci/base.json").is_file()
+    assert invoke(["check", "--no-cache"], project).code == 0
+    # The command line wins.
+    missing = invoke(["check", "--no-cache", "--baseline", "other.json"], project)
+    assert missing.code == 2 and "other.json: no such baseline file" in missing.stderr
+
+
 def test_unused_suppressions_are_reported_and_fixed(tmp_path: Path) -> None:
     write(
         tmp_path,
