@@ -403,7 +403,7 @@ def fix_case(root: Path, work: Path) -> dict[Path, str | None]:
     target = copy_case(root, work)
     before = {p: p.read_bytes() for p in _case_files(target)}
     report = plan_fixes(analyse_project([target], cwd=work, use_cache=False), unsafe=True, cwd=work)
-    write_changes(report.changes)
+    write_changes(report.changes, work)
     out: dict[Path, str | None] = {}
     for copy, data in before.items():
         original = root if root.is_file() else root / copy.relative_to(target)

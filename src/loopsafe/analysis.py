@@ -146,6 +146,8 @@ class Analysis:
     result: Result
     project: Project
     config: Config
+    # Every file's bytes as the analysis read them: a fix checks the file still holds them.
+    read: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def abspaths(self) -> dict[str, Path]:

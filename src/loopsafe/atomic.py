@@ -6,6 +6,8 @@ new bytes go to a temporary file beside the target, reach the disk, and replace 
 rename, so a crash leaves the old file or the new one, never half of one. An existing
 file keeps its permission bits and, where allowed, its owner and group; a symlink stays a
 link (the file it points to is replaced). A new file gets the mode the umask allows.
+`write_new`, `install` and `write_in_place` are the same steps taken apart, for writes of
+many files as one change (`loopsafe.transaction`).
 
 Standard library only: the pytest plugin and the runtime's vendoring use it too.
 """
@@ -27,7 +29,10 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
         info: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         info = None
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -41,10 +46,70 @@ def write_atomic(path: Path | str, data: bytes, *, mode: int | None = None) -> N
         else:
             os.chmod(temp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from exc
         raise
+
+
+def write_new(path: Path | str, data: bytes, *, like: os.stat_result | None) -> None:
+    """Create `path` (it must not exist; a symlink there is not followed) holding `data`,
+    on disk, with the mode, owner and group of `like` (the file it will replace) where
+    allowed. The staging half of a transaction: `install` puts it in place."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if like is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(like.st_mode))
+                if hasattr(os, "fchown") and (like.st_uid, like.st_gid) != _owner(str(path)):
+                    with contextlib.suppress(OSError):  # only root may give a file away
+                        os.fchown(handle.fileno(), like.st_uid, like.st_gid)
+            else:
+                os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def install(staged: Path | str, target: Path | str) -> None:
+    """Put a file made by `write_new` in place of `target`, in one rename."""
+    os.replace(staged, target)
+
+
+def write_in_place(target: Path | str, data: bytes) -> None:
+    """Overwrite `target`'s contents, keeping its inode: its hard links, owner and mode.
+    Not atomic by itself; transactions journal it (the old bytes are kept aside first)."""
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_directory(directory: Path | str) -> None:
+    """Make renames in `directory` durable (best effort: not every platform allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _naming(exc: OSError, path: Path | str) -> OSError:
+    """The same error about the file the caller named (disk full, read-only file system):
+    the temporary file's name means nothing to a user."""
+    return OSError(exc.errno, exc.strerror or str(exc), os.fspath(path))
 
 
 def _owner(path: str) -> tuple[int, int]:

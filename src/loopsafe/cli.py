@@ -14,12 +14,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from loopsafe import __version__
-from loopsafe.guard import fail, run_guarded
+from loopsafe.fsnames import printable
+from loopsafe.guard import environment_error, fail, run_guarded
+from loopsafe.output import OUTPUT_FORMATS
+from loopsafe.output.color import COLOR_CHOICES
+from loopsafe.output.destination import Destination
 
 if TYPE_CHECKING:
     from loopsafe.discover.config import Config
@@ -49,10 +53,14 @@ def _check_codes(codes: Sequence[str], where: str) -> None:
 
 
 class _Progress:
-    """A progress bar on stderr, shown only on a TTY and only once a scan passes ~1 s."""
+    """A progress bar on stderr, shown only on a TTY that can move the cursor and only once
+    a scan passes ~1 s; coloured as `--color` says for stderr."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self, enabled: bool, color: bool = True) -> None:
+        from loopsafe.output.color import is_dumb_terminal
+
+        self.enabled = enabled and not is_dumb_terminal()
+        self.color = color
         self.start = time.monotonic()
         self.bar: Any = None
         self.task: Any = None
@@ -70,7 +78,7 @@ class _Progress:
                 TextColumn("loopsafe: analysing"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                console=Console(stderr=True),
+                console=Console(stderr=True, no_color=not self.color),
                 transient=True,
             )
             self.bar.start()
@@ -84,6 +92,9 @@ class _Progress:
 
 def main() -> None:
     """The console script: click's usage errors become one line, as every other error."""
+    from loopsafe import streams
+
+    streams.prepare()  # closed fds, unencodable names, a reader that leaves: see streams.py
     try:
         cli.main(prog_name="loopsafe", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # bare `loopsafe`: the help, as click does
@@ -99,6 +110,8 @@ def main() -> None:
     except click.Abort:
         click.echo("loopsafe: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # writing the help or a usage error: stdout closed, say
+        sys.exit(environment_error(exc))
     sys.exit(EXIT_CLEAN)
 
 
@@ -160,6 +173,9 @@ class Options:
     diff: bool = False
     run_sync_import: str | None = None
     target_version: str | None = None
+    output_format: str | None = None
+    output_file: Path | None = None
+    color: str = "auto"
 
 
 _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
@@ -170,7 +186,32 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         type=click.Choice(_FORMATS),
         default="text",
         show_default=True,
-        help="Output format: ruff-like text, the SPEC's JSON, SARIF 2.1.0, or GitHub annotations.",
+        help="Output format: ruff-like text, loopsafe's versioned JSON, SARIF 2.1.0, or GitHub "
+        "annotations.",
+    ),
+    "output_format": click.option(
+        "--output-format",
+        "output_format",
+        type=click.Choice(OUTPUT_FORMATS),
+        help="The style of --format text, as ruff's: `full` shows each finding's whole message, "
+        "its call path and the source lines around it; `concise` one line per finding "
+        "[default: output-format in [tool.loopsafe], else full].",
+    ),
+    "output_file": click.option(
+        "--output-file",
+        "-o",
+        "output_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Write the results to this file (atomically, once the run is done) instead of "
+        "standard output.",
+    ),
+    "color": click.option(
+        "--color",
+        type=click.Choice(COLOR_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Colour the text output and the progress bar: `auto` when writing to a terminal, "
+        "unless NO_COLOR is set or TERM=dumb (FORCE_COLOR forces it).",
     ),
     "select": click.option(
         "--select", multiple=True, help="Only these rule codes or prefixes (LS1, LS101,...)."
@@ -199,7 +240,10 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
         "--exit-zero", is_flag=True, help="Exit 0 even when there are findings."
     ),
     "quiet": click.option(
-        "--quiet", "-q", is_flag=True, help="Print nothing; report through the exit status."
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="Print nothing (an --output-file is still written); report through the exit status.",
     ),
     "config_file": click.option(
         "--config",
@@ -266,6 +310,30 @@ class _Request:
     targets: list[Path]
     config: Config  # with the command line's --select, --ignore, --exclude... merged in
     options: Options
+    out: Destination  # standard output, or --output-file
+
+    def finish(self, code: int) -> int:
+        """Write --output-file (the run went through), and pass the exit status on."""
+        _close(self.out)
+        return code
+
+
+def _close(out: Destination) -> None:
+    try:
+        out.close()
+    except OSError as exc:
+        fail(f"{out.path}: cannot write: {exc.strerror or exc}")
+
+
+def _check_output_file(path: Path | None, option: str = "--output-file") -> None:
+    """Refuse an output file that cannot be written before any work is done."""
+    if path is None:
+        return
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        fail(f"{option}: {path}: directory {directory} does not exist")
+    if path.is_dir():
+        fail(f"{option}: {path}: is a directory")
 
 
 def _prepare(options: Options) -> _Request:
@@ -281,6 +349,11 @@ def _prepare(options: Options) -> _Request:
     for target in targets:
         if not (cwd / target).exists() and not target.is_symlink():
             fail(f"{target}: no such file or directory")
+    _check_output_file(options.output_file)
+    if options.statistics and options.fmt not in ("text", "json"):
+        # as ruff: SARIF and annotations are per finding, with no summary form
+        fail(f"--statistics works with --format text or json, not {options.fmt}")
+    _recover(cwd / targets[0])
     try:
         config = load_config(cwd / targets[0], options.config_file)
     except ConfigError as exc:
@@ -313,7 +386,8 @@ def _prepare(options: Options) -> _Request:
         show_ok=options.show_ok,
         pytest_config=str((cwd / pytest_config).absolute()) if pytest_config else None,
     )
-    return _Request(cwd, targets, config, options)
+    out = Destination(options.output_file, quiet=options.quiet)
+    return _Request(cwd, targets, config, options, out)
 
 
 @cli.command()
@@ -374,19 +448,19 @@ def check(
             fail(f"{' and '.join(modes)} cannot be used together")
         request = _prepare(options)
         if fix or options.diff:
-            return _fix(request)
+            return request.finish(_fix(request))
         chosen = baseline_file
         if chosen is None and request.config.baseline:
             # [tool.loopsafe] baseline: relative to the pyproject.toml it is set in
             root = request.config.root or request.cwd
             chosen = Path(os.path.relpath(root / request.config.baseline, request.cwd))
         if add_noqa:
-            return _add_noqa(request, chosen)
+            return request.finish(_add_noqa(request, chosen))
         if write_baseline:
-            return _write_baseline(request, chosen or Path(DEFAULT_BASELINE))
+            return request.finish(_write_baseline(request, chosen or Path(DEFAULT_BASELINE)))
         if chosen is not None:
-            return _report_against(request, chosen)
-        return _report(request)
+            return request.finish(_report_against(request, chosen))
+        return request.finish(_report(request))
 
     run_guarded(options.verbose, body)
 
@@ -404,9 +478,19 @@ def fix_command(options: Options, report_file: Path | None) -> None:
     `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
 
     def body() -> int:
-        return _fix(_prepare(options), report_file)
+        request = _prepare(options)
+        return request.finish(_fix(request, report_file))
 
     run_guarded(options.verbose, body)
+
+
+def _recover(target: Path) -> None:
+    """Finish or undo a fix an earlier run left half written, and say which."""
+    from loopsafe.transaction import project_root, recover
+
+    message = recover(project_root(target, Path.cwd()))
+    if message:
+        click.echo(message, err=True)
 
 
 def _report(request: _Request) -> int:
@@ -454,7 +538,8 @@ def _write_baseline(request: _Request, path: Path) -> int:
         if previous is not None:
             dropped = sum((previous - entries).values())
             text += f"; {dropped} no longer found were dropped"
-        click.echo(text + ".", err=request.options.fmt != "text")
+        out = request.out if request.options.fmt == "text" else _Stderr(False)
+        out.echo(text + ".")
     return EXIT_CLEAN
 
 
@@ -464,6 +549,7 @@ def _add_noqa(request: _Request, baseline_file: Path | None) -> int:
     from loopsafe import baseline
     from loopsafe.fix.apply import write_changes
     from loopsafe.fix.noqa import plan_noqa
+    from loopsafe.transaction import TransactionError, project_root
 
     result = _analyse(request, request.options.no_cache)
     if baseline_file is not None:
@@ -474,16 +560,19 @@ def _add_noqa(request: _Request, baseline_file: Path | None) -> int:
         keys = baseline.Keys(request.cwd, baseline_file)
         result.findings = baseline.apply(result.findings, recorded, keys).kept
     plan = plan_noqa(result, request.cwd)
-    write_changes(plan.changes)
+    try:
+        write_changes(plan.changes, project_root(request.cwd / request.targets[0], request.cwd))
+    except TransactionError as exc:
+        fail(str(exc))
     if not request.options.quiet:
-        out = sys.stdout if request.options.fmt == "text" else sys.stderr
-        click.echo(
+        out = request.out if request.options.fmt == "text" else _Stderr(False)
+        out.echo(
             f"Added suppressions for {plan.added} finding(s) on {plan.lines} line(s) in "
-            f"{len(plan.changes)} file(s).",
-            file=out,
+            f"{len(plan.changes)} file(s)."
         )
         for finding, why in plan.skipped:
-            click.echo(f"  skipped {finding.path}:{finding.line} {finding.code}: {why}", file=out)
+            where = printable(f"{finding.path}:{finding.line}")
+            out.echo(f"  skipped {where} {finding.code}: {why}")
     return EXIT_CLEAN
 
 
@@ -491,9 +580,13 @@ def _analyse(request: _Request, no_cache: bool) -> Any:
     """The findings of the selected rules, with a progress bar on a TTY."""
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.engine import analyse
+    from loopsafe.output.color import use_color
 
     options = request.options
-    progress = _Progress(enabled=not options.quiet and sys.stderr.isatty())
+    progress = _Progress(
+        enabled=not options.quiet and sys.stderr.isatty(),
+        color=use_color(options.color, sys.stderr),
+    )
     try:
         return analyse(
             request.targets,
@@ -511,17 +604,24 @@ def _analyse(request: _Request, no_cache: bool) -> Any:
 
 def _show(request: _Request, result: Any, statistics: bool | None = None) -> int:
     from loopsafe.output import render
+    from loopsafe.output.color import use_color
 
     options = request.options
     if statistics is None:
         statistics = options.statistics
-    if not options.quiet:
-        color = options.fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if not request.out.silent:
+        color = options.fmt == "text" and use_color(options.color, request.out.stream)
         text = render(
-            options.fmt, result, show_ok=request.config.show_ok, statistics=statistics, color=color
+            options.fmt,
+            result,
+            show_ok=request.config.show_ok,
+            statistics=statistics,
+            color=color,
+            output_format=options.output_format or request.config.output_format or "full",
+            cwd=request.cwd,
         )
         if text:
-            click.echo(text)
+            request.out.echo(text)
     if options.exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
@@ -530,21 +630,21 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
 def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
+    from loopsafe.transaction import TransactionError, pause, project_root
 
     options = request.options
     analysis = _analysis(request)
-    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd)
+    pause("analysed")
+    root = project_root(request.cwd / request.targets[0], request.cwd)
+    report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd, root=root)
     internal = [p for p in report.skipped if p.reason.startswith("internal error")]
-    # The summary goes to stderr when stdout carries a diff or machine-readable output.
-    out = sys.stdout if options.fmt == "text" and not options.diff else sys.stderr
+    # The summary goes to stderr when the results are a diff or machine-readable output.
+    text_out = options.fmt == "text" and not options.diff
+    out = request.out if text_out else _Stderr(options.quiet)
     if options.diff:
-        if not options.quiet:
-            sys.stdout.flush()
-            stdout: BinaryIO = sys.stdout.buffer  # the patch is bytes: each file's encoding
-            for change in report.changes:
-                stdout.write(change.diff())
-            stdout.flush()
-            _fix_summary(report, dry_run=True, file=out)
+        for change in report.changes:  # the patch is bytes: each file's encoding
+            request.out.write_bytes(change.diff())
+        _fix_summary(report, dry_run=True, out=out)
         if internal:
             return EXIT_ERROR
         if options.exit_zero:
@@ -557,16 +657,17 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
             if report.changes or result.actionable or result.parse_errors
             else EXIT_CLEAN
         )
-    write_changes(report.changes)
+    try:
+        write_changes(report.changes, root)
+    except TransactionError as exc:
+        fail(str(exc))
     # What is left for review is what the fixed tree shows: a config edit can settle more.
     after = _analyse(request, no_cache=True)
-    if not options.quiet:
-        left = sum(1 for f in after.findings if f.action is Action.REVIEW)
-        _fix_summary(report, dry_run=False, file=out, review=left)
+    left = sum(1 for f in after.findings if f.action is Action.REVIEW)
+    _fix_summary(report, dry_run=False, out=out, review=left)
     if report_file is not None:
         _write_text(report_file, _audit_text(request, analysis, report, report_file))
-        if not options.quiet:
-            click.echo(f"Wrote the report to {report_file}.", file=out)
+        out.echo(f"Wrote the report to {report_file}.")
     code = _show(request, after, statistics=False)
     return EXIT_ERROR if internal else code
 
@@ -589,20 +690,32 @@ def _analysis(request: _Request) -> Any:
         fail(str(exc))
 
 
-def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = None) -> None:
+class _Stderr:
+    """A `Destination`-like sink for what accompanies a diff or machine-readable output
+    (nothing with --quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def echo(self, text: str = "") -> None:
+        if not self.quiet:
+            click.echo(text, err=True)
+
+
+def _fix_summary(
+    report: Any, *, dry_run: bool, out: Destination | _Stderr, review: int | None = None
+) -> None:
     """`review`: the count after the fixes were written; a dry run counts it beforehand."""
     verb = "Would fix" if dry_run else "Fixed"
     files = len(report.changes)
     left = len(report.review) if review is None else review
-    click.echo(
+    out.echo(
         f"{verb} {len(report.fixed)} finding(s) in {files} file(s); "
-        f"{len(report.skipped)} skipped; {left} left for review.",
-        file=file,
+        f"{len(report.skipped)} skipped; {left} left for review."
     )
     for planned in report.skipped:
-        click.echo(
-            f"  skipped {planned.path}:{planned.line} {planned.code}: {planned.reason}", file=file
-        )
+        where = printable(f"{planned.path}:{planned.line}")
+        out.echo(f"  skipped {where} {planned.code}: {planned.reason}")
 
 
 @cli.command()
@@ -617,12 +730,25 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
     "pytest_config",
     "run_sync_import",
     "target_version",
+    "exit_zero",
     "verbose",
 )
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write it here."
+    "--output",
+    "-o",
+    "--output-file",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file (atomically) instead of standard output.",
 )
-@click.option("--format", "fmt", type=click.Choice(("md", "json")), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("md", "json")),
+    default="md",
+    show_default=True,
+    help="Markdown for people, or the same content as JSON.",
+)
 @click.option(
     "--before",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -633,7 +759,13 @@ def _fix_summary(report: Any, *, dry_run: bool, file: Any, review: int | None = 
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="`.loopsafe/runtime.json` of a `pytest --loopsafe` run after the fixes.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="With -o: do not say where the report went.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing (a report file given with -o is still written); report through the "
+    "exit status.",
+)
 def report(
     options: Options,
     output: Path | None,
@@ -646,24 +778,34 @@ def report(
     helper, what is left as it is and why, test categories, the pytest configuration,
     remaining issues, what breaks on each Python up to the one in development (before
     and after the fixes), the commands to verify, and the impact on the test suite when
-    `pytest --loopsafe` results are given (--before / --after)."""
+    `pytest --loopsafe` results are given (--before / --after).
+
+    Exit status, as `check`: 0 nothing to fix or review, 1 findings or unparsable files
+    (0 with --exit-zero), 2 bad usage, configuration or an internal error."""
 
     def body() -> int:
+        _check_output_file(output, "--output")
         request = _prepare(options)
-        text = _report_text(request, fmt, before, after)
+        text, result = _report_text(request, fmt, before, after)
         if output is None:
-            click.echo(text, nl=False)
+            if not quiet:
+                click.echo(printable(text), nl=False)
         else:
             _write_text(output, text)
             if not quiet:
                 click.echo(f"Wrote the report to {output}.", err=True)
-        return EXIT_CLEAN
+        if options.exit_zero:
+            return EXIT_CLEAN
+        return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
 
     run_guarded(options.verbose, body)
 
 
-def _report_text(request: _Request, fmt: str, before: Path | None, after: Path | None) -> str:
-    """The report on the tree as it is, with the fixes `fix --unsafe-fixes` would make."""
+def _report_text(
+    request: _Request, fmt: str, before: Path | None, after: Path | None
+) -> tuple[str, Any]:
+    """The report on the tree as it is, with the fixes `fix --unsafe-fixes` would make;
+    and the analysis result it reports on (for the exit status)."""
     import json
 
     from loopsafe.fix.apply import plan_fixes
@@ -689,8 +831,8 @@ def _report_text(request: _Request, fmt: str, before: Path | None, after: Path |
         after=runtime.get("after"),
     )
     if fmt == "json":
-        return json.dumps(data, indent=2) + "\n"
-    return render_markdown(data)
+        return json.dumps(data, indent=2) + "\n", analysis.result
+    return render_markdown(data), analysis.result
 
 
 def _audit_text(request: _Request, analysis: Any, fixes: Any, path: Path) -> str:
@@ -735,11 +877,11 @@ def _write_text(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         fail(f"{path}: directory {directory} does not exist")
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, printable(text).encode("utf-8"))
 
 
 @cli.command()
-@click.argument("code", required=False)
+@click.argument("code", metavar="CODE|NAME", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Every rule, one after another.")
 @click.option(
     "--format",
@@ -747,27 +889,43 @@ def _write_text(path: Path, text: str) -> None:
     type=click.Choice(("text", "markdown")),
     default="text",
     show_default=True,
+    help="Plain text for the terminal, or Markdown (as docs/rules.md has it).",
 )
 def rule(code: str | None, show_all: bool, fmt: str) -> None:
-    """Explain rule CODE: what it does, why it is bad, an example, what to use instead and
-    how safe its fix is (`loopsafe rule LS101`, `loopsafe rule --all`)."""
+    """Explain a rule, named by its code or its name: what it does, why it is bad, an
+    example, what to use instead and how safe its fix is (`loopsafe rule LS101`,
+    `loopsafe rule asyncio-run-in-coroutine`, `loopsafe rule --all`)."""
 
     def body() -> int:
-        from loopsafe.rules.registry import get_rule
         from loopsafe.rules.render import render_all, render_rule
 
         if show_all:
             click.echo(render_all(fmt))
             return EXIT_CLEAN
         if not code:
-            fail("give a rule code (e.g. `loopsafe rule LS101`) or --all")
-        doc = get_rule(code)
-        if doc is None:
-            fail(f"unknown rule code '{code}' (see `loopsafe rule --all`)")
-        click.echo(render_rule(doc, fmt))
+            fail("give a rule code or name (e.g. `loopsafe rule LS101`) or --all")
+        click.echo(render_rule(_find_rule(code), fmt))
         return EXIT_CLEAN
 
     run_guarded(False, body)
+
+
+def _find_rule(key: str) -> Any:
+    """The rule whose code (any case) or name is `key`; else a one-line error with the
+    closest codes or names."""
+    import difflib
+
+    from loopsafe.rules.registry import all_rules
+
+    rules = all_rules()
+    wanted = key.strip()
+    for candidate in rules:
+        if wanted.upper() == candidate.code or wanted.lower() == candidate.name:
+            return candidate
+    close = difflib.get_close_matches(wanted.upper(), [r.code for r in rules], n=2, cutoff=0.75)
+    close += difflib.get_close_matches(wanted.lower(), [r.name for r in rules], n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    fail(f"unknown rule code or name '{key}'{hint} (see `loopsafe rule --all`)")
 
 
 @cli.command("vendor-helper")

@@ -249,7 +249,7 @@ def _code_fingerprint() -> str:
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         st = path.stat()
-        h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+        h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -262,9 +262,17 @@ def _run_key(files: list[SourceFile], metadata: list[tuple[str, str]], config: C
         try:
             st = os.stat(source.abspath)
         except OSError:
-            h.update(f"{source.relpath}\0missing\n".encode())
+            h.update(f"{source.relpath}\0missing\n".encode("utf-8", "surrogateescape"))
             continue
-        h.update(f"{source.relpath}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode())
+        h.update(
+            f"{source.relpath}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode(
+                "utf-8", "surrogateescape"
+            )
+        )
     for relpath, text in metadata:
-        h.update(relpath.encode() + b"\0" + hashlib.blake2b(text.encode()).digest())
+        h.update(
+            relpath.encode("utf-8", "surrogateescape")
+            + b"\0"
+            + hashlib.blake2b(text.encode("utf-8", "surrogateescape")).digest()
+        )
     return h.hexdigest()

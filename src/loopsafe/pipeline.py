@@ -44,6 +44,8 @@ from loopsafe.facts.roles import (
     test_path_predicate,
 )
 from loopsafe.facts.suppressions import BLANKET
+from loopsafe.fsnames import identifier
+from loopsafe.lifeline import Lifeline, watch
 from loopsafe.model import Finding, ParseError, Result
 from loopsafe.parse.source import SourceError, decode_source
 from loopsafe.prefilter import (
@@ -173,7 +175,7 @@ def _module_table(files: Iterable[SourceFile], root: Path) -> dict[str, tuple[st
             for relpath in relpaths:
                 stem = PurePosixPath(relpath).with_suffix("")
                 dotted = ".".join(p for p in stem.parts if p not in ("/", "..", "."))
-                table[relpath] = (dotted.replace("-", "_"), table[relpath][1])
+                table[relpath] = (identifier(dotted.replace("-", "_")), table[relpath][1])
     return table
 
 
@@ -213,6 +215,7 @@ class _Scheduler:
         self.pending_bytes = 0
         self.total_bytes = 0
         self.pool: Any = None
+        self.lifeline: Lifeline | None = None  # the workers exit when this process dies
         self.futures: list[tuple[Any, list[Job]]] = []
 
     def add(self, job: Job) -> None:
@@ -234,7 +237,8 @@ class _Scheduler:
         self.pending_bytes += len(data)
         self.total_bytes += len(data)
         if self.pool is None and run.jobs > 1 and self.total_bytes >= _PARALLEL_MIN_BYTES:
-            self.pool = _start_pool(run.jobs)
+            self.lifeline = Lifeline()
+            self.pool = _start_pool(run.jobs, self.lifeline)
         if self.pool is not None and self.pending_bytes >= self._BATCH_BYTES:
             self._submit()
 
@@ -267,6 +271,8 @@ class _Scheduler:
             finally:
                 self.pool.shutdown(cancel_futures=True)
         finally:
+            if self.lifeline is not None:
+                self.lifeline.close()
             if gc_was_enabled:
                 gc.enable()
 
@@ -288,14 +294,27 @@ class _Scheduler:
                 _tick(run)
 
 
-def _start_pool(workers: int) -> Any:
+def _start_pool(workers: int, lifeline: Lifeline) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # only when worth it
 
     methods = multiprocessing.get_all_start_methods()
     # fork: workers start with loopsafe already imported, in milliseconds.
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    forking = "fork" in methods
+    context = multiprocessing.get_context("fork" if forking else None)
+    # A spawned worker inherits no fds: it can only watch its parent's PID.
+    fds = (lifeline.read_fd, lifeline.write_fd) if forking else (-1, -1)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_worker_started,
+        initargs=(*fds, lifeline.parent_pid),
+    )
+
+
+def _worker_started(read_fd: int, write_fd: int, parent_pid: int) -> None:
+    """In each pool worker: exit when the parent does (see `loopsafe.lifeline`)."""
+    watch(read_fd, parent_pid, close_fds=(write_fd,))
 
 
 def _record(run: _Run, outcome: Outcome) -> None:
@@ -627,7 +646,7 @@ def _evaluate(
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
-    return Analysis(result=result, project=project, config=run.config)
+    return Analysis(result=result, project=project, config=run.config, read=run.data)
 
 
 def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:

@@ -10,10 +10,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from loopsafe.cli import _Progress
 
 
-def test_progress_bar_waits_a_second_before_showing() -> None:
+def test_progress_bar_waits_a_second_before_showing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")  # not a dumb terminal, whatever CI has
     progress = _Progress(enabled=True)
     progress(1, 10)
     assert progress.bar is None  # a fast scan never shows a bar
@@ -69,3 +72,23 @@ def test_plain_scan_imports_nothing_heavy(tmp_path: Path) -> None:
     # A finding without a fix: nothing to try, so LibCST stays unloaded (findings with
     # fixes have them tried in memory once, to count only fixes the fixer would make).
     assert "LS203" in result.stdout
+
+
+def test_no_progress_bar_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")  # it cannot move the cursor to redraw the bar
+    progress = _Progress(enabled=True)
+    progress.start = time.monotonic() - 5.0
+    progress(3, 10)
+    assert progress.bar is None
+
+
+def test_progress_bar_colour_follows_the_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for color in (True, False):
+        progress = _Progress(enabled=True, color=color)
+        progress.start = time.monotonic() - 2.0
+        progress(1, 10)
+        try:
+            assert progress.bar.console.no_color is (not color)
+        finally:
+            progress.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO, invoke, spawn
 
-from loopsafe.rules.registry import all_rules
+from loopsafe.rules.registry import Rule, all_rules
 
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"]
 
@@ -65,3 +65,24 @@ def test_all_rules_in_markdown_equal_docs_rules_md(tmp_path: Path) -> None:
     assert run.code == 0
     expected = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     assert run.stdout.rstrip("\n") == expected.rstrip("\n")
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_rule_by_name_is_the_rule_by_code(tmp_path: Path, rule: Rule) -> None:
+    by_name = invoke(["rule", rule.name], tmp_path)
+    assert by_name.code == 0
+    assert by_name.stdout == invoke(["rule", rule.code], tmp_path).stdout
+
+
+def test_unknown_name_suggests_the_closest(tmp_path: Path) -> None:
+    run = spawn(["rule", "asyncio-run-in-coroutin"], tmp_path)
+    run.assert_one_line_error("unknown rule", "asyncio-run-in-coroutin", "did you mean")
+    assert "asyncio-run-in-coroutine" in run.stderr
+    run = spawn(["rule", "LS1O1"], tmp_path)
+    run.assert_one_line_error("did you mean LS101?")
+
+
+def test_unknown_without_anything_close_has_no_suggestion(tmp_path: Path) -> None:
+    run = spawn(["rule", "zzzz"], tmp_path)
+    run.assert_one_line_error("unknown rule code or name 'zzzz'", "loopsafe rule --all")
+    assert "did you mean" not in run.stderr

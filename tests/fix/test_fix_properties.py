@@ -228,7 +228,7 @@ def run_fix(root: Path) -> FixReport:
     """What `loopsafe fix --unsafe-fixes --no-cache` does, through the Python API."""
     analysis = analyse_project([root], cwd=root, jobs=1, use_cache=False)
     report = plan_fixes(analysis, unsafe=True, cwd=root)
-    write_changes(report.changes)
+    write_changes(report.changes, root)
     return report
 
 

@@ -43,8 +43,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     project = _copy(tmp_path_factory.mktemp("report"))
     md = _loopsafe(project, "report", ".")
     js = _loopsafe(project, "report", ".", "--format", "json")
-    assert md.returncode == 0, md.stderr
-    assert js.returncode == 0, js.stderr
+    # Exit 1 as `check`: the example has findings to fix and review.
+    assert md.returncode == 1, md.stderr
+    assert js.returncode == 1, js.stderr
     return {"project": project, "md": md.stdout, "json": json.loads(js.stdout)}
 
 
@@ -238,7 +239,7 @@ def test_select_exclude_and_quiet_shape_the_report(tmp_path: Path) -> None:
         "-o",
         str(out),
     )
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr  # LS1 findings are left in src/
     assert run.stderr == "" and run.stdout == ""
     data = json.loads(out.read_text("utf-8"))
     summary = data["summary"]
@@ -305,7 +306,7 @@ def upgrade(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     shutil.copytree(UPGRADE_CASE, project, ignore=shutil.ignore_patterns("*.fixed.py", "*.txt"))
     md = _loopsafe(project, "report", ".", "--no-cache")
     js = _loopsafe(project, "report", ".", "--no-cache", "--format", "json")
-    assert md.returncode == 0 and js.returncode == 0, md.stderr + js.stderr
+    assert md.returncode == 1 and js.returncode == 1, md.stderr + js.stderr  # findings
     return {"project": project, "md": md.stdout, "json": json.loads(js.stdout)["upgrade"]}
 
 
@@ -442,7 +443,7 @@ def test_upgrade_readiness_follows_the_target_version(upgrade: dict[str, Any]) -
         "--target-version",
         "py313",
     )
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr
     modern = next(
         p for p in json.loads(run.stdout)["upgrade"]["projects"] if p["project"] == "modern"
     )

@@ -6,6 +6,7 @@ a typo in configuration must never silently change what gets reported.
 
 from __future__ import annotations
 
+import keyword
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -23,6 +24,7 @@ class ConfigError(Exception):
 
 
 DEFAULT_RUN_SYNC = "loopsafe:run_sync"
+OUTPUT_FORMATS = ("full", "concise")  # loopsafe.output.OUTPUT_FORMATS
 # Where fixes import `run_sync` from: "auto" (loopsafe when the project depends on it, else
 # a copy vendored into its package), "vendor" (always the copy), or "module:name".
 HELPER_MODES = ("auto", "vendor")
@@ -43,8 +45,9 @@ def check_helper_import(value: str, where: str, *, modes: bool = True) -> str:
     if modes and value in HELPER_MODES:
         return value
     module, colon, name = value.partition(":")
-    parts = module.split(".")
-    if not colon or not name.isidentifier() or not all(p.isidentifier() for p in parts):
+    parts = [*module.split("."), name]
+    # A keyword is no name to import (`from class import run_sync` does not parse).
+    if not colon or not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
         expected = "be 'auto', 'vendor' or look like" if modes else "look like"
         raise ConfigError(f"{where} must {expected} 'module:name'")
     return value
@@ -78,6 +81,8 @@ class Config:
     pytest_config: str = ""
     # The newest Python the code must run on (`py314`); "" reads requires-python.
     target_version: str = ""
+    # The style of text output, `full` or `concise` ("": full), as ruff's `output-format`.
+    output_format: str = ""
     # Directory holding the pyproject.toml the settings came from (project root), if any.
     root: Path | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
@@ -137,6 +142,8 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
                 check_helper_import(value, where, modes=name == "run_sync_import")
             if name == "target_version":
                 check_target(value, where)
+            if name == "output_format" and value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{where} must be one of {', '.join(OUTPUT_FORMATS)}")
             out[name] = value
     if out.get("run_sync") and out.get("run_sync_import", "auto") != "auto":
         raise ConfigError(

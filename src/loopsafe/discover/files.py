@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from loopsafe.discover.config import Config
+from loopsafe.fsnames import identifier
 from loopsafe.model import ParseError
 
 __all__ = [
@@ -537,8 +538,8 @@ class ModuleNamer:
                 break
             directory = parent
         if not parts:  # an `__init__.py` outside any package cannot happen, but stay total
-            return stem
-        return ".".join(reversed(parts))
+            return identifier(stem)
+        return identifier(".".join(reversed(parts)))
 
 
 def module_name(path: str | os.PathLike[str], root: Path) -> str:

@@ -8,17 +8,28 @@ bits, and go through a temporary file and a rename.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import libcst as cst
+
 from loopsafe.analysis import Analysis
-from loopsafe.atomic import write_atomic
 from loopsafe.fix.config_edit import set_options
+from loopsafe.fix.layout import (
+    drops_final_cr,
+    restore_layout,
+    split_lines,
+    split_tail,
+    strip_form_feeds,
+)
 from loopsafe.fix.transform import apply_ops
 from loopsafe.model import Action, ConfigEdit, Finding, FixSafety, Op
 from loopsafe.parse.source import SourceError, parse_source, read_source
+from loopsafe.transaction import Write, commit, write_problem
 from loopsafe.vendor import HELPER_MARK, vendored_source
 
 
@@ -67,6 +78,12 @@ class FileChange:
     encoding: str = "utf-8"
     bom: bool = False
     exists: bool = True
+    raw: bytes = b""  # the file's bytes when it was read to plan the change
+
+    def data(self) -> bytes:
+        """The new bytes: the file's own encoding, its BOM kept."""
+        data = self.after.encode(self.encoding)
+        return b"\xef\xbb\xbf" + data if self.bom else data
 
     def diff(self) -> bytes:
         """A unified diff of the file's bytes, as `git diff` prints it: lines in the file's
@@ -102,10 +119,15 @@ class _Source:
     encoding: str
     bom: bool
     compiles: bool
+    raw: bytes
 
 
-def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
-    """Everything `--fix` would change, computed without writing anything."""
+def plan_fixes(
+    analysis: Analysis, *, unsafe: bool, cwd: Path, root: Path | None = None
+) -> FixReport:
+    """Everything `--fix` would change, computed without writing anything. `root`: the
+    project root fixes may write inside (`transaction.project_root`); fixes that would
+    write outside it, or to a read-only or non-regular file, are skipped, saying why."""
     report = FixReport()
     report.review = [f for f in analysis.result.findings if f.action is Action.REVIEW]
     unparsable = {e.path for e in analysis.result.parse_errors}
@@ -130,6 +152,13 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
         planned.reason = next(unreadable[e.path] for e in planned.config if e.path in unreadable)
         report.skipped.append(planned)
         candidates.remove(planned)
+    if root is not None:
+        for planned in list(candidates):
+            problem = _write_problem(planned, analysis, cwd, root)
+            if problem:
+                planned.reason = problem
+                report.skipped.append(planned)
+                candidates.remove(planned)
     for planned in [p for p in candidates if p.finding.fix.helper_copy]:
         problem = _helper_copy_problem(cwd / planned.finding.fix.helper_copy)
         if problem:
@@ -150,13 +179,33 @@ def plan_fixes(analysis: Analysis, *, unsafe: bool, cwd: Path) -> FixReport:
         if text != source.text:
             report.changes.append(
                 FileChange(
-                    path, analysis.abspaths[path], source.text, text, source.encoding, source.bom
+                    path,
+                    analysis.abspaths[path],
+                    source.text,
+                    text,
+                    source.encoding,
+                    source.bom,
+                    raw=source.raw,
                 )
             )
     report.changes.extend(_config_changes(candidates, cwd)[0])
     report.changes.extend(_helper_copies(candidates, cwd))
     report.fixed = candidates
     return report
+
+
+def _write_problem(planned: Planned, analysis: Analysis, cwd: Path, root: Path) -> str:
+    """Why one of the files `planned` changes must not be written ("" when all may)."""
+    shown = {path: analysis.abspaths.get(path, cwd / path) for path in planned.ops}
+    for edit in planned.config:
+        shown[edit.path] = Path(edit.path) if Path(edit.path).is_absolute() else cwd / edit.path
+    if planned.finding.fix.helper_copy:
+        shown[planned.finding.fix.helper_copy] = cwd / planned.finding.fix.helper_copy
+    for name, path in shown.items():
+        problem = write_problem(path, root)
+        if problem:  # named as the findings name it
+            return problem.replace(os.fsdecode(path), name, 1)
+    return ""
 
 
 def _helper_copy_problem(path: Path) -> str:
@@ -207,11 +256,16 @@ def _transform_all(
                 for planned, _ in entries:
                     failed[id(planned)] = (planned, reason)
                 continue
+        seen = analysis.read.get(path)
+        if seen is not None and seen != sources[path].raw:  # edited while loopsafe ran
+            for planned, _ in entries:
+                failed[id(planned)] = (planned, f"{path} changed since it was analysed")
+            continue
         source = sources[path]
         ops = [op for _, op in entries]
         refused: dict[Op, str] = {}
         try:
-            new_text, applied = apply_ops(source.text, ops, refused, first_party)
+            new_text, applied = _apply_keeping_layout(source.text, ops, refused, first_party)
         except Exception as exc:  # a LibCST failure on odd input: leave the file alone
             for planned, _ in entries:
                 failed[id(planned)] = (planned, f"internal error: {type(exc).__name__}: {exc}")
@@ -234,10 +288,45 @@ def _transform_all(
     return results, list(failed.values())
 
 
+def _apply_keeping_layout(
+    text: str, ops: list[Op], refused: dict[Op, str], first_party: set[str]
+) -> tuple[str, set[Op]]:
+    """`apply_ops`, with the form feeds and final newlines LibCST would drop kept."""
+    whole = text
+    text, tail = split_tail(whole)
+    given = strip_form_feeds(text)
+    if given != text:  # columns on a line that lost its form feeds move left
+        shifts = [
+            len(a) - len(b) for a, b in zip(split_lines(text), split_lines(given), strict=False)
+        ]
+        moved = {_shifted(op, shifts): op for op in ops}
+        inner: dict[Op, str] = {}
+        new_text, done = apply_ops(given, list(moved), inner, first_party)
+        applied = {moved[op] for op in done}
+        refused.update({moved[op]: why for op, why in inner.items()})
+    else:
+        new_text, applied = apply_ops(given, ops, refused, first_party)
+    if new_text == given:
+        return whole, applied
+    drops = given.endswith("\r") and drops_final_cr(given, cst.parse_module(given).code)
+    return restore_layout(text, given, new_text, libcst_drops_final_cr=drops) + tail, applied
+
+
+def _shifted(op: Op, shifts: list[int]) -> Op:
+    """`op` with its columns moved left by the form feeds removed from their lines."""
+
+    def shift(line: int) -> int:
+        return shifts[line - 1] if 0 < line <= len(shifts) else 0
+
+    col = op.col - shift(op.line) if op.col else 0
+    end_col = op.end_col - shift(op.end_line) if op.end_col else 0
+    return dataclasses.replace(op, col=col, end_col=end_col)
+
+
 def _read(abspath: Path, path: str) -> _Source:
     data = read_source(abspath)
     parsed = parse_source(data, path)
-    return _Source(parsed.text, parsed.encoding, parsed.bom, _compiles(parsed.text, path))
+    return _Source(parsed.text, parsed.encoding, parsed.bom, _compiles(parsed.text, path), data)
 
 
 def _compiles(text: str, path: str) -> bool:
@@ -310,14 +399,17 @@ def _config_changes(
         if crlf:  # edited as LF, written back with the file's own line endings
             after = after.replace("\r\n", "\n").replace("\n", "\r\n")
         if after != before:
-            changes.append(FileChange(path, abspath, before, after, bom=bom, exists=exists))
+            changes.append(
+                FileChange(path, abspath, before, after, bom=bom, exists=exists, raw=raw)
+            )
     return changes, failed
 
 
-def write_changes(changes: list[FileChange]) -> None:
-    """Each file replaced atomically, with its encoding, BOM, mode and owner."""
-    for change in changes:
-        data = change.after.encode(change.encoding)
-        if change.bom:
-            data = b"\xef\xbb\xbf" + data
-        write_atomic(change.abspath, data)
+def write_changes(changes: list[FileChange], root: Path) -> None:
+    """Every file written, or none (`TransactionError`): each checked unchanged since it
+    was read, then staged beside itself and put in place, with its encoding, BOM, line
+    endings, mode, owner and hard links (see `loopsafe.transaction`)."""
+    commit(
+        [Write(c.abspath, c.data(), c.raw if c.exists else None, c.path) for c in changes],
+        root,
+    )

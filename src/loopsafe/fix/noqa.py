@@ -73,6 +73,8 @@ def plan_noqa(result: Result, cwd: Path) -> NoqaPlan:
                 plan.skipped.append((finding, "the line cannot carry a comment"))
         if text != source.text:
             plan.changes.append(
-                FileChange(path, abspath, source.text, text, source.encoding, source.bom)
+                FileChange(
+                    path, abspath, source.text, text, source.encoding, source.bom, raw=source.raw
+                )
             )
     return plan

@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from loopsafe.fsnames import escape_json, printable
 from loopsafe.model import Result
 
 FORMATS = ("text", "json", "sarif", "github")
+OUTPUT_FORMATS = ("full", "concise")  # the styles of `text` (`--output-format`)
 
 
 def render(fmt: str, result: Result, **opts: Any) -> str:
@@ -22,8 +24,10 @@ def render(fmt: str, result: Result, **opts: Any) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
     opts.setdefault("show_ok", False)
-    if fmt != "text":
-        opts.pop("color", None)
+    if fmt != "text":  # the text style's own options
+        for name in ("color", "output_format", "cwd"):
+            opts.pop(name, None)
     module = importlib.import_module(f"loopsafe.output.{fmt}")
     text: str = module.render(result, **opts)
-    return text
+    # A file name that is not UTF-8 (see loopsafe/fsnames.py): JSON escapes, text \\xNN.
+    return escape_json(text) if fmt in ("json", "sarif") else printable(text)

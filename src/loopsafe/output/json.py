@@ -10,17 +10,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loopsafe.model import Finding, ParseError, Result
+from loopsafe.model import Action, Finding, FixSafety, ParseError, Result
 from loopsafe.output._common import sorted_findings, sorted_parse_errors
 
 SCHEMA_VERSION = 1
+PARSE_ERROR_CODE = "LS000"
 SCHEMA_PATH = Path(__file__).with_name("schema") / "loopsafe-check.schema.json"
 
 
 def render(result: Result, *, show_ok: bool, statistics: bool = False) -> str:
-    """`show_ok` and `statistics` are accepted for a uniform signature and ignored."""
-    del show_ok, statistics
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False)
+    """`show_ok` is accepted for a uniform signature and ignored: JSON lists every site.
+    `statistics`: the counts per code instead of the findings (`statistics_dict`)."""
+    del show_ok
+    data = statistics_dict(result) if statistics else to_dict(result)
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def to_dict(result: Result) -> dict[str, Any]:
@@ -29,6 +32,37 @@ def to_dict(result: Result) -> dict[str, Any]:
         "files_scanned": result.files_scanned,
         "parse_errors": [_parse_error(e) for e in sorted_parse_errors(result.parse_errors)],
         "findings": [finding_dict(f) for f in sorted_findings(result.findings)],
+    }
+
+
+def statistics_dict(result: Result) -> dict[str, Any]:
+    """`--statistics --format json`: how many sites each code has, `ok` ones included as
+    in the findings list, most frequent first; each with its rule name, the count per
+    action and how many have a safe fix. Schema: `schema/loopsafe-statistics.schema.json`."""
+    rows: dict[str, dict[str, Any]] = {}
+    for finding in result.findings:
+        row = rows.setdefault(
+            finding.code,
+            {"rule": finding.rule, "count": 0, "actions": {}, "safe_fixes": 0},
+        )
+        row["count"] += 1
+        row["actions"][finding.action.value] = row["actions"].get(finding.action.value, 0) + 1
+        if finding.actionable and finding.fix.safety is FixSafety.SAFE:
+            row["safe_fixes"] += 1
+    if result.parse_errors:
+        rows[PARSE_ERROR_CODE] = {
+            "rule": "parse-error",
+            "count": len(result.parse_errors),
+            "actions": {Action.FIX.value: len(result.parse_errors)},
+            "safe_fixes": 0,
+        }
+    ordered = sorted(rows.items(), key=lambda item: (-item[1]["count"], item[0]))
+    return {
+        "version": SCHEMA_VERSION,
+        "files_scanned": result.files_scanned,
+        "total": sum(row["count"] for row in rows.values()),
+        "counts": {code: row["count"] for code, row in ordered},
+        "codes": dict(ordered),
     }
 
 

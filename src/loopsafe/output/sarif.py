@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from loopsafe import __version__
+from loopsafe.fsnames import to_bytes
 from loopsafe.model import Action, Finding, ParseError, Result
 from loopsafe.output._common import LEVELS, sorted_parse_errors, visible_findings
 from loopsafe.rules.registry import Rule, all_rules
@@ -102,7 +103,8 @@ def _tags(rule: Rule) -> list[str]:
 
 def _uri(path: str) -> str:
     # Relative URI reference against %SRCROOT%; keep `/` and escape spaces and the like.
-    return quote(path.replace("\\", "/"), safe="/")
+    # Percent-encoded bytes (RFC 3986): a name that is not UTF-8 keeps its exact bytes.
+    return quote(to_bytes(path.replace("\\", "/")), safe="/")
 
 
 def _fingerprint(seen: Counter[tuple[str, ...]], *parts: str) -> dict[str, str]:
@@ -111,7 +113,9 @@ def _fingerprint(seen: Counter[tuple[str, ...]], *parts: str) -> dict[str, str]:
     Findings with the same code in the same function are told apart by their order.
     """
     seen[parts] += 1
-    digest = hashlib.sha256("\0".join([*parts, str(seen[parts])]).encode("utf-8"))
+    digest = hashlib.sha256(
+        "\0".join([*parts, str(seen[parts])]).encode("utf-8", "surrogateescape")
+    )
     return {FINGERPRINT_KEY: digest.hexdigest()}
 
 

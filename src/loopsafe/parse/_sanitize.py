@@ -302,9 +302,29 @@ def _serve() -> None:
         stdout.flush()
 
 
+def _watch_parent(argv: list[str]) -> None:
+    """`--lifeline FD:PID`: exit when the analysing process dies, even mid-parse. The
+    watcher is loopsafe's `lifeline.py`, loaded by path (under `python -I` loopsafe itself
+    may not be importable)."""
+    if len(argv) < 2 or argv[0] != "--lifeline":
+        return
+    import importlib.util
+    from pathlib import Path
+
+    fd, _, pid = argv[1].partition(":")
+    path = Path(__file__).resolve().parent.parent / "lifeline.py"
+    spec = importlib.util.spec_from_file_location("_loopsafe_lifeline", path)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.watch(int(fd), int(pid))
+
+
 def main() -> None:
     """Serve requests on stdin/stdout on a thread with a deep stack: LibCST recurses, in
     Rust and in Python, once per nesting level."""
+    _watch_parent(sys.argv[1:])
     sys.setrecursionlimit(20_000)
     threading.stack_size(512 * 1024 * 1024)
     worker = threading.Thread(target=_serve, name="loopsafe-sanitize")

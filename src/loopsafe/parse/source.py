@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopsafe.lifeline import Lifeline
 from loopsafe.model import ParseError
 from loopsafe.parse import _sanitize
 
@@ -418,6 +419,7 @@ class _FallbackParser:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._lifeline: Lifeline | None = None  # its write end, held while the worker runs
         self._spawn_failed = False
 
     def sanitize(self, text: str, timeout: float) -> tuple[bytes | None, str]:
@@ -438,16 +440,25 @@ class _FallbackParser:
         self._proc = None
         if self._spawn_failed or not sys.executable:
             return None
+        # The worker exits when this process dies, even in the middle of a long parse (see
+        # `loopsafe.lifeline`); where fds cannot be passed, it watches the PID only.
+        lifeline = Lifeline()
+        passed = (lifeline.read_fd,) if os.name == "posix" else ()
+        watched = f"{passed[0] if passed else -1}:{lifeline.parent_pid}"
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", _WORKER_SCRIPT],
+                [sys.executable, "-I", _WORKER_SCRIPT, "--lifeline", watched],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                pass_fds=passed,
             )
         except OSError:
+            lifeline.close()
             self._spawn_failed = True
             return None
+        lifeline.close_read_end()
+        self._lifeline = lifeline
         return self._proc
 
     def _request(
@@ -488,6 +499,12 @@ class _FallbackParser:
                     stream.close()
         if self._proc is proc:
             self._proc = None
+            self._drop_lifeline()
+
+    def _drop_lifeline(self) -> None:
+        lifeline, self._lifeline = self._lifeline, None
+        if lifeline is not None:
+            lifeline.close()
 
     def close(self) -> None:
         """End the worker (at exit): closing its input lets it finish on its own."""
@@ -496,6 +513,7 @@ class _FallbackParser:
         if proc is None:
             return
         try:
+            self._drop_lifeline()
             if proc.stdin is not None:
                 proc.stdin.close()
             proc.wait(timeout=2)
@@ -511,6 +529,7 @@ class _FallbackParser:
         proc = self._proc
         self._proc = None
         self._lock = threading.Lock()
+        self._drop_lifeline()  # a copy of the parent's write end would keep its worker alive
         if proc is not None:
             for stream in (proc.stdin, proc.stdout):
                 if stream is not None:

@@ -1,16 +1,15 @@
 """`loopsafe tests [PATH...]`: sort a test suite into unit / integration / e2e.
 
 Exit status: 0 normally; 1 when a test file could not be parsed (it is reported and
-skipped, as `check` does) or `--apply-markers` could not mark or write a file; 2 with one
-line on stderr for bad usage or a configuration that cannot be read or edited. Never a
-traceback, unless `--verbose` and an internal error.
+skipped, as `check` does) or `--apply-markers` could not mark or write a file (0 with
+`--exit-zero`); 2 with one line on stderr for bad usage or a configuration that cannot be
+read or edited. Never a traceback, unless `--verbose` and an internal error.
 """
 
 from __future__ import annotations
 
 import glob
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,7 +90,7 @@ def categorize(
     type=click.Choice(("text", "json")),
     default="text",
     show_default=True,
-    help="A table for people (rich on a terminal) or the SPEC's JSON.",
+    help="A table for people (rich on a terminal) or loopsafe's versioned JSON.",
 )
 @click.option(
     "--apply-markers",
@@ -108,6 +107,37 @@ def categorize(
     help="Use this pytest configuration file, as `pytest -c FILE` does (its directory is "
     "the rootdir), instead of the nearest one.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read [tool.loopsafe] from this pyproject.toml instead of searching upwards.",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    "output_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the results to this file (atomically, once the run is done) instead of "
+    "standard output.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Colour the table: `auto` when writing to a terminal, unless NO_COLOR is set or "
+    "TERM=dumb (FORCE_COLOR forces it).",
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when files could not be parsed or marked."
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing (an --output-file is still written); report through the exit status.",
+)
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 def tests_command(
     paths: tuple[Path, ...],
@@ -115,6 +145,11 @@ def tests_command(
     apply_markers: bool,
     exclude: tuple[str, ...],
     pytest_config: Path | None,
+    config_file: Path | None,
+    output_file: Path | None,
+    color: str,
+    exit_zero: bool,
+    quiet: bool,
     verbose: bool,
 ) -> None:
     """Sort the test files under PATHS (default: what pytest collects here) into unit,
@@ -123,7 +158,40 @@ def tests_command(
     browsers and running servers are e2e. Fixtures are followed through conftest.py.
     Existing markers are respected; one that contradicts the evidence is reported.
     """
-    run_guarded(verbose, lambda: _run(paths, fmt, apply_markers, exclude, pytest_config))
+    shown = Shown(output_file, color, quiet)
+
+    def body() -> int:
+        code = _run(paths, fmt, apply_markers, exclude, pytest_config, config_file, shown)
+        shown.close()
+        return EXIT_OK if exit_zero else code
+
+    run_guarded(verbose, body)
+
+
+class Shown:
+    """Where the results go (standard output or --output-file), coloured or not, or
+    nowhere with --quiet."""
+
+    def __init__(self, path: Path | None = None, color: str = "auto", quiet: bool = False):
+        from loopsafe.output.destination import Destination
+
+        self.out = Destination(path, quiet=quiet)
+        self.color = color
+        self.quiet = quiet
+
+    def echo(self, text: str = "") -> None:
+        self.out.echo(text)
+
+    def colored(self) -> bool:
+        from loopsafe.output.color import use_color
+
+        return use_color(self.color, self.out.stream)
+
+    def close(self) -> None:
+        try:
+            self.out.close()
+        except OSError as exc:
+            fail(f"{self.out.path}: cannot write: {exc.strerror or exc}")
 
 
 def _run(
@@ -132,21 +200,35 @@ def _run(
     apply_markers: bool,
     exclude: Sequence[str],
     pytest_config: Path | None = None,
+    config_file: Path | None = None,
+    shown: Shown | None = None,
 ) -> int:
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
+    from loopsafe.fsnames import escape_json, printable
     from loopsafe.testsort.render import render_json, render_text
+    from loopsafe.transaction import project_root, recover
 
+    shown = shown or Shown()
     cwd = Path.cwd()
     for target in paths:
         if not (cwd / target).exists() and not (cwd / target).is_symlink():
             fail(f"{target}: no such file or directory")
     if pytest_config is not None and not (cwd / pytest_config).is_file():
         fail(f"--pytest-config: {pytest_config}: no such file")
+    path = shown.out.path
+    if path is not None:
+        directory = path.parent if str(path.parent) else Path(".")
+        if not directory.is_dir():
+            fail(f"--output-file: {path}: directory {directory} does not exist")
     explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
     targets = list(paths) or _default_targets(cwd, explicit)
+    root = project_root(cwd / targets[0], cwd)
+    recovered = recover(root)  # a fix an earlier run left half written
+    if recovered:
+        click.echo(recovered, err=True)
     try:
-        config = load_config(cwd / targets[0])
+        config = load_config(cwd / targets[0], config_file)
     except ConfigError as exc:
         fail(str(exc))
     if exclude:
@@ -164,37 +246,43 @@ def _run(
     report: list[str] = []
     failed = False
     if apply_markers:
-        report, failed = _apply(outcome.files, outcome.configs, cwd)
-    shown = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
+        report, failed = _apply(outcome.files, outcome.configs, cwd, root)
+    named = [_rel(p, cwd) if p.is_absolute() else p.as_posix() for p in paths]
     if fmt == "json":
-        click.echo(render_json(outcome.files))
-        for line in report:
-            click.echo(line, err=True)
-        for problem in problems:
-            click.echo(
-                f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
-                f"{problem.message}",
-                err=True,
-            )
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(outcome.files, problems, shown, applied=apply_markers, color=color)
-        click.echo(text)
-        if report:
-            click.echo("")
+        shown.echo(escape_json(render_json(outcome.files)))
+        if not shown.quiet:
             for line in report:
-                click.echo(line)
+                click.echo(printable(line), err=True)
+            for problem in problems:
+                click.echo(
+                    printable(
+                        f"{problem.path}:{max(problem.line, 1)}: could not parse, skipped: "
+                        f"{problem.message}"
+                    ),
+                    err=True,
+                )
+    else:
+        text = render_text(
+            outcome.files, problems, named, applied=apply_markers, color=shown.colored()
+        )
+        shown.echo(printable(text))
+        if report:
+            shown.echo("")
+            for line in report:
+                shown.echo(printable(line))
     return EXIT_PROBLEMS if problems or failed else EXIT_OK
 
 
 def _apply(
-    files: Sequence[FileResult], configs: Mapping[str, PytestConfig], cwd: Path
+    files: Sequence[FileResult], configs: Mapping[str, PytestConfig], cwd: Path, root: Path
 ) -> tuple[list[str], bool]:
-    """Plan every edit, then write: a configuration that cannot be edited stops the run
-    before any file changes."""
-    from loopsafe.atomic import write_atomic
+    """Plan every edit, then write them as one transaction (`loopsafe.transaction`): a
+    configuration that cannot be edited, or a file changed meanwhile, stops the run before
+    any file changes. A test file that must not be written (read-only, outside the project
+    root `root`) is left unmarked, saying why."""
     from loopsafe.testsort.apply import FileEdit, MarkerError, plan_marker
     from loopsafe.testsort.pytestconfig import Edit, PytestConfigError, plan_registration
+    from loopsafe.transaction import TransactionError, Write, commit, write_problem
 
     lines: list[str] = []
     failed = False
@@ -210,7 +298,12 @@ def _apply(
             )
             failed = True
             continue
-        if planned is not None:
+        problem = write_problem(planned.path, root) if planned is not None else ""
+        if problem and planned is not None:
+            shown = problem.replace(os.fsdecode(planned.path), result.path, 1)
+            lines.append(f"{result.path}: not marked: {shown}")
+            failed = True
+        elif planned is not None:
             marks.append((result, planned))
     groups: dict[Path, tuple[PytestConfig, set[Category]]] = {}
     for result in files:
@@ -224,29 +317,22 @@ def _apply(
         except PytestConfigError as exc:
             fail(f"{exc} (nothing was changed)")
         if edit is not None:
+            problem = write_problem(edit.path, root)
+            if problem:
+                fail(f"{problem} (nothing was changed)")
             registrations.append(edit)
-
-    def written_to(path: Path, data: bytes, where: str) -> bool:
-        nonlocal failed
-        try:
-            write_atomic(path, data)
-        except OSError as exc:
-            lines.append(f"{where}: cannot write: {exc.strerror or exc}")
-            failed = True
-            return False
-        return True
-
-    written = 0
-    for result, mark_edit in marks:
-        if written_to(mark_edit.path, mark_edit.new, result.path):
-            written += 1
-            result.markers.append(result.category.value)
-            lines.append(f"{result.path}: added pytestmark = pytest.mark.{result.category.value}")
+    writes = [Write(e.path, e.new, e.old, r.path) for r, e in marks]
+    writes += [Write(e.path, e.new, e.old, _rel(e.path, cwd)) for e in registrations]
+    try:
+        commit(writes, root)
+    except TransactionError as exc:
+        fail(str(exc))
+    for result, _ in marks:
+        result.markers.append(result.category.value)
+        lines.append(f"{result.path}: added pytestmark = pytest.mark.{result.category.value}")
     for edit in registrations:
-        where = _rel(edit.path, cwd)
-        if written_to(edit.path, edit.new, where):
-            verb = "created, registering" if edit.old is None else "registered"
-            lines.append(f"{where}: {verb} the markers {', '.join(edit.added)}")
-    if not written and not registrations and not failed:
+        verb = "created, registering" if edit.old is None else "registered"
+        lines.append(f"{_rel(edit.path, cwd)}: {verb} the markers {', '.join(edit.added)}")
+    if not marks and not registrations and not failed:
         lines.append("Markers already in place: nothing to change.")
     return lines, failed

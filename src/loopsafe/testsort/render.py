@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from loopsafe.fsnames import printable
 from loopsafe.model import ParseError
 from loopsafe.testsort.model import CATEGORIES, Category, FileResult, ItemResult
 
@@ -75,7 +76,8 @@ def _rows(files: Sequence[FileResult]) -> list[tuple[str, str, str, str, str]]:
     rows: list[tuple[str, str, str, str, str]] = []
     for result in files:
         markers = ", ".join(result.markers) or "-"
-        rows.append((result.path, result.category.value, markers, _why(result.evidence), "file"))
+        name = printable(result.path)  # as shown: a non-UTF-8 byte takes 4 columns (\\xNN)
+        rows.append((name, result.category.value, markers, _why(result.evidence), "file"))
         for item in result.items:
             rows.append(
                 (
@@ -173,7 +175,11 @@ def _rich(
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(record=True, force_terminal=True, highlight=False)
+    # Colour was decided by the caller (`--color`, NO_COLOR, FORCE_COLOR, TERM=dumb): force
+    # it here, whatever rich itself would detect.
+    console = Console(
+        record=True, force_terminal=True, no_color=False, color_system="standard", highlight=False
+    )
     with console.capture() as capture:
         if files:
             table = Table(show_edge=False, pad_edge=False, header_style="bold")
