@@ -5,7 +5,13 @@ coroutine; the table shows the median over rounds of each round's mean µs per c
 max/median across rounds (jitter). Two contexts:
 
 * no loop: plain sync code, no event loop running in the thread;
-* inside a loop: sync code called from a coroutine (the loop is running and blocked).
+* inside a loop: sync code called from a coroutine (the loop is running and blocked);
+* re-entrant task: the same, in a task of a loop with loopsafe's re-entrant mode
+  (``enable_reentry``; also on uvloop when installed), and greenback's portal for comparison
+  (``await greenback.ensure_portal()`` then ``greenback.await_``).
+
+Then (b): how often a 1 ms ticker task on the same loop ticks during a 200 ms
+``run_sync(..., allow_running_loop=True)`` call, re-entrant vs the thread path.
 
 Usage: python bench/runtime.py [--rounds 15] [--budget-ms 40] [--json PATH]
 
@@ -40,10 +46,23 @@ from loopsafe.runtime import RunningLoopWarning
 
 NO_LOOP = "no loop"
 IN_LOOP = "inside a loop"
+REENTRANT = "re-entrant task"
+REENTRANT_UV = "re-entrant task, uvloop"
+PORTAL = "greenback portal task"
+REENTRANT_NAME = "loopsafe.run_sync(allow_running_loop=True), re-entrant"
+GREENBACK_NAME = "greenback.await_"
+THREAD_NAME = "loopsafe.run_sync(allow_running_loop=True)"
+ONCE = ", coroutine awaits sleep(0) once"
 RCTS = "bare run_coroutine_threadsafe(...).result() onto a kept loop thread"
 
 
 async def work() -> int:
+    return 1
+
+
+async def work_once() -> int:
+    """Waits once: the call must go through the loop (one loop iteration)."""
+    await asyncio.sleep(0)
     return 1
 
 
@@ -102,6 +121,40 @@ def kept_loop_thread(stack: ExitStack) -> asyncio.AbstractEventLoop:
     return loop
 
 
+def reentrant_methods(stack: ExitStack) -> tuple[list[Method], dict[str, Any]]:
+    """The re-entrant rows, with the loops they run on; none without greenlet."""
+    loops: dict[str, Any] = {}
+    methods: list[Method] = []
+    call = lambda: run_sync(work(), allow_running_loop=True)  # noqa: E731
+    plain = asyncio.new_event_loop()
+    stack.callback(plain.close)
+    if loopsafe.enable_reentry(plain):
+        loops[REENTRANT] = plain
+        methods.append(Method(REENTRANT_NAME, REENTRANT, call))
+        once = lambda: run_sync(work_once(), allow_running_loop=True)  # noqa: E731
+        methods.append(Method(REENTRANT_NAME + ONCE, REENTRANT, once))
+        methods.append(Method(THREAD_NAME + ONCE, IN_LOOP, once))
+        try:
+            import uvloop
+
+            uv = uvloop.new_event_loop()
+            stack.callback(uv.close)
+            loopsafe.enable_reentry(uv)
+            loops[REENTRANT_UV] = uv
+            methods.append(Method(REENTRANT_NAME, REENTRANT_UV, call))
+        except ImportError:
+            pass
+    try:
+        import greenback
+
+        loops[PORTAL] = greenback
+        methods.append(Method(GREENBACK_NAME, PORTAL, lambda: greenback.await_(work())))
+        methods.append(Method(GREENBACK_NAME + ONCE, PORTAL, lambda: greenback.await_(work_once())))
+    except ImportError:
+        pass
+    return methods, loops
+
+
 def build(stack: ExitStack) -> tuple[list[Method], asyncio.AbstractEventLoop]:
     kept = asyncio.new_event_loop()
     stack.callback(kept.close)
@@ -143,7 +196,7 @@ def build(stack: ExitStack) -> tuple[list[Method], asyncio.AbstractEventLoop]:
             lambda: asyncio.run_coroutine_threadsafe(work(), kept_thread).result(),
         ),
         Method(
-            "loopsafe.run_sync(allow_running_loop=True)",
+            THREAD_NAME,
             IN_LOOP,
             lambda: run_sync(work(), allow_running_loop=True),
         ),
@@ -165,6 +218,9 @@ def timed(method: Method, calls: int) -> float:
     return (time.perf_counter() - start) / calls * 1e6
 
 
+LOOPS: dict[str, Any] = {}  # context -> its loop (greenback's portal: the module)
+
+
 def measure(method: Method, calls: int, outer: asyncio.AbstractEventLoop) -> float:
     """Mean µs per call over `calls` calls, in the method's context."""
     gc.collect()
@@ -174,7 +230,40 @@ def measure(method: Method, calls: int, outer: asyncio.AbstractEventLoop) -> flo
     async def inside() -> float:
         return timed(method, calls)
 
-    return outer.run_until_complete(inside())
+    if method.context == PORTAL:
+        greenback = LOOPS[PORTAL]
+
+        async def portal() -> float:
+            await greenback.ensure_portal()  # once per task, outside the timed calls
+            return timed(method, calls)
+
+        return outer.run_until_complete(portal())
+    return LOOPS.get(method.context, outer).run_until_complete(inside())
+
+
+def ticks_during_call(loop: asyncio.AbstractEventLoop, seconds: float = 0.2) -> int:
+    """Ticks of a 1 ms ticker on ``loop`` while a sync function in a task of that loop calls
+    ``run_sync(asyncio.sleep(seconds), allow_running_loop=True)``."""
+
+    async def main() -> int:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        ticking = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0.01)
+        before = ticks
+        run_sync(asyncio.sleep(seconds), allow_running_loop=True)
+        during = ticks - before
+        ticking.cancel()
+        await asyncio.gather(ticking, return_exceptions=True)
+        return during
+
+    return loop.run_until_complete(main())
 
 
 def probe(method: Method, outer: asyncio.AbstractEventLoop, budget_ms: float) -> None:
@@ -214,6 +303,9 @@ def main() -> int:
     with ExitStack() as stack:
         methods, outer = build(stack)
         stack.callback(outer.close)
+        extra, loops = reentrant_methods(stack)
+        methods += extra
+        LOOPS.update(loops)
         for method in methods:
             probe(method, outer, args.budget_ms)
         live = [m for m in methods if not m.refused]
@@ -222,8 +314,54 @@ def main() -> int:
             order.shuffle(live)
             for method in live:
                 method.samples.append(measure(method, method.calls, outer))
+        ticks = {"thread path": ticks_during_call(outer)}
+        for context in (REENTRANT, REENTRANT_UV):
+            if context in LOOPS:
+                ticks[context.replace("task", "call")] = ticks_during_call(LOOPS[context])
     report(methods, args)
+    report_reentrant(methods, ticks)
     return 0
+
+
+def report_reentrant(methods: list[Method], ticks: dict[str, int]) -> None:
+    """(e) and (b) of issue 14: the re-entrant call against the thread path and greenback."""
+    rows = {(m.context, m.name): statistics.median(m.samples) for m in methods if m.samples}
+    ours = rows.get((REENTRANT, REENTRANT_NAME))
+    if ours is None:
+        print("re-entrant mode: greenlet is not installed (pip install 'loopsafe[reentrant]')")
+        return
+    print()
+    print("| run_sync(coro) from sync code in a running loop | median µs/call | ÷ re-entrant |")
+    print("| --- | ---: | ---: |")
+    compared = [
+        (f"loopsafe re-entrant ({REENTRANT})", ours),
+        (f"loopsafe re-entrant ({REENTRANT_UV})", rows.get((REENTRANT_UV, REENTRANT_NAME))),
+        ("loopsafe thread path (task not re-entrant)", rows.get((IN_LOOP, THREAD_NAME))),
+        ("greenback.await_ (after ensure_portal)", rows.get((PORTAL, GREENBACK_NAME))),
+    ]
+    for label, median in compared:
+        if median is not None:
+            print(f"| {label} | {median:.1f} | {median / ours:.1f}x |")
+    once = rows.get((REENTRANT, REENTRANT_NAME + ONCE))
+    if once is not None:
+        for label, median in [
+            ("loopsafe re-entrant, coroutine awaits sleep(0) once", once),
+            ("loopsafe thread path, same", rows.get((IN_LOOP, THREAD_NAME + ONCE))),
+            ("greenback.await_, same", rows.get((PORTAL, GREENBACK_NAME + ONCE))),
+        ]:
+            if median is not None:
+                print(f"| {label} | {median:.1f} | {median / once:.1f}x |")
+    others = [m for label, m in compared[2:] if m is not None]
+    print()
+    print(
+        f"target (e): re-entrant {ours:.1f} µs (≤ 10 µs: {'yes' if ours <= 10 else 'NO'}), "
+        f"faster than the thread path and greenback: "
+        f"{'yes' if others and all(ours < m for m in others) else 'NO'}"
+    )
+    print(
+        "target (b): ticks of a 1 ms ticker on the same loop during a 200 ms call: "
+        + ", ".join(f"{name} {count}" for name, count in ticks.items())
+    )
 
 
 def report(methods: list[Method], args: argparse.Namespace) -> None:
@@ -254,7 +392,7 @@ def report(methods: list[Method], args: argparse.Namespace) -> None:
         median = statistics.median(m.samples)
         jitter = max(m.samples) / median
         speedup = f"{base / median:.1f}x" if base else ""
-        floor = floors[m.context]
+        floor = floors.get(m.context)
         over_floor = f"{median / floor:.2f}" if floor else ""
         print(
             f"| {m.context} | {m.name} | {median:.1f} | {jitter:.2f} | {speedup} | {over_floor} |"
@@ -271,7 +409,7 @@ def report(methods: list[Method], args: argparse.Namespace) -> None:
         )
     print()
     ours = next(m for m in methods if m.name == "loopsafe.run_sync" and m.samples)
-    bg = next(m for m in methods if m.name.startswith("loopsafe.run_sync(allow") and m.samples)
+    bg = next(m for m in methods if m.name == THREAD_NAME and m.context == IN_LOOP and m.samples)
     no_loop = statistics.median(ours.samples)
     in_loop = statistics.median(bg.samples)
     in_jitter = max(bg.samples) / in_loop

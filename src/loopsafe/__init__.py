@@ -10,15 +10,47 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "current_loop", "require_running_loop", "run_sync"]
+__all__ = [
+    "__version__",
+    "call_reentrant",
+    "current_loop",
+    "enable_reentry",
+    "is_reentrant",
+    "require_running_loop",
+    "run",
+    "run_sync",
+]
+_RUNTIME_NAMES = frozenset(__all__) - {"__version__"}
 
 if TYPE_CHECKING:
-    from loopsafe.runtime import current_loop, require_running_loop, run_sync
+    from loopsafe.runtime import (
+        call_reentrant,
+        current_loop,
+        enable_reentry,
+        is_reentrant,
+        require_running_loop,
+        run,
+        run_sync,
+    )
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run_sync", "require_running_loop", "current_loop"):
+    if name in _RUNTIME_NAMES:
         from loopsafe import runtime
 
         return getattr(runtime, name)
     raise AttributeError(f"module 'loopsafe' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext loopsafe``: later cells of a Jupyter kernel run in re-entrant tasks."""
+    from loopsafe.runtime._ipython import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext loopsafe``: the kernel's loop gets its previous task factory back."""
+    from loopsafe.runtime._ipython import unload_ipython_extension as unload
+
+    unload(ipython)

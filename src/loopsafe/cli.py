@@ -630,7 +630,7 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
 def _fix(request: _Request, report_file: Path | None = None) -> int:
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
-    from loopsafe.transaction import TransactionError, pause, project_root
+    from loopsafe.transaction import READ_ONLY_FILE_SYSTEM, TransactionError, pause, project_root
 
     options = request.options
     analysis = _analysis(request)
@@ -657,6 +657,9 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
             if report.changes or result.actionable or result.parse_errors
             else EXIT_CLEAN
         )
+    for planned in report.skipped:
+        if planned.reason.endswith(READ_ONLY_FILE_SYSTEM):
+            fail(planned.reason.replace("not written", "nothing was written"))
     try:
         write_changes(report.changes, root)
     except TransactionError as exc:

@@ -104,11 +104,17 @@ def project_root(path: Path, cwd: Path | None = None) -> Path:
     return Path(start)
 
 
+# The environment, not the file: `fix` stops (exit 2) on it, as on a full disk.
+READ_ONLY_FILE_SYSTEM = "Read-only file system; not written"
+
+
 def write_problem(path: Path, root: Path) -> str:
     """Why `path` must not be written ("" when it may)."""
     real = Path(os.path.realpath(path))
     if not _inside(real, root):
         return f"{path} is outside the project root {root}; not written"
+    if _read_only_file_system(real.parent):
+        return f"{path}: {READ_ONLY_FILE_SYSTEM}"
     try:
         info = os.stat(real)
     except FileNotFoundError:
@@ -126,6 +132,13 @@ def write_problem(path: Path, root: Path) -> str:
     if not os.access(real.parent, os.W_OK | os.X_OK):
         return f"{path}: its directory is read-only; not written"
     return ""
+
+
+def _read_only_file_system(directory: Path) -> bool:
+    try:
+        return bool(os.statvfs(directory).f_flag & getattr(os, "ST_RDONLY", 1))
+    except (OSError, AttributeError):  # no such directory, or no statvfs (Windows)
+        return False
 
 
 def _inside(path: Path, root: Path) -> bool:

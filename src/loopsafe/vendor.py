@@ -2,7 +2,9 @@
 
 Projects that do not want loopsafe as a run-time dependency vendor one file: the source of
 ``loopsafe.runtime._core`` (stdlib-only by contract) behind a header naming the release it
-came from, with ``VENDORED_FROM`` set so code can tell the copy apart.
+came from, with ``VENDORED_FROM`` set so code can tell the copy apart, followed by
+re-entrant mode (``_reentrant.py`` from its marker line on: ``run``, ``enable_reentry``,
+``call_reentrant``, ``is_reentrant``), which imports greenlet only when asked to re-enter and works without it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from loopsafe import __version__
 from loopsafe.atomic import write_atomic
 
 _MARKER = "VENDORED_FROM: str | None = None\n"
+# Where the part of _reentrant.py that the vendored file carries begins.
+REENTRANT_MARKER = "# ---- loopsafe re-entrant mode (vendored below the core) ----\n"
 VENDORED_MODULE = "_loopsafe_runtime"  # what fixes write into a project that lacks loopsafe
 # How a copy of the helper (vendored or loopsafe's own) is recognised: never analysed.
 HELPER_MARK = re.compile(rb"(?m)^VENDORED_FROM: str \| None = ")
@@ -73,9 +77,16 @@ def vendored_source() -> str:
     if core.count(_MARKER) != 1:  # pragma: no cover - guards against editing _core.py blindly
         raise RuntimeError("loopsafe.runtime._core lost its VENDORED_FROM marker line")
     core = core.replace(_MARKER, f'VENDORED_FROM: str | None = "loopsafe {__version__}"\n')
+    reentrant = resources.files("loopsafe.runtime").joinpath("_reentrant.py")
+    text = reentrant.read_text(encoding="utf-8")
+    if text.count(REENTRANT_MARKER) != 1:  # pragma: no cover - guards against blind edits
+        raise RuntimeError("loopsafe.runtime._reentrant lost its vendoring marker line")
+    tail = text[text.index(REENTRANT_MARKER) :]
+    core += f'\n\n__all__ += ["call_reentrant", "enable_reentry", "is_reentrant", "run"]\n\n{tail}'
     header = (
         f"# Vendored from loopsafe {__version__} (loopsafe.runtime) by `loopsafe vendor-helper`.\n"
         "# Standard library only; import `run_sync` and `require_running_loop` from this file.\n"
+        "# With greenlet installed, `run` and `enable_reentry` make run_sync re-enter the loop.\n"
         "# Do not edit: regenerate with `loopsafe vendor-helper THIS_FILE.py --force`.\n"
         "# License: MIT (loopsafe).\n"
         "# ruff: noqa\n"  # generated code: keep the user's linters and formatters off it

@@ -10,7 +10,7 @@ import pytest
 from runtime_helpers import DEV_RERUN, run_python
 
 import loopsafe
-from loopsafe.vendor import vendored_source, write_vendored_helper
+from loopsafe.vendor import REENTRANT_MARKER, vendored_source, write_vendored_helper
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,11 +38,19 @@ def imported_modules(source: str) -> set[str]:
 
 def test_runtime_imports_only_the_standard_library() -> None:
     for path in RUNTIME.glob("*.py"):
-        for module in imported_modules(path.read_text(encoding="utf-8")):
+        source = path.read_text(encoding="utf-8")
+        for module in imported_modules(source):
             if module.startswith("."):
-                assert module == "._core", f"{path.name} imports {module}"
+                # `from . import _reentrant` (lazily, in __init__.py) shows as "."
+                assert module in (".", "._core", "._reentrant"), f"{path.name} imports {module}"
+            elif module == "greenlet":  # the optional re-entrant mode, imported on demand
+                assert path.name == "_reentrant.py"
             else:
                 assert module in sys.stdlib_module_names, f"{path.name} imports {module}"
+    # greenlet only inside a function: importing the runtime never needs it.
+    tree = ast.parse((RUNTIME / "_reentrant.py").read_text(encoding="utf-8"))
+    top = {alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names}
+    assert "greenlet" not in top
 
 
 def test_vendored_copy_is_standalone_and_names_its_version(tmp_path: Path) -> None:
@@ -55,7 +63,7 @@ def test_vendored_copy_is_standalone_and_names_its_version(tmp_path: Path) -> No
     ]
     assert loopsafe.__version__ == version
     assert text.splitlines()[0].startswith(f"# Vendored from loopsafe {version} ")
-    assert all(m in sys.stdlib_module_names for m in imported_modules(text))
+    assert all(m in sys.stdlib_module_names or m == "greenlet" for m in imported_modules(text))
     result = run_python(
         "import sys; sys.path.insert(0, sys.argv[1]); import async_helper as h; "
         "print(h.VENDORED_FROM, h.run_sync(h.asyncio.sleep(0, 'ok')), "
@@ -86,7 +94,13 @@ def test_package_and_vendored_copy_share_one_implementation() -> None:
     core = (RUNTIME / "_core.py").read_text(encoding="utf-8")
     vendored = vendored_source()
     body = vendored[vendored.index('"""') :]
-    assert body == core.replace(
-        "VENDORED_FROM: str | None = None\n",
-        f'VENDORED_FROM: str | None = "loopsafe {loopsafe.__version__}"\n',
+    reentrant = (RUNTIME / "_reentrant.py").read_text(encoding="utf-8")
+    tail = reentrant[reentrant.index(REENTRANT_MARKER) :]
+    assert (
+        body
+        == core.replace(
+            "VENDORED_FROM: str | None = None\n",
+            f'VENDORED_FROM: str | None = "loopsafe {loopsafe.__version__}"\n',
+        )
+        + f'\n\n__all__ += ["call_reentrant", "enable_reentry", "is_reentrant", "run"]\n\n{tail}'
     )

@@ -594,6 +594,11 @@ def _run_from_running_loop(
     allow_running_loop: bool,
     timeout: float | None,
 ) -> _T:
+    if allow_running_loop:
+        reenter = _reentry_here()
+        if reenter is not None:  # a re-entrant task (loopsafe.run / enable_reentry)
+            coro = _as_coroutine(awaitable)
+            return reenter(coro if timeout is None else _timed(coro, timeout))  # type: ignore[no-any-return]
     frame = _caller_frame()
     coro = _as_coroutine(awaitable)
     if not allow_running_loop:
@@ -605,7 +610,7 @@ def _run_from_running_loop(
             "allow_running_loop=True to run it on a background loop thread)."
         )
     try:
-        _warn_once(frame, awaitable)
+        _warn_once(frame, awaitable, running)
         background = _background_for_this_thread()
     except BaseException:
         coro.close()
@@ -613,7 +618,9 @@ def _run_from_running_loop(
     return _run_in_background(coro, background, running, timeout, frame)
 
 
-def _warn_once(frame: types.FrameType | None, awaitable: object) -> None:
+def _warn_once(
+    frame: types.FrameType | None, awaitable: object, running: asyncio.AbstractEventLoop
+) -> None:
     if frame is None:
         return
     key = (frame.f_code.co_filename, frame.f_lineno)
@@ -625,10 +632,86 @@ def _warn_once(frame: types.FrameType | None, awaitable: object) -> None:
         _warned_sites.add(key)
     warnings.warn(
         f"run_sync({_describe(awaitable)}, allow_running_loop=True) blocks the event loop "
-        "running in this thread until the awaitable finishes on a background loop thread; "
-        "make the caller async and `await` it instead (shown once per call site)",
+        "running in this thread until the awaitable finishes on a background loop thread "
+        f"({_why_not_reentrant(running)}); make the caller async and `await` it instead "
+        "(shown once per call site)",
         RunningLoopWarning,
         stacklevel=_stacklevel(),
+    )
+
+
+# --------------------------------------------------------------------------- re-entrant mode
+#
+# With greenlet installed, ``loopsafe.run()`` / ``enable_reentry()`` (the re-entrant part of
+# the runtime) run each task's steps in a greenlet that has a ``loopsafe_reenter`` method:
+# calling it from sync code runs a coroutine on the task's own loop and returns its outcome.
+# This module only looks for that method, so it never imports greenlet itself.
+
+_REENTER_METHOD: Final = "loopsafe_reenter"
+_FACTORY_MARK: Final = "loopsafe_reentrant"
+
+
+def _reentry_here() -> Callable[[Coroutine[Any, Any, Any]], Any] | None:
+    """The current greenlet's way back into its task's loop, if it has one."""
+    greenlet = sys.modules.get("greenlet")
+    if greenlet is None:
+        return None
+    try:
+        reenter: Callable[[Coroutine[Any, Any, Any]], Any] | None = getattr(
+            greenlet.getcurrent(), _REENTER_METHOD, None
+        )
+    except Exception:  # a half-imported or foreign "greenlet" module: no re-entry
+        return None
+    return reenter
+
+
+async def _timed(coro: Coroutine[Any, Any, _T], timeout: float) -> _T:
+    """``coro`` under ``timeout`` on the caller's loop, failing as the thread path does."""
+    message = f"run_sync() timed out after {timeout} s; the awaitable was cancelled"
+    scope = getattr(asyncio, "timeout", None)
+    if scope is None:  # pragma: no cover - Python 3.10
+        try:
+            return await asyncio.wait_for(coro, timeout)
+        except asyncio.TimeoutError:
+            raise _TimeoutError(message) from None
+    deadline = scope(timeout)
+    try:
+        async with deadline:
+            return await coro
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+    raise _TimeoutError(message)
+
+
+def _why_not_reentrant(running: asyncio.AbstractEventLoop) -> str:
+    """Why this call could not re-enter the running loop, and what would make it."""
+    fix = "start the program with loopsafe.run() or call loopsafe.enable_reentry() early"
+    if sys.modules.get("greenlet") is None:
+        try:
+            import importlib.util
+
+            installed = importlib.util.find_spec("greenlet") is not None
+        except (ImportError, ValueError):
+            installed = False
+        if not installed:
+            return (
+                "re-entrant mode needs greenlet, which is not installed: "
+                "pip install 'loopsafe[reentrant]', then " + fix
+            )
+    if not getattr(running.get_task_factory(), _FACTORY_MARK, False):
+        return f"the loop is not re-entrant: {fix}"
+    task = _current_task(running)
+    if task is None:
+        return (
+            "it was called from a loop callback, not from a task; run the code in a task "
+            "(loop.create_task) to let it re-enter the loop"
+        )
+    return (
+        f"the task {task.get_name()!r} was created before enable_reentry() (or by code that "
+        "bypassed the loop's task factory, or the call runs in a greenlet of its own); "
+        "tasks created from now on can re-enter, so run the code in a new task, or have "
+        "the task call it through `await loopsafe.call_reentrant(func, ...)`"
     )
 
 
