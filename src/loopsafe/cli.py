@@ -8,6 +8,7 @@ stderr, never a traceback unless `--verbose`.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from loopsafe.discover.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DEFAULT_BASELINE = "loopsafe-baseline.json"  # loopsafe.baseline.DEFAULT_PATH, without the import
 _FORMATS = ("text", "json", "sarif", "github")
 
 
@@ -393,20 +395,71 @@ def _prepare(options: Options) -> _Request:
 @click.option(
     "--fix", is_flag=True, help="Apply the safe fixes in place (see also --unsafe-fixes)."
 )
-def check(options: Options, fix: bool) -> None:
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add a `# loopsafe: ignore[CODE]` comment for every finding (merged into the "
+    "line's own suppression comment), write nothing else, exit 0.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    help="Report only findings not recorded in this baseline file (JSON); with "
+    "--write-baseline, write it there [default: `baseline` in [tool.loopsafe], else "
+    f"{DEFAULT_BASELINE} when writing].",
+)
+@click.option(
+    "--write-baseline",
+    is_flag=True,
+    help="Record every current finding in the baseline file (findings fixed since drop "
+    "out), report nothing, exit 0.",
+)
+def check(
+    options: Options,
+    fix: bool,
+    add_noqa: bool,
+    baseline_file: Path | None,
+    write_baseline: bool,
+) -> None:
     """Analyse PATHS (default: the current directory) and report every event-loop site.
 
     Each site gets a category (where it runs) and an action: `fix`, `review` or `ok`.
     Text output lists what needs attention; JSON lists every site. `--fix` applies the
     safe fixes (`--unsafe-fixes` the others too), `--diff` shows them without writing.
+    On a codebase with many findings, suppress each one in place with a comment, or
+    record them all in a baseline file and then report only new ones (options below).
     Exit status: 0 nothing to fix or review, 1 findings or unparsable files (with --diff
     too: also when it would change files), 2 bad usage, configuration or an internal error.
     """
 
     def body() -> int:
+        modes = [
+            name
+            for name, on in (
+                ("--fix", fix),
+                ("--diff", options.diff),
+                ("--add-noqa", add_noqa),
+                ("--write-baseline", write_baseline),
+            )
+            if on
+        ]
+        if len(modes) > 1:
+            fail(f"{' and '.join(modes)} cannot be used together")
         request = _prepare(options)
         if fix or options.diff:
             return request.finish(_fix(request))
+        chosen = baseline_file
+        if chosen is None and request.config.baseline:
+            # [tool.loopsafe] baseline: relative to the pyproject.toml it is set in
+            root = request.config.root or request.cwd
+            chosen = Path(os.path.relpath(root / request.config.baseline, request.cwd))
+        if add_noqa:
+            return request.finish(_add_noqa(request, chosen))
+        if write_baseline:
+            return request.finish(_write_baseline(request, chosen or Path(DEFAULT_BASELINE)))
+        if chosen is not None:
+            return request.finish(_report_against(request, chosen))
         return request.finish(_report(request))
 
     run_guarded(options.verbose, body)
@@ -442,6 +495,85 @@ def _recover(target: Path) -> None:
 
 def _report(request: _Request) -> int:
     return _show(request, _analyse(request, request.options.no_cache))
+
+
+def _report_against(request: _Request, path: Path) -> int:
+    """`check --baseline FILE`: the findings the baseline does not cover."""
+    from dataclasses import replace
+
+    from loopsafe import baseline
+
+    try:
+        recorded = baseline.load(request.cwd / path)
+    except baseline.BaselineError as exc:
+        fail(str(exc))
+    result = _analyse(request, request.options.no_cache)
+    outcome = baseline.apply(result.findings, recorded, baseline.Keys(request.cwd, path))
+    if not request.options.quiet:
+        note = f"Baseline {path}: {outcome.hidden} finding(s) hidden"
+        if outcome.stale:
+            note += (
+                f"; {outcome.stale} entr{'y' if outcome.stale == 1 else 'ies'} no longer "
+                "found (fixed or changed): shrink it with --write-baseline"
+            )
+        click.echo(note + ".", err=True)
+    return _show(request, replace(result, findings=outcome.kept))
+
+
+def _write_baseline(request: _Request, path: Path) -> int:
+    """`check --write-baseline`: record every finding that needs attention."""
+    from loopsafe import baseline
+
+    previous = None
+    if (request.cwd / path).exists():
+        try:
+            previous = baseline.load(request.cwd / path)
+        except baseline.BaselineError as exc:
+            fail(f"{exc} (delete it to start a new one)")
+    result = _analyse(request, request.options.no_cache)
+    entries = baseline.counts(result.findings, baseline.Keys(request.cwd, path))
+    _write_text(request.cwd / path, baseline.dumps(entries))
+    if not request.options.quiet:
+        text = f"Wrote {sum(entries.values())} finding(s) to the baseline {path}"
+        if previous is not None:
+            dropped = sum((previous - entries).values())
+            text += f"; {dropped} no longer found were dropped"
+        out = request.out if request.options.fmt == "text" else _Stderr(False)
+        out.echo(text + ".")
+    return EXIT_CLEAN
+
+
+def _add_noqa(request: _Request, baseline_file: Path | None) -> int:
+    """`check --add-noqa`: suppress every finding in place (those a baseline covers
+    excepted), like ruff's `--add-noqa`."""
+    from loopsafe import baseline
+    from loopsafe.fix.apply import write_changes
+    from loopsafe.fix.noqa import plan_noqa
+    from loopsafe.transaction import TransactionError, project_root
+
+    result = _analyse(request, request.options.no_cache)
+    if baseline_file is not None:
+        try:
+            recorded = baseline.load(request.cwd / baseline_file)
+        except baseline.BaselineError as exc:
+            fail(str(exc))
+        keys = baseline.Keys(request.cwd, baseline_file)
+        result.findings = baseline.apply(result.findings, recorded, keys).kept
+    plan = plan_noqa(result, request.cwd)
+    try:
+        write_changes(plan.changes, project_root(request.cwd / request.targets[0], request.cwd))
+    except TransactionError as exc:
+        fail(str(exc))
+    if not request.options.quiet:
+        out = request.out if request.options.fmt == "text" else _Stderr(False)
+        out.echo(
+            f"Added suppressions for {plan.added} finding(s) on {plan.lines} line(s) in "
+            f"{len(plan.changes)} file(s)."
+        )
+        for finding, why in plan.skipped:
+            where = printable(f"{finding.path}:{finding.line}")
+            out.echo(f"  skipped {where} {finding.code}: {why}")
+    return EXIT_CLEAN
 
 
 def _analyse(request: _Request, no_cache: bool) -> Any:

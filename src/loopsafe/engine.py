@@ -158,6 +158,7 @@ _ONE_CALL_OPS = frozenset(
         OpKind.INLINE_CURRENT_LOOP,
         OpKind.LOOP_ARGUMENT,
         OpKind.DROP_ARGUMENT,
+        OpKind.DROP_SUPPRESSION,  # a comment edited
     }
 )
 

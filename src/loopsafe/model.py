@@ -24,6 +24,8 @@ class Category(str, Enum):
     TEST_CODE = "test-code"
     PYTEST_CONFIG = "pytest-config"
     MODULE_LEVEL = "module-level"
+    # Not a site: a suppression comment itself (LS001 unused-suppression).
+    SUPPRESSION = "suppression"
 
 
 class Action(str, Enum):
@@ -90,6 +92,9 @@ class OpKind(str, Enum):
     LOOP_FACTORY = "loop-factory"
     # `asyncio.Future()` -> `asyncio.Future(loop=current_loop())`; name: "module:current_loop"
     LOOP_ARGUMENT = "loop-argument"
+    # Remove codes from the suppression comment on `line` (name: the codes, comma-joined;
+    # "*" for a blanket `# loopsafe: ignore`); a directive left with no code goes.
+    DROP_SUPPRESSION = "drop-suppression"
 
 
 # Suffixes of a RUN_SYNC op's helper name: call it with `allow_running_loop=True`, with

@@ -43,6 +43,7 @@ from loopsafe.facts.roles import (
     is_test_filename,
     test_path_predicate,
 )
+from loopsafe.facts.suppressions import BLANKET
 from loopsafe.fsnames import identifier
 from loopsafe.lifeline import Lifeline, watch
 from loopsafe.model import Finding, ParseError, Result
@@ -63,6 +64,11 @@ from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
 from loopsafe.vendor import HELPER_MARK
 
 Progress = Callable[[int, int], None]
+# A comment that can name a loopsafe code: files without one need no LS001 check (a noqa
+# comment naming only other tools' codes, common as it is, never costs a tokenizer pass).
+_MAYBE_SUPPRESSION = re.compile(
+    rb"#[ \t]*loopsafe[ \t]*:|#[ \t]*noqa[ \t]*:[^\r\n#]*ls\d", re.IGNORECASE
+)
 _PARALLEL_MIN_BYTES = 400_000
 _CONSTRUCTORS = frozenset(
     {"__init__", "__new__", "__post_init__"}
@@ -735,14 +741,18 @@ def _evaluate(
     project.made_entries = made_callables(index, in_tests)
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
+    used: dict[str, dict[int, set[str]]] = {}  # relpath -> line -> codes that hid a finding
+    suppressions = {paths[module]: facts.suppressions for module, facts in modules.items()}
     for module in sorted(modules):
         facts = modules[module]
         if module in wrapper_calls:  # judged with the file's own sites; the cache keeps these
             facts = replace(facts, sites=[*facts.sites, *wrapper_calls[module]])
         for finding in evaluate_module(project, module, facts):
-            if not _suppressed(facts, finding):
+            if not _suppressed(suppressions, finding, used):
                 findings.append(finding)
-    findings.extend(evaluate_project(project))
+    # A project finding placed on a line of a module honours that line's comment too.
+    findings.extend(f for f in evaluate_project(project) if not _suppressed(suppressions, f, used))
+    findings.extend(_unused_suppressions(run, modules, paths, used))
     findings.sort(key=Finding.sort_key)
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
@@ -765,8 +775,46 @@ def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:
     return out
 
 
-def _suppressed(facts: FileFacts, finding: Finding) -> bool:
-    codes = facts.suppressions.get(finding.line)
+def _suppressed(
+    suppressions: dict[str, dict[int, tuple[str, ...]]],
+    finding: Finding,
+    used: dict[str, dict[int, set[str]]],
+) -> bool:
+    """Does a comment on the finding's line hide it? The codes that did are noted in
+    `used`, for the unused-suppression check (LS001)."""
+    codes = suppressions.get(finding.path, {}).get(finding.line)
     if not codes:
         return False
-    return "" in codes or any(finding.code.startswith(c) for c in codes)
+    hit = {BLANKET if c == "" else c for c in codes if c == "" or finding.code.startswith(c)}
+    if hit:
+        used.setdefault(finding.path, {}).setdefault(finding.line, set()).update(hit)
+    return bool(hit)
+
+
+def _unused_suppressions(
+    run: _Run,
+    modules: dict[str, FileFacts],
+    paths: dict[str, str],
+    used: dict[str, dict[int, set[str]]],
+) -> list[Finding]:
+    """LS001 for every suppression comment that hid nothing, in every file read: one the
+    prefilter never parsed can hold no site, so its suppressions are all unused. Files
+    that failed to parse and copies of loopsafe's helper are left alone."""
+    from loopsafe.facts.suppressions import suppression_comments
+    from loopsafe.rules.catalogue.ls001_unused_suppression import unused_suppressions
+
+    broken = {e.path for e in run.errors}
+    parsed = {relpath: module for module, relpath in paths.items() if module in modules}
+    out: list[Finding] = []
+    for relpath, data in run.data.items():
+        if relpath in parsed and not modules[parsed[relpath]].suppressions:
+            continue  # parsed: its suppressions are known, and there are none
+        if relpath in broken or not _MAYBE_SUPPRESSION.search(data) or HELPER_MARK.search(data):
+            continue
+        text = decode_source(data)
+        comments = suppression_comments(text)
+        if not comments:
+            continue
+        module = parsed.get(relpath) or run.jobs_by_rel[relpath].module
+        out.extend(unused_suppressions(relpath, module, text, comments, used.get(relpath, {})))
+    return out

@@ -63,6 +63,8 @@ class Config:
     jobs: int | None = None
     cache: bool = True
     cache_dir: str = ".loopsafe_cache"
+    # The baseline file `check` reads (relative to `root`; "" for none): see loopsafe.baseline.
+    baseline: str = ""
     respect_gitignore: bool = True
     # Extra dotted names: decorators (or `module:function` targets) that make entry points.
     entry_points: tuple[str, ...] = ()

@@ -58,6 +58,15 @@ def apply_ops(
     """The new source and the edits that were applied. Why an edit that was found could
     not be made goes into `refused`, when given. `first_party`: the project's top-level
     module names, for sorting an added import into its section."""
+    comment_ops = [op for op in ops if op.kind is OpKind.DROP_SUPPRESSION]
+    if comment_ops:  # comments only: the other edits' lines and columns stay valid
+        ops = [op for op in ops if op.kind is not OpKind.DROP_SUPPRESSION]
+        source, done = _drop_suppressions(source, comment_ops, keep_lines=bool(ops))
+        dropped = {op for op in comment_ops if op.line in done}
+        if not ops:
+            return source, dropped
+        new_source, applied = apply_ops(source, ops, refused, first_party)
+        return new_source, applied | dropped
     module = cst.parse_module(source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed: no copy needed
     context = CodemodContext()
@@ -94,6 +103,15 @@ def apply_ops(
         }
         updated = place_new_imports(module, updated, {*first_party, *vendored})
     return updated.code, transformer.applied
+
+
+def _drop_suppressions(source: str, ops: Sequence[Op], *, keep_lines: bool) -> tuple[str, set[int]]:
+    from loopsafe.fix.suppressions import edit_comments
+
+    drop: dict[int, list[str]] = {}
+    for op in ops:
+        drop.setdefault(op.line, []).extend(op.name.split(","))
+    return edit_comments(source, drop=drop, keep_lines=keep_lines)
 
 
 def _with_inline_defs(
