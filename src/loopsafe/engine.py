@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from loopsafe import __version__
 from loopsafe.cache import Cache
-from loopsafe.discover.config import Config, load_config
+from loopsafe.discover.config import MAX_CONFIG_BYTES, Config, load_config
 from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
 from loopsafe.discover.pytest_config import PYTEST_CONFIG_NAMES
 from loopsafe.model import Finding, Fix, FixSafety, OpKind, Result
+from loopsafe.untrusted import read_regular
 
 if TYPE_CHECKING:
     from loopsafe.analysis import Analysis
@@ -64,14 +65,14 @@ def _setup(
     if config is None:
         config = load_config(targets[0])
     discovery = discover(targets, config, cwd)
-    cache_dir = Path(config.cache_dir)
-    if not cache_dir.is_absolute():
-        cache_dir = (config.root or discovery.root) / cache_dir
+    # The cache must lie in the project (its configuration may come from anyone).
+    cache_root = config.root or discovery.root
+    cache_dir = cache_root / config.cache_dir
     return _Setup(
         cwd=cwd,
         config=config,
         discovery=discovery,
-        cache=Cache(cache_dir, enabled=use_cache and config.cache),
+        cache=Cache(cache_dir, enabled=use_cache and config.cache, root=cache_root),
         metadata=_metadata_files(targets, discovery.root, cwd, config.pytest_config_path(cwd)),
         workers=max(1, jobs or config.jobs or os.cpu_count() or 1),
     )
@@ -214,23 +215,24 @@ def _metadata_files(
         directories.append(root)
     out: list[tuple[str, str]] = []
     if pytest_config is not None:
-        try:
-            text = pytest_config.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
+        data = read_regular(pytest_config, MAX_CONFIG_BYTES)
+        if data is None:
+            try:
+                os.stat(pytest_config)
+                reason = "not a regular file of at most 16 MB"
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
             raise DiscoveryError(
-                f"{pytest_config}: cannot read the pytest configuration: {exc.strerror or exc}"
+                f"{pytest_config}: cannot read the pytest configuration: {reason}"
             ) from None
-        out.append((_relpath(pytest_config, cwd), text))
+        out.append((_relpath(pytest_config, cwd), data.decode("utf-8", "replace")))
     for directory in directories:
         for name in _METADATA:
             path = directory / name
-            try:
-                if not path.is_file():
-                    continue
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            out.append((_relpath(path, cwd), text))
+            # Only regular files, bounded: a FIFO or /dev/zero shipped as one is skipped.
+            data = read_regular(path, MAX_CONFIG_BYTES)
+            if data is not None:
+                out.append((_relpath(path, cwd), data.decode("utf-8", "replace")))
     return out
 
 

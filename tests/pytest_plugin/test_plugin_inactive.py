@@ -84,8 +84,9 @@ def test_entry_point_loads_the_plugin_and_writes_nothing_without_the_flag(
 
 
 # Modules the plugin shares with the rest of loopsafe: standard library only, and nothing
-# from the analyser (the conflict phrases the report groups by; the one atomic write).
-SHARED = {"loopsafe.conflicts", "loopsafe.atomic"}
+# from the analyser (the conflict phrases the report groups by; the one atomic write; the
+# symlink-proof writes into `.loopsafe/`).
+SHARED = {"loopsafe.conflicts", "loopsafe.atomic", "loopsafe.untrusted"}
 
 
 def _imports(source: str) -> list[str]:

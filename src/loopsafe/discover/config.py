@@ -6,11 +6,14 @@ a typo in configuration must never silently change what gets reported.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from loopsafe.untrusted import read_regular
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +26,7 @@ class ConfigError(Exception):
 
 
 DEFAULT_RUN_SYNC = "loopsafe:run_sync"
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a bigger pyproject.toml is no configuration
 # Where fixes import `run_sync` from: "auto" (loopsafe when the project depends on it, else
 # a copy vendored into its package), "vendor" (always the copy), or "module:name".
 HELPER_MODES = ("auto", "vendor")
@@ -159,9 +163,8 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             if nearest is None:
                 nearest = candidate
-            try:
-                data = candidate.read_bytes()
-            except OSError:
+            data = read_regular(candidate, MAX_CONFIG_BYTES)
+            if data is None:
                 continue
             if b"loopsafe" in data and _mentions_table(data):
                 return candidate
@@ -184,11 +187,15 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
     path = explicit or find_pyproject(start)
     if path is None:
         return Config()
+    raw = read_regular(path, MAX_CONFIG_BYTES)  # never blocks on a FIFO, never loads /dev/zero
+    if raw is None:
+        try:
+            os.stat(path)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read: not a regular file of at most 16 MB")
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
