@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from loopsafe import __version__
 from loopsafe.cache import Cache
 from loopsafe.discover.config import MAX_CONFIG_BYTES, Config, load_config
+from loopsafe.discover.environment import Environment, find_environment
 from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
 from loopsafe.discover.pytest_config import PYTEST_CONFIG_NAMES
 from loopsafe.model import Finding, Fix, FixSafety, OpKind, Result
@@ -51,6 +52,7 @@ class _Setup:
     cache: Cache
     metadata: list[tuple[str, str]]
     workers: int
+    environment: Environment  # the project's and loopsafe's: verdicts depend on them
 
 
 def _setup(
@@ -75,6 +77,7 @@ def _setup(
         cache=Cache(cache_dir, enabled=use_cache and config.cache, root=cache_root),
         metadata=_metadata_files(targets, discovery.root, cwd, config.pytest_config_path(cwd)),
         workers=max(1, jobs or config.jobs or os.cpu_count() or 1),
+        environment=find_environment(discovery.root),
     )
 
 
@@ -90,7 +93,7 @@ def analyse(
     """Analyse the files under `paths`; paths in the result are relative to `cwd`. Only
     the findings of the rules `config.select` / `config.ignore` choose are kept."""
     setup = _setup(paths, config, cwd, jobs, use_cache)
-    run_key = _run_key(setup.discovery.files, setup.metadata, setup.config)
+    run_key = _run_key(setup.discovery.files, setup.metadata, setup.config, setup.environment)
     result = setup.cache.last_run(run_key)
     if result is None:
         analysis, digests = _run(setup, progress=progress)
@@ -131,6 +134,7 @@ def _run(
         setup.discovery,
         setup.cache,
         setup.metadata,
+        setup.environment,
         workers=setup.workers,
         progress=progress,
         eager=eager,
@@ -254,9 +258,17 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _run_key(files: list[SourceFile], metadata: list[tuple[str, str]], config: Config) -> str:
+def _run_key(
+    files: list[SourceFile],
+    metadata: list[tuple[str, str]],
+    config: Config,
+    environment: Environment,
+) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{_code_fingerprint()}\0".encode())
+    # What the verdicts read from outside the tree's files: installing pytest-asyncio in
+    # the project's .venv (or next to loopsafe) or another Python is a new run.
+    h.update(environment.key().encode() + b"\0")
     h.update(repr((config.entry_points, config.worker_decorators, config.thread_apis)).encode())
     h.update(f"{config.helper_import}\0{config.target_version}".encode())
     for source in files:

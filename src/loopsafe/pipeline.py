@@ -15,6 +15,7 @@ from typing import Any
 from loopsafe.analysis import Analysis, Project
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
+from loopsafe.discover.environment import Environment
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts import apis
@@ -95,6 +96,8 @@ class _Run:
     texts: dict[str, str] = field(default_factory=dict)  # module -> decoded text
     lines: dict[str, list[str]] = field(default_factory=dict)  # module -> source lines
     chunks: dict[tuple[str, str], bytes] = field(default_factory=dict)  # deferred bodies
+    # The project's and loopsafe's environments, as the run's cache key saw them.
+    environment: Environment | None = None
 
 
 def run(
@@ -103,6 +106,7 @@ def run(
     discovery: Discovery,
     cache: Cache,
     metadata: list[tuple[str, str]],
+    environment: Environment | None = None,
     *,
     workers: int,
     progress: Progress | None = None,
@@ -118,6 +122,7 @@ def run(
         jobs=workers,
         progress=progress,
         eager=eager,
+        environment=environment,
     )
     return _analyse(state, metadata), state.digests
 
@@ -592,7 +597,9 @@ def _evaluate(
         index=index,
         roles=roles,
         reach=CallGraph(index, roles, callers).build(),
-        find_pytest_asyncio=functools.partial(detect_pytest_asyncio, metadata, run.discovery.root),
+        find_pytest_asyncio=functools.partial(
+            detect_pytest_asyncio, metadata, run.discovery.root, run.environment
+        ),
         async_used_fixtures=async_used_fixtures(modules, paths, roles.test_modules),
         pytest_config=pytest_config,
         uses_pytest_asyncio=run.uses_pytest_asyncio,
