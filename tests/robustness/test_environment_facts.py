@@ -162,3 +162,21 @@ def test_a_project_venv_without_pytest_asyncio_is_not_filled_in_by_loopsafe_s(
     here = check(root, "--no-cache")
     assert here == check(root, "--no-cache", python=other_loopsafe)
     assert here and all("0.21 (requirements-test.txt)" in m for *_, m in here), here
+
+
+def test_a_hostile_project_venv_neither_hangs_nor_is_believed_beyond_its_name(
+    tmp_path: Path,
+) -> None:
+    """The project's .venv comes with the repository: a FIFO or /dev/zero as METADATA is
+    not read (the folder's name still says the version), and nothing hangs."""
+    root = project(tmp_path / "proj")
+    site = project_venv(root)
+    install_fake(site, "0.21.1")
+    metadata = site / "pytest_asyncio-0.21.1.dist-info" / "METADATA"
+    metadata.unlink()
+    os.mkfifo(metadata)
+    fifo = check(root, "--no-cache")
+    assert fifo and all("0.21.1 (.venv/" in m for *_, m in fifo), fifo
+    metadata.unlink()
+    metadata.symlink_to("/dev/zero")
+    assert check(root, "--no-cache") == fifo
