@@ -59,9 +59,13 @@ def project_venv(root: Path) -> Path:
     return root / ".venv" / "lib" / "python3.11" / "site-packages"
 
 
-def check(root: Path, *args: str, python: str = sys.executable) -> list[tuple[str, int, str, str]]:
+def check(
+    root: Path, *args: str, python: str = sys.executable, virtual_env: str = ""
+) -> list[tuple[str, int, str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.pop("VIRTUAL_ENV", None)
+    if virtual_env:
+        env["VIRTUAL_ENV"] = virtual_env
     proc = subprocess.run(
         [python, "-m", "loopsafe", "check", "--format", "json", *args],
         cwd=root,
@@ -180,3 +184,23 @@ def test_a_hostile_project_venv_neither_hangs_nor_is_believed_beyond_its_name(
     metadata.unlink()
     metadata.symlink_to("/dev/zero")
     assert check(root, "--no-cache") == fifo
+
+
+def test_virtual_env_counts_only_when_it_is_not_loopsafe_s_own(
+    tmp_path: Path, other_loopsafe: str
+) -> None:
+    """pre-commit runs a hook with $VIRTUAL_ENV set to the hook's own environment: that is
+    loopsafe's, not the project's. A project environment kept outside the tree and
+    activated (poetry's, say) is the project's, whichever loopsafe runs."""
+    root = project(tmp_path / "proj")
+    hook_env = str(Path(other_loopsafe).parents[1])
+    as_hook = check(root, "--no-cache", python=other_loopsafe, virtual_env=hook_env)
+    assert as_hook == check(root, "--no-cache", python=other_loopsafe)
+    assert all("0.21.1 (assumed: the one loopsafe runs with)" in m for *_, m in as_hook)
+
+    elsewhere = tmp_path / "poetry-env"
+    install_fake(elsewhere / "lib" / "python3.11" / "site-packages", "0.23.8")
+    (elsewhere / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    mine = check(root, "--no-cache", virtual_env=str(elsewhere))
+    assert mine == check(root, "--no-cache", python=other_loopsafe, virtual_env=str(elsewhere))
+    assert mine and all(f"0.23.8 ({elsewhere} ($VIRTUAL_ENV)" in m for *_, m in mine), mine
