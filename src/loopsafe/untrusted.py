@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -150,40 +149,32 @@ class CacheDirectory:
         return read_regular(self.path / name, limit, follow_symlinks=False)
 
     def write(self, name: str, data: bytes, *, mode: int = 0o600, replace: bool = True) -> bool:
-        """Write `name` atomically (a new temporary file, then a rename over it: a symlink
-        of that name is replaced, never followed). `replace` false: only create it, and
-        leave whatever already has that name (then False). OSError when it cannot be
-        written, the directory included (a symlink, outside the root)."""
+        """Write `name` atomically (`atomic.write_atomic_at`: a symlink of that name is
+        replaced, never followed). `replace` false: only create it, and leave whatever
+        already has that name (then False). OSError when it cannot be written, the
+        directory included (a symlink, outside the root)."""
+        from loopsafe.atomic import write_atomic, write_atomic_at
+
         if not self.open(create=True):
             raise OSError(f"{self.path} is not a directory inside {self.root} (a symlink?)")
         fd = self._fd
-        temp = f".{name}.{secrets.token_hex(6)}.tmp"
-        target = temp if replace else name
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY
-        try:
-            if fd is not None:
-                out = os.open(target, flags, mode, dir_fd=fd)
-            else:
-                out = os.open(self.path / target, flags, mode)
-        except FileExistsError:
-            if replace:
-                raise
-            return False  # leave it be
-        try:
+        if not replace:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY
+            try:
+                if fd is not None:
+                    out = os.open(name, flags, mode, dir_fd=fd)
+                else:
+                    out = os.open(self.path / name, flags, mode)
+            except FileExistsError:
+                return False  # leave it be
             with os.fdopen(out, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if replace:
-                if fd is not None:  # rename(2) replaces the target atomically
-                    os.rename(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
-                else:
-                    os.replace(self.path / temp, self.path / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                if fd is not None:
-                    os.unlink(target, dir_fd=fd)
-                else:
-                    os.unlink(self.path / target)
-            raise
+            return True
+        if fd is not None:
+            write_atomic_at(fd, name, data, mode=mode)
+        else:  # no directory descriptors: a link of that name goes first, then the write
+            target = self.path / name
+            if os.path.islink(target):
+                os.unlink(target)
+            write_atomic(target, data, mode=mode)
         return True
