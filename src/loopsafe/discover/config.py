@@ -6,7 +6,6 @@ a typo in configuration must never silently change what gets reported.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -26,7 +25,6 @@ class ConfigError(Exception):
 
 
 DEFAULT_RUN_SYNC = "loopsafe:run_sync"
-MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a bigger pyproject.toml is no configuration
 # Where fixes import `run_sync` from: "auto" (loopsafe when the project depends on it, else
 # a copy vendored into its package), "vendor" (always the copy), or "module:name".
 HELPER_MODES = ("auto", "vendor")
@@ -148,6 +146,9 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
     return out
 
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a bigger configuration file is not read
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has a [tool.loopsafe] table,
     else the nearest pyproject.toml at all (it still marks the project root)."""
@@ -190,7 +191,7 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
     raw = read_regular(path, MAX_CONFIG_BYTES)  # never blocks on a FIFO, never loads /dev/zero
     if raw is None:
         try:
-            os.stat(path)
+            path.stat()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
         raise ConfigError(f"{path}: cannot read: not a regular file of at most 16 MB")
