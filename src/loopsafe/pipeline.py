@@ -58,7 +58,7 @@ from loopsafe.prefilter import (
 from loopsafe.rules.evaluate import evaluate_module, evaluate_project
 from loopsafe.rules.registry import registry
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
-from loopsafe.vendor import HELPER_MARK
+from loopsafe.vendor import is_own_runtime
 
 Progress = Callable[[int, int], None]
 _PARALLEL_MIN_BYTES = 400_000
@@ -216,7 +216,7 @@ class _Scheduler:
     def add(self, job: Job) -> None:
         run = self.run
         data = run.data.get(job.relpath)
-        if data is None or HELPER_MARK.search(data):
+        if data is None or is_own_runtime(data, job.abspath):
             return  # a copy of loopsafe's own helper (vendored): not the project's code
         digest = digest_of(data, job)
         hit = run.cache.get_facts(digest)
