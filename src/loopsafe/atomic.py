@@ -130,3 +130,23 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def write_atomic_at(directory_fd: int, name: str, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace entry `name` of the directory open as `directory_fd` with `data`: a new
+    temporary file created there (O_EXCL, O_NOFOLLOW), then one rename over `name`. A
+    symlink of that name is replaced, never followed, and nothing is written anywhere but
+    that directory: for directories in a tree loopsafe does not trust (its cache)."""
+    temp = f".{name}.{os.urandom(6).hex()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temp, flags | getattr(os, "O_CLOEXEC", 0), mode, dir_fd=directory_fd)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, name, src_dir_fd=directory_fd, dst_dir_fd=directory_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp, dir_fd=directory_fd)
+        raise

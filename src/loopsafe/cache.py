@@ -6,7 +6,10 @@ may control, so it is never trusted:
 - every file carries a keyed BLAKE2 MAC made with a secret kept in the user's own cache
   directory, so a crafted `.loopsafe_cache/` committed to a repository is ignored rather
   than believed (it could otherwise hide findings);
-- anything unreadable, unsigned or malformed is a miss.
+- anything unreadable, unsigned or malformed is a miss;
+- its files are read only if regular and of bounded size, and the directory is read and
+  written only if no component below the project root is a symlink (`untrusted`): a FIFO,
+  `/dev/zero` or a link out of the tree shipped as the cache is ignored, never followed.
 Facts are stored positionally (one list per dataclass), which is several times smaller
 and faster than `dataclasses.asdict`.
 """
@@ -25,11 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loopsafe.model import Action, Category, Finding, Fix, FixSafety, ParseError, Result
+from loopsafe.untrusted import CacheDirectory, read_regular
 
 if TYPE_CHECKING:
     from loopsafe.facts.model import FileFacts
 
 _Plan = tuple[type, Any, list[tuple[int, str, Any]]]
+# The largest cache file read: facts of ~100,000 files. A bigger one is a miss.
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+GITIGNORE = b"# Created by loopsafe automatically.\n*\n"
 
 
 @functools.cache
@@ -212,12 +219,9 @@ def _secret() -> bytes | None:
     """This user's cache key, created on first use; None when it cannot be kept."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(base) / "loopsafe" / "cache.key"
-    try:
-        key = path.read_bytes()
-        if len(key) == 32:
-            return key
-    except OSError:
-        pass
+    key = read_regular(path, 64)
+    if key is not None and len(key) == 32:
+        return key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -230,15 +234,14 @@ def _secret() -> bytes | None:
 
 
 class Cache:
-    """One directory, a few signed JSON files; writes are atomic (temp file + rename)."""
+    """One directory, a few signed JSON files; writes are atomic (temp file + rename).
+    `root`: the project directory the cache must lie in (default: the cache's parent);
+    a cache directory outside it, or reached through a symlink below it, is not used."""
 
-    def __init__(
-        self,
-        directory: Path,
-        enabled: bool = True,
-    ) -> None:
+    def __init__(self, directory: Path, enabled: bool = True, root: Path | None = None) -> None:
         self.directory = directory
-        self.key = _secret() if enabled else None
+        self.place = CacheDirectory(root if root is not None else directory.parent, directory)
+        self.key = _secret() if enabled and not self.place.problem else None
         self.enabled = self.key is not None
         self.facts: dict[str, Any] = {}
         self._dirty = False
@@ -248,9 +251,11 @@ class Cache:
         return hashlib.blake2b(payload, key=self.key, digest_size=32).hexdigest()
 
     def _read(self, name: str) -> Any:
+        data = self.place.read(name, MAX_CACHE_BYTES)
+        if data is None:
+            return None  # missing, or not a regular file (a FIFO, a device, a symlink)
+        mac, _, payload = data.partition(b"\n")
         try:
-            with open(self.directory / name, "rb") as handle:
-                mac, _, payload = handle.read().partition(b"\n")
             if not hmac.compare_digest(mac.decode("ascii"), self._mac(payload)):
                 return None  # not written by this user's loopsafe: never trusted
             return json.loads(payload)
@@ -301,22 +306,21 @@ class Cache:
     def save(self, run_key: str, result: Result, live_digests: set[str]) -> None:
         if not self.enabled:
             return
+        # A read-only tree, or a directory that is not safe to write, just means no cache.
+        if not self.place.open(create=True):
+            return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by loopsafe automatically.\n*\n", encoding="utf-8")
+            # Kept out of version control; an existing entry of that name is left alone.
+            self.place.write(".gitignore", GITIGNORE, mode=0o644, replace=False)
             if self._dirty or set(self.facts) - live_digests:
                 kept = {k: v for k, v in self.facts.items() if k in live_digests}
                 self._write("facts.json", {"entries": kept})
             self._write("run.json", {"key": run_key, "result": result_to_json(result)})
         except OSError:
-            return  # a read-only tree just means no cache
+            return  # a full disk or a read-only tree just means no cache
+        finally:
+            self.place.close()
 
     def _write(self, name: str, data: Any) -> None:
-        from loopsafe.atomic import write_atomic
-
         payload = json.dumps(data, separators=(",", ":")).encode("utf-8")
-        write_atomic(
-            self.directory / name, self._mac(payload).encode("ascii") + b"\n" + payload, mode=0o600
-        )
+        self.place.write(name, self._mac(payload).encode("ascii") + b"\n" + payload)

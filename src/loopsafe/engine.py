@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 from loopsafe import __version__
 from loopsafe.cache import Cache
-from loopsafe.discover.config import Config, load_config
+from loopsafe.discover.config import MAX_CONFIG_BYTES, Config, load_config
+from loopsafe.discover.environment import Environment, find_environment
 from loopsafe.discover.files import Discovery, DiscoveryError, SourceFile, discover
 from loopsafe.discover.pytest_config import PYTEST_CONFIG_NAMES
 from loopsafe.model import Finding, Fix, FixSafety, OpKind, Result
+from loopsafe.untrusted import read_regular
 
 if TYPE_CHECKING:
     from loopsafe.analysis import Analysis
@@ -50,6 +52,7 @@ class _Setup:
     cache: Cache
     metadata: list[tuple[str, str]]
     workers: int
+    environment: Environment  # the project's and loopsafe's: verdicts depend on them
 
 
 def _setup(
@@ -64,16 +67,17 @@ def _setup(
     if config is None:
         config = load_config(targets[0])
     discovery = discover(targets, config, cwd)
-    cache_dir = Path(config.cache_dir)
-    if not cache_dir.is_absolute():
-        cache_dir = (config.root or discovery.root) / cache_dir
+    # The cache must lie in the project (its configuration may come from anyone).
+    cache_root = config.root or discovery.root
+    cache_dir = cache_root / config.cache_dir
     return _Setup(
         cwd=cwd,
         config=config,
         discovery=discovery,
-        cache=Cache(cache_dir, enabled=use_cache and config.cache),
+        cache=Cache(cache_dir, enabled=use_cache and config.cache, root=cache_root),
         metadata=_metadata_files(targets, discovery.root, cwd, config.pytest_config_path(cwd)),
         workers=max(1, jobs or config.jobs or os.cpu_count() or 1),
+        environment=find_environment(discovery.root),
     )
 
 
@@ -89,7 +93,7 @@ def analyse(
     """Analyse the files under `paths`; paths in the result are relative to `cwd`. Only
     the findings of the rules `config.select` / `config.ignore` choose are kept."""
     setup = _setup(paths, config, cwd, jobs, use_cache)
-    run_key = _run_key(setup.discovery.files, setup.metadata, setup.config)
+    run_key = _run_key(setup.discovery.files, setup.metadata, setup.config, setup.environment)
     result = setup.cache.last_run(run_key)
     if result is None:
         analysis, digests = _run(setup, progress=progress)
@@ -130,6 +134,7 @@ def _run(
         setup.discovery,
         setup.cache,
         setup.metadata,
+        setup.environment,
         workers=setup.workers,
         progress=progress,
         eager=eager,
@@ -215,23 +220,24 @@ def _metadata_files(
         directories.append(root)
     out: list[tuple[str, str]] = []
     if pytest_config is not None:
-        try:
-            text = pytest_config.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
+        data = read_regular(pytest_config, MAX_CONFIG_BYTES)
+        if data is None:
+            try:
+                os.stat(pytest_config)
+                reason = "not a regular file of at most 16 MB"
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
             raise DiscoveryError(
-                f"{pytest_config}: cannot read the pytest configuration: {exc.strerror or exc}"
+                f"{pytest_config}: cannot read the pytest configuration: {reason}"
             ) from None
-        out.append((_relpath(pytest_config, cwd), text))
+        out.append((_relpath(pytest_config, cwd), data.decode("utf-8", "replace")))
     for directory in directories:
         for name in _METADATA:
             path = directory / name
-            try:
-                if not path.is_file():
-                    continue
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            out.append((_relpath(path, cwd), text))
+            # Only regular files, bounded: a FIFO or /dev/zero shipped as one is skipped.
+            data = read_regular(path, MAX_CONFIG_BYTES)
+            if data is not None:
+                out.append((_relpath(path, cwd), data.decode("utf-8", "replace")))
     return out
 
 
@@ -253,9 +259,17 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _run_key(files: list[SourceFile], metadata: list[tuple[str, str]], config: Config) -> str:
+def _run_key(
+    files: list[SourceFile],
+    metadata: list[tuple[str, str]],
+    config: Config,
+    environment: Environment,
+) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{__version__}\0{_code_fingerprint()}\0".encode())
+    # What the verdicts read from outside the tree's files: installing pytest-asyncio in
+    # the project's .venv (or next to loopsafe) or another Python is a new run.
+    h.update(environment.key().encode() + b"\0")
     h.update(repr((config.entry_points, config.worker_decorators, config.thread_apis)).encode())
     h.update(f"{config.helper_import}\0{config.target_version}".encode())
     for source in files:

@@ -16,6 +16,7 @@ from typing import Any
 from loopsafe.analysis import Analysis, Project
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
+from loopsafe.discover.environment import Environment
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts import apis
@@ -61,7 +62,7 @@ from loopsafe.prefilter import (
 from loopsafe.rules.evaluate import evaluate_module, evaluate_project
 from loopsafe.rules.registry import registry
 from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
-from loopsafe.vendor import HELPER_MARK
+from loopsafe.vendor import is_own_runtime
 
 Progress = Callable[[int, int], None]
 # A comment that can name a loopsafe code: files without one need no LS001 check (a noqa
@@ -104,6 +105,8 @@ class _Run:
     texts: dict[str, str] = field(default_factory=dict)  # module -> decoded text
     lines: dict[str, list[str]] = field(default_factory=dict)  # module -> source lines
     chunks: dict[tuple[str, str], bytes] = field(default_factory=dict)  # deferred bodies
+    # The project's and loopsafe's environments, as the run's cache key saw them.
+    environment: Environment | None = None
 
 
 def run(
@@ -112,6 +115,7 @@ def run(
     discovery: Discovery,
     cache: Cache,
     metadata: list[tuple[str, str]],
+    environment: Environment | None = None,
     *,
     workers: int,
     progress: Progress | None = None,
@@ -127,6 +131,7 @@ def run(
         jobs=workers,
         progress=progress,
         eager=eager,
+        environment=environment,
     )
     return _analyse(state, metadata), state.digests
 
@@ -221,7 +226,7 @@ class _Scheduler:
     def add(self, job: Job) -> None:
         run = self.run
         data = run.data.get(job.relpath)
-        if data is None or HELPER_MARK.search(data):
+        if data is None or is_own_runtime(data, job.abspath):
             return  # a copy of loopsafe's own helper (vendored): not the project's code
         digest = digest_of(data, job)
         hit = run.cache.get_facts(digest)
@@ -728,7 +733,9 @@ def _evaluate(
         index=index,
         roles=roles,
         reach=CallGraph(index, roles, callers).build(),
-        find_pytest_asyncio=functools.partial(detect_pytest_asyncio, metadata, run.discovery.root),
+        find_pytest_asyncio=functools.partial(
+            detect_pytest_asyncio, metadata, run.discovery.root, run.environment
+        ),
         async_used_fixtures=async_used_fixtures(modules, paths, roles.test_modules),
         pytest_config=pytest_config,
         uses_pytest_asyncio=run.uses_pytest_asyncio,

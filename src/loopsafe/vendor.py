@@ -9,6 +9,7 @@ re-entrant mode (``_reentrant.py`` from its marker line on: ``run``, ``enable_re
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,26 @@ REENTRANT_MARKER = "# ---- loopsafe re-entrant mode (vendored below the core) --
 VENDORED_MODULE = "_loopsafe_runtime"  # what fixes write into a project that lacks loopsafe
 # How a copy of the helper (vendored or loopsafe's own) is recognised: never analysed.
 HELPER_MARK = re.compile(rb"(?m)^VENDORED_FROM: str \| None = ")
+
+
+def is_own_runtime(data: bytes, path: str) -> bool:
+    """Whether a file is loopsafe's own runtime, never analysed: a copy of the helper (it
+    carries HELPER_MARK), or any module of a `loopsafe/runtime/` package whose `_core.py`
+    does (loopsafe's installed runtime copied into a tree, whatever modules it has)."""
+    if HELPER_MARK.search(data):
+        return True
+    folder = Path(path).parent
+    if folder.name != "runtime" or folder.parent.name != "loopsafe":
+        return False
+    return _core_is_helper(str(folder))
+
+
+@functools.lru_cache(maxsize=64)
+def _core_is_helper(folder: str) -> bool:
+    from loopsafe.untrusted import read_regular
+
+    core = read_regular(Path(folder) / "_core.py", 16 * 1024 * 1024)
+    return core is not None and HELPER_MARK.search(core) is not None
 
 
 # Where no helper can be imported (a top-level module of a packaged project that does not

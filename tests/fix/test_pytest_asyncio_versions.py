@@ -106,7 +106,9 @@ def test_the_version_a_project_resolves_to(
     installed: tuple[int, ...],
     expected: tuple[int, ...],
 ) -> None:
-    monkeypatch.setattr(pytest_version, "_installed", lambda: PytestAsyncio(installed, "installed"))
+    monkeypatch.setattr(
+        pytest_version, "_installed", lambda *_: PytestAsyncio(installed, "installed")
+    )
     assert detect(files).version == expected
 
 
@@ -164,7 +166,7 @@ def test_ls301_writes_only_what_the_pinned_release_knows(
 def test_ls301_proposes_a_pin_when_the_version_is_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pytest_version, "_installed", lambda: PytestAsyncio((), "unknown"))
+    monkeypatch.setattr(pytest_version, "_installed", lambda *_: PytestAsyncio((), "unknown"))
     write(
         tmp_path,
         {

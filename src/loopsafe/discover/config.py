@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from loopsafe.untrusted import read_regular
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -153,6 +155,9 @@ def parse_table(table: Mapping[str, Any], source: Path) -> dict[str, Any]:
     return out
 
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a bigger configuration file is not read
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has a [tool.loopsafe] table,
     else the nearest pyproject.toml at all (it still marks the project root)."""
@@ -168,9 +173,8 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             if nearest is None:
                 nearest = candidate
-            try:
-                data = candidate.read_bytes()
-            except OSError:
+            data = read_regular(candidate, MAX_CONFIG_BYTES)
+            if data is None:
                 continue
             if b"loopsafe" in data and _mentions_table(data):
                 return candidate
@@ -193,11 +197,15 @@ def load_config(start: Path, explicit: Path | None = None) -> Config:
     path = explicit or find_pyproject(start)
     if path is None:
         return Config()
+    raw = read_regular(path, MAX_CONFIG_BYTES)  # never blocks on a FIFO, never loads /dev/zero
+    if raw is None:
+        try:
+            path.stat()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read: not a regular file of at most 16 MB")
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:

@@ -18,6 +18,7 @@ from typing import Any
 from loopsafe.discover.config import Config
 from loopsafe.fsnames import identifier
 from loopsafe.model import ParseError
+from loopsafe.untrusted import read_regular
 
 __all__ = [
     "DEFAULT_EXCLUDES",
@@ -78,6 +79,7 @@ _CONFIG_NAMES = frozenset(
     }
 )
 _NEWLINE_FREE = str.maketrans("", "", "\r\n")
+_MAX_IGNORE_BYTES = 4 * 1024 * 1024
 
 
 class DiscoveryError(Exception):
@@ -152,11 +154,8 @@ class _IgnoreFiles:
         if path in self._cache:
             return self._cache[path]
         spec = None
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(4 * 1024 * 1024)
-        except OSError:
-            data = b""
+        # A FIFO, a device or a huge file shipped as `.gitignore` is no ignore file.
+        data = read_regular(path, _MAX_IGNORE_BYTES)
         if data:
             text = data.decode("utf-8", errors="replace")
             compiled = _compile(line.translate(_NEWLINE_FREE) for line in text.split("\n"))

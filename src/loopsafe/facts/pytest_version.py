@@ -1,8 +1,12 @@
-"""Which pytest-asyncio the project uses, from its own files: a lock file's exact version,
-else an exact pin, else a range (requirements files, pyproject.toml, setup.cfg, tox.ini) —
-the installed version when it satisfies every clause of the range (`>=0.24,<0.25`), else
-the range's lower bound, else (an upper bound only) the newest release it allows — else the
-version installed next to loopsafe. Unknown when none of these says.
+"""Which pytest-asyncio the project uses: the one installed in its own environment, else
+from its own files: a lock file's exact version, else an exact pin, else a range
+(requirements files, pyproject.toml, setup.cfg, tox.ini) — the version installed next to
+loopsafe when it satisfies every clause of the range (`>=0.24,<0.25`), else the range's
+lower bound, else (an upper bound only) the newest release it allows — else the version
+installed next to loopsafe. The version next to loopsafe stands in only when the project's
+own environment was not found, and the messages then say it was assumed: results never
+depend on where loopsafe is installed when the project's environment is known. Unknown
+when none of these says.
 
 What each version understands is in `pytest_asyncio_features`; the rules ask it.
 """
@@ -14,6 +18,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from loopsafe.discover.environment import (
+    Environment,
+    find_environment,
+    installed_next_to_loopsafe,
+)
 from loopsafe.facts.pytest_asyncio_features import RELEASES, knows
 from loopsafe.facts.pytest_asyncio_features import text as version_text
 
@@ -67,26 +76,27 @@ def _parse(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def detect(files: list[tuple[str, str]], root: Path | None = None) -> PytestAsyncio:
+def detect(
+    files: list[tuple[str, str]],
+    root: Path | None = None,
+    environment: Environment | None = None,
+) -> PytestAsyncio:
     """`files`: (relpath, text) of the project's packaging, requirements and lock files;
     `root`: the project directory, whose own virtual environment is looked at (directory
-    names only: nothing is imported)."""
+    names and METADATA only: nothing is imported); `environment`: what was found there
+    already (the result cache's key holds it)."""
     for relpath, text in files:
         if PurePosixPath(relpath).name == "PKG-INFO":  # the project is pytest-asyncio
             name = re.search(r"(?m)^Name:\s*(\S+)", text)
             own = re.search(r"(?m)^Version:\s*(\S+)", text)
             if name and own and re.fullmatch(_NAME, name.group(1), re.I):
                 return PytestAsyncio(_parse(own.group(1)), relpath)
-    if root is not None:
-        for venv in (".venv", "venv", "env"):
-            for info in sorted(
-                root.glob(f"{venv}/lib/python3*/site-packages/pytest_asyncio-*.dist-info")
-            ):
-                version = _parse(
-                    info.name.removeprefix("pytest_asyncio-").removesuffix(".dist-info")
-                )
-                if version:
-                    return PytestAsyncio(version, f"{venv}/ ({info.name})")
+    if environment is None and root is not None:
+        environment = find_environment(root)
+    if environment is not None and environment.project_pytest_asyncio is not None:
+        found_there = environment.project_pytest_asyncio
+        if _parse(found_there.version):
+            return PytestAsyncio(_parse(found_there.version), found_there.where)
     for relpath, text in files:
         if PurePosixPath(relpath).name in _LOCK_FILES:
             found = _LOCK_ENTRY.search(text) or re.search(
@@ -109,11 +119,15 @@ def detect(files: list[tuple[str, str]], root: Path | None = None) -> PytestAsyn
             if len(clauses) == 1 and op in ("==", "===") and "*" not in pinned:
                 return PytestAsyncio(_parse(pinned), relpath)
             ranges.append((relpath, clauses))
-    installed = _installed()
+    if environment is not None and environment.project:
+        # The project's environment lacks it: what loopsafe runs with says nothing.
+        installed = PytestAsyncio((), f"not installed in {environment.project}")
+    else:
+        installed = _installed(environment)
     if ranges:
         relpath, clauses = ranges[0]
         if installed.version and _fits(installed.version, clauses):
-            return PytestAsyncio(installed.version, f"installed; {relpath} allows it")
+            return PytestAsyncio(installed.version, f"{installed.source}; {relpath} allows it")
         # A range installs the newest release it allows; without an installed copy that
         # fits, its lower bound is what we know for sure (every release it allows has
         # what that one has), or with an upper bound only, the newest release below it.
@@ -199,10 +213,17 @@ def _requirement_text(relpath: str, text: str) -> str:
     return "\n".join(lines)
 
 
-def _installed() -> PytestAsyncio:
-    from importlib import metadata
+ASSUMED = "assumed: the one loopsafe runs with"
 
-    try:
-        return PytestAsyncio(_parse(metadata.version("pytest-asyncio")), "installed")
-    except metadata.PackageNotFoundError:
+
+def _installed(environment: Environment | None = None) -> PytestAsyncio:
+    """The version installed next to loopsafe: what stands in for the project's own
+    environment when that was not found (the message says it was assumed)."""
+    own = (
+        environment.own_pytest_asyncio
+        if environment is not None
+        else installed_next_to_loopsafe("pytest_asyncio")
+    )
+    if own is None or not _parse(own.version):
         return PytestAsyncio((), "unknown")
+    return PytestAsyncio(_parse(own.version), ASSUMED)

@@ -105,8 +105,8 @@ class LoopsafePlugin:
             return
         if self.config.option.collectonly:
             return
-        target = self.config.rootpath / RUNTIME_FILE
-        self._write_error = safely(lambda: write_atomically(target, self.result.document()))
+        root = self.config.rootpath
+        self._write_error = safely(lambda: write_atomically(root, self.result.document()))
         if self._write_error is None:
             self._written = str(RUNTIME_FILE).replace(os.sep, "/")
 

@@ -75,13 +75,21 @@ def _conflict(nodeid: str, failed: bool, error: str, path: str, line: int) -> di
     }
 
 
-def write_atomically(path: Path, data: dict[str, Any]) -> None:
+def write_atomically(root: Path, data: dict[str, Any]) -> None:
+    """`.loopsafe/runtime.json` under `root`, atomically, with a `.gitignore` beside it (as
+    ruff and mypy keep their caches out of git); never through a symlinked `.loopsafe`."""
     import json  # only now: the run is over, and json drags in nothing pytest has not
 
-    from loopsafe.atomic import write_atomic
+    from loopsafe.untrusted import CacheDirectory
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+    place = CacheDirectory(root, root / RUNTIME_FILE.parent)
+    try:
+        place.write(
+            ".gitignore", b"# Created by loopsafe automatically.\n*\n", mode=0o644, replace=False
+        )
+        place.write(RUNTIME_FILE.name, (json.dumps(data, indent=2) + "\n").encode(), mode=0o644)
+    finally:
+        place.close()
 
 
 def summary_lines(document: dict[str, Any], width: int) -> list[str]:

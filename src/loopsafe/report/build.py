@@ -21,7 +21,10 @@ from loopsafe.model import Action, Category, Finding, OpKind
 from loopsafe.output.json import finding_dict
 from loopsafe.report.upgrade import upgrade_readiness
 from loopsafe.rules.registry import get_rule
+from loopsafe.untrusted import read_regular
 from loopsafe.vendor import VENDORED_MODULE
+
+_MAX_RUNTIME_BYTES = 256 * 1024 * 1024
 
 _LEFT_AS_IS = (
     Category.ENTRYPOINT,
@@ -183,7 +186,8 @@ def _helper(analysis: Analysis) -> dict[str, Any]:
         location = _module_file(analysis, module)
         version = ""
         if location is not None:
-            head = location.read_text(encoding="utf-8", errors="replace")[:400]
+            raw = read_regular(location, 64 * 1024 * 1024) or b""  # never a FIFO or device
+            head = raw[:400].decode("utf-8", errors="replace")
             found = re.search(r"Vendored from loopsafe ([0-9][\w.]*)", head)
             version = found.group(1) if found else ""
         if location is None and module.rpartition(".")[2] == VENDORED_MODULE:
@@ -290,7 +294,11 @@ def _runtime_summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def load_runtime(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = read_regular(path, _MAX_RUNTIME_BYTES)  # never blocks on a FIFO, never /dev/zero
+    if raw is None:
+        path.stat()  # OSError for a missing or unreadable file: its own message
+        raise ValueError(f"{path}: not a regular file of at most 256 MB")
+    data = json.loads(raw.decode("utf-8"))
     if not isinstance(data, dict) or data.get("version") != 1 or "tests" not in data:
         raise ValueError(f"{path}: not a .loopsafe/runtime.json (version 1) file")
     return data
