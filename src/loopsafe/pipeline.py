@@ -816,7 +816,10 @@ def _unused_suppressions(
     for relpath, data in run.data.items():
         if relpath in parsed and not modules[parsed[relpath]].suppressions:
             continue  # parsed: its suppressions are known, and there are none
-        if relpath in broken or not _MAYBE_SUPPRESSION.search(data) or HELPER_MARK.search(data):
+        if relpath in broken or not _MAYBE_SUPPRESSION.search(data):
+            continue
+        job = run.jobs_by_rel.get(relpath)
+        if is_own_runtime(data, job.abspath if job is not None else relpath):
             continue
         text = decode_source(data)
         comments = suppression_comments(text)
