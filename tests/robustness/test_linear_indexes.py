@@ -18,7 +18,8 @@ from test_cases import CASE_ROOTS, case_name, copy_case
 
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
-from loopsafe.facts.model import Function
+from loopsafe.facts.callers import CallerIndex
+from loopsafe.facts.model import Call, Function
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
@@ -163,7 +164,11 @@ def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
         if expected is not None:
             found = async_chain._unresolved_method_use(project, key, expected)
             assert found == _unresolved_by_search(project, key, expected), key
+        label = project.index.functions[key].label
+        why = async_chain._why_no_callers(project, key, label)
+        assert why == _why_no_callers_by_search(project, key, label), key
     _check_scope_sites(project)
+    _check_walks(project)
 
 
 def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
@@ -193,3 +198,82 @@ def _check_scope_sites(project: Project) -> None:
             facts.sites.append(facts.sites[0])
             scope = facts.sites[0].scope
             assert project.scope_sites(facts, scope) == [s for s in facts.sites if s.scope == scope]
+
+
+# ------------------------------------------------------------------ the caller walk
+class _SearchingCallers(CallerIndex):
+    """`CallerIndex` with `_walk_callers` as it was: every call under the name resolved
+    for each function asked about."""
+
+    def _walk_callers(
+        self, todo: list[str], found: set[str], overrides: bool, parents: bool, read: bool
+    ) -> None:
+        index = self.index
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            for caller, call in self.callers_of(key, read):
+                if call.stored:
+                    continue
+                if caller not in found and key in index.resolve_call(call, overrides):
+                    todo.append(caller)
+            ref = index.functions[key]
+            if parents and ref.func.parent:
+                todo.append(f"{ref.module}.{ref.func.parent}")
+
+
+def _walks(callers: CallerIndex) -> list[set[str]]:
+    return [
+        callers.leading_to_sites(overrides, parents, untraced)
+        for overrides in (True, False)
+        for parents in (True, False)
+        for untraced in (True, False)
+    ]
+
+
+def _check_walks(project: Project) -> None:
+    def made(kind: type[CallerIndex]) -> CallerIndex:
+        callers = kind(project.index)
+        callers.test_modules = set(project.roles.test_modules)
+        return callers
+
+    assert _walks(made(CallerIndex)) == _walks(made(_SearchingCallers))
+
+
+def test_caller_walk_follows_functions_read_later(tmp_path: Path) -> None:
+    """A call that resolved to nothing resolves once its target is read (the index's
+    generation moves on): the walk's table follows, as the search did."""
+    project = _analysis(REPO / "examples" / "newsroom", tmp_path).project
+    index = project.index
+    module = next(iter(index.modules))
+    callers = CallerIndex(index)
+    caller = Function("late_caller", False, 9998, calls=[Call(f"{module}.late_target", 9998)])
+    index.add_function(module, caller)
+    callers._add(f"{module}.late_caller", caller)
+    assert not callers._resolved("late_target", True).get(f"{module}.late_target")
+    target = Function("late_target", False, 9999)
+    index.add_function(module, target)
+    found: set[str] = set()
+    callers._walk_callers([f"{module}.late_target"], found, True, True, False)
+    assert f"{module}.late_caller" in found
+    old: set[str] = set()
+    _SearchingCallers(index)._walk_callers([f"{module}.late_target"], old, True, True, False)
+    assert found == old
+
+
+def _why_no_callers_by_search(project: Project, key: str, label: str) -> str:
+    """`async_chain._why_no_callers` as it was: every function searched per chain."""
+    index = project.index
+    for ref in index.functions.values():
+        if any(key in index.resolve_call(c) for c in ref.func.loop_callbacks):
+            return (
+                f"{label} is a loop callback ({ref.label} hands it to the loop): the loop "
+                "calls it, inside the running loop, and cannot await it; schedule the "
+                "coroutine instead (`asyncio.ensure_future(...)`)"
+            )
+    for facts in index.modules.values():
+        if any(key in index.resolve_call(c) for c in facts.module_loop_callbacks):
+            return f"{label} is a loop callback: the loop calls it and cannot await it"
+    return f"{label} is passed around as a value; its users cannot be found for certain"

@@ -52,6 +52,11 @@ class CallerIndex:
         self.test_modules: set[str] = set()
         self._reexports: dict[str, set[str]] | None = None
         self._names: dict[str, str] = {}  # call target -> last_name(target)
+        # (name, overrides) -> (generation, calls seen, resolved key -> calls): see
+        # `_resolved`.
+        self._resolved_tables: dict[
+            tuple[str, bool], tuple[int, int, dict[str, list[tuple[str, Call]]]]
+        ] = {}
         for key, ref in index.functions.items():
             self._add(key, ref.func)
 
@@ -164,14 +169,37 @@ class CallerIndex:
             if key in found:
                 continue
             found.add(key)
-            for caller, call in self.callers_of(key, read):
-                if call.stored:
-                    continue  # stored, not run: the caller does not lead to the site
-                if caller not in found and key in index.resolve_call(call, overrides):
-                    todo.append(caller)
+            requests = self.requests_for(key)
+            if read:
+                self.ask(requests)
+            for name in {r[0] for r in requests}:
+                for caller, _ in self._resolved(name, overrides).get(key, ()):
+                    if caller not in found:
+                        todo.append(caller)
             ref = index.functions[key]
             if parents and ref.func.parent:
                 todo.append(f"{ref.module}.{ref.func.parent}")
+
+    def _resolved(self, name: str, overrides: bool) -> dict[str, list[tuple[str, Call]]]:
+        """The run (not stored) calls written as `name`, by the function each may run, in
+        `by_name` order. Resolving every such call for each function asked about made
+        the walk quadratic where many classes share a method name (`Client*.get`). Kept
+        until the index changes (`generation`: a function read late may change what a
+        call resolves to) or more calls are added under the name."""
+        entries = self.by_name.get(name, [])
+        generation = self.index.generation
+        kept = self._resolved_tables.get((name, overrides))
+        if kept is not None and kept[0] == generation and kept[1] == len(entries):
+            return kept[2]
+        table: dict[str, list[tuple[str, Call]]] = {}
+        resolve = self.index.resolve_call
+        for caller, call in entries:
+            if call.stored:
+                continue  # stored, not run: the caller does not lead to what it names
+            for key in dict.fromkeys(resolve(call, overrides)):
+                table.setdefault(key, []).append((caller, call))
+        self._resolved_tables[name, overrides] = (generation, len(entries), table)
+        return table
 
     def traced(self, site: Site) -> bool:
         """Does where `site` runs depend on its callers?"""
