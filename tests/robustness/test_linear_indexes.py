@@ -19,10 +19,13 @@ from test_cases import CASE_ROOTS, case_name, copy_case
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
 from loopsafe.facts.callers import CallerIndex
-from loopsafe.facts.model import Call, Function
+from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
+from loopsafe.rules.catalogue import ls403_event_loop_policy as ls403
+from loopsafe.rules.catalogue import ls404_child_watcher as ls404
+from loopsafe.rules.context import site_context
 
 REPO = Path(__file__).resolve().parents[2]
 # Every rule case (the directories are multi-module projects) and the example project.
@@ -169,6 +172,7 @@ def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
         assert why == _why_no_callers_by_search(project, key, label), key
     _check_scope_sites(project)
     _check_walks(project)
+    _check_site_pairs(project)
 
 
 def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
@@ -277,3 +281,105 @@ def _why_no_callers_by_search(project: Project, key: str, label: str) -> str:
         if any(key in index.resolve_call(c) for c in facts.module_loop_callbacks):
             return f"{label} is a loop callback: the loop calls it and cannot await it"
     return f"{label} is passed around as a value; its users cannot be found for certain"
+
+
+# ------------------------------------------------------------------ LS403 / LS404 pairs
+def _inside(inner: Site, outer: Site) -> bool:
+    return (outer.line, outer.col) <= (inner.line, inner.col) and (
+        inner.end_line,
+        inner.end_col,
+    ) <= (outer.end_line, outer.end_col)
+
+
+def _pairs_by_search(sites: list[Site], site: Site) -> list[Site | None]:
+    """What LS403 and LS404 found for `site` by scanning every site of its file."""
+
+    def first(found: list[Site]) -> Site | None:
+        return found[0] if found else None
+
+    argument = site.args[0] if len(site.args) == 1 else None
+    return [
+        first(  # ls403._set_up_by
+            [
+                o
+                for o in sites
+                if o is not site
+                and o.target in ls403._SET
+                and o.called
+                and o.args == [site.text]
+                and _inside(site, o)
+            ]
+        ),
+        first(  # ls403._created_on
+            [
+                o
+                for o in sites
+                if o.kind is SiteKind.CREATE and o.receiver == site.text and _inside(site, o)
+            ]
+        ),
+        first(  # ls403._argument_site
+            [
+                o
+                for o in sites
+                if o.kind is SiteKind.CALL and o.text == argument and o.called and _inside(o, site)
+            ]
+        ),
+        first(  # ls403._run_at
+            [
+                o
+                for o in sites
+                if o.kind is SiteKind.RUN
+                and o.api in ls403._FACTORY_SINCE
+                and o.called
+                and (o.line, o.col) == (site.line, site.col)
+            ]
+        ),
+        first(  # ls404._installed
+            [
+                o
+                for o in sites
+                if o is not site
+                and o.kind is SiteKind.CALL
+                and o.target.rpartition(".")[2] == "set_child_watcher"
+                and o.called
+                and o.args == [site.text]
+                and _inside(site, o)
+            ]
+        ),
+        first(  # ls404._constructed
+            [
+                o
+                for o in sites
+                if o is not site
+                and o.kind is SiteKind.CALL
+                and o.target.rpartition(".")[2] in ls404._CLASSES
+                and o.called
+                and [o.text] == site.args
+                and _inside(o, site)
+            ]
+        ),
+    ]
+
+
+def _pairs(project: Project, module: str, site: Site) -> list[Site | None]:
+    facts = project.index.modules[module]
+    ctx = site_context(project, module, facts, site)
+    argument = site.args[0] if len(site.args) == 1 else None
+    return [
+        ls403._set_up_by(ctx),
+        ls403._created_on(ctx),
+        ls403._argument_site(ctx, argument) if argument is not None else None,
+        ls403._run_at(ctx, site.line, site.col),
+        ls404._installed(ctx),
+        ls404._constructed(ctx),
+    ]
+
+
+def _check_site_pairs(project: Project) -> None:
+    for module, facts in project.index.modules.items():
+        for site in facts.sites:
+            assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site), site
+        if facts.sites:  # the list grows (sites found late): the groupings follow it
+            site = facts.sites[0]
+            facts.sites.append(site)
+            assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site)
