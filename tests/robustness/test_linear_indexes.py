@@ -244,6 +244,14 @@ def _check_walks(project: Project) -> None:
         return callers
 
     assert _walks(made(CallerIndex)) == _walks(made(_SearchingCallers))
+    callers = made(CallerIndex)
+    for key in project.index.functions:  # callgraph's `_seed_escapes`, as it searched
+        expected = [
+            (caller, call)
+            for caller, call in callers.callers_of(key)
+            if call.stored and key in project.index.resolve_call(call)
+        ]
+        assert callers.stored_callers_of(key) == expected, key
 
 
 def test_caller_walk_follows_functions_read_later(tmp_path: Path) -> None:
@@ -256,7 +264,7 @@ def test_caller_walk_follows_functions_read_later(tmp_path: Path) -> None:
     caller = Function("late_caller", False, 9998, calls=[Call(f"{module}.late_target", 9998)])
     index.add_function(module, caller)
     callers._add(f"{module}.late_caller", caller)
-    assert not callers._resolved("late_target", True).get(f"{module}.late_target")
+    assert not callers._resolved("late_target", True, False).get(f"{module}.late_target")
     target = Function("late_target", False, 9999)
     index.add_function(module, target)
     found: set[str] = set()
