@@ -4,7 +4,7 @@ changes it) and the report (which describes it)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,6 +139,26 @@ class Project:
                 groups.setdefault(site.scope, []).append(site)
             kept = self.memo[key] = (facts.sites, len(facts.sites), groups)
         found: list[Site] = kept[2].get(scope, [])
+        return found
+
+    def site_groups(
+        self, facts: FileFacts, name: str, key: Callable[[Site], Hashable | None]
+    ) -> dict[Hashable, list[Site]]:
+        """The sites of `facts` grouped by `key(site)` (None: in no group), each group in
+        file order, kept per list of sites like `scope_sites`; `name` tells the groupings
+        apart. For rules looking for the site that goes with another (the call it is the
+        argument of): scanning every site of the file for each finding made big files
+        quadratic. Read-only."""
+        memo_key = (f"site groups {name}", f"{facts.module}\0{id(facts.sites)}")
+        kept = self.memo.get(memo_key)
+        if kept is None or kept[0] is not facts.sites or kept[1] != len(facts.sites):
+            groups: dict[Hashable, list[Site]] = {}
+            for site in facts.sites:
+                group = key(site)
+                if group is not None:
+                    groups.setdefault(group, []).append(site)
+            kept = self.memo[memo_key] = (facts.sites, len(facts.sites), groups)
+        found: dict[Hashable, list[Site]] = kept[2]
         return found
 
     def text(self, relpath: str) -> str:

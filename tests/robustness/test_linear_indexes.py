@@ -18,10 +18,14 @@ from test_cases import CASE_ROOTS, case_name, copy_case
 
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
-from loopsafe.facts.model import Function
+from loopsafe.facts.callers import CallerIndex
+from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
+from loopsafe.rules.catalogue import ls403_event_loop_policy as ls403
+from loopsafe.rules.catalogue import ls404_child_watcher as ls404
+from loopsafe.rules.context import site_context
 
 REPO = Path(__file__).resolve().parents[2]
 # Every rule case (the directories are multi-module projects) and the example project.
@@ -163,7 +167,12 @@ def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
         if expected is not None:
             found = async_chain._unresolved_method_use(project, key, expected)
             assert found == _unresolved_by_search(project, key, expected), key
+        label = project.index.functions[key].label
+        why = async_chain._why_no_callers(project, key, label)
+        assert why == _why_no_callers_by_search(project, key, label), key
     _check_scope_sites(project)
+    _check_walks(project)
+    _check_site_pairs(project)
 
 
 def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
@@ -193,3 +202,192 @@ def _check_scope_sites(project: Project) -> None:
             facts.sites.append(facts.sites[0])
             scope = facts.sites[0].scope
             assert project.scope_sites(facts, scope) == [s for s in facts.sites if s.scope == scope]
+
+
+# ------------------------------------------------------------------ the caller walk
+class _SearchingCallers(CallerIndex):
+    """`CallerIndex` with `_walk_callers` as it was: every call under the name resolved
+    for each function asked about."""
+
+    def _walk_callers(
+        self, todo: list[str], found: set[str], overrides: bool, parents: bool, read: bool
+    ) -> None:
+        index = self.index
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            for caller, call in self.callers_of(key, read):
+                if call.stored:
+                    continue
+                if caller not in found and key in index.resolve_call(call, overrides):
+                    todo.append(caller)
+            ref = index.functions[key]
+            if parents and ref.func.parent:
+                todo.append(f"{ref.module}.{ref.func.parent}")
+
+
+def _walks(callers: CallerIndex) -> list[set[str]]:
+    return [
+        callers.leading_to_sites(overrides, parents, untraced)
+        for overrides in (True, False)
+        for parents in (True, False)
+        for untraced in (True, False)
+    ]
+
+
+def _check_walks(project: Project) -> None:
+    def made(kind: type[CallerIndex]) -> CallerIndex:
+        callers = kind(project.index)
+        callers.test_modules = set(project.roles.test_modules)
+        return callers
+
+    assert _walks(made(CallerIndex)) == _walks(made(_SearchingCallers))
+    callers = made(CallerIndex)
+    for key in project.index.functions:  # callgraph's `_seed_escapes`, as it searched
+        expected = [
+            (caller, call)
+            for caller, call in callers.callers_of(key)
+            if call.stored and key in project.index.resolve_call(call)
+        ]
+        assert callers.stored_callers_of(key) == expected, key
+
+
+def test_caller_walk_follows_functions_read_later(tmp_path: Path) -> None:
+    """A call that resolved to nothing resolves once its target is read (the index's
+    generation moves on): the walk's table follows, as the search did."""
+    project = _analysis(REPO / "examples" / "newsroom", tmp_path).project
+    index = project.index
+    module = next(iter(index.modules))
+    callers = CallerIndex(index)
+    caller = Function("late_caller", False, 9998, calls=[Call(f"{module}.late_target", 9998)])
+    index.add_function(module, caller)
+    callers._add(f"{module}.late_caller", caller)
+    assert not callers._resolved("late_target", True, False).get(f"{module}.late_target")
+    target = Function("late_target", False, 9999)
+    index.add_function(module, target)
+    found: set[str] = set()
+    callers._walk_callers([f"{module}.late_target"], found, True, True, False)
+    assert f"{module}.late_caller" in found
+    old: set[str] = set()
+    _SearchingCallers(index)._walk_callers([f"{module}.late_target"], old, True, True, False)
+    assert found == old
+
+
+def _why_no_callers_by_search(project: Project, key: str, label: str) -> str:
+    """`async_chain._why_no_callers` as it was: every function searched per chain."""
+    index = project.index
+    for ref in index.functions.values():
+        if any(key in index.resolve_call(c) for c in ref.func.loop_callbacks):
+            return (
+                f"{label} is a loop callback ({ref.label} hands it to the loop): the loop "
+                "calls it, inside the running loop, and cannot await it; schedule the "
+                "coroutine instead (`asyncio.ensure_future(...)`)"
+            )
+    for facts in index.modules.values():
+        if any(key in index.resolve_call(c) for c in facts.module_loop_callbacks):
+            return f"{label} is a loop callback: the loop calls it and cannot await it"
+    return f"{label} is passed around as a value; its users cannot be found for certain"
+
+
+# ------------------------------------------------------------------ LS403 / LS404 pairs
+def _inside(inner: Site, outer: Site) -> bool:
+    return (outer.line, outer.col) <= (inner.line, inner.col) and (
+        inner.end_line,
+        inner.end_col,
+    ) <= (outer.end_line, outer.end_col)
+
+
+def _pairs_by_search(sites: list[Site], site: Site) -> list[Site | None]:
+    """What LS403 and LS404 found for `site` by scanning every site of its file."""
+
+    def first(found: list[Site]) -> Site | None:
+        return found[0] if found else None
+
+    argument = site.args[0] if len(site.args) == 1 else None
+    return [
+        first(  # ls403._set_up_by
+            [
+                o
+                for o in sites
+                if o is not site
+                and o.target in ls403._SET
+                and o.called
+                and o.args == [site.text]
+                and _inside(site, o)
+            ]
+        ),
+        first(  # ls403._created_on
+            [
+                o
+                for o in sites
+                if o.kind is SiteKind.CREATE and o.receiver == site.text and _inside(site, o)
+            ]
+        ),
+        first(  # ls403._argument_site
+            [
+                o
+                for o in sites
+                if o.kind is SiteKind.CALL and o.text == argument and o.called and _inside(o, site)
+            ]
+        ),
+        first(  # ls403._run_at
+            [
+                o
+                for o in sites
+                if o.kind is SiteKind.RUN
+                and o.api in ls403._FACTORY_SINCE
+                and o.called
+                and (o.line, o.col) == (site.line, site.col)
+            ]
+        ),
+        first(  # ls404._installed
+            [
+                o
+                for o in sites
+                if o is not site
+                and o.kind is SiteKind.CALL
+                and o.target.rpartition(".")[2] == "set_child_watcher"
+                and o.called
+                and o.args == [site.text]
+                and _inside(site, o)
+            ]
+        ),
+        first(  # ls404._constructed
+            [
+                o
+                for o in sites
+                if o is not site
+                and o.kind is SiteKind.CALL
+                and o.target.rpartition(".")[2] in ls404._CLASSES
+                and o.called
+                and [o.text] == site.args
+                and _inside(o, site)
+            ]
+        ),
+    ]
+
+
+def _pairs(project: Project, module: str, site: Site) -> list[Site | None]:
+    facts = project.index.modules[module]
+    ctx = site_context(project, module, facts, site)
+    argument = site.args[0] if len(site.args) == 1 else None
+    return [
+        ls403._set_up_by(ctx),
+        ls403._created_on(ctx),
+        ls403._argument_site(ctx, argument) if argument is not None else None,
+        ls403._run_at(ctx, site.line, site.col),
+        ls404._installed(ctx),
+        ls404._constructed(ctx),
+    ]
+
+
+def _check_site_pairs(project: Project) -> None:
+    for module, facts in project.index.modules.items():
+        for site in facts.sites:
+            assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site), site
+        if facts.sites:  # the list grows (sites found late): the groupings follow it
+            site = facts.sites[0]
+            facts.sites.append(site)
+            assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site)

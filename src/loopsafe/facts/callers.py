@@ -52,6 +52,11 @@ class CallerIndex:
         self.test_modules: set[str] = set()
         self._reexports: dict[str, set[str]] | None = None
         self._names: dict[str, str] = {}  # call target -> last_name(target)
+        # (name, overrides, stored) -> (generation, calls seen, resolved key -> calls):
+        # see `_resolved`.
+        self._resolved_tables: dict[
+            tuple[str, bool, bool], tuple[int, int, dict[str, list[tuple[str, Call]]]]
+        ] = {}
         for key, ref in index.functions.items():
             self._add(key, ref.func)
 
@@ -164,14 +169,50 @@ class CallerIndex:
             if key in found:
                 continue
             found.add(key)
-            for caller, call in self.callers_of(key, read):
-                if call.stored:
-                    continue  # stored, not run: the caller does not lead to the site
-                if caller not in found and key in index.resolve_call(call, overrides):
-                    todo.append(caller)
+            requests = self.requests_for(key)
+            if read:
+                self.ask(requests)
+            for name in {r[0] for r in requests}:
+                for caller, _ in self._resolved(name, overrides, False).get(key, ()):
+                    if caller not in found:
+                        todo.append(caller)
             ref = index.functions[key]
             if parents and ref.func.parent:
                 todo.append(f"{ref.module}.{ref.func.parent}")
+
+    def stored_callers_of(self, key: str) -> list[tuple[str, Call]]:
+        """The calls, in `callers_of` order, that store function `key` (`call.stored`)
+        rather than run it (reading the bodies not read yet that may make them first)."""
+        requests = self.requests_for(key)
+        self.ask(requests)
+        out: list[tuple[str, Call]] = []
+        for name in {r[0] for r in requests}:
+            out.extend(self._resolved(name, True, True).get(key, ()))
+        return out
+
+    def _resolved(
+        self, name: str, overrides: bool, stored: bool
+    ) -> dict[str, list[tuple[str, Call]]]:
+        """The calls written as `name` that run (`stored`: that store) a function, by the
+        function each may mean, in `by_name` order. Resolving every such call for each
+        function asked about made the walk quadratic where many classes share a method
+        name (`Client*.get`). Kept until the index changes (`generation`: a function
+        read late may change what a call resolves to) or more calls are added under the
+        name."""
+        entries = self.by_name.get(name, [])
+        generation = self.index.generation
+        kept = self._resolved_tables.get((name, overrides, stored))
+        if kept is not None and kept[0] == generation and kept[1] == len(entries):
+            return kept[2]
+        table: dict[str, list[tuple[str, Call]]] = {}
+        resolve = self.index.resolve_call
+        for caller, call in entries:
+            if bool(call.stored) != stored:
+                continue
+            for key in dict.fromkeys(resolve(call, overrides)):
+                table.setdefault(key, []).append((caller, call))
+        self._resolved_tables[name, overrides, stored] = (generation, len(entries), table)
+        return table
 
     def traced(self, site: Site) -> bool:
         """Does where `site` runs depend on its callers?"""

@@ -490,9 +490,7 @@ class CallGraph:
         their callers are unknown. One returned by a public function is public itself."""
         index = self.index
         for key in relevant:
-            for caller, call in self.callers.callers_of(key):
-                if not call.stored or key not in index.resolve_call(call):
-                    continue
+            for caller, call in self.callers.stored_callers_of(key):
                 referenced.add(key)
                 where = index.functions[caller].label if caller in index.functions else caller
                 if call.stored.startswith("registered to run later"):

@@ -22,6 +22,7 @@ from loopsafe.facts.callgraph import Root
 from loopsafe.facts.fixtures import fixture_scope, is_fixture
 from loopsafe.facts.model import LoopApi, Site, SiteKind
 from loopsafe.facts.nodes import char_col, source_lines
+from loopsafe.facts.project import FunctionRef
 from loopsafe.model import Category, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import site_context
 from loopsafe.rules.fixes import at, awaitable_entry, loop_kept, no_fix, own_loop, run_sync_fix
@@ -288,18 +289,39 @@ def _cannot_be_async(project: Project, key: str, *, api: bool = True) -> str:
 
 def _why_no_callers(project: Project, key: str, label: str) -> str:
     """Why the calls of `key` cannot all be awaited (see `_callers`)."""
-    index = project.index
-    for ref in index.functions.values():
-        if any(key in index.resolve_call(c) for c in ref.func.loop_callbacks):
-            return (
-                f"{label} is a loop callback ({ref.label} hands it to the loop): the loop "
-                "calls it, inside the running loop, and cannot await it; schedule the "
-                "coroutine instead (`asyncio.ensure_future(...)`)"
-            )
-    for facts in index.modules.values():
-        if any(key in index.resolve_call(c) for c in facts.module_loop_callbacks):
-            return f"{label} is a loop callback: the loop calls it and cannot await it"
+    by_function, by_module = _loop_callback_table(project)
+    ref = by_function.get(key)
+    if ref is not None:
+        return (
+            f"{label} is a loop callback ({ref.label} hands it to the loop): the loop "
+            "calls it, inside the running loop, and cannot await it; schedule the "
+            "coroutine instead (`asyncio.ensure_future(...)`)"
+        )
+    if key in by_module:
+        return f"{label} is a loop callback: the loop calls it and cannot await it"
     return f"{label} is passed around as a value; its users cannot be found for certain"
+
+
+def _loop_callback_table(project: Project) -> tuple[dict[str, FunctionRef], set[str]]:
+    """Every function handed to the loop as a callback: with the first function (in
+    index order) that hands it over, and those handed over at module level. One pass
+    over the callbacks, kept until the index changes: searching every function for each
+    refused chain made refusals quadratic."""
+    index = project.index
+    kept = project.memo.get(("loop callback table", ""))
+    if kept is not None and kept[0] == index.generation:
+        return kept[1], kept[2]
+    by_function: dict[str, FunctionRef] = {}
+    for ref in index.functions.values():
+        for call in ref.func.loop_callbacks:
+            for key in index.resolve_call(call):
+                by_function.setdefault(key, ref)
+    by_module: set[str] = set()
+    for facts in index.modules.values():
+        for call in facts.module_loop_callbacks:
+            by_module.update(index.resolve_call(call))
+    project.memo[("loop callback table", "")] = (index.generation, by_function, by_module)
+    return by_function, by_module
 
 
 def _callers(project: Project, key: str) -> list[tuple[str, int, int]] | None:

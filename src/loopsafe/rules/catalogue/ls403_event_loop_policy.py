@@ -389,18 +389,10 @@ def _method_call(ctx: SiteContext) -> Site | None:
     if method not in ("new_event_loop", "set_event_loop"):
         return _NOT_REWRITTEN if method == "get_event_loop" else None
     if method == "new_event_loop":  # a loop site the extractor read: no parsing needed
-        for other in ctx.facts.sites:
-            if (
-                other.kind is SiteKind.CREATE
-                and other.receiver == site.text
-                and _inside(site, other)
-            ):
-                return replace(
-                    other,
-                    target=method,
-                    text=_arguments(other.text, method, len(site.text)),
-                )
-        return None
+        other = _created_on(ctx)
+        if other is None:
+            return None
+        return replace(other, target=method, text=_arguments(other.text, method, len(site.text)))
     module = _module(text)
     node = module.method_calls.get((site.line, site.col)) if module else None
     if module is None or node is None:
@@ -420,6 +412,20 @@ def _method_call(ctx: SiteContext) -> Site | None:
         target=method,
         text=_arguments(call, method, 0),
     )
+
+
+def _created_on(ctx: SiteContext) -> Site | None:
+    """The loop-creating site (`<this call>.new_event_loop()`) made on this call."""
+    site = ctx.site
+    groups = ctx.project.site_groups(ctx.facts, "ls403 create", _create_receiver)
+    for other in groups.get(site.text, ()):
+        if _inside(site, other):
+            return other
+    return None
+
+
+def _create_receiver(site: Site) -> str | None:
+    return site.receiver if site.kind is SiteKind.CREATE else None
 
 
 def _arguments(call: str, method: str, start: int) -> str:
@@ -444,15 +450,16 @@ def _inside(inner: Site, outer: Site) -> bool:
 def _set_up_by(ctx: SiteContext) -> Site | None:
     """The `set_event_loop_policy()` call this policy is made for, as its argument."""
     site = ctx.site
-    for other in ctx.facts.sites:
-        if (
-            other is not site
-            and other.target in _SET
-            and other.called
-            and other.args == [site.text]
-            and _inside(site, other)
-        ):
+    for other in ctx.project.site_groups(ctx.facts, "ls403 set", _set_argument).get(site.text, ()):
+        if other is not site and _inside(site, other):
             return other
+    return None
+
+
+def _set_argument(site: Site) -> str | None:
+    """The sole argument of a `set_event_loop_policy()` call."""
+    if site.target in _SET and site.called and len(site.args) == 1:
+        return site.args[0]
     return None
 
 
@@ -565,14 +572,7 @@ def _factory(ctx: SiteContext) -> tuple[str, str, bool]:
     argument = site.args[0]
     if argument == "None":
         return "", _DEFAULT, False
-    inner = next(
-        (
-            s
-            for s in ctx.facts.sites
-            if s.kind is SiteKind.CALL and s.text == argument and s.called and _inside(s, site)
-        ),
-        None,
-    )
+    inner = _argument_site(ctx, argument)
     written = _PLAIN_CALL.match(argument)
     if inner is None or written is None:
         return (
@@ -588,6 +588,19 @@ def _factory(ctx: SiteContext) -> tuple[str, str, bool]:
         return "", f"`{name}` picks no single loop class; rewrite it by hand", False
     module = _MODULE_OF.get(name, "asyncio")
     return _spelled(ctx, written.group("prefix"), module, _FACTORIES[name])
+
+
+def _argument_site(ctx: SiteContext, argument: str) -> Site | None:
+    """The call site written as `argument` inside this site (the policy it sets)."""
+    site = ctx.site
+    for other in ctx.project.site_groups(ctx.facts, "ls403 call", _called_text).get(argument, ()):
+        if _inside(other, site):
+            return other
+    return None
+
+
+def _called_text(site: Site) -> str | None:
+    return site.text if site.kind is SiteKind.CALL and site.called else None
 
 
 def _spelled(
@@ -772,15 +785,19 @@ def _run_site(ctx: SiteContext, stmt: ast.stmt, lines: list[str]) -> Site | None
     if not isinstance(call, ast.Call):
         return None
     col = char_col(lines, call.lineno, call.col_offset + 1)
-    for site in ctx.facts.sites:
-        if (
-            site.kind is SiteKind.RUN
-            and site.api in _FACTORY_SINCE
-            and site.called
-            and site.line == call.lineno
-            and site.col == col
-        ):
-            if site.api is LoopApi.RUNNER and not isinstance(stmt, ast.With):
-                return None  # a runner kept for later: its loop may be used elsewhere
-            return site
+    site = _run_at(ctx, call.lineno, col)
+    if site is not None and site.api is LoopApi.RUNNER and not isinstance(stmt, ast.With):
+        return None  # a runner kept for later: its loop may be used elsewhere
+    return site
+
+
+def _run_at(ctx: SiteContext, line: int, col: int) -> Site | None:
+    """The first called `asyncio.run()` / `asyncio.Runner()` site starting at `line`:`col`."""
+    found = ctx.project.site_groups(ctx.facts, "ls403 run", _run_start).get((line, col))
+    return found[0] if found else None
+
+
+def _run_start(site: Site) -> tuple[int, int] | None:
+    if site.kind is SiteKind.RUN and site.api in _FACTORY_SINCE and site.called:
+        return site.line, site.col
     return None

@@ -243,13 +243,10 @@ def _fails(site: Site) -> str:
 def _installed(ctx: SiteContext) -> Site | None:
     """The `set_child_watcher(...)` site whose sole argument is this constructor call."""
     site = ctx.site
-    for other in ctx.facts.sites:
+    groups = ctx.project.site_groups(ctx.facts, "ls404 set", _set_argument)
+    for other in groups.get(site.text, ()):
         if (
             other is not site
-            and other.kind is SiteKind.CALL
-            and other.target.rpartition(".")[2] == "set_child_watcher"
-            and other.called
-            and other.args == [site.text]
             and (other.line, other.col) <= (site.line, site.col)
             and (site.end_line, site.end_col) <= (other.end_line, other.end_col)
         ):
@@ -257,20 +254,38 @@ def _installed(ctx: SiteContext) -> Site | None:
     return None
 
 
+def _set_argument(site: Site) -> str | None:
+    """The sole argument of a `set_child_watcher()` call."""
+    if (
+        site.kind is SiteKind.CALL
+        and site.target.rpartition(".")[2] == "set_child_watcher"
+        and site.called
+        and len(site.args) == 1
+    ):
+        return site.args[0]
+    return None
+
+
 def _constructed(ctx: SiteContext) -> Site | None:
     """The watcher constructor call that is this `set_child_watcher()`'s sole argument."""
     site = ctx.site
-    for other in ctx.facts.sites:
+    if len(site.args) != 1:
+        return None
+    groups = ctx.project.site_groups(ctx.facts, "ls404 watcher", _watcher_text)
+    for other in groups.get(site.args[0], ()):
         if (
             other is not site
-            and other.kind is SiteKind.CALL
-            and other.target.rpartition(".")[2] in _CLASSES
-            and other.called
-            and [other.text] == site.args
             and (site.line, site.col) <= (other.line, other.col)
             and (other.end_line, other.end_col) <= (site.end_line, site.end_col)
         ):
             return other
+    return None
+
+
+def _watcher_text(site: Site) -> str | None:
+    """A watcher constructor call, as written."""
+    if site.kind is SiteKind.CALL and site.target.rpartition(".")[2] in _CLASSES and site.called:
+        return site.text
     return None
 
 
