@@ -23,7 +23,7 @@ from loopsafe.fsnames import printable
 from loopsafe.guard import environment_error, fail, run_guarded
 from loopsafe.output import OUTPUT_FORMATS
 from loopsafe.output.color import COLOR_CHOICES
-from loopsafe.output.destination import Destination
+from loopsafe.output.destination import Destination, check_output_file
 
 if TYPE_CHECKING:
     from loopsafe.discover.config import Config
@@ -325,17 +325,6 @@ def _close(out: Destination) -> None:
         fail(f"{out.path}: cannot write: {exc.strerror or exc}")
 
 
-def _check_output_file(path: Path | None, option: str = "--output-file") -> None:
-    """Refuse an output file that cannot be written before any work is done."""
-    if path is None:
-        return
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        fail(f"{option}: {path}: directory {directory} does not exist")
-    if path.is_dir():
-        fail(f"{option}: {path}: is a directory")
-
-
 def _prepare(options: Options) -> _Request:
     from loopsafe.discover.config import (
         ConfigError,
@@ -349,7 +338,7 @@ def _prepare(options: Options) -> _Request:
     for target in targets:
         if not (cwd / target).exists() and not target.is_symlink():
             fail(f"{target}: no such file or directory")
-    _check_output_file(options.output_file)
+    check_output_file(options.output_file)
     if options.statistics and options.fmt not in ("text", "json"):
         # as ruff: SARIF and annotations are per finding, with no summary form
         fail(f"--statistics works with --format text or json, not {options.fmt}")
@@ -787,7 +776,7 @@ def report(
     (0 with --exit-zero), 2 bad usage, configuration or an internal error."""
 
     def body() -> int:
-        _check_output_file(output, "--output")
+        check_output_file(output, "--output")
         request = _prepare(options)
         text, result = _report_text(request, fmt, before, after)
         if output is None:

@@ -52,3 +52,16 @@ class Destination:
             from loopsafe.atomic import write_atomic
 
             write_atomic(self.path, b"".join(self._parts))
+
+
+def check_output_file(path: Path | None, option: str = "--output-file") -> None:
+    """Refuse an output file that cannot be written before any work is done."""
+    from loopsafe.guard import fail
+
+    if path is None:
+        return
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        fail(f"{option}: {path}: directory {directory} does not exist")
+    if path.is_dir():
+        fail(f"{option}: {path}: is a directory")

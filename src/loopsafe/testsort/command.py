@@ -206,6 +206,7 @@ def _run(
     from loopsafe.discover.config import ConfigError, load_config
     from loopsafe.discover.files import DiscoveryError
     from loopsafe.fsnames import escape_json, printable
+    from loopsafe.output.destination import check_output_file
     from loopsafe.testsort.render import render_json, render_text
     from loopsafe.transaction import project_root, recover
 
@@ -216,11 +217,7 @@ def _run(
             fail(f"{target}: no such file or directory")
     if pytest_config is not None and not (cwd / pytest_config).is_file():
         fail(f"--pytest-config: {pytest_config}: no such file")
-    path = shown.out.path
-    if path is not None:
-        directory = path.parent if str(path.parent) else Path(".")
-        if not directory.is_dir():
-            fail(f"--output-file: {path}: directory {directory} does not exist")
+    check_output_file(shown.out.path)
     explicit = Path(os.path.abspath(cwd / pytest_config)) if pytest_config else None
     targets = list(paths) or _default_targets(cwd, explicit)
     root = project_root(cwd / targets[0], cwd)
