@@ -245,6 +245,15 @@ def produces(
     return frozenset((code, category, action) for category in categories)
 
 
+def fixed_or_accepted_in_code(code: str) -> frozenset[tuple[str, Category, Action]]:
+    """The outcomes of a rule about an API call that can sit in any code (never in the
+    pytest configuration): its own code to fix, or LS100 accepted."""
+    code_categories = [c for c in Category if c is not Category.PYTEST_CONFIG]
+    return produces(code, Action.FIX, *code_categories) | produces(
+        ACCEPTED, Action.OK, *code_categories
+    )
+
+
 def get_rule(code: str) -> Rule | None:
     return registry().by_code.get(code.upper())
 

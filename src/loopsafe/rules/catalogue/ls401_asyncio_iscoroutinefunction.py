@@ -4,7 +4,7 @@ Python 3.14 and removed in 3.16, where `inspect.iscoroutinefunction()` remains."
 from __future__ import annotations
 
 from loopsafe.facts.model import LoopApi, SiteKind
-from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
+from loopsafe.model import Action, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
 from loopsafe.rules.registry import (
@@ -14,7 +14,7 @@ from loopsafe.rules.registry import (
     Rule,
     Verdict,
     doc,
-    produces,
+    fixed_or_accepted_in_code,
     snippet,
 )
 
@@ -176,9 +176,7 @@ class AsyncioIscoroutinefunction(Rule):
     kinds = frozenset({SiteKind.CALL})
     traces_callers = False  # deprecated wherever it runs
     calls = frozenset({"asyncio.iscoroutinefunction", "asyncio.coroutines.iscoroutinefunction"})
-    outcomes = produces(
-        "LS401", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
-    ) | produces(ACCEPTED, Action.OK, *(c for c in Category if c is not Category.PYTEST_CONFIG))
+    outcomes = fixed_or_accepted_in_code("LS401")
     table = (
         (
             "use of `asyncio.iscoroutinefunction`",

@@ -23,7 +23,7 @@ from loopsafe.rules.registry import (
     Rule,
     Verdict,
     doc,
-    produces,
+    fixed_or_accepted_in_code,
     registry,
     snippet,
 )
@@ -264,9 +264,7 @@ class EventLoopPolicy(Rule):
     traces_callers = False  # deprecated wherever it runs
     reads_bindings = False  # counted here, for the rare fix that needs them
     calls = _GET | _SET | _POLICY_CLASSES | {_UVLOOP_INSTALL}
-    outcomes = produces(
-        "LS403", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
-    ) | produces(ACCEPTED, Action.OK, *(c for c in Category if c is not Category.PYTEST_CONFIG))
+    outcomes = fixed_or_accepted_in_code("LS403")
     table = (
         (
             "use of the asyncio policy API or `uvloop.install()`",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from loopsafe.facts import apis
 from loopsafe.facts.model import LoopApi, Site, SiteKind
-from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
+from loopsafe.model import Action, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
 from loopsafe.rules.registry import (
@@ -16,7 +16,7 @@ from loopsafe.rules.registry import (
     Rule,
     Verdict,
     doc,
-    produces,
+    fixed_or_accepted_in_code,
     snippet,
 )
 from loopsafe.rules.upgrade import removed_api_shim
@@ -182,9 +182,7 @@ class ChildWatcher(Rule):
             for name in _FUNCTIONS
         }
     )
-    outcomes = produces(
-        "LS404", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
-    ) | produces(ACCEPTED, Action.OK, *(c for c in Category if c is not Category.PYTEST_CONFIG))
+    outcomes = fixed_or_accepted_in_code("LS404")
     table = (
         (
             "use of the child-watcher API",

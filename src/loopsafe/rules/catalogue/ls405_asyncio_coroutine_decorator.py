@@ -4,7 +4,7 @@ removed in 3.11, where `async def` replaces it."""
 from __future__ import annotations
 
 from loopsafe.facts.model import Function, LoopApi, SiteKind
-from loopsafe.model import Action, Category, Fix, FixSafety, Op, OpKind
+from loopsafe.model import Action, Fix, FixSafety, Op, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import fix, no_fix
 from loopsafe.rules.registry import (
@@ -14,7 +14,7 @@ from loopsafe.rules.registry import (
     Rule,
     Verdict,
     doc,
-    produces,
+    fixed_or_accepted_in_code,
     snippet,
 )
 from loopsafe.rules.upgrade import removed_api_shim
@@ -151,9 +151,7 @@ class AsyncioCoroutineDecorator(Rule):
     kinds = frozenset({SiteKind.CALL})
     traces_callers = False  # removed wherever it runs
     calls = frozenset({"asyncio.coroutine", "asyncio.coroutines.coroutine"})
-    outcomes = produces(
-        "LS405", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
-    ) | produces(ACCEPTED, Action.OK, *(c for c in Category if c is not Category.PYTEST_CONFIG))
+    outcomes = fixed_or_accepted_in_code("LS405")
     table = (
         (
             "use of `asyncio.coroutine`",

@@ -7,7 +7,7 @@ import ast
 
 from loopsafe.facts.model import Site, SiteKind
 from loopsafe.facts.python_versions import script_minimum_python
-from loopsafe.model import Action, Category, Fix, FixSafety, OpKind
+from loopsafe.model import Action, Fix, FixSafety, OpKind
 from loopsafe.rules.context import SiteContext
 from loopsafe.rules.fixes import at, fix, no_fix
 from loopsafe.rules.registry import (
@@ -17,7 +17,7 @@ from loopsafe.rules.registry import (
     Rule,
     Verdict,
     doc,
-    produces,
+    fixed_or_accepted_in_code,
     snippet,
 )
 
@@ -205,9 +205,7 @@ class LoopArgument(Rule):
     traces_callers = False  # removed wherever it runs
     call_arguments = _ARGUMENTS
     calls = frozenset(_ARGUMENTS)
-    outcomes = produces(
-        "LS406", Action.FIX, *(c for c in Category if c is not Category.PYTEST_CONFIG)
-    ) | produces(ACCEPTED, Action.OK, *(c for c in Category if c is not Category.PYTEST_CONFIG))
+    outcomes = fixed_or_accepted_in_code("LS406")
     table = (
         (
             "call passing `loop` to `sleep`, `gather`, `Lock`, `Queue`, streams...",
