@@ -1103,14 +1103,9 @@ def _comments_of(lines: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
     return [line for line in lines if line.comment is not None]
 
 
-class _YieldFromAwait(cst.CSTTransformer):
-    """`yield from x` -> `await x` in a function's own body (nested functions, classes
-    and lambdas are theirs); `left` counts the other yields, which an `async def` cannot
-    keep."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.left = 0
+class _ThisBodyOnly(cst.CSTTransformer):
+    """Rewrites one function's own body: nested functions, classes and lambdas have their
+    own scope (their yields, their loops) and are left alone."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -1120,6 +1115,16 @@ class _YieldFromAwait(cst.CSTTransformer):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
+
+
+class _YieldFromAwait(_ThisBodyOnly):
+    """`yield from x` -> `await x` in a function's own body (nested functions, classes
+    and lambdas are theirs); `left` counts the other yields, which an `async def` cannot
+    keep."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = 0
 
     def leave_Yield(self, original_node: cst.Yield, updated_node: cst.Yield) -> cst.BaseExpression:
         value = updated_node.value
@@ -1165,7 +1170,7 @@ def _mentions(node: cst.CSTNode, name: str) -> bool:
     return bool(m.findall(node, m.Name(value=name)))
 
 
-class _LoopDropper(cst.CSTTransformer):
+class _LoopDropper(_ThisBodyOnly):
     """Remove a function's statements that only make, set, reset or close one loop, and the
     `try`/`finally` left with nothing to do. Nested functions and classes are not entered:
     their own names are theirs."""
@@ -1175,15 +1180,6 @@ class _LoopDropper(cst.CSTTransformer):
         self.loop = loop
         self.reset = reset  # the loop is set as the current one: its reset goes too
         self.factory = factory  # what the loop is made (or fetched) with
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
