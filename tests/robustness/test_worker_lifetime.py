@@ -151,7 +151,9 @@ def test_fallback_worker_dies_with_its_parent_even_with_its_input_open(tmp_path:
     try:
         assert parent.stdout is not None
         worker = int(parent.stdout.readline())
-        assert "_sanitize.py" in _cmdline(worker)
+        # Popen returns once the exec has begun; the kernel fills in the new command line
+        # a moment later (an empty one was seen on a loaded machine), so wait for it.
+        _wait_for(lambda: "_sanitize.py" in _cmdline(worker), 10, "the worker's exec")
         time.sleep(POLL_SECONDS * 2)
         assert _stat(worker) is not None, "the worker must live while its parent does"
         parent.kill()
