@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import libcst as cst
 
 from loopsafe.analysis import Analysis
 from loopsafe.fix.config_edit import set_options
+from loopsafe.fix.deep_stack import call_with_deep_stack
 from loopsafe.fix.layout import (
     drops_final_cr,
     restore_layout,
@@ -265,7 +267,9 @@ def _transform_all(
         ops = [op for _, op in entries]
         refused: dict[Op, str] = {}
         try:
-            new_text, applied = _apply_keeping_layout(source.text, ops, refused, first_party)
+            new_text, applied = call_with_deep_stack(
+                functools.partial(_apply_keeping_layout, source.text, ops, refused, first_party)
+            )
         except Exception as exc:  # a LibCST failure on odd input: leave the file alone
             for planned, _ in entries:
                 failed[id(planned)] = (planned, f"internal error: {type(exc).__name__}: {exc}")
