@@ -174,6 +174,8 @@ def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
     counts `check` prints are the fixes `fix` applies."""
     findings = analysis.result.findings
     risky = {path for f in findings for path, op in f.fix.edits if op.kind not in _ONE_CALL_OPS}
+    if risky:
+        risky = _unproven(findings, analysis, risky)
     if not risky:
         return  # nothing to try: LibCST stays unloaded
     from loopsafe.fix.apply import plan_fixes
@@ -192,6 +194,29 @@ def _settle_fixes(analysis: Analysis, cwd: Path) -> None:
             replace(f, fix=Fix(FixSafety.NONE, reason=refused[id(f)])) if id(f) in refused else f
             for f in analysis.result.findings
         ]
+
+
+def _unproven(findings: list[Finding], analysis: Analysis, risky: set[str]) -> set[str]:
+    """The files among `risky` that hold an edit neither checked by its rule nor proven
+    to land by `fix.preflight` (loop drops, in the common shape, are proven)."""
+    from loopsafe.fix.preflight import proven_edits
+    from loopsafe.parse.source import SourceError, decode_source
+
+    texts: dict[str, str] = {}
+    for path in risky:
+        data = analysis.read.get(path)
+        if data is not None:
+            try:
+                texts[path] = decode_source(data)
+            except SourceError:
+                pass
+    proven = proven_edits((f for f in findings if f.fix.edits), texts)
+    return {
+        path
+        for f in findings
+        for path, op in f.fix.edits
+        if op.kind not in _ONE_CALL_OPS and (path, op) not in proven
+    }
 
 
 def _selected(findings: list[Finding], config: Config) -> list[Finding]:
