@@ -8,6 +8,7 @@ unavailable. The codemod now runs on a deep stack (`fix.deep_stack`).
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -62,3 +63,24 @@ def test_the_deep_call_restores_the_limit_and_passes_errors_on() -> None:
     else:
         raise AssertionError("the exception was lost")
     assert sys.getrecursionlimit() == before
+
+
+_C_RECURSION = """
+from loopsafe.fix.deep_stack import call_with_deep_stack
+
+nested = []
+for _ in range(150_000):
+    nested = [nested]
+print(call_with_deep_stack(lambda: len(repr(nested))))
+"""
+
+
+def test_the_deep_stack_is_really_deep() -> None:
+    """`repr` of a deeply nested list recurses in C: on a thread of the default stack size
+    with the raised limit it overflows the stack (a segfault: it once did, as the size was
+    reset before the thread started). Run in a child so a crash is a failure, not ours."""
+    done = subprocess.run(
+        [sys.executable, "-c", _C_RECURSION], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(2 * 150_000 + 2)

@@ -23,7 +23,7 @@ _LOCK = threading.Lock()  # the recursion limit is the process's: one deep call 
 
 def call_with_deep_stack(func: Callable[[], T]) -> T:
     """`func()`, on a thread whose stack fits `RECURSION_LIMIT` frames; its exception is
-    raised here."""
+    raised here. Where no such thread can be started, `func()` here, as it is."""
     outcome: list[T] = []
     failure: list[BaseException] = []
 
@@ -33,22 +33,29 @@ def call_with_deep_stack(func: Callable[[], T]) -> T:
         except BaseException as exc:  # handed to the caller, whatever it is
             failure.append(exc)
 
+    # A daemon: Ctrl-C while it works ends the run at once, not after the codemod.
+    thread = threading.Thread(target=run, name="loopsafe-codemod", daemon=True)
     with _LOCK:
         previous_size = threading.stack_size()
-        try:
-            threading.stack_size(STACK_BYTES)
-            thread = threading.Thread(target=run, name="loopsafe-codemod")
-        except (ValueError, RuntimeError):  # no big stacks here: run as we are
-            return func()
-        finally:
-            threading.stack_size(previous_size)
         previous_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
         try:
-            thread.start()
-            thread.join()
+            try:
+                # The size is read when the thread starts: it must be set until then.
+                threading.stack_size(STACK_BYTES)
+                thread.start()
+            except (ValueError, RuntimeError):  # no big stacks (or threads) here
+                started = False
+            else:
+                started = True
+            finally:
+                threading.stack_size(previous_size)
+            if started:
+                thread.join()
         finally:
             sys.setrecursionlimit(previous_limit)
+    if not started:
+        return func()
     if failure:
         raise failure[0]
     return outcome[0]

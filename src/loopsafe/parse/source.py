@@ -552,12 +552,14 @@ def _sanitize_in_thread(text: str, timeout: float) -> tuple[bytes | None, str]:
             result.append((None, f"{type(exc).__name__}: {exc}"))
 
     previous = threading.stack_size()
+    thread = threading.Thread(target=run, name="loopsafe-fallback", daemon=True)
     try:
+        # The size is read when the thread starts, not when it is made (a thread started
+        # after the reset got the default stack, and Python 3.10 overflowed it).
         threading.stack_size(256 * 1024 * 1024)
-        thread = threading.Thread(target=run, name="loopsafe-fallback", daemon=True)
+        thread.start()
     finally:
         threading.stack_size(previous)
-    thread.start()
     thread.join(timeout)
     if not result:
         return None, "fallback parser timed out"
