@@ -386,11 +386,23 @@ def _unresolved_method_use(project: Project, key: str, callers: list[tuple[str, 
     name = func.qualname.rpartition(".")[2]
     known = Counter((index.paths[index.functions[c].module], line) for c, line, _ in callers)
     for path in _paths_reading(project, name):
-        lines = _attribute_lines(project, path, name)
-        for line, count in sorted(Counter(lines).items()):
+        # Each line read at most as often as it holds known calls is one of `known`, so
+        # this stops within len(known) + 1 lines however many the file reads `.name` on.
+        for line, count in _attribute_counts(project, path, name):
             if count > known[path, line]:
                 return f"{path}:{line}"
     return ""
+
+
+def _attribute_counts(project: Project, path: str, name: str) -> list[tuple[int, int]]:
+    """(line, how often `.name` is read there) for file `path`, in line order, kept per
+    file and name: methods sharing a name (`Client1.get`, `Client2.get`...) each counting
+    and sorting every `.get` of the file made one big file quadratic."""
+    key = (f"attribute counts {path}", name)
+    counts: list[tuple[int, int]] | None = project.memo.get(key)
+    if counts is None:
+        counts = project.memo[key] = sorted(Counter(_attribute_lines(project, path, name)).items())
+    return counts
 
 
 _ATTRIBUTE = re.compile(r"\.\s*(\w+)")
