@@ -10,7 +10,9 @@ import re
 import tokenize
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import hypothesmith
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -173,6 +175,7 @@ def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
     _check_scope_sites(project)
     _check_walks(project)
     _check_site_pairs(project)
+    _check_lambdas(project)
 
 
 def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
@@ -391,3 +394,88 @@ def _check_site_pairs(project: Project) -> None:
             site = facts.sites[0]
             facts.sites.append(site)
             assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site)
+
+
+# ------------------------------------------------------------------ calls inside lambdas
+class _Texts:
+    """The two things `async_chain._in_lambda` reads of a `Project`."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.memo: dict[tuple[str, str], object] = {}
+
+    def text(self, path: str) -> str:
+        return self.texts[path]
+
+
+def _in_lambda_by_search(text: str, line: int, col: int) -> bool:
+    """`async_chain._in_lambda` as it was: every lambda and generator expression of the
+    file's tree, for every call."""
+    return any(start <= (line, col) < end for start, end in async_chain._lambda_spans(text))
+
+
+def _assert_lambdas_as_searched(text: str, positions: list[tuple[int, int]]) -> None:
+    project: Any = _Texts({"m.py": text})
+    for line, col in positions:
+        found = async_chain._in_lambda(project, "m.py", line, col)
+        assert found == _in_lambda_by_search(text, line, col), (line, col)
+
+
+def _every_position(text: str) -> list[tuple[int, int]]:
+    lines = text.split("\n")
+    return [(i, col) for i, line in enumerate(lines, 1) for col in range(1, len(line) + 2)]
+
+
+def _check_lambdas(project: Project) -> None:
+    for ref in project.index.functions.values():
+        path = project.index.paths[ref.module]
+        text = project.text(path)
+        for call in ref.func.calls:
+            found = async_chain._in_lambda(project, path, call.line, call.col)
+            assert found == _in_lambda_by_search(text, call.line, call.col), (path, call)
+
+
+_LAMBDA_CODE = [
+    "def f(x):\n    return g(x)\n",
+    "y = (g(a) for a in b)\n",
+    "z = lambda: g(1)\n",
+    "w = [g(a) for a in b]\n",
+    "v = f(g(a) for a in b)\n",
+    "u = f'{(lambda: g(1))()}'\n",
+    "t = f'{sum(g(a) for a in b)}' + g(2)\n",
+    "s = (\n    g(a)\n    for a in b\n)\n",
+    "r = f(1,\n      lambda q: g(q),\n      g(3))\n",
+    "q = g(1); p = (g(a) for a in b)\n",
+    "for a in b:\n    g(a)\n",
+    "o = 'lambda for' + g(1)  # lambda: for\n",
+    "n = g(x=lambda: 0)(\n    g(1))\n",
+    "m = (a for a in b).send(g(1))\n",
+    "class C:\n    def m(self):\n        return [h(a) for a in self.b] + [self.g(1)]\n",
+    "k = g(1) \\\n    if (lambda: 0) else g(2)\n",
+    "j = '''\nlambda: (x for x in y)\n''' + g(1)\n",
+    "i = rf'''{\n(lambda: g(1))()}''' + g(2)\n",
+    "if g(1): h = (g(a) for a in b)\n",
+    "é = (g(a) for a in 'ü')  # ü\n",
+]
+
+
+@given(parts=st.lists(st.sampled_from(_LAMBDA_CODE), min_size=1, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_calls_in_lambdas_found_as_the_tree_did(parts: list[str]) -> None:
+    """The statements the tokenizer clears hold no lambda or generator expression the
+    tree has: at every position of every line, the answer is the tree's."""
+    text = "".join(parts)
+    _assert_lambdas_as_searched(text, _every_position(text))
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # the code is random
+@given(text=hypothesmith.from_grammar())
+@settings(max_examples=100, deadline=None)
+def test_calls_in_lambdas_found_as_the_tree_did_on_any_code(text: str) -> None:
+    _assert_lambdas_as_searched(text, _every_position(text))
+
+
+def test_untokenizable_text_falls_back_to_the_tree() -> None:
+    text = "x = (lambda: g(1))\ny = '''unclosed\n"
+    assert async_chain._scan_tokens(text) is None
+    _assert_lambdas_as_searched(text, _every_position(text))

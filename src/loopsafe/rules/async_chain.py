@@ -429,36 +429,85 @@ def _attribute_lines(project: Project, path: str, name: str) -> list[int]:
     text = project.text(path)
     if not re.search(rf"\.\s*{re.escape(name)}\b", text):
         return []
-    table = project.memo.get(("attributes", path))
-    if table is None:
-        table = project.memo[("attributes", path)] = _attribute_table(text)
-    if table is not None:
-        return list(table.get(name, ()))
+    scan = _token_scan(project, path)
+    if scan is not None:
+        return list(scan.attributes.get(name, ()))
     # Cannot tokenize: every mention counts.
     return [
         text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
     ]
 
 
-def _attribute_table(text: str) -> dict[str, list[int]] | None:
-    """Every name read as an attribute in `text` (`.name`, code only), with the lines
-    it is read on; None when the text cannot be tokenized."""
-    table: dict[str, list[int]] = {}
+@dataclass
+class _Tokens:
+    """What one tokenizer pass over a file tells the chain fix."""
+
+    # Every name read as an attribute (`.name`, code only), with the lines it is read on.
+    attributes: dict[str, list[int]] = field(default_factory=dict)
+    # The lines of every statement that may hold a lambda or a generator expression: it
+    # has a `lambda`, a `for` inside brackets (comprehensions too), or an f-string naming
+    # either (its code is one token up to Python 3.11). A call on no such line is in none.
+    may_hold_lambda: set[int] = field(default_factory=set)
+
+
+def _token_scan(project: Project, path: str) -> _Tokens | None:
+    """`_Tokens` of file `path`, kept per file; None when it cannot be tokenized."""
+    key = ("tokens", path)
+    if key not in project.memo:
+        project.memo[key] = _scan_tokens(project.text(path))
+    scan: _Tokens | None = project.memo[key]
+    return scan
+
+
+def _scan_tokens(text: str) -> _Tokens | None:
+    out = _Tokens()
+    table = out.attributes
     previous = ""
+    depth = 0  # open brackets
+    first = 0  # first line of the current statement
+    flagged = False  # the current statement may hold a lambda or a generator expression
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.NAME and previous == ".":
-                table.setdefault(token.string, []).append(token.start[0])
-            if token.type not in (tokenize.NL, tokenize.COMMENT):
-                previous = token.string
+            kind, string = token.type, token.string
+            if not first and kind not in _BETWEEN_STATEMENTS:
+                first = token.start[0]
+            if kind == tokenize.NAME:
+                if previous == ".":
+                    table.setdefault(string, []).append(token.start[0])
+                if string == "lambda" or (string == "for" and depth):
+                    flagged = True
+            elif kind == tokenize.OP:
+                if string in _OPENING:
+                    depth += 1
+                elif string in _CLOSING:
+                    depth = max(depth - 1, 0)
+            elif kind == tokenize.STRING and ("lambda" in string or "for" in string):
+                flagged = flagged or "f" in string[: string.find(string[-1])].lower()
+            elif kind == tokenize.NEWLINE or kind == tokenize.ENDMARKER:
+                if flagged and first:
+                    out.may_hold_lambda.update(range(first, token.end[0] + 1))
+                first, flagged = 0, False
+            if kind not in (tokenize.NL, tokenize.COMMENT):
+                previous = string
     except (tokenize.TokenError, SyntaxError):
         return None
-    return table
+    return out
+
+
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+_BETWEEN_STATEMENTS = frozenset(
+    {tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+)
 
 
 def _in_lambda(project: Project, path: str, line: int, col: int) -> bool:
     """Is the call at `line`:`col` inside a lambda or a generator expression, where an
-    `await` cannot go? Read from the file itself: chains are rare, calls many."""
+    `await` cannot go? Read from the file itself: chains are rare, calls many. The tree
+    of a big file costs more than its tokens, which the chain fix reads anyway; it is
+    built only for a call on a statement that may hold one."""
+    scan = _token_scan(project, path)
+    if scan is not None and line not in scan.may_hold_lambda:
+        return False
     spans = project.memo.get(("lambdas", path))
     if spans is None:
         spans = project.memo[("lambdas", path)] = _lambda_spans(project.text(path))
