@@ -462,32 +462,39 @@ def _token_scan(project: Project, path: str) -> _Tokens | None:
 def _scan_tokens(text: str) -> _Tokens | None:
     out = _Tokens()
     table = out.attributes
+    name_, op_, string_, newline_, end_ = (
+        tokenize.NAME,
+        tokenize.OP,
+        tokenize.STRING,
+        tokenize.NEWLINE,
+        tokenize.ENDMARKER,
+    )
     previous = ""
     depth = 0  # open brackets
     first = 0  # first line of the current statement
     flagged = False  # the current statement may hold a lambda or a generator expression
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            kind, string = token.type, token.string
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        for kind, string, (row, _), (end_row, _), _ in tokens:
             if not first and kind not in _BETWEEN_STATEMENTS:
-                first = token.start[0]
-            if kind == tokenize.NAME:
+                first = row
+            if kind == name_:
                 if previous == ".":
-                    table.setdefault(string, []).append(token.start[0])
+                    table.setdefault(string, []).append(row)
                 if string == "lambda" or (string == "for" and depth):
                     flagged = True
-            elif kind == tokenize.OP:
+            elif kind == op_:
                 if string in _OPENING:
                     depth += 1
                 elif string in _CLOSING:
                     depth = max(depth - 1, 0)
-            elif kind == tokenize.STRING and ("lambda" in string or "for" in string):
+            elif kind == string_ and ("lambda" in string or "for" in string):
                 flagged = flagged or "f" in string[: string.find(string[-1])].lower()
-            elif kind == tokenize.NEWLINE or kind == tokenize.ENDMARKER:
+            elif kind in (newline_, end_):
                 if flagged and first:
-                    out.may_hold_lambda.update(range(first, token.end[0] + 1))
+                    out.may_hold_lambda.update(range(first, end_row + 1))
                 first, flagged = 0, False
-            if kind not in (tokenize.NL, tokenize.COMMENT):
+            if kind not in _NOT_CODE:
                 previous = string
     except (tokenize.TokenError, SyntaxError):
         return None
@@ -495,6 +502,7 @@ def _scan_tokens(text: str) -> _Tokens | None:
 
 
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+_NOT_CODE = frozenset({tokenize.NL, tokenize.COMMENT})
 _BETWEEN_STATEMENTS = frozenset(
     {tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
 )
