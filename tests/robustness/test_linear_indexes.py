@@ -20,8 +20,11 @@ from test_cases import CASE_ROOTS, case_name, copy_case
 
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
+from loopsafe.facts import extract as extract_module
 from loopsafe.facts.callers import CallerIndex
+from loopsafe.facts.extract import extract
 from loopsafe.facts.model import Call, Function, Site, SiteKind
+from loopsafe.parse.source import SourceError, decode_source, parse_source
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
@@ -479,3 +482,64 @@ def test_untokenizable_text_falls_back_to_the_tree() -> None:
     text = "x = (lambda: g(1))\ny = '''unclosed\n"
     assert async_chain._scan_tokens(text) is None
     _assert_lambdas_as_searched(text, _every_position(text))
+
+
+# ------------------------------------------------------------------ deferred bodies
+def _deferred_sources() -> list[Path]:
+    cases = [p for root in PROJECTS for p in ([root] if root.is_file() else root.rglob("*.py"))]
+    return [*sorted((REPO / "src" / "loopsafe").rglob("*.py")), *cases]
+
+
+def _expanded(text: str, module: str, qualnames: list[str] | None, together: bool) -> Any:
+    tree = parse_source(text.encode(), module).tree
+    facts = extract(tree, text, module, defer=True, watched=("asyncio.iscoroutinefunction",))
+    waiting = [q for q, f in facts.functions.items() if f.deferred_start]
+    asked = waiting if qualnames is None else [q for q in qualnames if q in waiting]
+    if together:
+        done = extract_module.expand_deferred(text, facts, [*asked, *asked[:1]])
+    else:
+        kept = extract_module._parse_bodies
+        extract_module._parse_bodies = lambda lines, waiting: {}  # type: ignore[assignment]
+        try:
+            done = extract_module.expand_deferred(text, facts, [*asked, *asked[:1]])
+        finally:
+            extract_module._parse_bodies = kept  # type: ignore[assignment]
+    return done, facts
+
+
+@pytest.mark.parametrize("path", _deferred_sources(), ids=lambda p: p.name)
+def test_bodies_parsed_together_read_as_each_alone(path: Path) -> None:
+    """One parse of many deferred bodies gives each the facts its own parse did."""
+    text = decode_source(path.read_bytes())
+    try:
+        together = _expanded(text, "m", None, True)
+    except SourceError:
+        return  # a case of a file loopsafe cannot read
+    assert together == _expanded(text, "m", None, False)
+
+
+_BODY_CODE = [
+    "def f{i}(x):\n    return g(x)\n",
+    "class C{i}:\n    def m(self):\n        return self.g()\n    def n(self):\n        h()\n",
+    "class D{i}:\n\n    def m(self):\n        return [k(a) for a in b]\n",
+    "def e{i}():\n    x = (\n        1)\n    return x\n",
+    "x{i} = 1\n",
+    "async def a{i}():\n    await s()\n\n\n",
+    "class E{i}:\n    class F:\n        def m(self):\n            t()\n    def n(self):\n        u()\n",
+    "def p{i}[T](x: T) -> T:\n    return q(x)\n",  # newer syntax: read through the fallback
+]
+
+
+@given(
+    parts=st.lists(st.sampled_from(_BODY_CODE), min_size=1, max_size=12),
+    pick=st.lists(st.integers(0, 30), max_size=12),
+)
+@settings(max_examples=200, deadline=None)
+def test_generated_bodies_parsed_together_read_as_each_alone(
+    parts: list[str], pick: list[int]
+) -> None:
+    text = "".join(part.format(i=i) for i, part in enumerate(parts))
+    facts = extract(parse_source(text.encode(), "m").tree, text, "m", defer=True)
+    waiting = [q for q, f in facts.functions.items() if f.deferred_start]
+    asked = [waiting[i % len(waiting)] for i in pick] if waiting and pick else None
+    assert _expanded(text, "m", asked, True) == _expanded(text, "m", asked, False)
