@@ -459,6 +459,7 @@ _LAMBDA_CODE = [
     "i = rf'''{\n(lambda: g(1))()}''' + g(2)\n",
     "if g(1): h = (g(a) for a in b)\n",
     "é = (g(a) for a in 'ü')  # ü\n",
+    "c = 1\rd = (g(a) for a in b)\r\n",  # a lone CR breaks the line for the parser
 ]
 
 

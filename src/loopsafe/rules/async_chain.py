@@ -447,7 +447,9 @@ class _Tokens:
     # The lines of every statement that may hold a lambda or a generator expression: it
     # has a `lambda`, a `for` inside brackets (comprehensions too), or an f-string naming
     # either (its code is one token up to Python 3.11). A call on no such line is in none.
-    may_hold_lambda: set[int] = field(default_factory=set)
+    # None when a lone carriage return (a line break to Python's parser, not to the
+    # tokenizer's reader) makes the tokenizer's lines differ from the tree's.
+    may_hold_lambda: set[int] | None = field(default_factory=set)
 
 
 def _token_scan(project: Project, path: str) -> _Tokens | None:
@@ -462,6 +464,8 @@ def _token_scan(project: Project, path: str) -> _Tokens | None:
 def _scan_tokens(text: str) -> _Tokens | None:
     out = _Tokens()
     table = out.attributes
+    flagged_lines: set[int] = set()
+    out.may_hold_lambda = flagged_lines
     name_, op_, string_, newline_, end_ = (
         tokenize.NAME,
         tokenize.OP,
@@ -492,15 +496,18 @@ def _scan_tokens(text: str) -> _Tokens | None:
                 flagged = flagged or "f" in string[: string.find(string[-1])].lower()
             elif kind in (newline_, end_):
                 if flagged and first:
-                    out.may_hold_lambda.update(range(first, end_row + 1))
+                    flagged_lines.update(range(first, end_row + 1))
                 first, flagged = 0, False
             if kind not in _NOT_CODE:
                 previous = string
     except (tokenize.TokenError, SyntaxError):
         return None
+    if _LONE_CR.search(text):
+        out.may_hold_lambda = None
     return out
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
 _NOT_CODE = frozenset({tokenize.NL, tokenize.COMMENT})
 _BETWEEN_STATEMENTS = frozenset(
@@ -514,7 +521,7 @@ def _in_lambda(project: Project, path: str, line: int, col: int) -> bool:
     of a big file costs more than its tokens, which the chain fix reads anyway; it is
     built only for a call on a statement that may hold one."""
     scan = _token_scan(project, path)
-    if scan is not None and line not in scan.may_hold_lambda:
+    if scan is not None and scan.may_hold_lambda is not None and line not in scan.may_hold_lambda:
         return False
     spans = project.memo.get(("lambdas", path))
     if spans is None:
