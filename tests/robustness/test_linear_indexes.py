@@ -10,16 +10,20 @@ import re
 import tokenize
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import hypothesmith
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cases import CASE_ROOTS, case_name, copy_case
 
+import loopsafe.facts.extract as extract_module
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, Function, Site, SiteKind
+from loopsafe.parse.source import SourceError, decode_source, parse_source
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
@@ -173,6 +177,7 @@ def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
     _check_scope_sites(project)
     _check_walks(project)
     _check_site_pairs(project)
+    _check_lambdas(project)
 
 
 def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
@@ -289,6 +294,154 @@ def _why_no_callers_by_search(project: Project, key: str, label: str) -> str:
         if any(key in index.resolve_call(c) for c in facts.module_loop_callbacks):
             return f"{label} is a loop callback: the loop calls it and cannot await it"
     return f"{label} is passed around as a value; its users cannot be found for certain"
+
+
+# ------------------------------------------------------------------ calls inside lambdas
+class _Texts:
+    """The two things `async_chain._in_lambda` reads of a `Project`."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.memo: dict[tuple[str, str], object] = {}
+
+    def text(self, path: str) -> str:
+        return self.texts[path]
+
+
+def _in_lambda_by_search(text: str, line: int, col: int) -> bool:
+    """`async_chain._in_lambda` as it was: every lambda and generator expression of the
+    file's tree, for every call."""
+    return any(start <= (line, col) < end for start, end in async_chain._lambda_spans(text))
+
+
+def _assert_lambdas_as_searched(text: str, positions: list[tuple[int, int]]) -> None:
+    project: Any = _Texts({"m.py": text})
+    for line, col in positions:
+        found = async_chain._in_lambda(project, "m.py", line, col)
+        assert found == _in_lambda_by_search(text, line, col), (line, col)
+
+
+def _every_position(text: str) -> list[tuple[int, int]]:
+    lines = text.split("\n")
+    return [(i, col) for i, line in enumerate(lines, 1) for col in range(1, len(line) + 2)]
+
+
+def _check_lambdas(project: Project) -> None:
+    for ref in project.index.functions.values():
+        path = project.index.paths[ref.module]
+        text = project.text(path)
+        for call in ref.func.calls:
+            found = async_chain._in_lambda(project, path, call.line, call.col)
+            assert found == _in_lambda_by_search(text, call.line, call.col), (path, call)
+
+
+_LAMBDA_CODE = [
+    "def f(x):\n    return g(x)\n",
+    "y = (g(a) for a in b)\n",
+    "z = lambda: g(1)\n",
+    "w = [g(a) for a in b]\n",
+    "v = f(g(a) for a in b)\n",
+    "u = f'{(lambda: g(1))()}'\n",
+    "t = f'{sum(g(a) for a in b)}' + g(2)\n",
+    "s = (\n    g(a)\n    for a in b\n)\n",
+    "r = f(1,\n      lambda q: g(q),\n      g(3))\n",
+    "q = g(1); p = (g(a) for a in b)\n",
+    "for a in b:\n    g(a)\n",
+    "o = 'lambda for' + g(1)  # lambda: for\n",
+    "n = g(x=lambda: 0)(\n    g(1))\n",
+    "m = (a for a in b).send(g(1))\n",
+    "class C:\n    def m(self):\n        return [h(a) for a in self.b] + [self.g(1)]\n",
+    "k = g(1) \\\n    if (lambda: 0) else g(2)\n",
+    "j = '''\nlambda: (x for x in y)\n''' + g(1)\n",
+    "i = rf'''{\n(lambda: g(1))()}''' + g(2)\n",
+    "if g(1): h = (g(a) for a in b)\n",
+    "é = (g(a) for a in 'ü')  # ü\n",
+    "c = 1\rd = (g(a) for a in b)\r\n",  # a lone CR breaks the line for the parser
+]
+
+
+@given(parts=st.lists(st.sampled_from(_LAMBDA_CODE), min_size=1, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_calls_in_lambdas_found_as_the_tree_did(parts: list[str]) -> None:
+    """The statements the tokenizer clears hold no lambda or generator expression the
+    tree has: at every position of every line, the answer is the tree's."""
+    text = "".join(parts)
+    _assert_lambdas_as_searched(text, _every_position(text))
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # the code is random
+@given(text=hypothesmith.from_grammar())
+@settings(max_examples=100, deadline=None)
+def test_calls_in_lambdas_found_as_the_tree_did_on_any_code(text: str) -> None:
+    _assert_lambdas_as_searched(text, _every_position(text))
+
+
+def test_untokenizable_text_falls_back_to_the_tree() -> None:
+    text = "x = (lambda: g(1))\ny = '''unclosed\n"
+    assert async_chain._scan_tokens(text) is None
+    _assert_lambdas_as_searched(text, _every_position(text))
+
+
+# ------------------------------------------------------------------ deferred bodies
+_SOURCE_ROOTS = [REPO / "src" / "loopsafe", *PROJECTS]
+
+
+def _expanded(text: str, module: str, qualnames: list[str] | None, together: bool) -> Any:
+    tree = parse_source(text.encode(), module).tree
+    facts = extract_module.extract(
+        tree, text, module, defer=True, watched=("asyncio.iscoroutinefunction",)
+    )
+    waiting = [q for q, f in facts.functions.items() if f.deferred_start]
+    asked = waiting if qualnames is None else [q for q in qualnames if q in waiting]
+    if together:
+        done = extract_module.expand_deferred(text, facts, [*asked, *asked[:1]])
+    else:
+        kept = extract_module._parse_bodies
+        extract_module._parse_bodies = lambda lines, waiting: {}  # type: ignore[assignment]
+        try:
+            done = extract_module.expand_deferred(text, facts, [*asked, *asked[:1]])
+        finally:
+            extract_module._parse_bodies = kept  # type: ignore[assignment]
+    return done, facts
+
+
+@pytest.mark.parametrize("root", _SOURCE_ROOTS, ids=[case_name(r) for r in _SOURCE_ROOTS])
+def test_bodies_parsed_together_read_as_each_alone(root: Path) -> None:
+    """One parse of many deferred bodies gives each the facts its own parse did."""
+    for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
+        text = decode_source(path.read_bytes())
+        try:
+            together = _expanded(text, "m", None, True)
+        except SourceError:
+            continue  # a case of a file loopsafe cannot read
+        assert together == _expanded(text, "m", None, False), path
+
+
+_BODY_CODE = [
+    "def f{i}(x):\n    return g(x)\n",
+    "class C{i}:\n    def m(self):\n        return self.g()\n    def n(self):\n        h()\n",
+    "class D{i}:\n\n    def m(self):\n        return [k(a) for a in b]\n",
+    "def e{i}():\n    x = (\n        1)\n    return x\n",
+    "x{i} = 1\n",
+    "async def a{i}():\n    await s()\n\n\n",
+    "class E{i}:\n    class F:\n        def m(self):\n            t()\n    def n(self):\n        u()\n",
+    "def p{i}[T](x: T) -> T:\n    return q(x)\n",  # newer syntax: read through the fallback
+]
+
+
+@given(
+    parts=st.lists(st.sampled_from(_BODY_CODE), min_size=1, max_size=12),
+    pick=st.lists(st.integers(0, 30), max_size=12),
+)
+@settings(max_examples=200, deadline=None)
+def test_generated_bodies_parsed_together_read_as_each_alone(
+    parts: list[str], pick: list[int]
+) -> None:
+    text = "".join(part.format(i=i) for i, part in enumerate(parts))
+    facts = extract_module.extract(parse_source(text.encode(), "m").tree, text, "m", defer=True)
+    waiting = [q for q, f in facts.functions.items() if f.deferred_start]
+    asked = [waiting[i % len(waiting)] for i in pick] if waiting and pick else None
+    assert _expanded(text, "m", asked, True) == _expanded(text, "m", asked, False)
 
 
 # ------------------------------------------------------------------ LS403 / LS404 pairs

@@ -157,31 +157,15 @@ def expand_deferred(
     when the caller has them already."""
     if lines is None:
         lines = source_lines(text)
+    waiting = [(q, f) for q in qualnames if (f := facts.functions.get(q)) and f.deferred_start]
+    parsed = _parse_bodies(lines, waiting)
     done: list[str] = []
     for qualname in qualnames:
         func = facts.functions.get(qualname)
         if func is None or not func.deferred_start:
             continue
-        start, end = func.deferred_start, func.deferred_end
-        chunk = lines[start - 1 : end]
-        indented = bool(chunk) and chunk[0][:1] in (" ", "\t")
-        # An indented method parses as the body of `if 1:`, and keeps its columns; its
-        # line numbers are shifted afterwards (blank lines in front to keep them made a
-        # body's parse cost its line number: quadratic in big files).
-        if indented:
-            source = "if 1:\n" + "\n".join(chunk)
-            shift = max(start - 2, 0)
-        else:
-            source = "\n".join(chunk)
-            shift = start - 1
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        if shift:
-            ast.increment_lineno(tree, shift)
-        node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        node = parsed.get(qualname) or _parse_body(lines, func.deferred_start, func.deferred_end)
+        if node is None:
             continue
         extractor = _Extractor(
             ast.Module(body=[], type_ignores=[]),
@@ -1320,3 +1304,68 @@ def _via_alias(site: Site) -> bool:
     """Is the loop API called through a name of the module's own (`_get_loop()`)?"""
     callee = site.text.partition("(")[0].strip()
     return callee.isidentifier() and callee != site.target.rpartition(".")[2]
+
+
+def _parse_body(lines: list[str], start: int, end: int) -> FuncDef | None:
+    """The def of lines `start`-`end` alone, at its place in the file; None when those
+    lines are not one."""
+    chunk = lines[start - 1 : end]
+    indented = bool(chunk) and chunk[0][:1] in (" ", "\t")
+    # An indented method parses as the body of `if 1:`, and keeps its columns; its
+    # line numbers are shifted afterwards (blank lines in front to keep them made a
+    # body's parse cost its line number: quadratic in big files).
+    if indented:
+        source = "if 1:\n" + "\n".join(chunk)
+        shift = max(start - 2, 0)
+    else:
+        source = "\n".join(chunk)
+        shift = start - 1
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if shift:
+        ast.increment_lineno(tree, shift)
+    node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+_PADDING = 8  # blank lines per body line that one parse of many bodies may add
+
+
+def _parse_bodies(lines: list[str], waiting: list[tuple[str, Function]]) -> dict[str, FuncDef]:
+    """The defs of many deferred bodies from one parse, each at its own lines with blank
+    lines between them (an indented one under an `if 1:` on the line before it), so no
+    line numbers need shifting: parsing and shifting each body alone cost more than
+    reading it. Only when the bodies fill enough of the lines up to the last of them;
+    {} when any of them fails (each is then parsed alone, as `_parse_body` would); the
+    bodies that cannot be placed (no free line before them) are left out."""
+    spans = sorted((f.deferred_start, f.deferred_end, q) for q, f in waiting)
+    size = sum(end - start + 1 for start, end, _ in spans)
+    if len(spans) < 2 or spans[-1][1] > _PADDING * size:
+        return {}
+    source: list[str] = []
+    placed: list[tuple[str, bool]] = []
+    for start, end, qualname in spans:
+        chunk = lines[start - 1 : end]
+        indented = bool(chunk) and chunk[0][:1] in (" ", "\t")
+        first = start - 1 if indented else start  # the header's line, or the def's
+        if not chunk or first <= len(source):
+            continue
+        source.extend([""] * (first - 1 - len(source)))
+        if indented:
+            source.append("if 1:")
+        source.extend(chunk)
+        placed.append((qualname, indented))
+    try:
+        tree = ast.parse("\n".join(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    if len(tree.body) != len(placed):
+        return {}
+    out: dict[str, FuncDef] = {}
+    for (qualname, indented), stmt in zip(placed, tree.body, strict=True):
+        node = stmt.body[0] if indented else stmt  # type: ignore[attr-defined]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[qualname] = node
+    return out

@@ -386,11 +386,23 @@ def _unresolved_method_use(project: Project, key: str, callers: list[tuple[str, 
     name = func.qualname.rpartition(".")[2]
     known = Counter((index.paths[index.functions[c].module], line) for c, line, _ in callers)
     for path in _paths_reading(project, name):
-        lines = _attribute_lines(project, path, name)
-        for line, count in sorted(Counter(lines).items()):
+        # Each line read at most as often as it holds known calls is one of `known`, so
+        # this stops within len(known) + 1 lines however many the file reads `.name` on.
+        for line, count in _attribute_counts(project, path, name):
             if count > known[path, line]:
                 return f"{path}:{line}"
     return ""
+
+
+def _attribute_counts(project: Project, path: str, name: str) -> list[tuple[int, int]]:
+    """(line, how often `.name` is read there) for file `path`, in line order, kept per
+    file and name: methods sharing a name (`Client1.get`, `Client2.get`...) each counting
+    and sorting every `.get` of the file made one big file quadratic."""
+    key = (f"attribute counts {path}", name)
+    counts: list[tuple[int, int]] | None = project.memo.get(key)
+    if counts is None:
+        counts = project.memo[key] = sorted(Counter(_attribute_lines(project, path, name)).items())
+    return counts
 
 
 _ATTRIBUTE = re.compile(r"\.\s*(\w+)")
@@ -417,36 +429,100 @@ def _attribute_lines(project: Project, path: str, name: str) -> list[int]:
     text = project.text(path)
     if not re.search(rf"\.\s*{re.escape(name)}\b", text):
         return []
-    table = project.memo.get(("attributes", path))
-    if table is None:
-        table = project.memo[("attributes", path)] = _attribute_table(text)
-    if table is not None:
-        return list(table.get(name, ()))
+    scan = _token_scan(project, path)
+    if scan is not None:
+        return list(scan.attributes.get(name, ()))
     # Cannot tokenize: every mention counts.
     return [
         text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf"\.\s*{re.escape(name)}\b", text)
     ]
 
 
-def _attribute_table(text: str) -> dict[str, list[int]] | None:
-    """Every name read as an attribute in `text` (`.name`, code only), with the lines
-    it is read on; None when the text cannot be tokenized."""
-    table: dict[str, list[int]] = {}
+@dataclass
+class _Tokens:
+    """What one tokenizer pass over a file tells the chain fix."""
+
+    # Every name read as an attribute (`.name`, code only), with the lines it is read on.
+    attributes: dict[str, list[int]] = field(default_factory=dict)
+    # The lines of every statement that may hold a lambda or a generator expression: it
+    # has a `lambda`, a `for` inside brackets (comprehensions too), or an f-string naming
+    # either (its code is one token up to Python 3.11). A call on no such line is in none.
+    # None when a lone carriage return (a line break to Python's parser, not to the
+    # tokenizer's reader) makes the tokenizer's lines differ from the tree's.
+    may_hold_lambda: set[int] | None = field(default_factory=set)
+
+
+def _token_scan(project: Project, path: str) -> _Tokens | None:
+    """`_Tokens` of file `path`, kept per file; None when it cannot be tokenized."""
+    key = ("tokens", path)
+    if key not in project.memo:
+        project.memo[key] = _scan_tokens(project.text(path))
+    scan: _Tokens | None = project.memo[key]
+    return scan
+
+
+def _scan_tokens(text: str) -> _Tokens | None:
+    out = _Tokens()
+    table = out.attributes
+    flagged_lines: set[int] = set()
+    out.may_hold_lambda = flagged_lines
+    name_, op_, string_, newline_, end_ = (
+        tokenize.NAME,
+        tokenize.OP,
+        tokenize.STRING,
+        tokenize.NEWLINE,
+        tokenize.ENDMARKER,
+    )
     previous = ""
+    depth = 0  # open brackets
+    first = 0  # first line of the current statement
+    flagged = False  # the current statement may hold a lambda or a generator expression
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.NAME and previous == ".":
-                table.setdefault(token.string, []).append(token.start[0])
-            if token.type not in (tokenize.NL, tokenize.COMMENT):
-                previous = token.string
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        for kind, string, (row, _), (end_row, _), _ in tokens:
+            if not first and kind not in _BETWEEN_STATEMENTS:
+                first = row
+            if kind == name_:
+                if previous == ".":
+                    table.setdefault(string, []).append(row)
+                if string == "lambda" or (string == "for" and depth):
+                    flagged = True
+            elif kind == op_:
+                if string in _OPENING:
+                    depth += 1
+                elif string in _CLOSING:
+                    depth = max(depth - 1, 0)
+            elif kind == string_ and ("lambda" in string or "for" in string):
+                flagged = flagged or "f" in string[: string.find(string[-1])].lower()
+            elif kind in (newline_, end_):
+                if flagged and first:
+                    flagged_lines.update(range(first, end_row + 1))
+                first, flagged = 0, False
+            if kind not in _NOT_CODE:
+                previous = string
     except (tokenize.TokenError, SyntaxError):
         return None
-    return table
+    if _LONE_CR.search(text):
+        out.may_hold_lambda = None
+    return out
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+_NOT_CODE = frozenset({tokenize.NL, tokenize.COMMENT})
+_BETWEEN_STATEMENTS = frozenset(
+    {tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+)
 
 
 def _in_lambda(project: Project, path: str, line: int, col: int) -> bool:
     """Is the call at `line`:`col` inside a lambda or a generator expression, where an
-    `await` cannot go? Read from the file itself: chains are rare, calls many."""
+    `await` cannot go? Read from the file itself: chains are rare, calls many. The tree
+    of a big file costs more than its tokens, which the chain fix reads anyway; it is
+    built only for a call on a statement that may hold one."""
+    scan = _token_scan(project, path)
+    if scan is not None and scan.may_hold_lambda is not None and line not in scan.may_hold_lambda:
+        return False
     spans = project.memo.get(("lambdas", path))
     if spans is None:
         spans = project.memo[("lambdas", path)] = _lambda_spans(project.text(path))
