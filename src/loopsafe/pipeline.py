@@ -61,7 +61,7 @@ from loopsafe.prefilter import (
 )
 from loopsafe.rules.evaluate import evaluate_module, evaluate_project
 from loopsafe.rules.registry import registry
-from loopsafe.scan import Job, Outcome, digest_of, read_bytes, scan, scan_many
+from loopsafe.scan import Job, Outcome, Work, digest_of, read_bytes, scan, scan_many
 from loopsafe.vendor import is_own_runtime
 
 Progress = Callable[[int, int], None]
@@ -216,12 +216,12 @@ class _Scheduler:
 
     def __init__(self, run: _Run) -> None:
         self.run = run
-        self.pending: list[Job] = []
+        self.pending: list[Work] = []
         self.pending_bytes = 0
         self.total_bytes = 0
         self.pool: Any = None
         self.lifeline: Lifeline | None = None  # the workers exit when this process dies
-        self.futures: list[tuple[Any, list[Job]]] = []
+        self.futures: list[tuple[Any, list[Work]]] = []
 
     def add(self, job: Job) -> None:
         run = self.run
@@ -238,7 +238,7 @@ class _Scheduler:
                 run.errors.append(ParseError(job.relpath, hit[0], hit[1]))
             _tick(run)
             return
-        self.pending.append(job)
+        self.pending.append((job, data, digest))
         self.pending_bytes += len(data)
         self.total_bytes += len(data)
         if self.pool is None and run.jobs > 1 and self.total_bytes >= _PARALLEL_MIN_BYTES:
@@ -248,11 +248,11 @@ class _Scheduler:
             self._submit()
 
     def _submit(self) -> None:
-        batch: list[Job] = []
+        batch: list[Work] = []
         size = 0
-        for job in self.pending:  # the first batch can be large: the pool starts late
-            batch.append(job)
-            size += len(self.run.data[job.relpath])
+        for work in self.pending:  # the first batch can be large: the pool starts late
+            batch.append(work)
+            size += len(work[1])
             if size >= self._BATCH_BYTES:
                 self.futures.append((self.pool.submit(scan_many, batch), batch))
                 batch, size = [], 0
@@ -266,8 +266,8 @@ class _Scheduler:
         gc.disable()  # building (or unpickling) facts triggers the cyclic GC, for nothing
         try:
             if self.pool is None:
-                for job in self.pending:
-                    _record(run, scan(job, run.data[job.relpath]))
+                for job, data, digest in self.pending:
+                    _record(run, scan(job, data, digest))
                     _tick(run)
                 return
             self._submit()
@@ -291,7 +291,7 @@ class _Scheduler:
             while not future.done() and steal > i:
                 other, batch = self.futures[steal]
                 if other.cancel():
-                    local[steal] = [scan(job, run.data[job.relpath]) for job in batch]
+                    local[steal] = [scan(*work) for work in batch]
                 steal -= 1
             outcomes = local.pop(i) if i in local else future.result()
             for outcome in outcomes:
