@@ -20,6 +20,7 @@ from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, Function, Site, SiteKind
+from loopsafe.facts.roles import _test_dirs, is_test_filename, test_path_predicate
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
@@ -391,3 +392,33 @@ def _check_site_pairs(project: Project) -> None:
             site = facts.sites[0]
             facts.sites.append(site)
             assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site)
+
+
+_PART = st.sampled_from(["a", "b", "tests", "test", "testing", "test_x.py", "conftest.py"])
+_PATH = st.lists(_PART, min_size=1, max_size=5).map(lambda parts: "/".join(parts) + "/m.py")
+
+
+def _in_tests_by_walk(relpath: str, test_dirs: set[str]) -> bool:
+    """`test_path_predicate`'s answer as it was: every file walks up all its folders."""
+    if is_test_filename(relpath):
+        return True
+    directory = relpath.rpartition("/")[0]
+    while directory:
+        if directory in test_dirs or directory.rpartition("/")[2] in ("tests", "test", "testing"):
+            return True
+        directory = directory.rpartition("/")[0]
+    return False
+
+
+@given(
+    layout=st.lists(st.one_of(_PATH, _PART.map(lambda p: p + "/conftest.py")), max_size=12),
+    asked=st.lists(_PATH, min_size=1, max_size=12),
+)
+@settings(max_examples=300, deadline=None)
+def test_in_tests_remembers_folders_as_the_walk_answered(
+    layout: list[str], asked: list[str]
+) -> None:
+    in_tests = test_path_predicate(layout)
+    test_dirs = _test_dirs(layout)
+    for relpath in [*asked, *layout, *asked]:  # asked twice: answered from the folder memo
+        assert in_tests(relpath) == _in_tests_by_walk(relpath, test_dirs), relpath
