@@ -751,7 +751,7 @@ def _evaluate(
         metadata=metadata,
         run_sync=run.config.helper_import,
         target_version=run.config.target_version,
-        abspaths={rel: Path(job.abspath) for rel, job in run.jobs_by_rel.items()},
+        abspaths={source.relpath: source.abspath for source in run.discovery.files},
         top_modules={job.module.partition(".")[0] for job in run.jobs_by_rel.values()},
     )
     project.made_entries = made_callables(index, in_tests)
