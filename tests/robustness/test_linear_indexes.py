@@ -18,9 +18,9 @@ from test_cases import CASE_ROOTS, case_name, copy_case
 
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
+from loopsafe.facts import roles
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, Function, Site, SiteKind
-from loopsafe.facts.roles import _test_dirs, is_test_filename, test_path_predicate
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
 from loopsafe.rules import async_chain
@@ -400,7 +400,7 @@ _PATH = st.lists(_PART, min_size=1, max_size=5).map(lambda parts: "/".join(parts
 
 def _in_tests_by_walk(relpath: str, test_dirs: set[str]) -> bool:
     """`test_path_predicate`'s answer as it was: every file walks up all its folders."""
-    if is_test_filename(relpath):
+    if roles.is_test_filename(relpath):
         return True
     directory = relpath.rpartition("/")[0]
     while directory:
@@ -418,7 +418,7 @@ def _in_tests_by_walk(relpath: str, test_dirs: set[str]) -> bool:
 def test_in_tests_remembers_folders_as_the_walk_answered(
     layout: list[str], asked: list[str]
 ) -> None:
-    in_tests = test_path_predicate(layout)
-    test_dirs = _test_dirs(layout)
+    in_tests = roles.test_path_predicate(layout)  # imported bare, pytest would collect it
+    test_dirs = roles._test_dirs(layout)
     for relpath in [*asked, *layout, *asked]:  # asked twice: answered from the folder memo
         assert in_tests(relpath) == _in_tests_by_walk(relpath, test_dirs), relpath

@@ -177,8 +177,15 @@ def test_path_predicate(
             dirs[below] = found
         return found
 
+    answers: dict[str, bool] = {}
+
     def in_tests(relpath: str) -> bool:
-        return is_test_filename(relpath, python_files) or in_directory(relpath.rpartition("/")[0])
+        found = answers.get(relpath)
+        if found is None:
+            found = answers[relpath] = is_test_filename(relpath, python_files) or in_directory(
+                relpath.rpartition("/")[0]
+            )
+        return found
 
     return in_tests
 
