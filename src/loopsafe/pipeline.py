@@ -237,8 +237,9 @@ class _Scheduler:
         data = run.data.get(job.relpath)
         if data is None or is_own_runtime(data, job.abspath):
             return  # a copy of loopsafe's own helper (vendored): not the project's code
-        digest = digest_of(data, job)
-        hit = run.cache.get_facts(digest)
+        # No cache (--no-cache): no key to compute.
+        digest = digest_of(data, job) if run.cache.enabled else ""
+        hit = run.cache.get_facts(digest) if digest else None
         if hit is not None:
             run.digests.add(digest)
             if isinstance(hit, FileFacts):

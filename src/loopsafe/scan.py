@@ -84,16 +84,17 @@ def read_bytes(path: str) -> bytes:
     return read_source(path)
 
 
-def scan(job: Job, data: bytes | None = None, digest: str = "") -> Outcome:
+def scan(job: Job, data: bytes | None = None, digest: str | None = None) -> Outcome:
     """Facts for one file, or the one-line reason it could not be analysed. `digest`:
-    `digest_of(data, job)`, when the caller has it already."""
+    `digest_of(data, job)` when the caller has it already, "" when no cache wants it."""
     if data is None:
         try:
             data = read_bytes(job.abspath)
         except SourceError as exc:
             return Outcome(job.relpath, error_line=exc.line, error=exc.message)
-        digest = ""  # the bytes read here are the ones the key must name
-    outcome = Outcome(job.relpath, digest=digest or digest_of(data, job))
+        if digest:
+            digest = None  # the key must name the bytes read here
+    outcome = Outcome(job.relpath, digest=digest_of(data, job) if digest is None else digest)
     try:
         parsed = parse_source(data, job.relpath)
         outcome.facts = extract(
