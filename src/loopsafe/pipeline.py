@@ -133,15 +133,20 @@ def run(
         eager=eager,
         environment=environment,
     )
-    frozen = gc.get_freeze_count() == 0  # never thaw what the host process froze itself
+    # The run builds millions of long-lived objects (facts, indexes, tables) and next to
+    # no garbage cycles (176 on 10,000 files): the cyclic GC's collections walked them all
+    # again and again, a quarter of the CPU of everything after the parse. Cycles left
+    # are collected once the GC is back on.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        return _analyse(state, metadata, frozen), state.digests
+        return _analyse(state, metadata), state.digests
     finally:
-        if frozen:
-            gc.unfreeze()
+        if gc_was_enabled:
+            gc.enable()
 
 
-def _analyse(run: _Run, metadata: list[tuple[str, str]], freeze: bool = False) -> Analysis:
+def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
     run.cache.load()
     run.uses_pytest_asyncio = any(
         mentions_pytest_asyncio(text) for name, text in metadata if not name.endswith("PKG-INFO")
@@ -165,10 +170,6 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]], freeze: bool = False) -
             bindings=run.bindings,
         )
     _parse_triggered(run)
-    if freeze:
-        # The facts live until the end of the run: the cyclic GC's full collections
-        # walking them all, again and again, cost a quarter of what follows.
-        gc.freeze()
     index, callers = _expand(run)
     return _evaluate(run, index, callers, metadata)
 
