@@ -413,10 +413,11 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
         # turned down in an earlier round only needs this round's new ones.
         new = interest.minus(checked)
         checked.update(interest)
+        basenames = _by_basename(new)
         for relpath, data in run.data.items():
             if relpath in run.facts or relpath in wanted or relpath in failed:
                 continue
-            if _wants(relpath, run.jobs_by_rel[relpath].module, data, new):
+            if _wants(relpath, run.jobs_by_rel[relpath].module, data, new, basenames):
                 wanted.add(relpath)
         if not wanted:
             return index, callers
@@ -432,10 +433,62 @@ def _imports_pytest_asyncio(facts: FileFacts) -> bool:
     )
 
 
-def _wants(relpath: str, module: str, data: bytes, interest: _Interest) -> bool:
+_MANY_NEEDLES = 256  # above this, a file's words are listed to pick the needles to try
+_Needle = tuple[bytes, bytes]  # (top-level package, module basename), see `_Interest`
+
+
+def _by_basename(
+    interest: _Interest, many: int = _MANY_NEEDLES
+) -> tuple[dict[bytes, list[_Needle]], list[_Needle]] | None:
+    """When there are `many` needles: those whose basename is a word `_pieces` can list,
+    by basename, and the others (tried on every file). See `_needles_in`."""
+    if len(interest.needles) <= many:
+        return None
+    listed: dict[bytes, list[_Needle]] = {}
+    always: list[_Needle] = []
+    for key in interest.needles:
+        if key[1].isascii() and _RUN.fullmatch(key[1]):
+            listed.setdefault(key[1], []).append(key)
+        else:
+            always.append(key)
+    return listed, always
+
+
+def _needles_in(
+    data: bytes,
+    interest: _Interest,
+    basenames: tuple[dict[bytes, list[_Needle]], list[_Needle]] | None,
+) -> Iterable[tuple[_Needle, set[tuple[bytes, ...]]]]:
+    """The needles whose basename `data` may mention: all of them, or, when there are
+    many, those whose basename is one of the file's pieces (in ASCII bytes, every word
+    made of letters, digits and `_` that `mentions_word` finds is one: see `_Bodies`).
+    Testing every needle on every file left unparsed made a project with many sites
+    quadratic in its files."""
+    if basenames is None or not data.isascii():
+        return interest.needles.items()
+    pieces = _pieces(data)
+    if pieces is None:  # a run of many digits: not listed
+        return interest.needles.items()
+    listed, always = basenames
+    if len(pieces) < len(listed):
+        found = [listed[p] for p in pieces if p in listed]
+    else:
+        found = [keys for name, keys in listed.items() if name in pieces]
+    found.append(always)
+    return [(key, interest.needles[key]) for keys in found for key in keys]
+
+
+def _wants(
+    relpath: str,
+    module: str,
+    data: bytes,
+    interest: _Interest,
+    basenames: tuple[dict[bytes, list[_Needle]], list[_Needle]] | None = None,
+) -> bool:
+    """`basenames`: `_by_basename(interest)`."""
     top = module.partition(".")[0].encode()
     packages: dict[bytes, bool] = {}
-    for (package, basename), groups in interest.needles.items():
+    for (package, basename), groups in _needles_in(data, interest, basenames):
         if package and package != top:
             mentioned = packages.get(package)
             if mentioned is None:

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cases import CASE_ROOTS, case_name, copy_case
 
+from loopsafe import pipeline
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
 from loopsafe.facts import roles
@@ -422,3 +423,58 @@ def test_in_tests_remembers_folders_as_the_walk_answered(
     test_dirs = roles._test_dirs(layout)
     for relpath in [*asked, *layout, *asked]:  # asked twice: answered from the folder memo
         assert in_tests(relpath) == _in_tests_by_walk(relpath, test_dirs), relpath
+
+
+# `file` is found in NFKC form in the non-ASCII files (`ﬁle`), never among their pieces.
+_NEEDLE_WORD = st.one_of(
+    st.text(alphabet="ab_19-", min_size=0, max_size=4).map(str.encode), st.just(b"file")
+)
+
+
+@given(
+    data=st.text(alphabet="ab_19 .()\n-", max_size=60).map(str.encode),
+    non_ascii=st.booleans(),
+    needles=st.lists(
+        st.tuples(
+            st.sampled_from([b"", b"a", b"b1"]),
+            _NEEDLE_WORD,
+            st.lists(st.lists(_NEEDLE_WORD, min_size=1, max_size=2), min_size=1, max_size=2),
+        ),
+        max_size=12,
+    ),
+)
+@settings(max_examples=400, deadline=None)
+def test_needles_by_basename_answer_as_every_needle_did(
+    data: bytes,
+    non_ascii: bool,
+    needles: list[tuple[bytes, bytes, list[list[bytes]]]],
+) -> None:
+    if non_ascii:
+        data += " # ﬁle".encode()  # matched in NFKC form: every needle is tried
+    interest = pipeline._Interest()
+    for package, basename, groups in needles:
+        interest.needles.setdefault((package, basename), set()).update(map(tuple, groups))
+    indexed = pipeline._by_basename(interest, many=-1)  # index even no needles
+    assert indexed is not None
+    by_index = pipeline._wants("m.py", "a.m", data, interest, indexed)
+    assert by_index == pipeline._wants("m.py", "a.m", data, interest)  # every needle tried
+
+
+def test_a_file_is_tried_only_on_the_needles_it_may_mention() -> None:
+    """Many needles, one file: only those whose basename the file holds are tried."""
+    interest = pipeline._Interest()
+    for k in range(5_000):
+        interest.needles[b"app", f"m{k}".encode()] = {(f"serve_{k}".encode(),)}
+    interest.needles[b"app", b"odd-name"] = {(b"x",)}  # not a word: always tried
+    data = b"from app.p7.m7 import serve_7\n\nx = m12 + m123_4\n"
+    tried = list(pipeline._needles_in(data, interest, pipeline._by_basename(interest)))
+    # A digit bounds a word for `mentions_word`, `_` does not: `m1` and `m12` are in
+    # `m123_4`, `m123` is not.
+    assert sorted(key for key, _ in tried) == [
+        (b"app", b"m1"),
+        (b"app", b"m12"),
+        (b"app", b"m7"),
+        (b"app", b"odd-name"),
+    ]
+    assert all(mentions_word(data, name) for (_, name), _ in tried if name != b"odd-name")
+    assert pipeline._wants("m.py", "other.m", data, interest)
