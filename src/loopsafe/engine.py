@@ -93,7 +93,9 @@ def analyse(
     """Analyse the files under `paths`; paths in the result are relative to `cwd`. Only
     the findings of the rules `config.select` / `config.ignore` choose are kept."""
     setup = _setup(paths, config, cwd, jobs, use_cache)
-    run_key = _run_key(setup.discovery.files, setup.metadata, setup.config, setup.environment)
+    run_key = ""  # without a cache, no stat() of every file for a key no one reads
+    if setup.cache.enabled:
+        run_key = _run_key(setup.discovery.files, setup.metadata, setup.config, setup.environment)
     result = setup.cache.last_run(run_key)
     if result is None:
         analysis, digests = _run(setup, progress=progress)

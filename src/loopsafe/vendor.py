@@ -29,8 +29,11 @@ def is_own_runtime(data: bytes, path: str) -> bool:
     """Whether a file is loopsafe's own runtime, never analysed: a copy of the helper (it
     carries HELPER_MARK), or any module of a `loopsafe/runtime/` package whose `_core.py`
     does (loopsafe's installed runtime copied into a tree, whatever modules it has)."""
-    if HELPER_MARK.search(data):
+    # Plain substring tests first: this runs on every file of the tree.
+    if b"VENDORED_FROM" in data and HELPER_MARK.search(data):
         return True
+    if "runtime" not in path:
+        return False
     folder = Path(path).parent
     if folder.name != "runtime" or folder.parent.name != "loopsafe":
         return False

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from test_cases import CASE_ROOTS, case_name, copy_case
 
 import loopsafe.facts.extract as extract_module
+from loopsafe import pipeline
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
+from loopsafe.facts import roles
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.parse.source import SourceError, decode_source, parse_source
@@ -544,3 +546,88 @@ def _check_site_pairs(project: Project) -> None:
             site = facts.sites[0]
             facts.sites.append(site)
             assert _pairs(project, module, site) == _pairs_by_search(facts.sites, site)
+
+
+_PART = st.sampled_from(["a", "b", "tests", "test", "testing", "test_x.py", "conftest.py"])
+_PATH = st.lists(_PART, min_size=1, max_size=5).map(lambda parts: "/".join(parts) + "/m.py")
+
+
+def _in_tests_by_walk(relpath: str, test_dirs: set[str]) -> bool:
+    """`test_path_predicate`'s answer as it was: every file walks up all its folders."""
+    if roles.is_test_filename(relpath):
+        return True
+    directory = relpath.rpartition("/")[0]
+    while directory:
+        if directory in test_dirs or directory.rpartition("/")[2] in ("tests", "test", "testing"):
+            return True
+        directory = directory.rpartition("/")[0]
+    return False
+
+
+@given(
+    layout=st.lists(st.one_of(_PATH, _PART.map(lambda p: p + "/conftest.py")), max_size=12),
+    asked=st.lists(_PATH, min_size=1, max_size=12),
+)
+@settings(max_examples=300, deadline=None)
+def test_in_tests_remembers_folders_as_the_walk_answered(
+    layout: list[str], asked: list[str]
+) -> None:
+    in_tests = roles.test_path_predicate(layout)  # imported bare, pytest would collect it
+    test_dirs = roles._test_dirs(layout)
+    for relpath in [*asked, *layout, *asked]:  # asked twice: answered from the folder memo
+        assert in_tests(relpath) == _in_tests_by_walk(relpath, test_dirs), relpath
+
+
+# `file` is found in NFKC form in the non-ASCII files (`ﬁle`), never among their pieces.
+_NEEDLE_WORD = st.one_of(
+    st.text(alphabet="ab_19-", min_size=0, max_size=4).map(str.encode), st.just(b"file")
+)
+
+
+@given(
+    data=st.text(alphabet="ab_19 .()\n-", max_size=60).map(str.encode),
+    non_ascii=st.booleans(),
+    needles=st.lists(
+        st.tuples(
+            st.sampled_from([b"", b"a", b"b1"]),
+            _NEEDLE_WORD,
+            st.lists(st.lists(_NEEDLE_WORD, min_size=1, max_size=2), min_size=1, max_size=2),
+        ),
+        max_size=12,
+    ),
+)
+@settings(max_examples=400, deadline=None)
+def test_needles_by_basename_answer_as_every_needle_did(
+    data: bytes,
+    non_ascii: bool,
+    needles: list[tuple[bytes, bytes, list[list[bytes]]]],
+) -> None:
+    if non_ascii:
+        data += " # ﬁle".encode()  # matched in NFKC form: every needle is tried
+    interest = pipeline._Interest()
+    for package, basename, groups in needles:
+        interest.needles.setdefault((package, basename), set()).update(map(tuple, groups))
+    indexed = pipeline._by_basename(interest, many=-1)  # index even no needles
+    assert indexed is not None
+    by_index = pipeline._wants("m.py", "a.m", data, interest, indexed)
+    assert by_index == pipeline._wants("m.py", "a.m", data, interest)  # every needle tried
+
+
+def test_a_file_is_tried_only_on_the_needles_it_may_mention() -> None:
+    """Many needles, one file: only those whose basename the file holds are tried."""
+    interest = pipeline._Interest()
+    for k in range(5_000):
+        interest.needles[b"app", f"m{k}".encode()] = {(f"serve_{k}".encode(),)}
+    interest.needles[b"app", b"odd-name"] = {(b"x",)}  # not a word: always tried
+    data = b"from app.p7.m7 import serve_7\n\nx = m12 + m123_4\n"
+    tried = list(pipeline._needles_in(data, interest, pipeline._by_basename(interest)))
+    # A digit bounds a word for `mentions_word`, `_` does not: `m1` and `m12` are in
+    # `m123_4`, `m123` is not.
+    assert sorted(key for key, _ in tried) == [
+        (b"app", b"m1"),
+        (b"app", b"m12"),
+        (b"app", b"m7"),
+        (b"app", b"odd-name"),
+    ]
+    assert all(mentions_word(data, name) for (_, name), _ in tried if name != b"odd-name")
+    assert pipeline._wants("m.py", "other.m", data, interest)

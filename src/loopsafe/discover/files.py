@@ -509,6 +509,7 @@ class ModuleNamer:
     def __init__(self, root: Path) -> None:
         self.root = os.path.abspath(root)
         self._packages: dict[str, bool] = {}
+        self._prefixes: dict[str, list[str]] = {}  # directory -> its package names, inner first
 
     def _is_package(self, directory: str) -> bool:
         known = self._packages.get(directory)
@@ -529,6 +530,19 @@ class ModuleNamer:
         else:
             stem = filename
         parts = [] if stem == "__init__" else [stem]
+        parts += self._prefix(directory)
+        if not parts:  # an `__init__.py` outside any package cannot happen, but stay total
+            return identifier(stem)
+        return identifier(".".join(reversed(parts)))
+
+    def _prefix(self, directory: str) -> list[str]:
+        """The packages `directory` sits in, innermost first: the same for every file in
+        it, so walked up once per directory, not once per file."""
+        found = self._prefixes.get(directory)
+        if found is not None:
+            return found
+        start = directory
+        parts: list[str] = []
         inside_root = directory == self.root or directory.startswith(self.root + os.sep)
         while directory and self._is_package(directory):
             parts.append(os.path.basename(directory) or directory)
@@ -536,9 +550,8 @@ class ModuleNamer:
             if parent == directory or (inside_root and directory == self.root):
                 break
             directory = parent
-        if not parts:  # an `__init__.py` outside any package cannot happen, but stay total
-            return identifier(stem)
-        return identifier(".".join(reversed(parts)))
+        self._prefixes[start] = parts
+        return parts
 
 
 def module_name(path: str | os.PathLike[str], root: Path) -> str:

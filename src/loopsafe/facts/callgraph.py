@@ -166,6 +166,14 @@ class CallGraph:
             self.reach.edges[key] = targets
         for key, ref in list(index.functions.items()):
             func = ref.func
+            if not (
+                func.is_async
+                or func.thread_targets
+                or func.loop_callbacks
+                or func.worker_targets
+                or key in relevant
+            ):
+                continue  # most functions: nothing below applies to them
             if key not in relevant and func.is_async:
                 # An async function outside the graph: only its calls into it matter.
                 self.reach.edges[key] = [t for c in func.calls for t in self._targets(c)]

@@ -142,7 +142,7 @@ def _test_dirs(
 ) -> set[str]:
     """Directories holding tests: they have test files, a conftest.py below the top of the
     tree, or the conventional name. Their subdirectories hold tests too."""
-    split = [p.rpartition("/") for p in paths]
+    split = [p.rpartition("/") for p in dict.fromkeys(paths)]  # callers repeat paths
     top = min((_depth(parent) for parent, _, _ in split), default=0)
     out: set[str] = set()
     for parent, _, name in split:
@@ -159,16 +159,33 @@ def test_path_predicate(
 ) -> Callable[[str], bool]:
     """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
     test_dirs = _test_dirs(paths, python_files)
+    # A directory's answer, once: the same files (and their folders) are asked about
+    # again and again, in every expansion round and by every rule.
+    dirs: dict[str, bool] = {"": False}
+
+    def in_directory(directory: str) -> bool:
+        unknown: list[str] = []  # walked up without recursion: trees can be deep
+        found = dirs.get(directory)
+        while found is None:
+            if directory in test_dirs or directory.rpartition("/")[2] in _TEST_DIR_NAMES:
+                found = True
+                break
+            unknown.append(directory)
+            directory = directory.rpartition("/")[0]
+            found = dirs.get(directory)
+        for below in unknown:
+            dirs[below] = found
+        return found
+
+    answers: dict[str, bool] = {}
 
     def in_tests(relpath: str) -> bool:
-        if is_test_filename(relpath, python_files):
-            return True
-        directory = relpath.rpartition("/")[0]
-        while directory:
-            if directory in test_dirs or directory.rpartition("/")[2] in _TEST_DIR_NAMES:
-                return True
-            directory = directory.rpartition("/")[0]
-        return False
+        found = answers.get(relpath)
+        if found is None:
+            found = answers[relpath] = is_test_filename(relpath, python_files) or in_directory(
+                relpath.rpartition("/")[0]
+            )
+        return found
 
     return in_tests
 

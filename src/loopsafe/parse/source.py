@@ -102,11 +102,14 @@ def read_source(path: str | os.PathLike[str]) -> bytes:
         chunks: list[bytes] = []
         total = 0
         while total < limit:
-            chunk = os.read(fd, min(max(st.st_size - total + 1, 65536), limit - total))
+            wanted = min(max(st.st_size - total + 1, 65536), limit - total)
+            chunk = os.read(fd, wanted)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < wanted:
+                break  # a short read of a regular file is its end: no second call to see it
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise SourceError(0, _os_reason(exc)) from None
