@@ -92,8 +92,9 @@ class _Progress:
 
 def main() -> None:
     """The console script: click's usage errors become one line, as every other error."""
-    from loopsafe import streams
+    from loopsafe import gc_policy, streams
 
+    gc_policy.short_lived_process()  # the model's objects need no walking at the end
     streams.prepare()  # closed fds, unencodable names, a reader that leaves: see streams.py
     try:
         cli.main(prog_name="loopsafe", standalone_mode=False)

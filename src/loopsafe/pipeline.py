@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from loopsafe import gc_policy
 from loopsafe.analysis import Analysis, Project
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
@@ -142,8 +143,7 @@ def run(
     try:
         return _analyse(state, metadata), state.digests
     finally:
-        if gc_was_enabled:
-            gc.enable()
+        gc_policy.resume(gc_was_enabled)
 
 
 def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
@@ -252,7 +252,14 @@ class _Scheduler:
         self.pending.append((job, data, digest))
         self.pending_bytes += len(data)
         self.total_bytes += len(data)
-        if self.pool is None and run.jobs > 1 and self.total_bytes >= _PARALLEL_MIN_BYTES:
+        # Two files at least: a lone file, however big, is parsed here, as a worker would
+        # leave this process waiting for it and then unpickling its facts.
+        if (
+            self.pool is None
+            and run.jobs > 1
+            and len(self.pending) > 1
+            and self.total_bytes >= _PARALLEL_MIN_BYTES
+        ):
             self.lifeline = Lifeline()
             self.pool = _start_pool(run.jobs, self.lifeline)
         if self.pool is not None and self.pending_bytes >= self._BATCH_BYTES:
