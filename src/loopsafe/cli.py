@@ -7,6 +7,7 @@ stderr, never a traceback unless `--verbose`.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DEFAULT_BASELINE = "loopsafe-baseline.json"  # loopsafe.baseline.DEFAULT_PATH, without the import
 _FORMATS = ("text", "json", "sarif", "github")
+_T = TypeVar("_T")
 
 
 def _codes(values: Sequence[str]) -> tuple[str, ...]:
@@ -110,9 +112,30 @@ def main() -> None:
     except click.Abort:
         click.echo("loopsafe: interrupted", err=True)
         sys.exit(130)
+    except _ReaderLeft as exc:  # the help or the version, and the reader left: 141
+        sys.exit(environment_error(exc.error))
     except OSError as exc:  # writing the help or a usage error: stdout closed, say
         sys.exit(environment_error(exc))
     sys.exit(EXIT_CLEAN)
+
+
+class _ReaderLeft(Exception):
+    """EPIPE while click parses (`--help`, `--version`): click would catch it and exit 1,
+    so it is carried past click to `main`, which ends as every command does when the
+    reader of stdout leaves (exit 141, nothing printed)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _past_click(call: Callable[[], _T]) -> _T:
+    try:
+        return call()
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise _ReaderLeft(exc) from None
+        raise
 
 
 class _LazyGroup(click.Group):
@@ -132,6 +155,22 @@ class _LazyGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module), name)
             return command
         return super().get_command(ctx, cmd_name)
+
+    # Every write happens below these two: `loopsafe --help` in the first, a command and
+    # its own `--help` in the second.
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        return _past_click(
+            lambda: super(_LazyGroup, self).make_context(info_name, args, parent, **extra)
+        )
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return _past_click(lambda: super(_LazyGroup, self).invoke(ctx))
 
 
 @click.group(
