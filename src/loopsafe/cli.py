@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -350,6 +350,7 @@ class _Request:
     config: Config  # with the command line's --select, --ignore, --exclude... merged in
     options: Options
     out: Destination  # standard output, or --output-file
+    told: set[str] = field(default_factory=set)  # the notices already printed
 
     def finish(self, code: int) -> int:
         """Write --output-file (the run went through), and pass the exit status on."""
@@ -550,8 +551,6 @@ def _read_baseline(request: _Request, path: Path) -> Any:
 
 def _report_against(request: _Request, path: Path) -> int:
     """`check --baseline FILE`: the findings the baseline does not cover."""
-    from dataclasses import replace
-
     from loopsafe.baseline import describe
 
     held = _read_baseline(request, path)
@@ -630,7 +629,7 @@ def _analyse(request: _Request, no_cache: bool) -> Any:
         color=use_color(options.color, sys.stderr),
     )
     try:
-        return analyse(
+        result = analyse(
             request.targets,
             request.config,
             cwd=request.cwd,
@@ -642,6 +641,17 @@ def _analyse(request: _Request, no_cache: bool) -> Any:
         fail(str(exc))
     finally:
         progress.close()
+    _tell(request, result.notices)
+    return result
+
+
+def _tell(request: _Request, notices: list[str]) -> None:
+    """The engine's notices about the run (a cache in the tree it ignored): one line
+    each on stderr, once per run, never on stdout, nothing with --quiet."""
+    for notice in notices:
+        if notice not in request.told and not request.options.quiet:
+            request.told.add(notice)
+            click.echo(f"loopsafe: warning: {printable(notice)}", err=True)
 
 
 def _show(request: _Request, result: Any, statistics: bool | None = None) -> int:
@@ -739,7 +749,7 @@ def _analysis(request: _Request) -> Any:
     from loopsafe.engine import analyse_project
 
     try:
-        return analyse_project(
+        analysis = analyse_project(
             request.targets,
             request.config,
             cwd=request.cwd,
@@ -748,6 +758,8 @@ def _analysis(request: _Request) -> Any:
         )
     except DiscoveryError as exc:
         fail(str(exc))
+    _tell(request, analysis.result.notices)
+    return analysis
 
 
 class _Stderr:
@@ -874,7 +886,7 @@ def report(
 
     def body() -> int:
         check_output_file(output, "--output")
-        request = _prepare(options)
+        request = _prepare(replace(options, quiet=quiet))
         chosen = _baseline_path(request, baseline_file)
         text, result = _report_text(request, fmt, before, after, chosen)
         if output is None:
