@@ -87,13 +87,14 @@ def messages(root: Path, home: Path, **extra: str) -> list[str]:
     return [f["message"] for f in json.loads(proc.stdout)["findings"]]
 
 
-def used(label: str, version: str = "0.21.1") -> str:
-    """How a message names the environment a version was read from."""
-    return f"pytest-asyncio {version} ({label} (pytest_asyncio-{version}.dist-info))"
+def used(label: str, version: str = "0.21.1", others: str = "") -> str:
+    """How a message names the environment a version was read from (and the others)."""
+    chosen_over = f", chosen over {others}" if others else ""
+    return f"pytest-asyncio {version} ({label} (pytest_asyncio-{version}.dist-info){chosen_over})"
 
 
-def assert_used(found: list[str], label: str, version: str = "0.21.1") -> None:
-    assert found and all(used(label, version) in m for m in found), (label, found)
+def assert_used(found: list[str], label: str, version: str = "0.21.1", others: str = "") -> None:
+    assert found and all(used(label, version, others) in m for m in found), (label, found)
 
 
 def test_nothing_found_is_assumed(tmp_path: Path) -> None:
@@ -159,7 +160,7 @@ def test_tox_prefers_an_environment_with_pytest_asyncio(tmp_path: Path) -> None:
     make_venv(root / ".tox" / "lint")
     make_venv(root / ".tox" / "py311", "0.21.1")
     make_venv(root / ".tox" / ".pkg")  # tox's own packaging environment
-    assert_used(messages(root, home), ".tox/py311/ (tox), chosen over .tox/lint/ (tox)")
+    assert_used(messages(root, home), ".tox/py311/ (tox)", others=".tox/lint/ (tox)")
 
 
 def test_conda_activated_and_from_environment_yml(tmp_path: Path) -> None:
@@ -174,12 +175,12 @@ def test_conda_activated_and_from_environment_yml(tmp_path: Path) -> None:
     found = messages(root, home)
     by_name = "~/miniconda3/envs/my-env/ (conda, environment.yml)"
     by_prefix = f"{prefixed.as_posix()}/ (conda, environment.yml)"
-    assert all(used(f"{by_prefix}, chosen over {by_name}", "0.23.8") in m for m in found), found
+    assert all(used(by_prefix, "0.23.8", by_name) in m for m in found), found
 
     active = make_venv(tmp_path / "active", "0.20.3")
     found = messages(root, home, CONDA_PREFIX=str(active))
-    label = f"{active} ($CONDA_PREFIX), chosen over {by_prefix}, {by_name}"
-    assert all(used(label, "0.20.3") in m for m in found), found
+    others = f"{by_prefix}, {by_name}"
+    assert all(used(f"{active} ($CONDA_PREFIX)", "0.20.3", others) in m for m in found), found
 
 
 def test_several_found_the_first_is_used_and_the_others_named(tmp_path: Path) -> None:
@@ -188,11 +189,8 @@ def test_several_found_the_first_is_used_and_the_others_named(tmp_path: Path) ->
     make_venv(root / ".tox" / "py311", "0.23.8")
     name = f"my-app-{urlsafe_hash(os.path.realpath(root))}"
     make_venv(home / ".cache" / "pypoetry" / "virtualenvs" / f"{name}-py3.11", "0.23.8")
-    label = (
-        f".venv/, chosen over ~/.cache/pypoetry/virtualenvs/{name}-py3.11/ (poetry), "
-        ".tox/py311/ (tox)"
-    )
-    assert_used(messages(root, home), label)
+    others = f"~/.cache/pypoetry/virtualenvs/{name}-py3.11/ (poetry), .tox/py311/ (tox)"
+    assert_used(messages(root, home), ".venv/", others=others)
     # Without pytest-asyncio in the first: "not installed in" names the same choice.
     (
         root
@@ -205,7 +203,7 @@ def test_several_found_the_first_is_used_and_the_others_named(tmp_path: Path) ->
     ).unlink()
     (root / ".venv" / "lib" / PY / "site-packages" / "pytest_asyncio-0.21.1.dist-info").rmdir()
     found = messages(root, home)
-    assert found and all(f"not installed in {label}" in m for m in found), found
+    assert found and all(f"not installed in .venv/, chosen over {others}" in m for m in found)
 
 
 def test_names_match_what_the_real_tools_made(tmp_path: Path) -> None:

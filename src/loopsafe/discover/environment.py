@@ -53,10 +53,13 @@ class Environment:
 
 def find_environment(root: Path) -> Environment:
     """The environments of the project at `root` and of loopsafe itself."""
-    project, site_dirs = _project_site_packages(root)
+    label, others, site_dirs = _project_site_packages(root)
+    installed = _find(site_dirs, "pytest_asyncio", label) if label else None
+    if installed is not None and others:
+        installed = Installed(installed.version, installed.where + others)
     return Environment(
-        project=project,
-        project_pytest_asyncio=_find(site_dirs, "pytest_asyncio", project) if project else None,
+        project=label + others,
+        project_pytest_asyncio=installed,
         own_pytest_asyncio=installed_next_to_loopsafe("pytest_asyncio"),
         python=f"{sys.version_info[0]}.{sys.version_info[1]}",
     )
@@ -68,9 +71,9 @@ def installed_next_to_loopsafe(name: str) -> Installed | None:
     return _find(own_dirs, name, "installed next to loopsafe")
 
 
-def _project_site_packages(root: Path) -> tuple[str, list[Path]]:
-    """The project's environment ("" when none) and its site-packages directories: the
-    first found, named with the others found ("`.venv/`, chosen over .tox/py311/ (tox)")."""
+def _project_site_packages(root: Path) -> tuple[str, str, list[Path]]:
+    """The project's environment ("" when none), the others found (", chosen over
+    .tox/py311/ (tox)", or "") and its site-packages directories."""
     found: list[tuple[str, list[Path]]] = []
     seen: set[str] = set()
     for place in places(root):
@@ -82,14 +85,15 @@ def _project_site_packages(root: Path) -> tuple[str, list[Path]]:
             seen.add(real)
             found.append((place.label, site))
     if not found:
-        return "", []
+        return "", "", []
     label, site = found[0]
     others = [other for other, _ in found[1:]]
+    named = ""
     if others:
-        label += ", chosen over " + ", ".join(others[:_NAMED_OTHERS])
+        named = ", chosen over " + ", ".join(others[:_NAMED_OTHERS])
         if len(others) > _NAMED_OTHERS:
-            label += f" and {len(others) - _NAMED_OTHERS} more"
-    return label, site
+            named += f" and {len(others) - _NAMED_OTHERS} more"
+    return label, named, site
 
 
 def _same(one: str | Path, other: str | Path) -> bool:
