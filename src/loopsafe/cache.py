@@ -263,13 +263,13 @@ class Cache:
             self._ignored(self.place.problem or self.place.unreadable(name, MAX_CACHE_BYTES))
             return None
         mac, _, payload = data.partition(b"\n")
+        if not hmac.compare_digest(mac, self._mac(payload).encode("ascii")):
+            # not written by this user's loopsafe: never trusted
+            self._ignored(f"{self.place.shown(name)} was not signed by this user's loopsafe")
+            return None
         try:
-            if not hmac.compare_digest(mac.decode("ascii"), self._mac(payload)):
-                # not written by this user's loopsafe: never trusted
-                self._ignored(f"{self.place.shown(name)} was not signed by this user's loopsafe")
-                return None
             return json.loads(payload)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
 
     def load(self) -> None:
