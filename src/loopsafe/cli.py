@@ -434,8 +434,9 @@ def _prepare(options: Options) -> _Request:
     "--baseline",
     "baseline_file",
     type=click.Path(path_type=Path),
-    help="Report only findings not recorded in this baseline file (JSON); with "
-    "--write-baseline, write it there [default: `baseline` in [tool.loopsafe], else "
+    help="Report (with --fix or --diff, fix) only findings not recorded in this baseline "
+    "file (JSON); with --write-baseline, write it there [default: `baseline` in "
+    "[tool.loopsafe], else "
     f"{DEFAULT_BASELINE} when writing].",
 )
 @click.option(
