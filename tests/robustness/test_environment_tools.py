@@ -155,6 +155,14 @@ def test_hatch_default_environment(tmp_path: Path) -> None:
     assert all(used(label, "0.23.8") in m for m in found), found
 
 
+def test_hatch_configured_path(tmp_path: Path) -> None:
+    root, home = project(tmp_path), tmp_path / "home"
+    make_venv(root / "envs" / "dev", "0.21.1")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.hatch.envs.default]\npath = "envs/dev"\n')
+    assert_used(messages(root, home), "envs/dev/ (hatch)")
+
+
 def test_tox_prefers_an_environment_with_pytest_asyncio(tmp_path: Path) -> None:
     root, home = project(tmp_path), tmp_path / "home"
     make_venv(root / ".tox" / "lint")
