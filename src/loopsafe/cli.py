@@ -324,6 +324,14 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
 }
 
 
+_NO_BASELINE = click.option(
+    "--no-baseline",
+    is_flag=True,
+    help="Ignore `baseline` in [tool.loopsafe]: every finding counts (to fix the ones it "
+    "records, say).",
+)
+
+
 def _with_options(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command the named shared options (all of them when none are named), packed
     into one `Options` argument; its own options stay keyword arguments."""
@@ -445,12 +453,14 @@ def _prepare(options: Options) -> _Request:
     help="Record every current finding in the baseline file (findings fixed since drop "
     "out), report nothing, exit 0.",
 )
+@_NO_BASELINE
 def check(
     options: Options,
     fix: bool,
     add_noqa: bool,
     baseline_file: Path | None,
     write_baseline: bool,
+    no_baseline: bool,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report every event-loop site.
 
@@ -476,8 +486,10 @@ def check(
         ]
         if len(modes) > 1:
             fail(f"{' and '.join(modes)} cannot be used together")
+        if write_baseline and no_baseline:
+            fail("--write-baseline and --no-baseline cannot be used together")
         request = _prepare(options)
-        chosen = _baseline_path(request, baseline_file)
+        chosen = _baseline_path(request, baseline_file, no_baseline)
         if fix or options.diff:
             return request.finish(_fix(request, baseline_file=chosen))
         if add_noqa:
@@ -506,13 +518,16 @@ def check(
     help="Leave the findings recorded in this baseline file (JSON) as they are: neither "
     "fixed nor reported [default: `baseline` in [tool.loopsafe]].",
 )
-def fix_command(options: Options, report_file: Path | None, baseline_file: Path | None) -> None:
+@_NO_BASELINE
+def fix_command(
+    options: Options, report_file: Path | None, baseline_file: Path | None, no_baseline: bool
+) -> None:
     """Apply the fixes to PATHS in place: `loopsafe check --fix`. Safe fixes only, unless
     `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
 
     def body() -> int:
         request = _prepare(options)
-        chosen = _baseline_path(request, baseline_file)
+        chosen = _baseline_path(request, baseline_file, no_baseline)
         return request.finish(_fix(request, report_file, baseline_file=chosen))
 
     run_guarded(options.verbose, body)
@@ -531,10 +546,12 @@ def _report(request: _Request) -> int:
     return _show(request, _analyse(request, request.options.no_cache))
 
 
-def _baseline_path(request: _Request, given: Path | None) -> Path | None:
+def _baseline_path(request: _Request, given: Path | None, ignore: bool = False) -> Path | None:
     """--baseline, else `baseline` in [tool.loopsafe] (relative to the pyproject.toml it is
-    set in); None when neither is given."""
-    if given is not None or not request.config.baseline:
+    set in) unless --no-baseline (`ignore`); None when neither is given."""
+    if ignore and given is not None:
+        fail("--baseline and --no-baseline cannot be used together")
+    if ignore or given is not None or not request.config.baseline:
         return given
     root = request.config.root or request.cwd
     return Path(os.path.relpath(root / request.config.baseline, request.cwd))
@@ -867,6 +884,7 @@ def _fix_summary(
     help="Cover only the findings not recorded in this baseline file (JSON); the report "
     "says how many it left out [default: `baseline` in [tool.loopsafe]].",
 )
+@_NO_BASELINE
 def report(
     options: Options,
     output: Path | None,
@@ -875,6 +893,7 @@ def report(
     after: Path | None,
     quiet: bool,
     baseline_file: Path | None,
+    no_baseline: bool,
 ) -> None:
     """The audit report for PATHS: summary counts, every fix (before / after code), the
     helper, what is left as it is and why, test categories, the pytest configuration,
@@ -888,7 +907,7 @@ def report(
     def body() -> int:
         check_output_file(output, "--output")
         request = _prepare(replace(options, quiet=quiet))
-        chosen = _baseline_path(request, baseline_file)
+        chosen = _baseline_path(request, baseline_file, no_baseline)
         text, result = _report_text(request, fmt, before, after, chosen)
         if output is None:
             if not quiet:

@@ -129,6 +129,29 @@ def test_fix_reads_the_baseline_set_in_pyproject(tmp_path: Path) -> None:
     assert (project / "app" / "legacy.py").read_bytes() == legacy
 
 
+def test_no_baseline_sets_the_configured_one_aside(tmp_path: Path) -> None:
+    """With `baseline` in [tool.loopsafe], --no-baseline is how the recorded findings get
+    fixed (and reported) after all."""
+    project = _project(tmp_path)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + f'\n[tool.loopsafe]\nbaseline = "{BASELINE}"\n')
+    assert _codes(project) == [("app/new.py", "LS101")]
+    assert len(_codes(project, "--no-baseline")) == 4
+    report = spawn(["report", "--format", "json", "--no-baseline", "--no-cache"], project)
+    assert "baseline" not in report.json() and report.json()["summary"]["sites"]["total"] == 4
+
+    run = spawn(["fix", "--no-baseline", "--no-cache"], project)
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[0].startswith("Fixed 4 finding(s) in ")
+    assert "baseline" not in run.stdout.splitlines()[0]
+    assert _codes(project, "--no-baseline") == []
+
+    for args in (["fix", "--baseline", BASELINE], ["check", "--write-baseline"]):
+        spawn([*args, "--no-baseline"], project).assert_one_line_error(
+            "--no-baseline cannot be used together"
+        )
+
+
 def test_fix_with_a_bad_baseline_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     project = _project(tmp_path)
     before = (project / "app" / "new.py").read_bytes()
