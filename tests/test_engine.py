@@ -71,7 +71,7 @@ def test_the_facts_version_follows_the_code_that_makes_facts(tmp_path: Path) -> 
 
 
 def test_check_and_fix_take_the_same_analysing_options() -> None:
-    # --add-noqa, --baseline and --write-baseline are ways to report, not to fix.
-    shared = {p.name for p in check.params} - {"fix", "add_noqa", "baseline_file", "write_baseline"}
+    # --add-noqa and --write-baseline are ways to report, not to fix; --baseline is both.
+    shared = {p.name for p in check.params} - {"fix", "add_noqa", "write_baseline"}
     assert shared == {p.name for p in fix_command.params} - {"report_file"}
     assert {"select", "ignore", "exclude", "unsafe_fixes", "diff", "pytest_config"} <= shared

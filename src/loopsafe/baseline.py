@@ -1,5 +1,6 @@
 """The baseline file: the findings a legacy codebase already had, so `check` reports only
-new ones (`check --baseline FILE`, written by `--write-baseline`).
+new ones (`check --baseline FILE`, written by `--write-baseline`), `fix` fixes only new ones
+and `report` covers only new ones.
 
 An entry is keyed by what survives unrelated edits: the file (relative to the baseline's
 folder), the code, the enclosing function's qualified name and a hash of the finding's
@@ -80,6 +81,35 @@ def _read_lines(path: Path) -> list[str]:
         return source_lines(decode_source(read_source(path)))
     except (SourceError, OSError, UnicodeError, ValueError):
         return []
+
+
+@dataclass
+class Baseline:
+    """A baseline file read for a run: `hide` filters the run's findings. The source
+    lines are read afresh each time, so it also filters a run made after fixes."""
+
+    path: Path  # as given: relative to `cwd`, or absolute
+    cwd: Path
+    entries: Counter[Key]
+
+    @classmethod
+    def read(cls, cwd: Path, path: Path) -> Baseline:
+        """`BaselineError` with a one-line reason when it cannot be read."""
+        return cls(path, cwd, load(cwd / path))
+
+    def hide(self, findings: list[Finding]) -> Outcome:
+        return apply(findings, self.entries, Keys(self.cwd, self.path))
+
+
+def describe(path: Path, outcome: Outcome) -> str:
+    """The line `check` prints on stderr: what the baseline hid, and what of it is stale."""
+    note = f"Baseline {path}: {outcome.hidden} finding(s) hidden"
+    if outcome.stale:
+        note += (
+            f"; {outcome.stale} entr{'y' if outcome.stale == 1 else 'ies'} no longer "
+            "found (fixed or changed): shrink it with --write-baseline"
+        )
+    return note + "."
 
 
 def normalised(line: str) -> str:

@@ -6,7 +6,8 @@ may control, so it is never trusted:
 - every file carries a keyed BLAKE2 MAC made with a secret kept in the user's own cache
   directory, so a crafted `.loopsafe_cache/` committed to a repository is ignored rather
   than believed (it could otherwise hide findings);
-- anything unreadable, unsigned or malformed is a miss;
+- anything unreadable, unsigned or malformed is a miss, and the first reason a file
+  there was refused (a symlink, a FIFO, unsigned) is kept as `notice` for the user;
 - its files are read only if regular and of bounded size, and the directory is read and
   written only if no component below the project root is a symlink (`untrusted`): a FIFO,
   `/dev/zero` or a link out of the tree shipped as the cache is ignored, never followed.
@@ -245,6 +246,12 @@ class Cache:
         self.enabled = self.key is not None
         self.facts: dict[str, Any] = {}
         self._dirty = False
+        # Why a cache in the tree was not used, for the user (the first reason only).
+        self.notice = self.place.problem if enabled else ""
+
+    def _ignored(self, why: str) -> None:
+        if why and not self.notice:
+            self.notice = why
 
     def _mac(self, payload: bytes) -> str:
         assert self.key is not None
@@ -252,14 +259,17 @@ class Cache:
 
     def _read(self, name: str) -> Any:
         data = self.place.read(name, MAX_CACHE_BYTES)
-        if data is None:
-            return None  # missing, or not a regular file (a FIFO, a device, a symlink)
+        if data is None:  # missing, or not a regular file (a FIFO, a device, a symlink)
+            self._ignored(self.place.problem or self.place.unreadable(name, MAX_CACHE_BYTES))
+            return None
         mac, _, payload = data.partition(b"\n")
+        if not hmac.compare_digest(mac, self._mac(payload).encode("ascii")):
+            # not written by this user's loopsafe: never trusted
+            self._ignored(f"{self.place.shown(name)} was not signed by this user's loopsafe")
+            return None
         try:
-            if not hmac.compare_digest(mac.decode("ascii"), self._mac(payload)):
-                return None  # not written by this user's loopsafe: never trusted
             return json.loads(payload)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
 
     def load(self) -> None:
@@ -308,6 +318,7 @@ class Cache:
             return
         # A read-only tree, or a directory that is not safe to write, just means no cache.
         if not self.place.open(create=True):
+            self._ignored(self.place.problem)
             return
         try:
             # Kept out of version control; an existing entry of that name is left alone.

@@ -7,14 +7,15 @@ stderr, never a traceback unless `--verbose`.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DEFAULT_BASELINE = "loopsafe-baseline.json"  # loopsafe.baseline.DEFAULT_PATH, without the import
 _FORMATS = ("text", "json", "sarif", "github")
+_T = TypeVar("_T")
 
 
 def _codes(values: Sequence[str]) -> tuple[str, ...]:
@@ -111,9 +113,30 @@ def main() -> None:
     except click.Abort:
         click.echo("loopsafe: interrupted", err=True)
         sys.exit(130)
+    except _ReaderLeft as exc:  # the help or the version, and the reader left: 141
+        sys.exit(environment_error(exc.error))
     except OSError as exc:  # writing the help or a usage error: stdout closed, say
         sys.exit(environment_error(exc))
     sys.exit(EXIT_CLEAN)
+
+
+class _ReaderLeft(Exception):
+    """EPIPE while click parses (`--help`, `--version`): click would catch it and exit 1,
+    so it is carried past click to `main`, which ends as every command does when the
+    reader of stdout leaves (exit 141, nothing printed)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _past_click(call: Callable[[], _T]) -> _T:
+    try:
+        return call()
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise _ReaderLeft(exc) from None
+        raise
 
 
 class _LazyGroup(click.Group):
@@ -133,6 +156,22 @@ class _LazyGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module), name)
             return command
         return super().get_command(ctx, cmd_name)
+
+    # Every write happens below these two: `loopsafe --help` in the first, a command and
+    # its own `--help` in the second.
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        return _past_click(
+            lambda: super(_LazyGroup, self).make_context(info_name, args, parent, **extra)
+        )
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return _past_click(lambda: super(_LazyGroup, self).invoke(ctx))
 
 
 @click.group(
@@ -286,6 +325,14 @@ _OPTIONS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
 }
 
 
+_NO_BASELINE = click.option(
+    "--no-baseline",
+    is_flag=True,
+    help="Ignore `baseline` in [tool.loopsafe]: every finding counts (to fix the ones it "
+    "records, say).",
+)
+
+
 def _with_options(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command the named shared options (all of them when none are named), packed
     into one `Options` argument; its own options stay keyword arguments."""
@@ -312,6 +359,7 @@ class _Request:
     config: Config  # with the command line's --select, --ignore, --exclude... merged in
     options: Options
     out: Destination  # standard output, or --output-file
+    told: set[str] = field(default_factory=set)  # the notices already printed
 
     def finish(self, code: int) -> int:
         """Write --output-file (the run went through), and pass the exit status on."""
@@ -395,8 +443,9 @@ def _prepare(options: Options) -> _Request:
     "--baseline",
     "baseline_file",
     type=click.Path(path_type=Path),
-    help="Report only findings not recorded in this baseline file (JSON); with "
-    "--write-baseline, write it there [default: `baseline` in [tool.loopsafe], else "
+    help="Report (with --fix or --diff, fix) only findings not recorded in this baseline "
+    "file (JSON); with --write-baseline, write it there [default: `baseline` in "
+    "[tool.loopsafe], else "
     f"{DEFAULT_BASELINE} when writing].",
 )
 @click.option(
@@ -405,12 +454,14 @@ def _prepare(options: Options) -> _Request:
     help="Record every current finding in the baseline file (findings fixed since drop "
     "out), report nothing, exit 0.",
 )
+@_NO_BASELINE
 def check(
     options: Options,
     fix: bool,
     add_noqa: bool,
     baseline_file: Path | None,
     write_baseline: bool,
+    no_baseline: bool,
 ) -> None:
     """Analyse PATHS (default: the current directory) and report every event-loop site.
 
@@ -436,14 +487,12 @@ def check(
         ]
         if len(modes) > 1:
             fail(f"{' and '.join(modes)} cannot be used together")
+        if write_baseline and no_baseline:
+            fail("--write-baseline and --no-baseline cannot be used together")
         request = _prepare(options)
+        chosen = _baseline_path(request, baseline_file, no_baseline)
         if fix or options.diff:
-            return request.finish(_fix(request))
-        chosen = baseline_file
-        if chosen is None and request.config.baseline:
-            # [tool.loopsafe] baseline: relative to the pyproject.toml it is set in
-            root = request.config.root or request.cwd
-            chosen = Path(os.path.relpath(root / request.config.baseline, request.cwd))
+            return request.finish(_fix(request, baseline_file=chosen))
         if add_noqa:
             return request.finish(_add_noqa(request, chosen))
         if write_baseline:
@@ -463,13 +512,24 @@ def check(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the audit report for the fixes just applied (.json: JSON, else Markdown).",
 )
-def fix_command(options: Options, report_file: Path | None) -> None:
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    help="Leave the findings recorded in this baseline file (JSON) as they are: neither "
+    "fixed nor reported [default: `baseline` in [tool.loopsafe]].",
+)
+@_NO_BASELINE
+def fix_command(
+    options: Options, report_file: Path | None, baseline_file: Path | None, no_baseline: bool
+) -> None:
     """Apply the fixes to PATHS in place: `loopsafe check --fix`. Safe fixes only, unless
     `--unsafe-fixes`; `--diff` prints them instead. Then reports what is left."""
 
     def body() -> int:
         request = _prepare(options)
-        return request.finish(_fix(request, report_file))
+        chosen = _baseline_path(request, baseline_file, no_baseline)
+        return request.finish(_fix(request, report_file, baseline_file=chosen))
 
     run_guarded(options.verbose, body)
 
@@ -487,26 +547,36 @@ def _report(request: _Request) -> int:
     return _show(request, _analyse(request, request.options.no_cache))
 
 
-def _report_against(request: _Request, path: Path) -> int:
-    """`check --baseline FILE`: the findings the baseline does not cover."""
-    from dataclasses import replace
+def _baseline_path(request: _Request, given: Path | None, ignore: bool = False) -> Path | None:
+    """--baseline, else `baseline` in [tool.loopsafe] (relative to the pyproject.toml it is
+    set in) unless --no-baseline (`ignore`); None when neither is given."""
+    if ignore and given is not None:
+        fail("--baseline and --no-baseline cannot be used together")
+    if ignore or given is not None or not request.config.baseline:
+        return given
+    root = request.config.root or request.cwd
+    return Path(os.path.relpath(root / request.config.baseline, request.cwd))
 
+
+def _read_baseline(request: _Request, path: Path) -> Any:
+    """The baseline file as `loopsafe.baseline.Baseline`, or one line and exit 2."""
     from loopsafe import baseline
 
     try:
-        recorded = baseline.load(request.cwd / path)
+        return baseline.Baseline.read(request.cwd, path)
     except baseline.BaselineError as exc:
         fail(str(exc))
+
+
+def _report_against(request: _Request, path: Path) -> int:
+    """`check --baseline FILE`: the findings the baseline does not cover."""
+    from loopsafe.baseline import describe
+
+    held = _read_baseline(request, path)
     result = _analyse(request, request.options.no_cache)
-    outcome = baseline.apply(result.findings, recorded, baseline.Keys(request.cwd, path))
+    outcome = held.hide(result.findings)
     if not request.options.quiet:
-        note = f"Baseline {path}: {outcome.hidden} finding(s) hidden"
-        if outcome.stale:
-            note += (
-                f"; {outcome.stale} entr{'y' if outcome.stale == 1 else 'ies'} no longer "
-                "found (fixed or changed): shrink it with --write-baseline"
-            )
-        click.echo(note + ".", err=True)
+        click.echo(describe(path, outcome), err=True)
     return _show(request, replace(result, findings=outcome.kept))
 
 
@@ -578,7 +648,7 @@ def _analyse(request: _Request, no_cache: bool) -> Any:
         color=use_color(options.color, sys.stderr),
     )
     try:
-        return analyse(
+        result = analyse(
             request.targets,
             request.config,
             cwd=request.cwd,
@@ -590,6 +660,17 @@ def _analyse(request: _Request, no_cache: bool) -> Any:
         fail(str(exc))
     finally:
         progress.close()
+    _tell(request, result.notices)
+    return result
+
+
+def _tell(request: _Request, notices: list[str]) -> None:
+    """The engine's notices about the run (a cache in the tree it ignored): one line
+    each on stderr, once per run, never on stdout, nothing with --quiet."""
+    for notice in notices:
+        if notice not in request.told and not request.options.quiet:
+            request.told.add(notice)
+            click.echo(f"loopsafe: warning: {printable(notice)}", err=True)
 
 
 def _show(request: _Request, result: Any, statistics: bool | None = None) -> int:
@@ -617,13 +698,22 @@ def _show(request: _Request, result: Any, statistics: bool | None = None) -> int
     return EXIT_FINDINGS if result.actionable or result.parse_errors else EXIT_CLEAN
 
 
-def _fix(request: _Request, report_file: Path | None = None) -> int:
+def _fix(
+    request: _Request, report_file: Path | None = None, *, baseline_file: Path | None = None
+) -> int:
+    """`fix` and `check --fix` / `--diff`. With a baseline, the findings it records are
+    left as they are: neither planned nor reported as remaining."""
     from loopsafe.fix.apply import plan_fixes, write_changes
     from loopsafe.model import Action
     from loopsafe.transaction import READ_ONLY_FILE_SYSTEM, TransactionError, pause, project_root
 
     options = request.options
+    held = _read_baseline(request, baseline_file) if baseline_file is not None else None
     analysis = _analysis(request)
+    kept_back = None
+    if held is not None:
+        kept_back = held.hide(analysis.result.findings)
+        analysis.result.findings = kept_back.kept
     pause("analysed")
     root = project_root(request.cwd / request.targets[0], request.cwd)
     report = plan_fixes(analysis, unsafe=options.unsafe_fixes, cwd=request.cwd, root=root)
@@ -634,7 +724,7 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
     if options.diff:
         for change in report.changes:  # the patch is bytes: each file's encoding
             request.out.write_bytes(change.diff())
-        _fix_summary(report, dry_run=True, out=out)
+        _fix_summary(report, dry_run=True, out=out, baseline=_held_note(baseline_file, kept_back))
         if internal:
             return EXIT_ERROR
         if options.exit_zero:
@@ -656,10 +746,16 @@ def _fix(request: _Request, report_file: Path | None = None) -> int:
         fail(str(exc))
     # What is left for review is what the fixed tree shows: a config edit can settle more.
     after = _analyse(request, no_cache=True)
+    if held is not None:
+        after.findings = held.hide(after.findings).kept
     left = sum(1 for f in after.findings if f.action is Action.REVIEW)
-    _fix_summary(report, dry_run=False, out=out, review=left)
+    note = _held_note(baseline_file, kept_back)
+    _fix_summary(report, dry_run=False, out=out, review=left, baseline=note)
     if report_file is not None:
-        _write_text(report_file, _audit_text(request, analysis, report, report_file))
+        audit = _audit_text(
+            request, analysis, report, report_file, _baseline_json(baseline_file, kept_back)
+        )
+        _write_text(report_file, audit)
         out.echo(f"Wrote the report to {report_file}.")
     code = _show(request, after, statistics=False)
     return EXIT_ERROR if internal else code
@@ -672,7 +768,7 @@ def _analysis(request: _Request) -> Any:
     from loopsafe.engine import analyse_project
 
     try:
-        return analyse_project(
+        analysis = analyse_project(
             request.targets,
             request.config,
             cwd=request.cwd,
@@ -681,6 +777,8 @@ def _analysis(request: _Request) -> Any:
         )
     except DiscoveryError as exc:
         fail(str(exc))
+    _tell(request, analysis.result.notices)
+    return analysis
 
 
 class _Stderr:
@@ -695,16 +793,37 @@ class _Stderr:
             click.echo(text, err=True)
 
 
+def _held_note(path: Path | None, outcome: Any) -> str:
+    """The summary's clause on a baseline: how many findings it kept from being fixed."""
+    if path is None or outcome is None:
+        return ""
+    return f"{outcome.hidden} in the baseline {printable(str(path))} left as they are"
+
+
+def _baseline_json(path: Path | None, outcome: Any) -> dict[str, Any] | None:
+    """The report's `baseline` entry: which file left out how many findings."""
+    if path is None or outcome is None:
+        return None
+    return {"file": path.as_posix(), "hidden": outcome.hidden, "stale": outcome.stale}
+
+
 def _fix_summary(
-    report: Any, *, dry_run: bool, out: Destination | _Stderr, review: int | None = None
+    report: Any,
+    *,
+    dry_run: bool,
+    out: Destination | _Stderr,
+    review: int | None = None,
+    baseline: str = "",
 ) -> None:
-    """`review`: the count after the fixes were written; a dry run counts it beforehand."""
+    """`review`: the count after the fixes were written; a dry run counts it beforehand.
+    `baseline`: what a baseline kept back (`_held_note`)."""
     verb = "Would fix" if dry_run else "Fixed"
     files = len(report.changes)
     left = len(report.review) if review is None else review
+    held = f"; {baseline}" if baseline else ""
     out.echo(
         f"{verb} {len(report.fixed)} finding(s) in {files} file(s); "
-        f"{len(report.skipped)} skipped; {left} left for review."
+        f"{len(report.skipped)} skipped; {left} left for review{held}."
     )
     for planned in report.skipped:
         where = printable(f"{planned.path}:{planned.line}")
@@ -759,6 +878,14 @@ def _fix_summary(
     help="Print nothing (a report file given with -o is still written); report through the "
     "exit status.",
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path),
+    help="Cover only the findings not recorded in this baseline file (JSON); the report "
+    "says how many it left out [default: `baseline` in [tool.loopsafe]].",
+)
+@_NO_BASELINE
 def report(
     options: Options,
     output: Path | None,
@@ -766,6 +893,8 @@ def report(
     before: Path | None,
     after: Path | None,
     quiet: bool,
+    baseline_file: Path | None,
+    no_baseline: bool,
 ) -> None:
     """The audit report for PATHS: summary counts, every fix (before / after code), the
     helper, what is left as it is and why, test categories, the pytest configuration,
@@ -778,8 +907,9 @@ def report(
 
     def body() -> int:
         check_output_file(output, "--output")
-        request = _prepare(options)
-        text, result = _report_text(request, fmt, before, after)
+        request = _prepare(replace(options, quiet=quiet))
+        chosen = _baseline_path(request, baseline_file, no_baseline)
+        text, result = _report_text(request, fmt, before, after, chosen)
         if output is None:
             if not quiet:
                 click.echo(printable(text), nl=False)
@@ -795,10 +925,15 @@ def report(
 
 
 def _report_text(
-    request: _Request, fmt: str, before: Path | None, after: Path | None
+    request: _Request,
+    fmt: str,
+    before: Path | None,
+    after: Path | None,
+    baseline_file: Path | None = None,
 ) -> tuple[str, Any]:
     """The report on the tree as it is, with the fixes `fix --unsafe-fixes` would make;
-    and the analysis result it reports on (for the exit status)."""
+    and the analysis result it reports on (for the exit status). With a baseline, on the
+    findings it does not record only."""
     import json
 
     from loopsafe.fix.apply import plan_fixes
@@ -812,7 +947,12 @@ def _report_text(
                 runtime[label] = load_runtime(path)
             except (OSError, ValueError) as exc:
                 fail(f"--{label}: {exc}")
+    held = _read_baseline(request, baseline_file) if baseline_file is not None else None
     analysis = _analysis(request)
+    left_out = None
+    if held is not None:
+        left_out = held.hide(analysis.result.findings)
+        analysis.result.findings = left_out.kept
     fixes = plan_fixes(analysis, unsafe=True, cwd=request.cwd)
     data = build_report(
         analysis,
@@ -822,13 +962,20 @@ def _report_text(
         tests=_tests_json(request),
         before=runtime.get("before"),
         after=runtime.get("after"),
+        baseline=_baseline_json(baseline_file, left_out),
     )
     if fmt == "json":
         return json.dumps(data, indent=2) + "\n", analysis.result
     return render_markdown(data), analysis.result
 
 
-def _audit_text(request: _Request, analysis: Any, fixes: Any, path: Path) -> str:
+def _audit_text(
+    request: _Request,
+    analysis: Any,
+    fixes: Any,
+    path: Path,
+    baseline: dict[str, Any] | None = None,
+) -> str:
     """The report for fixes just written: judged on the analysis they were planned from."""
     import json
 
@@ -836,7 +983,12 @@ def _audit_text(request: _Request, analysis: Any, fixes: Any, path: Path) -> str
     from loopsafe.report.markdown import render_markdown
 
     data = build_report(
-        analysis, fixes, applied=True, project=_project_name(request), tests=_tests_json(request)
+        analysis,
+        fixes,
+        applied=True,
+        project=_project_name(request),
+        tests=_tests_json(request),
+        baseline=baseline,
     )
     if path.suffix == ".json":
         return json.dumps(data, indent=2) + "\n"

@@ -103,6 +103,7 @@ def analyse(
         result = analysis.result
         setup.cache.save(run_key, result, digests)
     result.findings = _selected(result.findings, setup.config)
+    result.notices = _notices(setup.cache)
     return result
 
 
@@ -122,7 +123,13 @@ def analyse_project(
     setup = _setup(paths, config, cwd, jobs, use_cache)
     analysis, _ = _run(setup, eager=eager)
     analysis.result.findings = _selected(analysis.result.findings, setup.config)
+    analysis.result.notices = _notices(setup.cache)
     return analysis
+
+
+def _notices(cache: Cache) -> list[str]:
+    """What the user should hear about the run: a cache in the tree that was ignored."""
+    return [f"cache ignored: {cache.notice}"] if cache.notice else []
 
 
 def _run(

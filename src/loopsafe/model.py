@@ -188,6 +188,9 @@ class Result:
     files_scanned: int = 0
     findings: list[Finding] = field(default_factory=list)
     parse_errors: list[ParseError] = field(default_factory=list)
+    # One line each for the user about the run itself, never about the code (a cache in
+    # the tree that was ignored): the CLI prints them on stderr. Never cached.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[Finding]:

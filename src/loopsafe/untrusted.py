@@ -13,8 +13,11 @@ Standard library only, and nothing from the analyser: the pytest plugin uses it 
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -61,6 +64,21 @@ def read_regular(
         os.close(fd)
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular one is, for messages ("" for a regular file)."""
+    for test, kind in (
+        (stat.S_ISLNK, "a symlink"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+    ):
+        if test(mode):
+            return kind
+    return "" if stat.S_ISREG(mode) else "not a regular file"
+
+
 def inside(root: Path, path: Path) -> PurePosixPath | None:
     """`path` relative to `root` when it lies inside it, judged on the text of the paths
     (`..` resolved lexically, symlinks not followed); None when it lies outside."""
@@ -88,8 +106,16 @@ class CacheDirectory:
         self.root = root
         parts = inside(root, directory)
         self.parts: tuple[str, ...] = parts.parts if parts is not None else ()
-        self.problem = "" if parts is not None and self.parts else "outside the project"
+        self.problem = (
+            ""
+            if parts is not None and self.parts
+            else f"{os.path.normpath(os.path.abspath(directory))} lies outside the project"
+        )
         self._fd: int | None = None
+
+    def shown(self, name: str = "") -> str:
+        """A path of the directory as messages show it: relative to the root."""
+        return "/".join((*self.parts, name) if name else self.parts)
 
     def open(self, *, create: bool) -> bool:
         """Open (with `create`, make) the directory; False when it cannot be used."""
@@ -103,6 +129,7 @@ class CacheDirectory:
             fd = os.open(self.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
         except OSError:
             return False
+        done = 0
         try:
             for part in self.parts:
                 if create:
@@ -112,7 +139,10 @@ class CacheDirectory:
                 inner = os.open(part, flags, dir_fd=fd)
                 os.close(fd)
                 fd = inner
+                done += 1
         except OSError:  # missing, a symlink (ELOOP), not a directory (ENOTDIR)
+            where = functools.partial(os.stat, self.parts[done], dir_fd=fd, follow_symlinks=False)
+            self._refused(done, where)
             os.close(fd)
             return False
         self._fd = fd
@@ -121,16 +151,28 @@ class CacheDirectory:
     def _check_paths(self, create: bool) -> bool:
         """Without directory descriptors: every component checked with lstat."""
         here = self.root
-        for part in self.parts:
+        for done, part in enumerate(self.parts):
             here = here / part
             try:
                 if create and not os.path.lexists(here):
                     os.mkdir(here, 0o755)
                 if not stat.S_ISDIR(os.lstat(here).st_mode):
-                    return False
+                    raise NotADirectoryError(errno.ENOTDIR, "not a directory")
             except OSError:
+                self._refused(done, functools.partial(os.lstat, here))
                 return False
         return True
+
+    def _refused(self, done: int, lstat: Callable[[], os.stat_result]) -> None:
+        """Say why component `done` cannot be used (`problem`) when it is a symlink or not
+        a directory: what a repository can ship. A missing one only means no cache yet,
+        and a read-only or full disk only no cache this time: both are left unsaid."""
+        try:
+            kind = kind_of(lstat().st_mode)
+        except OSError:
+            return
+        if kind != "a directory":
+            self.problem = f"{'/'.join(self.parts[: done + 1])} is {kind or 'a regular file'}"
 
     def close(self) -> None:
         if self._fd is not None:
@@ -147,6 +189,25 @@ class CacheDirectory:
         if self._fd is not None:
             return read_regular(name, limit, follow_symlinks=False, dir_fd=self._fd)
         return read_regular(self.path / name, limit, follow_symlinks=False)
+
+    def unreadable(self, name: str, limit: int) -> str:
+        """Why `read(name, limit)` gave nothing although a file of that name is there
+        (a symlink, a FIFO, too big...); "" when there is none (or no directory)."""
+        if not self.open(create=False):
+            return ""
+        try:
+            if self._fd is not None:
+                info = os.stat(name, dir_fd=self._fd, follow_symlinks=False)
+            else:
+                info = os.lstat(self.path / name)
+        except OSError:
+            return ""
+        kind = kind_of(info.st_mode)
+        if kind:
+            return f"{self.shown(name)} is {kind}"
+        if info.st_size > limit:
+            return f"{self.shown(name)} is larger than {limit // (1024 * 1024)} MB"
+        return f"{self.shown(name)} cannot be read"
 
     def write(self, name: str, data: bytes, *, mode: int = 0o600, replace: bool = True) -> bool:
         """Write `name` atomically (`atomic.write_atomic_at`: a symlink of that name is

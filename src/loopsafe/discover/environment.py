@@ -1,12 +1,15 @@
 """The Python environments a verdict can depend on: the project's own, and loopsafe's.
 
 Some rules judge code by the pytest-asyncio release the project runs. The project's own
-virtual environment says it best (`.venv/`, `venv/`, `env/` at the project root, or the
-activated `$VIRTUAL_ENV` when that is not the environment loopsafe itself runs in, as under
-pre-commit); only when none is found does the release installed next to loopsafe stand in,
-and the messages then say it was assumed. Both are read from directory names and
-`METADATA` files (never imported), and together they are part of the result cache's key:
-installing pytest-asyncio after a run never leaves a stale verdict.
+virtual environment says it best: `.venv/`, `venv/`, `env/` at the project root, an
+activated `$VIRTUAL_ENV` or `$CONDA_PREFIX` that is not the environment loopsafe itself
+runs in (as under pre-commit), or, not activated, poetry's, hatch's, tox's or conda's
+(`tool_envs` says where each keeps it). When several are there, the first in that order is
+used and messages name the others. Only when none is found does the release installed
+next to loopsafe stand in, and the messages then say it was assumed. All are read from
+directory names and `METADATA` files (never imported or run), and together they are part
+of the result cache's key: installing pytest-asyncio after a run never leaves a stale
+verdict.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopsafe.discover.tool_envs import IN_PROJECT, places, site_packages
 from loopsafe.untrusted import read_regular
 
-VENV_NAMES = (".venv", "venv", "env")
+VENV_NAMES = IN_PROJECT
+_NAMED_OTHERS = 3  # how many other environments found a message names
 _VERSION = re.compile(rb"(?m)^Version:[ \t]*(\S+)")
 _MAX_METADATA_BYTES = 4 * 1024 * 1024
 
@@ -48,10 +53,13 @@ class Environment:
 
 def find_environment(root: Path) -> Environment:
     """The environments of the project at `root` and of loopsafe itself."""
-    project, site_dirs = _project_site_packages(root)
+    label, others, site_dirs = _project_site_packages(root)
+    installed = _find(site_dirs, "pytest_asyncio", label) if label else None
+    if installed is not None and others:
+        installed = Installed(installed.version, installed.where + others)
     return Environment(
-        project=project,
-        project_pytest_asyncio=_find(site_dirs, "pytest_asyncio", project) if project else None,
+        project=label + others,
+        project_pytest_asyncio=installed,
         own_pytest_asyncio=installed_next_to_loopsafe("pytest_asyncio"),
         python=f"{sys.version_info[0]}.{sys.version_info[1]}",
     )
@@ -63,46 +71,36 @@ def installed_next_to_loopsafe(name: str) -> Installed | None:
     return _find(own_dirs, name, "installed next to loopsafe")
 
 
-def _project_site_packages(root: Path) -> tuple[str, list[Path]]:
-    """The project's environment ("" when none) and its site-packages directories."""
-    for name in VENV_NAMES:
-        found = _site_packages(root / name)
-        if found:
-            return f"{name}/", found
-    active = os.environ.get("VIRTUAL_ENV", "")
-    if active and os.path.isdir(active) and not _same(active, sys.prefix):
-        found = _site_packages(Path(active))
-        if found:
-            return f"{active} ($VIRTUAL_ENV)", found
-    return "", []
+def _project_site_packages(root: Path) -> tuple[str, str, list[Path]]:
+    """The project's environment ("" when none), the others found (", chosen over
+    .tox/py311/ (tox)", or "") and its site-packages directories."""
+    found: list[tuple[str, list[Path]]] = []
+    seen: set[str] = set()
+    for place in places(root):
+        if place.activated and (not place.path.is_dir() or _same(place.path, sys.prefix)):
+            continue  # loopsafe's own environment says nothing about the project's
+        site = site_packages(place.path)
+        real = os.path.realpath(place.path)
+        if site and real not in seen:
+            seen.add(real)
+            found.append((place.label, site))
+    if not found:
+        return "", "", []
+    label, site = found[0]
+    others = [other for other, _ in found[1:]]
+    named = ""
+    if others:
+        named = ", chosen over " + ", ".join(others[:_NAMED_OTHERS])
+        if len(others) > _NAMED_OTHERS:
+            named += f" and {len(others) - _NAMED_OTHERS} more"
+    return label, named, site
 
 
-def _same(one: str, other: str) -> bool:
+def _same(one: str | Path, other: str | Path) -> bool:
     try:
         return os.path.samefile(one, other)
     except OSError:
         return False
-
-
-def _site_packages(venv: Path) -> list[Path]:
-    """site-packages of a virtual environment (POSIX and Windows layouts), sorted."""
-    if not (venv / "pyvenv.cfg").is_file() and not (venv / "lib").is_dir():
-        return []
-    found: list[Path] = []
-    for lib in ("lib", "lib64"):
-        try:
-            pythons = sorted(os.scandir(venv / lib), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in pythons:
-            if entry.name.startswith("python3") and os.path.isdir(entry.path):
-                site = Path(entry.path) / "site-packages"
-                if site.is_dir() and site not in found:
-                    found.append(site)
-    windows = venv / "Lib" / "site-packages"
-    if windows.is_dir() and not found:
-        found.append(windows)
-    return found
 
 
 def _find(directories: list[Path], name: str, where: str) -> Installed | None:

@@ -49,8 +49,11 @@ def build_report(
     tests: dict[str, Any] | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`applied`: the fixes in `fixes` were written (`fix --report`), not just planned."""
+    """`applied`: the fixes in `fixes` were written (`fix --report`), not just planned.
+    `baseline`: the baseline file that left findings out of `analysis` ({"file",
+    "hidden", "stale"}), reported as the `baseline` key."""
     result = analysis.result
     test_paths = _test_paths(analysis)
     findings = result.findings
@@ -102,6 +105,8 @@ def build_report(
         "verification": _verification(tests),
         "impact": _impact(before, after),
     }
+    if baseline is not None:
+        report["baseline"] = baseline
     return report
 
 

@@ -40,6 +40,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     add(f"- Left for review: {fixes['left_for_review']}")
     add(f"- Accepted as they are: {fixes['accepted']}")
     add(f"- Files that could not be parsed: {summary['parse_errors']}")
+    baseline = report.get("baseline")
+    if baseline:
+        stale = baseline["stale"]
+        add(
+            f"- Left out by the baseline `{baseline['file']}`: {baseline['hidden']} finding(s)"
+            + (f" ({stale} of its entries no longer found)" if stale else "")
+        )
     add("")
     add("| action | sites |")
     add("| --- | ---: |")
