@@ -37,8 +37,9 @@ SITES_PER_UNIT = 4  # asyncio.run, get_event_loop, new_event_loop, run_until_com
 
 def _unit(i: int, units: int, chains: bool) -> str:
     """Thirty-odd lines holding four loop sites, with callers across the file. `chains`:
-    a coroutine also calls another unit's sync wrappers (LS103, whose fix makes the chain
-    async and is tried with LibCST on the whole file even by `check`)."""
+    a coroutine also calls another unit's sync wrappers (LS103: the chain fix walks every
+    caller and every `.get` read of the file before the rule refuses it). Either way each
+    unit holds an LS104 fix that drops a loop, which `check` proves or tries."""
     other = (i * 7 + 3) % units
     calls = f"Client{other}().get(x) + get_{other}(x)" if chains else f"x * {other}"
     return f"""
@@ -267,7 +268,7 @@ def main() -> None:
         tmp = Path(name)
         if "sites" in only:
             results["sites"] = _series(
-                "Sites in one file, with async chains (LS103 fixes tried with LibCST)",
+                "Sites in one file, with async chains (LS103 chains walked, then refused)",
                 "sites",
                 QUICK_SITES if args.quick else SITES,
                 _write_sites,
@@ -276,7 +277,7 @@ def main() -> None:
             )
         if "plain" in only:
             results["plain"] = _series(
-                "Sites in one file, no async chains (LS104 fixes, still tried with LibCST)",
+                "Sites in one file, no async chains",
                 "sites",
                 QUICK_SITES if args.quick else SITES,
                 _write_plain_sites,
