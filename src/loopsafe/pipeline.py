@@ -535,9 +535,16 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
     by_word: dict[str, list[str]] = {}  # the same for every identifier, once many are asked
 
+    words = 0  # identifiers of every pending module: what indexing them costs
+
     def modules_mentioning(name: str) -> list[str]:
+        nonlocal words
         if name not in where:
-            if len(where) < _SCAN_NAMES:
+            if not words:
+                words = sum(len(known) for known in idents.values()) or 1
+            # A scan costs a look-up per module: index once the scans cost what the
+            # index would (or after `_SCAN_NAMES` names), not later.
+            if len(where) < _SCAN_NAMES and len(where) * len(idents) < words:
                 where[name] = [m for m, known in idents.items() if name in known]
             else:  # asking each name of every module made many files quadratic
                 if not by_word:
