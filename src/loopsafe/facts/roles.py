@@ -65,16 +65,27 @@ def compute_roles(
     test_dirs = _test_dirs([*paths.values(), *all_paths], python_files)
     roles.test_dirs = test_dirs
 
-    in_tests = test_path_predicate([*paths.values(), *all_paths], python_files)
+    in_tests = _in_tests(test_dirs, python_files)
 
     importers: dict[str, set[str]] = {}
+    # Importing pkg.sub imports pkg (and its __init__) too: each imported name's
+    # packages, listed once (many modules import the same names).
+    packages: dict[str, list[str]] = {}
     for module, facts in modules.items():
         for imported in facts.imported_modules:
-            importers.setdefault(imported, set()).add(module)
-            # Importing pkg.sub imports pkg (and its __init__) too.
-            parts = imported.split(".")
-            for i in range(1, len(parts)):
-                importers.setdefault(".".join(parts[:i]), set()).add(module)
+            names = packages.get(imported)
+            if names is None:
+                parts = imported.split(".")
+                names = packages[imported] = [
+                    imported,
+                    *(".".join(parts[:i]) for i in range(1, len(parts))),
+                ]
+            for name in names:
+                users = importers.get(name)
+                if users is None:
+                    importers[name] = {module}
+                else:
+                    users.add(module)
 
     for module, path in paths.items():
         patterns = projects.python_files(path)
@@ -158,7 +169,11 @@ def test_path_predicate(
     paths: Iterable[str], python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
 ) -> Callable[[str], bool]:
     """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
-    test_dirs = _test_dirs(paths, python_files)
+    return _in_tests(_test_dirs(paths, python_files), python_files)
+
+
+def _in_tests(test_dirs: set[str], python_files: tuple[str, ...]) -> Callable[[str], bool]:
+    """`test_path_predicate` for the tree whose `_test_dirs` are `test_dirs`."""
     # A directory's answer, once: the same files (and their folders) are asked about
     # again and again, in every expansion round and by every rule.
     dirs: dict[str, bool] = {"": False}
