@@ -548,9 +548,14 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
                 where[name] = [m for m, known in idents.items() if name in known]
             else:  # asking each name of every module made many files quadratic
                 if not by_word:
+                    get = by_word.get
                     for m, known in idents.items():
                         for word in known:
-                            by_word.setdefault(word, []).append(m)
+                            found = get(word)
+                            if found is None:
+                                by_word[word] = [m]
+                            else:
+                                found.append(m)
                 where[name] = by_word.get(name, [])
         return where[name]
 

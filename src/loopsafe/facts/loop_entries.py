@@ -88,10 +88,14 @@ def made_callables(
         makers = entry_makers(index, is_test)
     known = {*KNOWN_MAKERS, *makers}
     out: dict[str, Made] = {}
+    answers: dict[str, str] = {}  # the same decorators and helpers recur in many modules
 
     def maker_of(dotted: str) -> str:
-        canonical = index.canonical(dotted)
-        return canonical if canonical in known else ""
+        found = answers.get(dotted)
+        if found is None:
+            canonical = index.canonical(dotted)
+            found = answers[dotted] = canonical if canonical in known else ""
+        return found
 
     for module, facts in index.modules.items():
         for qualname, func in facts.functions.items():

@@ -122,7 +122,13 @@ def compute_roles(
     roles.worker_decorators.update(extra_worker_decorators)
     roles.thread_functions.update(extra_thread_apis)
 
-    roles.outside_modules = {m for m, p in paths.items() if is_outside(p, m)}
+    outside: dict[str, bool] = {}  # relpath -> is_outside(relpath, its module), once
+    for module, path in paths.items():
+        if is_outside(path, module):
+            outside[path] = True
+            roles.outside_modules.add(module)
+        else:
+            outside[path] = False
     # A module of a package with a `__main__` block is still importable API; a lone
     # script is not.
     scripts = {m for m in roles.script_modules if "." not in m or m.endswith("__main__")}
@@ -132,7 +138,7 @@ def compute_roles(
         wanted = sorted(
             rel
             for rel in texts
-            if not in_tests(rel) and not is_outside(rel, module_of.get(rel, ""))
+            if not in_tests(rel) and not (outside[rel] if rel in outside else is_outside(rel, ""))
         )
         for relpath, why in application_files(
             ((rel, texts[rel]) for rel in wanted if module_of.get(rel) not in modules),
