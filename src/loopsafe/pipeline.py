@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import operator
 import re
 import stat
 from collections.abc import Callable, Iterable
@@ -433,11 +434,16 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
 
 
 def _imports_pytest_asyncio(facts: FileFacts) -> bool:
+    """Asked of every file parsed: mapped in C, without generators."""
     return (
-        any(m.startswith("pytest_asyncio") for m in facts.imported_modules)
-        or any(f.has_asyncio_mark for f in facts.functions.values())
-        or facts.has_module_asyncio_mark
+        facts.has_module_asyncio_mark
+        or any(map(_FROM_PYTEST_ASYNCIO, facts.imported_modules))
+        or any(map(_ASYNCIO_MARKED, facts.functions.values()))
     )
+
+
+_FROM_PYTEST_ASYNCIO = operator.methodcaller("startswith", "pytest_asyncio")
+_ASYNCIO_MARKED = operator.attrgetter("has_asyncio_mark")
 
 
 _MANY_NEEDLES = 256  # above this, a file's words are listed to pick the needles to try
