@@ -548,9 +548,7 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         if name not in where:
             if not words:
                 words = sum(len(known) for known in idents.values()) or 1
-            # A scan costs a look-up per module: index once the scans cost what the
-            # index would (or after `_SCAN_NAMES` names), not later.
-            if len(where) < _SCAN_NAMES and len(where) * len(idents) < words:
+            if _scan_more(len(where), len(idents), words):
                 where[name] = [m for m, known in idents.items() if name in known]
             else:  # asking each name of every module made many files quadratic
                 if not by_word:
@@ -601,6 +599,13 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         return out
 
     return expand
+
+
+def _scan_more(asked: int, modules: int, words: int) -> bool:
+    """Look one more name up module by module, rather than index the `words` identifiers
+    of the `modules`? A scan costs a look-up per module: the index is built once the
+    scans cost what it would, or after `_SCAN_NAMES` names, not later."""
+    return asked < _SCAN_NAMES and asked * modules < words
 
 
 _FEW_BODIES = 8  # a module with no more deferred bodies is searched, never indexed
