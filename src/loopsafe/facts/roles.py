@@ -88,12 +88,15 @@ def compute_roles(
                     users.add(module)
 
     for module, path in paths.items():
+        if is_test_filename(path):
+            roles.test_modules.add(module)
+            continue
         patterns = projects.python_files(path)
-        if is_test_filename(path) or (
-            # A configured pattern can be as wide as a package (`mypkg/*`): a module other
-            # modules import is their code, not a test module.
-            is_test_filename(path, patterns) and not (importers.get(module, set()) - {module})
-        ):
+        if patterns == DEFAULT_PYTHON_FILES:
+            continue  # asked just above
+        # A configured pattern can be as wide as a package (`mypkg/*`): a module other
+        # modules import is their code, not a test module.
+        if is_test_filename(path, patterns) and not (importers.get(module, set()) - {module}):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
