@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import operator
 import re
 import stat
 from collections.abc import Callable, Iterable
@@ -433,11 +434,16 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
 
 
 def _imports_pytest_asyncio(facts: FileFacts) -> bool:
+    """Asked of every file parsed: mapped in C, without generators."""
     return (
-        any(m.startswith("pytest_asyncio") for m in facts.imported_modules)
-        or any(f.has_asyncio_mark for f in facts.functions.values())
-        or facts.has_module_asyncio_mark
+        facts.has_module_asyncio_mark
+        or any(map(_FROM_PYTEST_ASYNCIO, facts.imported_modules))
+        or any(map(_ASYNCIO_MARKED, facts.functions.values()))
     )
+
+
+_FROM_PYTEST_ASYNCIO = operator.methodcaller("startswith", "pytest_asyncio")
+_ASYNCIO_MARKED = operator.attrgetter("has_asyncio_mark")
 
 
 _MANY_NEEDLES = 256  # above this, a file's words are listed to pick the needles to try
@@ -535,15 +541,25 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
     by_word: dict[str, list[str]] = {}  # the same for every identifier, once many are asked
 
+    words = 0  # identifiers of every pending module: what indexing them costs
+
     def modules_mentioning(name: str) -> list[str]:
+        nonlocal words
         if name not in where:
-            if len(where) < _SCAN_NAMES:
+            if not words:
+                words = sum(len(known) for known in idents.values()) or 1
+            if _scan_more(len(where), len(idents), words):
                 where[name] = [m for m, known in idents.items() if name in known]
             else:  # asking each name of every module made many files quadratic
                 if not by_word:
+                    get = by_word.get
                     for m, known in idents.items():
                         for word in known:
-                            by_word.setdefault(word, []).append(m)
+                            found = get(word)
+                            if found is None:
+                                by_word[word] = [m]
+                            else:
+                                found.append(m)
                 where[name] = by_word.get(name, [])
         return where[name]
 
@@ -583,6 +599,13 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         return out
 
     return expand
+
+
+def _scan_more(asked: int, modules: int, words: int) -> bool:
+    """Look one more name up module by module, rather than index the `words` identifiers
+    of the `modules`? A scan costs a look-up per module: the index is built once the
+    scans cost what it would, or after `_SCAN_NAMES` names, not later."""
+    return asked < _SCAN_NAMES and asked * modules < words
 
 
 _FEW_BODIES = 8  # a module with no more deferred bodies is searched, never indexed
@@ -750,8 +773,10 @@ def _interest(
             continue  # a test helper's callers are tests
         own = module.partition(".")[0]
         for name, target in facts.imports.items():
+            if target not in apis.RUN_APIS:  # most imports: asked first, it is cheapest
+                continue
             top = target.partition(".")[0]
-            if top in _RUNNER_TOPS and top != own and target in apis.RUN_APIS:
+            if top in _RUNNER_TOPS and top != own:
                 interest.add(module, (name,))
     for dotted in made_callables(index, in_tests, makers):
         found = index.split_module(dotted)

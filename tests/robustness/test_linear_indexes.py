@@ -182,6 +182,35 @@ def test_indexes_answer_as_the_searches_did(root: Path, tmp_path: Path) -> None:
     _check_lambdas(project)
 
 
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_identifier_index_reads_the_bodies_the_scans_did(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_expander` finds the modules mentioning a name by scanning each module's
+    identifiers, then by an index of them all: either way, the same bodies are read and
+    the findings are the same."""
+    target = copy_case(root, tmp_path)
+    runs = []
+    for scan in (True, False):
+        monkeypatch.setattr(pipeline, "_scan_more", lambda *_, scan=scan: scan)
+        analysis = analyse_project([target], cwd=tmp_path, use_cache=False)
+        read = {
+            key
+            for key, ref in analysis.project.index.functions.items()
+            if not ref.func.deferred_start
+        }
+        findings = [(f.path, f.line, f.col, f.code, f.message) for f in analysis.result.findings]
+        runs.append((read, findings))
+    assert runs[0] == runs[1]
+
+
+def test_scans_give_way_to_the_index_once_they_cost_as_much() -> None:
+    assert pipeline._scan_more(0, 50_000, 1_000_000)
+    assert pipeline._scan_more(19, 50_000, 1_000_000)
+    assert not pipeline._scan_more(20, 50_000, 1_000_000)
+    assert not pipeline._scan_more(pipeline._SCAN_NAMES, 1, 10**9)
+
+
 def test_chain_table_follows_functions_read_later(tmp_path: Path) -> None:
     """A function added to the index after the table was built (a deferred body read
     late) is in the next answer, not the stale one."""

@@ -58,7 +58,16 @@ class CallerIndex:
             tuple[str, bool, bool], tuple[int, int, dict[str, list[tuple[str, Call]]]]
         ] = {}
         for key, ref in index.functions.items():
-            self._add(key, ref.func)
+            func = ref.func
+            # Most functions call nothing (a deferred body is read later): pass them by.
+            if (
+                func.calls
+                or func.thread_targets
+                or func.loop_callbacks
+                or func.worker_targets
+                or func.escapes
+            ):
+                self._add(key, func)
 
     def _add(self, key: str, func: Function) -> None:
         names, by_name = self._names, self.by_name

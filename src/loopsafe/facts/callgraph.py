@@ -478,13 +478,17 @@ class CallGraph:
                     continue
                 kind = Root.ENTRY if is_script else Root.MODULE
                 self._seed(kind, target, "", f"import-time code of {module}")
-        self._seed_all(
-            facts.module_thread_targets, Root.THREAD, f"thread started by {module}", referenced
-        )
-        self._seed_all(
-            facts.module_worker_targets, Root.WORKER, f"job enqueued by {module}", referenced
-        )
-        self._seed_all(facts.module_loop_callbacks, Root.ASYNC, "", referenced)
+        # Asked of every module, most of which hand nothing to threads, workers or the loop.
+        if facts.module_thread_targets:
+            self._seed_all(
+                facts.module_thread_targets, Root.THREAD, f"thread started by {module}", referenced
+            )
+        if facts.module_worker_targets:
+            self._seed_all(
+                facts.module_worker_targets, Root.WORKER, f"job enqueued by {module}", referenced
+            )
+        if facts.module_loop_callbacks:
+            self._seed_all(facts.module_loop_callbacks, Root.ASYNC, "", referenced)
         for info in facts.classes.values():
             for attr in ("functions", "cron_jobs"):
                 for name in info.list_attrs.get(attr, []):

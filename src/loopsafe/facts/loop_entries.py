@@ -88,10 +88,14 @@ def made_callables(
         makers = entry_makers(index, is_test)
     known = {*KNOWN_MAKERS, *makers}
     out: dict[str, Made] = {}
+    answers: dict[str, str] = {}  # the same decorators and helpers recur in many modules
 
     def maker_of(dotted: str) -> str:
-        canonical = index.canonical(dotted)
-        return canonical if canonical in known else ""
+        found = answers.get(dotted)
+        if found is None:
+            canonical = index.canonical(dotted)
+            found = answers[dotted] = canonical if canonical in known else ""
+        return found
 
     for module, facts in index.modules.items():
         for qualname, func in facts.functions.items():
@@ -226,11 +230,15 @@ def reexported_run_sites(
         for func in list(facts.functions.values()):
             kind = ScopeKind.ASYNC if func.is_async else ScopeKind.SYNC
             for call in func.calls:
+                if call.target not in reexports:  # most calls: `_reexported` says None
+                    continue
                 site = _reexported(index, call, func.qualname, kind, reexports)
                 if site is not None:
                     found.append(site)
         for calls, in_main in ((facts.module_calls, False), (facts.main_calls, True)):
             for call in calls:
+                if call.target not in reexports:
+                    continue
                 site = _reexported(index, call, "", ScopeKind.MODULE, reexports)
                 if site is not None:
                     site.in_main_block = in_main

@@ -65,24 +65,38 @@ def compute_roles(
     test_dirs = _test_dirs([*paths.values(), *all_paths], python_files)
     roles.test_dirs = test_dirs
 
-    in_tests = test_path_predicate([*paths.values(), *all_paths], python_files)
+    in_tests = _in_tests(test_dirs, python_files)
 
     importers: dict[str, set[str]] = {}
+    # Importing pkg.sub imports pkg (and its __init__) too: each imported name's
+    # packages, listed once (many modules import the same names).
+    packages: dict[str, list[str]] = {}
     for module, facts in modules.items():
         for imported in facts.imported_modules:
-            importers.setdefault(imported, set()).add(module)
-            # Importing pkg.sub imports pkg (and its __init__) too.
-            parts = imported.split(".")
-            for i in range(1, len(parts)):
-                importers.setdefault(".".join(parts[:i]), set()).add(module)
+            names = packages.get(imported)
+            if names is None:
+                parts = imported.split(".")
+                names = packages[imported] = [
+                    imported,
+                    *(".".join(parts[:i]) for i in range(1, len(parts))),
+                ]
+            for name in names:
+                users = importers.get(name)
+                if users is None:
+                    importers[name] = {module}
+                else:
+                    users.add(module)
 
     for module, path in paths.items():
+        if is_test_filename(path):
+            roles.test_modules.add(module)
+            continue
         patterns = projects.python_files(path)
-        if is_test_filename(path) or (
-            # A configured pattern can be as wide as a package (`mypkg/*`): a module other
-            # modules import is their code, not a test module.
-            is_test_filename(path, patterns) and not (importers.get(module, set()) - {module})
-        ):
+        if patterns == DEFAULT_PYTHON_FILES:
+            continue  # asked just above
+        # A configured pattern can be as wide as a package (`mypkg/*`): a module other
+        # modules import is their code, not a test module.
+        if is_test_filename(path, patterns) and not (importers.get(module, set()) - {module}):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
@@ -111,7 +125,13 @@ def compute_roles(
     roles.worker_decorators.update(extra_worker_decorators)
     roles.thread_functions.update(extra_thread_apis)
 
-    roles.outside_modules = {m for m, p in paths.items() if is_outside(p, m)}
+    outside: dict[str, bool] = {}  # relpath -> is_outside(relpath, its module), once
+    for module, path in paths.items():
+        if is_outside(path, module):
+            outside[path] = True
+            roles.outside_modules.add(module)
+        else:
+            outside[path] = False
     # A module of a package with a `__main__` block is still importable API; a lone
     # script is not.
     scripts = {m for m in roles.script_modules if "." not in m or m.endswith("__main__")}
@@ -121,7 +141,7 @@ def compute_roles(
         wanted = sorted(
             rel
             for rel in texts
-            if not in_tests(rel) and not is_outside(rel, module_of.get(rel, ""))
+            if not in_tests(rel) and not (outside[rel] if rel in outside else is_outside(rel, ""))
         )
         for relpath, why in application_files(
             ((rel, texts[rel]) for rel in wanted if module_of.get(rel) not in modules),
@@ -158,7 +178,11 @@ def test_path_predicate(
     paths: Iterable[str], python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
 ) -> Callable[[str], bool]:
     """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
-    test_dirs = _test_dirs(paths, python_files)
+    return _in_tests(_test_dirs(paths, python_files), python_files)
+
+
+def _in_tests(test_dirs: set[str], python_files: tuple[str, ...]) -> Callable[[str], bool]:
+    """`test_path_predicate` for the tree whose `_test_dirs` are `test_dirs`."""
     # A directory's answer, once: the same files (and their folders) are asked about
     # again and again, in every expansion round and by every rule.
     dirs: dict[str, bool] = {"": False}
