@@ -266,42 +266,21 @@ def main() -> None:
     results: dict[str, list[Point]] = {}
     with tempfile.TemporaryDirectory(prefix="loopsafe-scale-") as name:
         tmp = Path(name)
-        if "sites" in only:
-            results["sites"] = _series(
-                "Sites in one file, with async chains (LS103 chains walked, then refused)",
-                "sites",
-                QUICK_SITES if args.quick else SITES,
-                _write_sites,
-                _check,
-                tmp,
-            )
-        if "plain" in only:
-            results["plain"] = _series(
-                "Sites in one file, no async chains",
-                "sites",
-                QUICK_SITES if args.quick else SITES,
-                _write_plain_sites,
-                _check,
-                tmp,
-            )
-        if "files" in only:
-            results["files"] = _series(
-                "Files in one project (one in four holds a loop site)",
-                "files",
-                QUICK_FILES if args.quick else FILES,
-                _write_project,
-                _check,
-                tmp,
-            )
-        if "fix" in only:
-            results["fix"] = _series(
-                "loopsafe fix on a project whose every file has fixes",
-                "fixed files",
-                QUICK_FIXES if args.quick else FIXES,
-                _write_fix_project,
-                _fix,
-                tmp,
-            )
+        series = (
+            ("sites", "Sites in one file, with async chains (LS103 chains walked, then refused)",
+             "sites", QUICK_SITES, SITES, _write_sites, _check),
+            ("plain", "Sites in one file, no async chains",
+             "sites", QUICK_SITES, SITES, _write_plain_sites, _check),
+            ("files", "Files in one project (one in four holds a loop site)",
+             "files", QUICK_FILES, FILES, _write_project, _check),
+            ("fix", "loopsafe fix on a project whose every file has fixes",
+             "fixed files", QUICK_FIXES, FIXES, _write_fix_project, _fix),
+        )  # fmt: skip
+        for key, title, unit, quick, full, make, measure in series:
+            if key in only:
+                results[key] = _series(
+                    title, unit, quick if args.quick else full, make, measure, tmp
+                )
     goals = (
         ("sites", "20,000 sites in one file"),
         ("plain", "20,000 sites in one file, no async chains"),

@@ -3,7 +3,7 @@
 LibCST's `AddImportsVisitor` matches a module that opens with a docstring by recursing
 once per top-level statement: a module of more than ~1,000 statements lost every fix that
 adds an import ("internal error: RecursionError"), and `check` counted those fixes as
-unavailable. The codemod now runs on a deep stack (`fix.deep_stack`).
+unavailable. The codemod now runs on a deep stack (`loopsafe.deep_stack`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fix_helpers import fix, read, write
 
-from loopsafe.fix.deep_stack import call_with_deep_stack
+from loopsafe.deep_stack import call_with_deep_stack
 
 
 def _module(statements: int) -> str:
@@ -66,7 +66,7 @@ def test_the_deep_call_restores_the_limit_and_passes_errors_on() -> None:
 
 
 _C_RECURSION = """
-from loopsafe.fix.deep_stack import call_with_deep_stack
+from loopsafe.deep_stack import call_with_deep_stack
 
 nested = []
 for _ in range(150_000):

@@ -19,8 +19,8 @@ from pathlib import Path
 import libcst as cst
 
 from loopsafe.analysis import Analysis
+from loopsafe.deep_stack import call_with_deep_stack
 from loopsafe.fix.config_edit import set_options
-from loopsafe.fix.deep_stack import call_with_deep_stack
 from loopsafe.fix.layout import (
     drops_final_cr,
     restore_layout,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopsafe.deep_stack import start_with_stack
 from loopsafe.lifeline import Lifeline
 from loopsafe.model import ParseError
 from loopsafe.parse import _sanitize
@@ -554,15 +555,8 @@ def _sanitize_in_thread(text: str, timeout: float) -> tuple[bytes | None, str]:
         except Exception as exc:  # RecursionError, LibCST internals
             result.append((None, f"{type(exc).__name__}: {exc}"))
 
-    previous = threading.stack_size()
     thread = threading.Thread(target=run, name="loopsafe-fallback", daemon=True)
-    try:
-        # The size is read when the thread starts, not when it is made (a thread started
-        # after the reset got the default stack, and Python 3.10 overflowed it).
-        threading.stack_size(256 * 1024 * 1024)
-        thread.start()
-    finally:
-        threading.stack_size(previous)
+    start_with_stack(thread, 256 * 1024 * 1024)
     thread.join(timeout)
     if not result:
         return None, "fallback parser timed out"

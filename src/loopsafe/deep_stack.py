@@ -1,10 +1,11 @@
-"""Run a LibCST codemod where deep recursion cannot fail it.
+"""Threads with a deep stack, for LibCST work that recurses deeply.
 
 LibCST recurses once per nesting level, and some of its visitors once per statement of a
 block: `AddImportsVisitor` matches the module's body with a recursive sequence matcher,
 so a module of more than about a thousand top-level statements failed every fix in it
 with `RecursionError`. The codemod runs on a thread with a deep stack and a recursion
-limit to match, restored afterwards.
+limit to match, restored afterwards; the in-process parser fallback uses such a thread
+too. Standard library only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ T = TypeVar("T")
 STACK_BYTES = 512 * 1024 * 1024  # address space, committed only as far as it is used
 RECURSION_LIMIT = 200_000
 _LOCK = threading.Lock()  # the recursion limit is the process's: one deep call at a time
+
+
+def start_with_stack(thread: threading.Thread, stack_bytes: int) -> None:
+    """`thread.start()` with a stack of `stack_bytes`. The size is read when a thread
+    starts, not when it is made: reset before `start()`, the thread got the default stack
+    (and Python 3.10 overflowed it on C recursion)."""
+    previous = threading.stack_size()
+    try:
+        threading.stack_size(stack_bytes)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
 
 
 def call_with_deep_stack(func: Callable[[], T]) -> T:
@@ -36,20 +49,15 @@ def call_with_deep_stack(func: Callable[[], T]) -> T:
     # A daemon: Ctrl-C while it works ends the run at once, not after the codemod.
     thread = threading.Thread(target=run, name="loopsafe-codemod", daemon=True)
     with _LOCK:
-        previous_size = threading.stack_size()
         previous_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
         try:
             try:
-                # The size is read when the thread starts: it must be set until then.
-                threading.stack_size(STACK_BYTES)
-                thread.start()
+                start_with_stack(thread, STACK_BYTES)
             except (ValueError, RuntimeError):  # no big stacks (or threads) here
                 started = False
             else:
                 started = True
-            finally:
-                threading.stack_size(previous_size)
             if started:
                 thread.join()
         finally:
