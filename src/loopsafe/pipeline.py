@@ -137,8 +137,8 @@ def run(
     )
     # The run builds millions of long-lived objects (facts, indexes, tables) and next to
     # no garbage cycles (176 on 10,000 files): the cyclic GC's collections walked them all
-    # again and again, a quarter of the CPU of everything after the parse. Cycles left
-    # are collected once the GC is back on.
+    # again and again, a quarter of the CPU of everything after the parse. What happens
+    # to them when it is back on: see `gc_policy`.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
