@@ -141,10 +141,12 @@ def run(
     # to them when it is back on: see `gc_policy`.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    analysis: Analysis | None = None
     try:
-        return _analyse(state, metadata), state.digests
+        analysis = _analyse(state, metadata)
+        return analysis, state.digests
     finally:
-        gc_policy.resume(gc_was_enabled)
+        gc_policy.resume(gc_was_enabled, keep=(state, analysis))
 
 
 def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
