@@ -225,3 +225,57 @@ def test_names_match_what_the_real_tools_made(tmp_path: Path) -> None:
     data = tmp_path / "data"
     path = hatch_default_env(folder, "My_App.core", {"HATCH_DATA_DIR": str(data)})
     assert path == data / "env" / "virtual" / "my-app-core" / "NGi8VRnI" / "my-app-core"
+
+
+def test_poetry_in_project_false_puts_poetrys_own_folder_first(tmp_path: Path) -> None:
+    """poetry never uses an in-project `.venv/` when `virtualenvs.in-project` is false."""
+    root, home = project(tmp_path), tmp_path / "home"
+    make_venv(root / ".venv", "0.21.1")
+    name = f"my-app-{urlsafe_hash(os.path.normcase(os.path.realpath(root)))}"
+    central = f"~/.cache/pypoetry/virtualenvs/{name}-py3.11/ (poetry)"
+    make_venv(home / ".cache" / "pypoetry" / "virtualenvs" / f"{name}-py3.11", "0.23.8")
+    # Not a poetry project: poetry's settings say nothing about it.
+    user_config = home / ".config" / "pypoetry" / "config.toml"
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text("[virtualenvs]\nin-project = false\n")
+    assert_used(messages(root, home), ".venv/", others=central)
+    # A poetry project (its lock file): the user's setting applies.
+    (root / "poetry.lock").write_text("# poetry lock\n")
+    assert_used(messages(root, home), central, "0.23.8", others=".venv/")
+    # The project's poetry.toml overrides the user's, the variable overrides both.
+    (root / "poetry.toml").write_text("[virtualenvs]\nin-project = true\n")
+    assert_used(messages(root, home), ".venv/", others=central)
+    found = messages(root, home, POETRY_VIRTUALENVS_IN_PROJECT="false")
+    assert_used(found, central, "0.23.8", others=".venv/")
+
+
+def test_hatch_dirs_env_and_data_settings(tmp_path: Path) -> None:
+    root, home = project(tmp_path), tmp_path / "home"
+    config = home / ".config" / "hatch" / "config.toml"
+    config.parent.mkdir(parents=True)
+    # A folder inside the project: hatch's flat layout, {virtual}/{name}.
+    config.write_text('[dirs.env]\nvirtual = ".hatch"\n')
+    make_venv(root / ".hatch" / "my-app", "0.21.1")
+    assert_used(messages(root, home), ".hatch/my-app/ (hatch)")
+    # ~/.virtualenvs is flat too.
+    config.write_text('[dirs.env]\nvirtual = "~/.virtualenvs"\n')
+    make_venv(home / ".virtualenvs" / "my-app", "0.23.8")
+    assert_used(messages(root, home), "~/.virtualenvs/my-app/ (hatch)", "0.23.8")
+    # Elsewhere: {virtual}/{name}/{hash}/{name}, with $VARS expanded.
+    checksum = urlsafe_hash(str(root))
+    config.write_text('[dirs.env]\nvirtual = "$ENVS_ROOT/hatch"\n')
+    make_venv(tmp_path / "envs" / "hatch" / "my-app" / checksum / "my-app", "0.20.3")
+    found = messages(root, home, ENVS_ROOT=str(tmp_path / "envs"))
+    label = f"{(tmp_path / 'envs').as_posix()}/hatch/my-app/{checksum}/my-app/ (hatch)"
+    assert_used(found, label, "0.20.3")
+    # dirs.data moves {data}/env/virtual; HATCH_CONFIG names another config file.
+    other = tmp_path / "hatch-config.toml"
+    other.write_text(f'[dirs]\ndata = "{(tmp_path / "data").as_posix()}"\n')
+    make_venv(tmp_path / "data" / "env" / "virtual" / "my-app" / checksum / "my-app", "0.21.1")
+    found = messages(root, home, HATCH_CONFIG=str(other))
+    label = f"{(tmp_path / 'data').as_posix()}/env/virtual/my-app/{checksum}/my-app/ (hatch)"
+    assert_used(found, label)
+    # $HATCH_ENV_TYPE_VIRTUAL_PATH names the environment outright.
+    make_venv(root / "custom-env", "0.23.8")
+    found = messages(root, home, HATCH_ENV_TYPE_VIRTUAL_PATH="custom-env")
+    assert_used(found, "custom-env/ (hatch)", "0.23.8")

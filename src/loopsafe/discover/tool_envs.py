@@ -13,9 +13,15 @@ an untrusted tree, and a tool may not even be installed.
   `$POETRY_VIRTUALENVS_PATH`, `poetry.toml`, poetry's `config.toml`, else
   `{cache-dir}/virtualenvs`; `{hash}`: the first 8 characters of the URL-safe base64 of the
   SHA-256 of the project folder (poetry's `EnvManager.generate_env_name`); the `X.Y` that
-  `envs.toml` records (`poetry env use`), else the newest;
-- hatch: `{data}/env/virtual/{name}/{hash}/{name}` for the `default` environment
-  (`hatch.env.virtual.VirtualEnvironment`), or its configured `path`;
+  `envs.toml` records (`poetry env use`), else the newest. A poetry project whose
+  `virtualenvs.in-project` is false (the same three sources) never uses an in-project
+  `.venv/`: poetry's own folder is looked at first;
+- hatch: for the `default` environment (`hatch.env.virtual.VirtualEnvironment`), its
+  `path` (`$HATCH_ENV_TYPE_VIRTUAL_PATH`, else the project's configuration), else
+  `{virtual}/{name}/{hash}/{name}`, `{virtual}` being hatch's `dirs.env.virtual` (its
+  `config.toml`, relative to the project) or `{data}/env/virtual` (`$HATCH_DATA_DIR`,
+  `dirs.data`, else the platform's data folder); flat, `{virtual}/{name}`, when that
+  folder is inside the project or is `~/.virtualenvs`;
 - tox: `.tox/<env>/`, by name, those with pytest-asyncio installed first;
 - conda: `environment.yml`'s `prefix:`, else its `name:` under the usual `envs` folders.
 """
@@ -58,14 +64,19 @@ def places(root: Path, env: dict[str, str] | None = None) -> Iterator[Place]:
     """Every place the project's environment may be, most likely first (see the module
     docstring); a place may not exist."""
     env = dict(os.environ) if env is None else env
+    pyproject = _toml(root / "pyproject.toml")
+    poetry = list(_poetry(root, pyproject, env))
+    central_first = bool(poetry) and poetry_in_project(root, pyproject, env) is False
+    if central_first:
+        yield from poetry
     for name in IN_PROJECT:
         yield Place(root / name, f"{name}/")
     for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
         active = env.get(variable, "")
         if active:
             yield Place(Path(active), f"{active} (${variable})", activated=True)
-    pyproject = _toml(root / "pyproject.toml")
-    yield from _poetry(root, pyproject, env)
+    if not central_first:
+        yield from poetry
     yield from _hatch(root, pyproject, env)
     yield from _tox(root)
     yield from _conda(root, env)
@@ -135,15 +146,40 @@ def poetry_env_name(name: str, project: Path) -> str:
     return f"{sanitized}-{base64.urlsafe_b64encode(digest).decode()[:8]}"
 
 
-def poetry_virtualenvs(root: Path, env: dict[str, str]) -> Path:
-    """The folder poetry keeps its virtual environments in."""
+def _poetry_configs(root: Path, env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The project's `poetry.toml` and poetry's own `config.toml`."""
     config_dir = Path(
         env.get("POETRY_CONFIG_DIR")
         or _user_dir(env, "XDG_CONFIG_HOME", ".config", "Application Support", "pypoetry")
     )
     if os.name == "nt" and not env.get("POETRY_CONFIG_DIR"):
         config_dir = Path(env.get("APPDATA") or _home(env)) / "pypoetry"
-    local, user = _toml(root / "poetry.toml"), _toml(config_dir / "config.toml")
+    return _toml(root / "poetry.toml"), _toml(config_dir / "config.toml")
+
+
+def poetry_in_project(root: Path, pyproject: dict[str, Any], env: dict[str, str]) -> bool | None:
+    """`virtualenvs.in-project` for a project poetry manages (None: not set, or not a
+    poetry project, whose tools read no poetry setting)."""
+    managed = (
+        isinstance(_get(pyproject, "tool", "poetry"), dict)
+        or str(_get(pyproject, "build-system", "build-backend") or "").startswith("poetry")
+        or (root / "poetry.lock").is_file()
+    )
+    if not managed:
+        return None
+    variable = env.get("POETRY_VIRTUALENVS_IN_PROJECT")
+    if variable is not None:  # poetry reads "true" and "1" as true, anything else false
+        return variable.strip().lower() in ("true", "1")
+    for config in _poetry_configs(root, env):
+        value = _get(config, "virtualenvs", "in-project")
+        if isinstance(value, bool):
+            return value
+    return None
+
+
+def poetry_virtualenvs(root: Path, env: dict[str, str]) -> Path:
+    """The folder poetry keeps its virtual environments in."""
+    local, user = _poetry_configs(root, env)
     cache = env.get("POETRY_CACHE_DIR") or _get(user, "cache-dir")
     if not isinstance(cache, str) or not cache:
         cache_dir = _user_dir(env, "XDG_CACHE_HOME", ".cache", "Caches", "pypoetry")
@@ -179,14 +215,54 @@ def _poetry(root: Path, pyproject: dict[str, Any], env: dict[str, str]) -> Itera
 
 
 # --------------------------------------------------------------------------- hatch
-def hatch_default_env(root: Path, name: str, env: dict[str, str]) -> Path:
-    """Where `hatch env create` puts the `default` environment of the project at `root`."""
-    data = Path(
-        env.get("HATCH_DATA_DIR")
-        or _user_dir(env, "XDG_DATA_HOME", ".local/share", "Application Support", "hatch")
+def _expand(text: str, env: dict[str, str]) -> str:
+    """`$VAR`, `${VAR}` and a leading `~` as hatch expands its folder settings."""
+    text = re.sub(
+        r"\$(\w+)|\$\{([^}]*)\}",
+        lambda m: env.get(m.group(1) or m.group(2), m.group(0)),
+        text,
     )
-    virtual = data / "env" / "virtual"
+    if text == "~" or text.startswith(("~/", "~\\")):
+        text = str(_home(env)) + text[1:]
+    return text
+
+
+def hatch_config(env: dict[str, str]) -> dict[str, Any]:
+    """Hatch's own `config.toml` (`$HATCH_CONFIG`, else the platform's config folder)."""
+    configured = env.get("HATCH_CONFIG")
+    if configured:
+        return _toml(Path(configured))
+    folder = _user_dir(env, "XDG_CONFIG_HOME", ".config", "Application Support", "hatch")
+    return _toml(folder / "config.toml")
+
+
+def hatch_virtual_dir(root: Path, env: dict[str, str], config: dict[str, Any]) -> Path:
+    """The folder hatch keeps virtual environments in: `dirs.env.virtual`, relative to
+    the project when it is not absolute, else `{data}/env/virtual`."""
+    configured = _get(config, "dirs", "env", "virtual")
+    if isinstance(configured, str) and configured:
+        path = Path(_expand(configured, env))
+        return path if path.is_absolute() else root / path
+    data = env.get("HATCH_DATA_DIR") or _get(config, "dirs", "data")
+    if isinstance(data, str) and data:
+        return Path(_expand(data, env)) / "env" / "virtual"
+    default = _user_dir(env, "XDG_DATA_HOME", ".local/share", "Application Support", "hatch")
+    return default / "env" / "virtual"
+
+
+def hatch_default_env(
+    root: Path, name: str, env: dict[str, str], config: dict[str, Any] | None = None
+) -> Path:
+    """Where `hatch env create` puts the `default` environment of the project at `root`
+    (`config`: hatch's own, read when not given)."""
+    virtual = hatch_virtual_dir(root, env, hatch_config(env) if config is None else config)
     project = normalise(name)
+    real_root = Path(os.path.realpath(root))
+    if (
+        real_root in Path(os.path.realpath(virtual)).parents
+        or virtual == _home(env) / ".virtualenvs"
+    ):
+        return virtual / project  # hatch's "flat structure"
     checksum = base64.urlsafe_b64encode(hashlib.sha256(str(root).encode()).digest()).decode()[:8]
     return virtual / project / checksum / project
 
@@ -196,16 +272,19 @@ def _hatch(root: Path, pyproject: dict[str, Any], env: dict[str, str]) -> Iterat
     if not name:
         return
     hatch_toml = _toml(root / "hatch.toml")
-    configured = _get(hatch_toml, "envs", "default", "path") or _get(
-        pyproject, "tool", "hatch", "envs", "default", "path"
+    configured = (
+        env.get("HATCH_ENV_TYPE_VIRTUAL_PATH")
+        or _get(hatch_toml, "envs", "default", "path")
+        or _get(pyproject, "tool", "hatch", "envs", "default", "path")
     )
     if isinstance(configured, str) and configured:
         path = Path(configured) if os.path.isabs(configured) else root / configured
         yield Place(path, f"{shown(path, root, env)}/ (hatch)")
         return
+    config = hatch_config(env)
     seen = []
     for folder in (root, Path(os.path.realpath(root))):
-        path = hatch_default_env(folder, name, env)
+        path = hatch_default_env(folder, name, env, config)
         if path not in seen:
             seen.append(path)
             yield Place(path, f"{shown(path, root, env)}/ (hatch)")
