@@ -23,7 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from loopsafe.discover.tool_envs import hatch_default_env, poetry_env_name
+from loopsafe.discover.tool_envs import (
+    hatch_config,
+    hatch_default_env,
+    hatch_virtual_dir,
+    poetry_env_name,
+    poetry_virtualenvs,
+)
 
 TEST = (
     "import asyncio\n\nimport pytest\n\n\n"
@@ -279,3 +285,30 @@ def test_hatch_dirs_env_and_data_settings(tmp_path: Path) -> None:
     make_venv(root / "custom-env", "0.23.8")
     found = messages(root, home, HATCH_ENV_TYPE_VIRTUAL_PATH="custom-env")
     assert_used(found, "custom-env/ (hatch)", "0.23.8")
+
+
+def test_macos_folders_are_those_platformdirs_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """poetry and hatch find their folders with platformdirs: on macOS, loopsafe's names
+    for them are platformdirs' own (checked here on Linux by asking platformdirs' macOS
+    class; Windows paths cannot be built on a POSIX system). Without XDG variables:
+    recent platformdirs releases (4.14 here) honour them on macOS too, older ones do not, and loopsafe
+    follows the older, Library-only layout there."""
+    macos = pytest.importorskip("platformdirs.macos")
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))  # what platformdirs expands `~` with
+    for variable in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    env = {"HOME": str(home)}
+    poetry = macos.MacOS("pypoetry", appauthor=False)
+    hatch = macos.MacOS("hatch", appauthor=False)
+    assert poetry_virtualenvs(tmp_path, env) == Path(poetry.user_cache_dir) / "virtualenvs"
+    config = Path(hatch.user_config_dir) / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[dirs]\ndata = "/elsewhere"\n')
+    assert hatch_config(env) == {"dirs": {"data": "/elsewhere"}}
+    config.unlink()
+    expected = Path(hatch.user_data_dir) / "env" / "virtual"
+    assert hatch_virtual_dir(tmp_path, env, hatch_config(env)) == expected
