@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loopsafe.discover.config import Config
 from loopsafe.discover.files import (
@@ -291,3 +293,19 @@ def test_path_objects_equal_plain_construction(tmp_path: Path) -> None:
         assert source.abspath == Path(os.fspath(source.abspath))
         assert str(source.abspath) == str(tmp_path / source.relpath)
         assert source.abspath.parent.name == "a"
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", ".", "..", "", ".x", "x.", "__init__.py", "m.py"]), max_size=6
+    ),
+    st.booleans(),
+)
+def test_module_namer_split_is_that_of_the_normalised_path(
+    parts: list[str], absolute: bool
+) -> None:
+    """The fast path (nothing to normalise) gives what normalising gives, for any path."""
+    namer = ModuleNamer(Path("/root/proj"))
+    text = ("/" if absolute else "") + "/".join(parts)
+    expected = os.path.split(os.path.normpath(os.path.join("/root/proj", text)))
+    assert namer.split(text) == expected
