@@ -823,7 +823,9 @@ class _Extractor(SiteReader):
         for decorator in node.decorator_list:
             self.decorator_of[id(decorator)] = qualname
             self._visit_expr(decorator)
-        self._visit_arguments(node.args)
+        args = node.args
+        if args.defaults or args.kw_defaults:
+            self._visit_arguments(args)
         returns = node.returns
         # A plain name as the annotation (`-> int`) is nothing to record: skip the visit.
         if returns is not None and type(returns) is not ast.Name:
@@ -835,7 +837,6 @@ class _Extractor(SiteReader):
         # The def's text, for the cheap checks before walks: `yield`, trigger tokens.
         end = node.end_lineno
         text = "\n".join(self.lines[node.lineno - 1 : end]) if end is not None else None
-        args = node.args
         func = Function(
             qualname,
             is_async,
@@ -851,10 +852,11 @@ class _Extractor(SiteReader):
         )
         if func.is_generator:
             func.yield_shape, func.yield_from_calls = yield_shape(node)
-        for decorator in node.decorator_list:
-            self._record_decorator(func, decorator)
-        if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):
-            func.is_async = True  # a generator-based coroutine: it runs inside the loop
+        if node.decorator_list:
+            for decorator in node.decorator_list:
+                self._record_decorator(func, decorator)
+            if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):
+                func.is_async = True  # a generator-based coroutine: it runs inside the loop
         self.facts.functions[qualname] = func
         if self.defer and self._deferrable(node, text):
             func.deferred_start, func.deferred_end = node.lineno, node.end_lineno or node.lineno
