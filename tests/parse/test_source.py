@@ -10,8 +10,12 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
+import hypothesmith
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from loopsafe.model import ParseError
 from loopsafe.parse import source as source_module
@@ -202,24 +206,123 @@ def test_moderate_nesting_is_fine() -> None:
     assert len(parse_source(text.encode(), "x.py").tree.body) == 2
 
 
+def _deepest(tree: ast.AST) -> int:
+    """The depth of the deepest node, by an exhaustive walk (what `_too_deep` bounds)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend(
+            (child, depth + 1)
+            for child in ast.iter_child_nodes(node)
+            if not isinstance(child, source_module._LEAVES)
+        )
+    return deepest
+
+
+def _check_depth_bound(text: str, above: int = 0) -> None:
+    tree = ast.parse(text)
+    deepest = _deepest(tree)
+    assert source_module._too_deep(tree, text, deepest + above) == 0
+    if deepest > 1:  # the module itself is never too deep
+        assert source_module._too_deep(tree, text, deepest - 1) > 0
+
+
 def test_depth_check_agrees_with_a_full_walk_on_real_code() -> None:
     """The byte-length shortcut must never miss: compare with an exhaustive walk."""
     paths = [Path(ast.__file__), Path(multiprocessing.__file__).with_name("connection.py")]
     for path in paths:
-        text = path.read_text("utf-8")
-        tree = ast.parse(text)
-        deepest = 0
-        stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-        while stack:
-            node, depth = stack.pop()
-            deepest = max(deepest, depth)
-            stack.extend(
-                (child, depth + 1)
-                for child in ast.iter_child_nodes(node)
-                if not isinstance(child, source_module._LEAVES)
-            )
-        assert source_module._too_deep(tree, text, deepest) == 0
-        assert source_module._too_deep(tree, text, deepest - 1) > 0
+        _check_depth_bound(path.read_text("utf-8"))
+
+
+_EXPR_LEAVES = st.sampled_from(["x", "'s'", "f(x)", "a.b", "[]", "{}"])
+
+
+def _deeper_expr(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Each form an atom again, so any of them can wrap any other."""
+    return st.one_of(
+        inner.map(lambda e: f"(-{e})"),
+        inner.map(lambda e: f"(not {e})"),
+        inner.map(lambda e: f"(\n{e}\n)"),  # a statement of short lines, deep anyway
+        inner.map(lambda e: f"({e} + y)"),
+        inner.map(lambda e: f"g(k={e})"),
+        inner.map(lambda e: f"{e}.a"),
+        inner.map(lambda e: f"{e}[0]"),
+        inner.map(lambda e: f"(lambda: {e})"),
+        inner.map(lambda e: f"[x for x in y if {e}]"),
+        inner.map(lambda e: f"{{1: {e}}}"),
+        inner.map(lambda e: f"(y if {e} else z)"),
+    )
+
+
+_EXPRS = st.recursive(_EXPR_LEAVES, _deeper_expr, max_leaves=30)
+
+
+def _indent(block: str) -> str:
+    return "".join(f"    {line}\n" for line in block.splitlines())
+
+
+def _deeper_block(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(_EXPRS, inner).map(lambda p: f"if {p[0]}:\n{_indent(p[1])}else:\n    pass\n"),
+        st.tuples(_EXPRS, inner).map(lambda p: f"for x in {p[0]}:\n{_indent(p[1])}"),
+        st.tuples(_EXPRS, inner).map(lambda p: f"with {p[0]} as y:\n{_indent(p[1])}"),
+        inner.map(lambda b: f"try:\n    pass\nexcept E:\n{_indent(b)}finally:\n    pass\n"),
+        st.tuples(_EXPRS, inner).map(lambda p: f"@{p[0]}\ndef h(a={p[0]}):\n{_indent(p[1])}"),
+        st.tuples(_EXPRS, inner).map(lambda p: f"class C({p[0]}):\n{_indent(p[1])}"),
+        st.tuples(_EXPRS, inner).map(
+            lambda p: f"match {p[0]}:\n    case 1:\n{_indent(_indent(p[1]))}"
+        ),
+        st.lists(inner, min_size=2, max_size=3).map("".join),
+    )
+
+
+_BLOCKS = st.recursive(
+    st.one_of(_EXPRS.map(lambda e: f"v = {e}\n"), _EXPRS.map(lambda e: f"{e}\n")),
+    _deeper_block,
+    max_leaves=6,
+)
+
+
+@given(text=_BLOCKS, above=st.integers(0, 300))
+@settings(max_examples=100, deadline=None)
+def test_depth_check_agrees_with_a_full_walk_on_generated_code(text: str, above: int) -> None:
+    """Nested blocks and expressions, short lines or long: every limit at or above the
+    deepest node passes (through the whole-statement shortcut once it fits), one below
+    it fails."""
+    _check_depth_bound(text, above)
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # the code is random
+@given(text=hypothesmith.from_grammar(), above=st.integers(0, 300))
+@settings(max_examples=100, deadline=None)
+def test_depth_check_agrees_with_a_full_walk_on_any_code(text: str, above: int) -> None:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        assume(False)
+    _check_depth_bound(text, above)
+
+
+def test_depth_check_skips_short_statements_unwalked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short statements are never walked into, however many (the check stays a pass over
+    the top-level statements), and a long one only down to its short parts."""
+    walked: list[ast.AST] = []
+    iter_child_nodes = ast.iter_child_nodes
+
+    def counting(node: ast.AST) -> Any:
+        walked.append(node)
+        return iter_child_nodes(node)
+
+    monkeypatch.setattr(source_module.ast, "iter_child_nodes", counting)
+    text = "".join(f"@d\ndef f{i}(x):\n    if x:\n        return g(x)\n" for i in range(2000))
+    assert source_module._too_deep(ast.parse(text), text, MAX_DEPTH) == 0
+    assert walked == []
+    text = "class C:\n" + _indent(text) + "x = [" + "1, " * 200 + "]\n"
+    assert source_module._too_deep(ast.parse(text), text, MAX_DEPTH) == 0
+    # the long assignment and its list; the class's short methods not at all
+    assert [type(node) for node in walked] == [ast.Assign, ast.List]
 
 
 # --------------------------------------------------------------------------- reading

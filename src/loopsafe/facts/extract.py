@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from typing import Any
 
 from loopsafe.facts import apis
 from loopsafe.facts.guards import (
@@ -473,7 +474,7 @@ class _Extractor(SiteReader):
         saved = self.state.guarded
         for stmt in body:
             self._visit_stmt(stmt)
-            if self._exits_when_running(stmt):
+            if type(stmt) in _MAY_EXIT and self._exits_when_running(stmt):
                 self.state.guarded = True
         self.state.guarded = saved
 
@@ -510,28 +511,28 @@ class _Extractor(SiteReader):
         )
 
     def _visit_stmt(self, stmt: ast.stmt) -> None:
-        for name in running_var_targets(stmt, self.r.dotted):
-            self.running_vars[-1].add(name)
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self._visit_function(stmt)
-        elif isinstance(stmt, ast.ClassDef):
-            self._visit_class(stmt)
-        elif isinstance(stmt, ast.If):
-            self._visit_if(stmt)
-        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            self._visit_try(stmt)  # type: ignore[arg-type]
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)) and (
-            expected := expected_names(stmt.items)
+        kind = type(stmt)
+        if kind is ast.Assign:  # the only statement that binds a running loop
+            for name in running_var_targets(stmt, self.r.dotted):
+                self.running_vars[-1].add(name)
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            self._visit_function(stmt)  # type: ignore[arg-type]
+            return
+        visit = _COMPOUND_VISITS.get(kind)
+        if visit is not None:
+            visit(self, stmt)
+        elif (kind is ast.With or kind is ast.AsyncWith) and (
+            expected := expected_names(stmt.items)  # type: ignore[attr-defined]
         ):
-            for item in stmt.items:
+            for item in stmt.items:  # type: ignore[attr-defined]
                 self._visit_node(item)
             saved_caught = self.state.caught
             self.state.caught = saved_caught + expected
-            self._visit_body(stmt.body)
+            self._visit_body(stmt.body)  # type: ignore[attr-defined]
             self.state.caught = saved_caught
         else:
-            if self.watched_values and isinstance(stmt, ast.ImportFrom):
-                self._watched_import(stmt)
+            if self.watched_values and kind is ast.ImportFrom:
+                self._watched_import(stmt)  # type: ignore[arg-type]
             self._visit_generic_stmt(stmt)
 
     def _watched_import(self, stmt: ast.ImportFrom) -> None:
@@ -818,37 +819,46 @@ class _Extractor(SiteReader):
         return qualname, f"{self.facts.module}.{qualname}"
 
     def _visit_function(self, node: FuncDef) -> None:
-        decorated = self._child_names(node.name)[0]
+        qualname, dotted = self._child_names(node.name)  # expressions push no scopes
         for decorator in node.decorator_list:
-            self.decorator_of[id(decorator)] = decorated
+            self.decorator_of[id(decorator)] = qualname
             self._visit_expr(decorator)
-        self._visit_arguments(node.args)
-        if node.returns is not None:
+        args = node.args
+        if args.defaults or args.kw_defaults:
+            self._visit_arguments(args)
+        returns = node.returns
+        # A plain name as the annotation (`-> int`) is nothing to record: skip the visit.
+        if returns is not None and type(returns) is not ast.Name:
             self.annotation_depth += 1
-            self._visit_expr(node.returns)
+            self._visit_expr(returns)
             self.annotation_depth -= 1
         parent = self.r.stack[-1]
-        qualname, dotted = self._child_names(node.name)
+        is_async = type(node) is ast.AsyncFunctionDef
+        # The def's text, for the cheap checks before walks: `yield`, trigger tokens.
+        end = node.end_lineno
+        text = "\n".join(self.lines[node.lineno - 1 : end]) if end is not None else None
         func = Function(
-            qualname=qualname,
-            is_async=isinstance(node, ast.AsyncFunctionDef),
-            line=node.lineno,
-            class_name=parent.dotted if parent.kind == "class" else "",
-            parent=parent.qualname if parent.kind == "function" else "",
-            params=[
-                a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
-            ],
-            is_generator=self._mentions_yield(node) and yields(node),
-            async_def=isinstance(node, ast.AsyncFunctionDef),
+            qualname,
+            is_async,
+            node.lineno,
+            parent.dotted if parent.kind == "class" else "",
+            parent.qualname if parent.kind == "function" else "",
+            params=[a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)],
+            is_generator=(
+                ("yield" in text if text is not None else self._mentions_yield(node))
+                and yields(node)
+            ),
+            async_def=is_async,
         )
         if func.is_generator:
             func.yield_shape, func.yield_from_calls = yield_shape(node)
-        for decorator in node.decorator_list:
-            self._record_decorator(func, decorator)
-        if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):
-            func.is_async = True  # a generator-based coroutine: it runs inside the loop
+        if node.decorator_list:
+            for decorator in node.decorator_list:
+                self._record_decorator(func, decorator)
+            if not apis.GENERATOR_COROUTINES.isdisjoint(func.decorators):
+                func.is_async = True  # a generator-based coroutine: it runs inside the loop
         self.facts.functions[qualname] = func
-        if self.defer and self._deferrable(node):
+        if self.defer and self._deferrable(node, text):
             func.deferred_start, func.deferred_end = node.lineno, node.end_lineno or node.lineno
             return
         scope = Scope(kind="function", qualname=qualname, dotted=dotted, is_async=func.is_async)
@@ -902,14 +912,17 @@ class _Extractor(SiteReader):
         lines = self.lines[node.lineno - 1 : node.end_lineno or node.lineno]
         return any("yield" in line for line in lines)
 
-    def _deferrable(self, node: FuncDef) -> bool:
-        """A top-level function or method whose text holds no trigger token."""
-        if any(scope.kind == "function" for scope in self.r.stack):
-            return False
-        text = "\n".join(self.lines[node.lineno - 1 : node.end_lineno])
-        if isinstance(node, ast.AsyncFunctionDef) and ".result(" in text:
+    def _deferrable(self, node: FuncDef, text: str | None = None) -> bool:
+        """A top-level function or method whose text (`text`, when the caller joined its
+        lines already) holds no trigger token."""
+        for scope in self.r.stack:
+            if scope.kind == "function":
+                return False
+        if text is None:
+            text = "\n".join(self.lines[node.lineno - 1 : node.end_lineno])
+        if type(node) is ast.AsyncFunctionDef and ".result(" in text:
             return False  # a blocking wait on a future (LS105) is judged from the body
-        return not any(token in text for token in self.triggers)
+        return not any(map(text.__contains__, self.triggers))  # no generator: every def
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in (*args.defaults, *args.kw_defaults):
@@ -1259,6 +1272,18 @@ class _Extractor(SiteReader):
 
     # ------------------------------------------------------------------ sites
 
+
+# Statements after which `_exits_when_running` may say the rest of a block runs without a
+# loop (it answers False for any other kind without looking).
+_MAY_EXIT = frozenset({ast.Assert, ast.If, ast.Try})
+# The compound statements `_visit_stmt` hands to a visit of their own.
+_COMPOUND_VISITS: dict[type, Any] = {
+    ast.ClassDef: _Extractor._visit_class,
+    ast.If: _Extractor._visit_if,
+    ast.Try: _Extractor._visit_try,
+}
+if hasattr(ast, "TryStar"):
+    _COMPOUND_VISITS[ast.TryStar] = _Extractor._visit_try
 
 _MAY_STORE = frozenset(
     {ast.Name, ast.Attribute, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Yield, ast.YieldFrom}

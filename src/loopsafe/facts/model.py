@@ -8,8 +8,11 @@ the project-wide resolver finishes the job across modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from operator import attrgetter
+from typing import Any, TypeVar
 
 
 class SiteKind(str, Enum):
@@ -237,3 +240,23 @@ class FileFacts:
     # imports, defs...), recorded when it has `SiteKind.CALL` sites: a fix that brings in a
     # name (`import inspect`) must not rebind one the code uses for something else.
     bound_names: dict[str, int] = field(default_factory=dict)
+
+
+_Fact = TypeVar("_Fact")
+
+
+def _pickled_positionally(cls: type[_Fact]) -> None:
+    """Pickle a fact as its class and its field values in order, rebuilt by `cls(*values)`:
+    worker processes send thousands of these per batch, and the default pickle (a dict of
+    field names per object) is half again as large and slower both ways. Every field goes
+    through, so a round trip gives an equal object (the on-disk cache is JSON: `cache.py`)."""
+    values: Callable[[Any], tuple[Any, ...]] = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: _Fact) -> tuple[type[_Fact], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+
+
+for _cls in (Site, Call, Function, ClassInfo, FileFacts):
+    _pickled_positionally(_cls)

@@ -327,16 +327,19 @@ _SLACK = 3  # context and operator leaves sit one level below a node without own
 def _too_deep(tree: ast.Module, text: str, limit: int) -> int:
     """The line of a node deeper than `limit`, else 0.
 
-    A construct spanning n bytes is at most ~n levels deep, so only statements, headers and
-    expressions longer than the remaining budget are walked into; in ordinary code that is
-    almost none, which keeps this a small fraction of the parse time.
+    A construct spanning n bytes is at most ~n levels deep: each level below a node needs
+    at least one byte of its own (an operator, a bracket, a dot, a keyword; a nested block
+    its keyword and a deeper indentation), plus `_SLACK` for the leaves that have none. So
+    only statements, headers and expressions longer than the remaining budget are walked
+    into, and a statement whose whole lines fit in the budget (a short def, class or `if`,
+    bodies included) is not looked into at all; in ordinary code that leaves nearly every
+    top-level statement unvisited, a small fraction of the parse time.
     """
     offsets: list[int] = []
+    if _all_short(tree.body, text, limit - 2 - _SLACK, offsets):
+        return 0  # the common case: no top-level statement is long enough to be deep
 
     def offset(line: int, col: int) -> int:
-        if not offsets:
-            lengths = map(len, text.encode("utf-8", "surrogatepass").splitlines(keepends=True))
-            offsets.extend(itertools.accumulate(lengths, initial=0))
         return offsets[line - 1] + col if line <= len(offsets) else sys.maxsize
 
     def size(node: ast.AST) -> int:
@@ -350,6 +353,9 @@ def _too_deep(tree: ast.Module, text: str, limit: int) -> int:
         if line == end_line:
             return int(end_col - col)
         return int(offset(end_line, end_col) - offset(line, col))
+
+    def lines_of(node: Any) -> int:
+        return _lines_of(node, offsets)
 
     def header(node: Any) -> int:
         """Bytes from a compound statement's start to its first body statement."""
@@ -389,6 +395,8 @@ def _too_deep(tree: ast.Module, text: str, limit: int) -> int:
                         continue  # the common case: a short one-line statement
                 elif size(node) <= budget:
                     continue
+            elif lines_of(node) <= budget:
+                continue  # a short compound statement: nothing in it can be deeper
             elif isinstance(node, _WITH_BODY) and header(node) <= budget:
                 decorators = getattr(node, "decorator_list", ())
                 if not decorators or all(size(d) < budget for d in decorators):
@@ -401,6 +409,42 @@ def _too_deep(tree: ast.Module, text: str, limit: int) -> int:
             if line:
                 return line
     return 0
+
+
+def _line_offsets(text: str) -> list[int]:
+    """offsets[i]: the UTF-8 bytes before line i + 1 (as `ast` counts lines and columns)."""
+    lengths = map(len, text.encode("utf-8", "surrogatepass").splitlines(keepends=True))
+    return list(itertools.accumulate(lengths, initial=0))
+
+
+def _lines_of(node: Any, offsets: list[int]) -> int:
+    """Bytes of the whole lines a statement (decorators included) spans: at least its
+    size, from the line table alone."""
+    end = node.end_lineno
+    if end is None or end >= len(offsets):
+        return sys.maxsize
+    start = node.lineno
+    for decorator in getattr(node, "decorator_list", ()):
+        start = min(start, decorator.lineno)
+    return int(offsets[end] - offsets[start - 1])
+
+
+def _all_short(body: list[ast.stmt], text: str, budget: int, offsets: list[int]) -> bool:
+    """Does every statement of `body` (a module's, at depth 2) span at most `budget` bytes
+    of whole lines? Fills `offsets` with `_line_offsets(text)` for the walk if not."""
+    offsets.extend(_line_offsets(text))
+    last = len(offsets)
+    for node in body:  # `_lines_of`, inlined: this runs for every file
+        end = node.end_lineno
+        if end is None or end >= last:
+            return False
+        start = node.lineno
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:
+            start = min(start, *(decorator.lineno for decorator in decorators))
+        if offsets[end] - offsets[start - 1] > budget:
+            return False
+    return True
 
 
 def _first_line(node: ast.AST) -> int:
