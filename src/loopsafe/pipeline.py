@@ -42,6 +42,7 @@ from loopsafe.facts.project import ProjectIndex
 from loopsafe.facts.pytest_version import detect as detect_pytest_asyncio
 from loopsafe.facts.roles import (
     DEFAULT_PYTHON_FILES,
+    TestPaths,
     compute_roles,
     is_test_filename,
     test_path_predicate,
@@ -824,6 +825,8 @@ def _evaluate(
         texts=run.data,
         python_files=tuple(python_files) if python_files else DEFAULT_PYTHON_FILES,
         nested=_read_configs(run.discovery.config_files, run.cwd),
+        # The test folders `_expand` found, listed from the same files (every file read).
+        tests=in_tests if isinstance(in_tests, TestPaths) else None,
     )
     project = Project(
         index=index,

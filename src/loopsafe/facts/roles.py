@@ -7,7 +7,7 @@ import configparser
 import fnmatch
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -55,21 +55,25 @@ def compute_roles(
     texts: Mapping[str, bytes] | None = None,
     python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
     nested: Mapping[str, str] | None = None,
+    tests: TestPaths | None = None,
 ) -> ProjectRoles:
     """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text;
     `texts`: every file's bytes by relpath, to tell an application from a library;
-    `nested`: the packaging and pytest files of sub-projects, by relpath (a monorepo)."""
+    `nested`: the packaging and pytest files of sub-projects, by relpath (a monorepo);
+    `tests`: `test_path_predicate` of `paths` and `all_paths` when the caller has it (used
+    when made with the same `python_files`: the test folders are then the same)."""
     roles = ProjectRoles()
     projects = SubProjects([*metadata.items(), *(nested or {}).items()], python_files)
     roles.projects = projects
-    test_dirs = _test_dirs([*paths.values(), *all_paths], python_files)
-    roles.test_dirs = test_dirs
+    if tests is None or tests.python_files != python_files:
+        tests = test_path_predicate([*paths.values(), *all_paths], python_files)
+    roles.test_dirs = tests.dirs
+    in_tests = tests
 
-    in_tests = _in_tests(test_dirs, python_files)
-
-    importers: dict[str, set[str]] = {}
+    importers: dict[str, set[str]] = {}  # project module -> the modules importing it
     # Importing pkg.sub imports pkg (and its __init__) too: each imported name's
-    # packages, listed once (many modules import the same names).
+    # packages, listed once (many modules import the same names). Only the project's
+    # modules are ever asked about: the others (`asyncio`) are not listed.
     packages: dict[str, list[str]] = {}
     for module, facts in modules.items():
         for imported in facts.imported_modules:
@@ -77,8 +81,9 @@ def compute_roles(
             if names is None:
                 parts = imported.split(".")
                 names = packages[imported] = [
-                    imported,
-                    *(".".join(parts[:i]) for i in range(1, len(parts))),
+                    name
+                    for name in (imported, *(".".join(parts[:i]) for i in range(1, len(parts))))
+                    if name in paths or name in modules
                 ]
             for name in names:
                 users = importers.get(name)
@@ -111,11 +116,12 @@ def compute_roles(
     for module, facts in modules.items():
         if module in roles.test_modules or facts.is_package_init:
             continue
+        if not (facts.has_toplevel_code or facts.has_main_block or module.endswith("__main__")):
+            continue  # most modules: asked first, it is cheapest
         users = (importers.get(module, set()) - {module}) - roles.test_modules
         if users or module in script_target_modules:
             continue
-        if facts.has_toplevel_code or facts.has_main_block or module.endswith("__main__"):
-            roles.script_modules.add(module)
+        roles.script_modules.add(module)
 
     for item in extra_entry_points:
         if ":" in item:
@@ -176,18 +182,36 @@ def _test_dirs(
 
 def test_path_predicate(
     paths: Iterable[str], python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
-) -> Callable[[str], bool]:
+) -> TestPaths:
     """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
-    return _in_tests(_test_dirs(paths, python_files), python_files)
+    return TestPaths(_test_dirs(paths, python_files), python_files)
 
 
-def _in_tests(test_dirs: set[str], python_files: tuple[str, ...]) -> Callable[[str], bool]:
-    """`test_path_predicate` for the tree whose `_test_dirs` are `test_dirs`."""
-    # A directory's answer, once: the same files (and their folders) are asked about
-    # again and again, in every expansion round and by every rule.
-    dirs: dict[str, bool] = {"": False}
+class TestPaths:
+    """`test_path_predicate` for the tree whose `_test_dirs` are `dirs`. It keeps `dirs`
+    and `python_files`, so that `compute_roles` given the same tree need not list them
+    again, and its answers, for the same files are asked about again and again (in every
+    expansion round and by every rule)."""
 
-    def in_directory(directory: str) -> bool:
+    __test__ = False  # a name pytest would collect
+    __slots__ = ("_answers", "_dirs", "dirs", "python_files")
+
+    def __init__(self, dirs: set[str], python_files: tuple[str, ...]) -> None:
+        self.dirs = dirs
+        self.python_files = python_files
+        self._dirs: dict[str, bool] = {"": False}  # a directory's answer, once
+        self._answers: dict[str, bool] = {}
+
+    def __call__(self, relpath: str) -> bool:
+        found = self._answers.get(relpath)
+        if found is None:
+            found = self._answers[relpath] = is_test_filename(
+                relpath, self.python_files
+            ) or self._in_directory(relpath.rpartition("/")[0])
+        return found
+
+    def _in_directory(self, directory: str) -> bool:
+        dirs, test_dirs = self._dirs, self.dirs
         unknown: list[str] = []  # walked up without recursion: trees can be deep
         found = dirs.get(directory)
         while found is None:
@@ -200,18 +224,6 @@ def _in_tests(test_dirs: set[str], python_files: tuple[str, ...]) -> Callable[[s
         for below in unknown:
             dirs[below] = found
         return found
-
-    answers: dict[str, bool] = {}
-
-    def in_tests(relpath: str) -> bool:
-        found = answers.get(relpath)
-        if found is None:
-            found = answers[relpath] = is_test_filename(relpath, python_files) or in_directory(
-                relpath.rpartition("/")[0]
-            )
-        return found
-
-    return in_tests
 
 
 def _script_targets(metadata: dict[str, str]) -> list[str]:
