@@ -28,6 +28,7 @@ from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
 from loopsafe.facts.loop_entries import (
     KNOWN_MAKERS,
+    Made,
     entry_makers,
     made_callables,
     reexported_run_sites,
@@ -91,6 +92,8 @@ class _Run:
     data: dict[str, bytes] = field(default_factory=dict)
     # Is a file test code, judged from the whole tree's layout (set by `_expand`).
     in_tests: Callable[[str], bool] = field(default=lambda _: False)
+    # The last round's `made_callables`, with the index and its `generation` then.
+    made: tuple[ProjectIndex, int, dict[str, Made]] | None = None
     facts: dict[str, FileFacts] = field(default_factory=dict)  # relpath -> facts
     errors: list[ParseError] = field(default_factory=list)
     digests: set[str] = field(default_factory=set)  # cache entries still in use
@@ -760,6 +763,7 @@ def _interest(
                     interest.modules.add(target)
     # The project's own loop entries made by a decorator or a helper: the files that make
     # them, and then the files that call what they made (see facts/loop_entries.py).
+    generation = index.generation
     makers = entry_makers(index, in_tests)
     for key in makers:
         ref = index.functions[key]
@@ -779,7 +783,10 @@ def _interest(
             top = target.partition(".")[0]
             if top in _RUNNER_TOPS and top != own:
                 interest.add(module, (name,))
-    for dotted in made_callables(index, in_tests, makers):
+    made = made_callables(index, in_tests, makers)
+    if index.generation == generation:  # no function read meanwhile: `_evaluate` may reuse
+        run.made = (index, generation, made)
+    for dotted in made:
         found = index.split_module(dotted)
         if found is not None:
             interest.add(found[0], tuple(found[1][-2:]))
@@ -807,7 +814,8 @@ def _evaluate(
 ) -> Analysis:
     # Calls of a loop runner a project module re-exports are sites too, found only now.
     in_tests = run.in_tests
-    for module, found in reexported_run_sites(index, callers, in_tests).items():
+    reexported = reexported_run_sites(index, callers, in_tests)
+    for module, found in reexported.items():
         index.modules[module] = replace(
             index.modules[module], sites=[*index.modules[module].sites, *found]
         )
@@ -844,7 +852,7 @@ def _evaluate(
         abspaths={source.relpath: source.abspath for source in run.discovery.files},
         top_modules={job.module.partition(".")[0] for job in run.jobs_by_rel.values()},
     )
-    project.made_entries = made_callables(index, in_tests)
+    project.made_entries = _made_entries(run, index, bool(reexported))
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
     used: dict[str, dict[int, set[str]]] = {}  # relpath -> line -> codes that hid a finding
@@ -863,6 +871,17 @@ def _evaluate(
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
     return Analysis(result=result, project=project, config=run.config, read=run.data)
+
+
+def _made_entries(run: _Run, index: ProjectIndex, new_sites: bool) -> dict[str, Made]:
+    """`made_callables(index, run.in_tests)`: the last expansion round's when nothing it
+    reads has changed since: the same index, no function added or re-read (its
+    `generation`), no site added (`new_sites`, which `entry_makers` would read)."""
+    if run.made is not None and not new_sites:
+        kept, generation, made = run.made
+        if kept is index and generation == index.generation:
+            return made
+    return made_callables(index, run.in_tests)
 
 
 def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:

@@ -97,7 +97,10 @@ def made_callables(
             found = answers[dotted] = canonical if canonical in known else ""
         return found
 
+    making = index.making_modules()
     for module, facts in index.modules.items():
+        if module not in making:
+            continue  # no decorator, no `x = helper(f)`: nothing made here
         for qualname, func in facts.functions.items():
             for decorator in func.decorators:
                 maker = maker_of(decorator.removesuffix("()"))
