@@ -857,7 +857,8 @@ def _evaluate(
     findings: list[Finding] = []
     used: dict[str, dict[int, set[str]]] = {}  # relpath -> line -> codes that hid a finding
     suppressions = {paths[module]: facts.suppressions for module, facts in modules.items()}
-    for module in sorted(modules):
+    # Only the modules with a site to judge: most have none (`evaluate_module` finds nothing).
+    for module in sorted(m for m, f in modules.items() if f.sites or m in wrapper_calls):
         facts = modules[module]
         if module in wrapper_calls:  # judged with the file's own sites; the cache keeps these
             facts = replace(facts, sites=[*facts.sites, *wrapper_calls[module]])

@@ -71,21 +71,12 @@ def compute_roles(
     in_tests = tests
 
     importers: dict[str, set[str]] = {}  # project module -> the modules importing it
-    # Importing pkg.sub imports pkg (and its __init__) too: each imported name's
-    # packages, listed once (many modules import the same names). Only the project's
-    # modules are ever asked about: the others (`asyncio`) are not listed.
-    packages: dict[str, list[str]] = {}
+    # Importing pkg.sub imports pkg (and its __init__) too. Only the project's modules
+    # are ever asked about: the others (`asyncio`) are not listed.
+    packages = _Packages(paths, modules)
     for module, facts in modules.items():
         for imported in facts.imported_modules:
-            names = packages.get(imported)
-            if names is None:
-                parts = imported.split(".")
-                names = packages[imported] = [
-                    name
-                    for name in (imported, *(".".join(parts[:i]) for i in range(1, len(parts))))
-                    if name in paths or name in modules
-                ]
-            for name in names:
+            for name in packages.of(imported):
                 users = importers.get(name)
                 if users is None:
                     importers[name] = {module}
@@ -157,6 +148,37 @@ def compute_roles(
             projects.applications.setdefault("" if project is None else project, why)
     roles.public_modules = public_modules(paths, excluded, projects)
     return roles
+
+
+class _Packages:
+    """A dotted name's project modules: itself and every prefix that is one (`pkg.sub.f`:
+    `pkg.sub`, `pkg`), each name's list made once from its parent's (many modules import
+    the same names, and names that differ share their packages)."""
+
+    def __init__(self, paths: Mapping[str, str], modules: Mapping[str, FileFacts]) -> None:
+        self.paths = paths
+        self.modules = modules
+        self.known: dict[str, list[str]] = {}
+
+    def of(self, dotted: str) -> list[str]:
+        found = self.known.get(dotted)
+        if found is not None:
+            return found
+        walked = [dotted]  # up to the nearest name listed already (no recursion: names
+        found = []  # can be long)
+        name = dotted
+        while "." in name:
+            name = name.rpartition(".")[0]
+            known = self.known.get(name)
+            if known is not None:
+                found = known
+                break
+            walked.append(name)
+        for name in reversed(walked):
+            if name in self.paths or name in self.modules:
+                found = [name, *found]
+            self.known[name] = found
+        return found
 
 
 def _depth(directory: str) -> int:
