@@ -742,6 +742,17 @@ def _made_by_reading_every_module(index: ProjectIndex, makers: set[str]) -> dict
     return out
 
 
+def _importers_by_split(modules: dict[str, FileFacts]) -> dict[str, set[str]]:
+    """compute_roles' table of importers as it was: every imported name split again."""
+    importers: dict[str, set[str]] = {}
+    for module, facts in modules.items():
+        for imported in facts.imported_modules:
+            parts = imported.split(".")
+            for name in (imported, *(".".join(parts[:i]) for i in range(1, len(parts)))):
+                importers.setdefault(name, set()).add(module)
+    return importers
+
+
 def _roles_fields(found: ProjectRoles) -> tuple[Any, ...]:
     return (
         found.test_modules,
@@ -759,7 +770,8 @@ def test_project_passes_answer_as_the_plain_computations(root: Path, tmp_path: P
     """On every case: `compute_roles` given the test folders `_expand` listed answers as
     listing them again; the modules `ProjectIndex` lists as making are every module
     with a decorator or a made callable, before and after functions are read late; and
-    `made_callables` reading only those answers as reading every module."""
+    `made_callables` reading only those answers as reading every module; the importers
+    listed by `_Importers` are those splitting every imported name listed."""
     analysis = _analysis(root, tmp_path)
     index = analysis.project.index
     texts = {rel: analysis.read[rel] for rel in analysis.read}
@@ -783,6 +795,10 @@ def test_project_passes_answer_as_the_plain_computations(root: Path, tmp_path: P
             tests=roles.test_path_predicate(list(texts)),  # made with the default patterns
         )
         assert _roles_fields(given_tests) == _roles_fields(plain)
+    importers = roles._Importers(index.paths, index.modules)
+    plain = _importers_by_split(index.modules)
+    for module in index.modules:
+        assert importers.of(module) == plain.get(module, set()), module
     rebuilt = ProjectIndex.build(index.modules, index.paths)
     scanned = ProjectIndex(modules=index.modules, paths=index.paths)  # never built: scans
     assert rebuilt.making_modules() == scanned.making_modules()

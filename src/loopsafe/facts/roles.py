@@ -70,18 +70,9 @@ def compute_roles(
     roles.test_dirs = tests.dirs
     in_tests = tests
 
-    importers: dict[str, set[str]] = {}  # project module -> the modules importing it
-    # Importing pkg.sub imports pkg (and its __init__) too. Only the project's modules
-    # are ever asked about: the others (`asyncio`) are not listed.
-    packages = _Packages(paths, modules)
-    for module, facts in modules.items():
-        for imported in facts.imported_modules:
-            for name in packages.of(imported):
-                users = importers.get(name)
-                if users is None:
-                    importers[name] = {module}
-                else:
-                    users.add(module)
+    # project module -> the modules importing it, listed when first asked (most projects
+    # ask; one without tests or scripts never does).
+    importers = _Importers(paths, modules)
 
     for module, path in paths.items():
         if is_test_filename(path):
@@ -92,12 +83,12 @@ def compute_roles(
             continue  # asked just above
         # A configured pattern can be as wide as a package (`mypkg/*`): a module other
         # modules import is their code, not a test module.
-        if is_test_filename(path, patterns) and not (importers.get(module, set()) - {module}):
+        if is_test_filename(path, patterns) and not (importers.of(module) - {module}):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
             continue
-        users = importers.get(module, set()) - {module}
+        users = importers.of(module) - {module}
         if not users or users <= roles.test_modules:
             roles.test_modules.add(module)
 
@@ -109,7 +100,7 @@ def compute_roles(
             continue
         if not (facts.has_toplevel_code or facts.has_main_block or module.endswith("__main__")):
             continue  # most modules: asked first, it is cheapest
-        users = (importers.get(module, set()) - {module}) - roles.test_modules
+        users = (importers.of(module) - {module}) - roles.test_modules
         if users or module in script_target_modules:
             continue
         roles.script_modules.add(module)
@@ -148,6 +139,35 @@ def compute_roles(
             projects.applications.setdefault("" if project is None else project, why)
     roles.public_modules = public_modules(paths, excluded, projects)
     return roles
+
+
+class _Importers:
+    """Which modules import each project module: importing pkg.sub imports pkg (and its
+    `__init__`) too. Only the project's modules are ever asked about: the others
+    (`asyncio`) are not listed. The table is made at the first question."""
+
+    def __init__(self, paths: Mapping[str, str], modules: Mapping[str, FileFacts]) -> None:
+        self.paths = paths
+        self.modules = modules
+        self.table: dict[str, set[str]] | None = None
+
+    def of(self, module: str) -> set[str]:
+        if self.table is None:
+            self.table = self._list()
+        return self.table.get(module, set())
+
+    def _list(self) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        packages = _Packages(self.paths, self.modules)
+        for module, facts in self.modules.items():
+            for imported in facts.imported_modules:
+                for name in packages.of(imported):
+                    users = table.get(name)
+                    if users is None:
+                        table[name] = {module}
+                    else:
+                        users.add(module)
+        return table
 
 
 class _Packages:
