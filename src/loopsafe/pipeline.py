@@ -768,12 +768,17 @@ def _interest(
     for key in makers:
         ref = index.functions[key]
         interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
-    imported = {m.partition(".")[0] for f in modules.values() for m in f.imported_modules}
+    names: set[str] = set()
+    for facts in modules.values():
+        names.update(facts.imported_modules)  # many modules import the same names
+    imported = {name.partition(".")[0] for name in names}
     for maker in KNOWN_MAKERS:
         if maker.partition(".")[0] in imported:  # only when the project uses that library
             interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))
     # A loop runner re-exported by a project module: the files that may call it.
     for module, facts in modules.items():
+        if _RUNNERS.isdisjoint(facts.imports.values()):
+            continue  # most modules import no runner: asked first, in C
         if in_tests(paths[module]):
             continue  # a test helper's callers are tests
         own = module.partition(".")[0]
@@ -797,6 +802,9 @@ def _interest(
             if resolved in on_path:
                 interest.add(module, (local,))
     return interest
+
+
+_RUNNERS = frozenset(apis.RUN_APIS)
 
 
 def _module_of(dotted: str, by_module: dict[str, str]) -> str:

@@ -53,8 +53,8 @@ def entry_makers(index: ProjectIndex, is_test: Callable[[str], bool] = lambda _:
     passed by: what they make is run by the test runner."""
     entering: set[str] = set()
     for module, facts in index.modules.items():
-        if is_test(index.paths.get(module, "")):
-            continue
+        if not facts.sites or is_test(index.paths.get(module, "")):
+            continue  # most modules: no site, asked first
         for site in facts.sites:
             if site.kind in _ENTRY_KINDS and not site.guarded and site.scope:
                 entering.add(f"{module}.{site.scope}")
