@@ -768,10 +768,7 @@ def _interest(
     for key in makers:
         ref = index.functions[key]
         interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
-    names: set[str] = set()
-    for facts in modules.values():
-        names.update(facts.imported_modules)  # many modules import the same names
-    imported = {name.partition(".")[0] for name in names}
+    imported = {name.partition(".")[0] for name in index.imported_names()}
     for maker in KNOWN_MAKERS:
         if maker.partition(".")[0] in imported:  # only when the project uses that library
             interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))

@@ -771,7 +771,8 @@ def test_project_passes_answer_as_the_plain_computations(root: Path, tmp_path: P
     listing them again; the modules `ProjectIndex` lists as making are every module
     with a decorator or a made callable, before and after functions are read late; and
     `made_callables` reading only those answers as reading every module; the importers
-    listed by `_Importers` are those splitting every imported name listed."""
+    listed by `_Importers` are those splitting every imported name listed; the names
+    `imported_names` lists once are every module's."""
     analysis = _analysis(root, tmp_path)
     index = analysis.project.index
     texts = {rel: analysis.read[rel] for rel in analysis.read}
@@ -801,6 +802,8 @@ def test_project_passes_answer_as_the_plain_computations(root: Path, tmp_path: P
         assert importers.of(module) == plain.get(module, set()), module
     rebuilt = ProjectIndex.build(index.modules, index.paths)
     scanned = ProjectIndex(modules=index.modules, paths=index.paths)  # never built: scans
+    every_import = {m for facts in index.modules.values() for m in facts.imported_modules}
+    assert index.imported_names() == every_import  # after the bodies read late too
     assert rebuilt.making_modules() == scanned.making_modules()
     for module, facts in index.modules.items():
         decorated = any(f.decorators for f in facts.functions.values())

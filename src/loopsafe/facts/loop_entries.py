@@ -209,9 +209,7 @@ def reexported_run_sites(
     re-export one are passed by: their callers are tests, whose loop entries are fine."""
     requests: Requests = set()
     reexports: set[str] = set()
-    imported: set[str] = set()
-    for facts in index.modules.values():  # every module's imports: asked of each module
-        imported.update(facts.imported_modules)
+    imported = index.imported_names()
     tops, paths, canonical = index.tops, index.paths, index.canonical
     for module, facts in index.modules.items():
         if module not in imported or is_test(paths.get(module, "")):

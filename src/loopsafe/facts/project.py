@@ -41,6 +41,7 @@ class ProjectIndex:
     # Modules with a decorated function or a callable made by a helper (`x = helper(f)`):
     # the only ones `made_callables` reads. None until listed (`build` lists them).
     _making: set[str] | None = None
+    _imported: set[str] | None = None  # see `imported_names`
     # Bumped whenever a function is added or re-read, so that tables derived from the
     # functions' calls (see `rules/async_chain.py`) know when to rebuild.
     generation: int = 0
@@ -148,6 +149,17 @@ class ProjectIndex:
         self.functions[key] = FunctionRef(key, module, func)
         if func.decorators and self._making is not None:
             self._making.add(module)
+
+    def imported_names(self) -> set[str]:
+        """Every dotted name a module imports (`imported_modules`), listed once: a pass
+        over every module's facts, asked by several passes of the same index. What a
+        module imports is read with the file, never with a deferred body."""
+        if self._imported is None:
+            imported: set[str] = set()
+            for facts in self.modules.values():
+                imported.update(facts.imported_modules)
+            self._imported = imported
+        return self._imported
 
     def making_modules(self) -> set[str]:
         """Modules with a decorated function, or a callable made by a helper at module
