@@ -861,9 +861,16 @@ def _evaluate(
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
     used: dict[str, dict[int, set[str]]] = {}  # relpath -> line -> codes that hid a finding
-    suppressions = {paths[module]: facts.suppressions for module, facts in modules.items()}
-    # Only the modules with a site to judge: most have none (`evaluate_module` finds nothing).
-    for module in sorted(m for m, f in modules.items() if f.sites or m in wrapper_calls):
+    # One pass over every module: its suppression comments, and whether it has a site to
+    # judge (most have none: `evaluate_module` would find nothing).
+    suppressions: dict[str, dict[int, tuple[str, ...]]] = {}  # relpath -> line -> codes
+    judged: list[str] = []
+    for module, facts in modules.items():
+        if facts.suppressions:
+            suppressions[paths[module]] = facts.suppressions
+        if facts.sites or module in wrapper_calls:
+            judged.append(module)
+    for module in sorted(judged):
         facts = modules[module]
         if module in wrapper_calls:  # judged with the file's own sites; the cache keeps these
             facts = replace(facts, sites=[*facts.sites, *wrapper_calls[module]])
