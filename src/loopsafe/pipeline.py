@@ -28,6 +28,7 @@ from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
 from loopsafe.facts.loop_entries import (
     KNOWN_MAKERS,
+    Made,
     entry_makers,
     made_callables,
     reexported_run_sites,
@@ -42,6 +43,7 @@ from loopsafe.facts.project import ProjectIndex
 from loopsafe.facts.pytest_version import detect as detect_pytest_asyncio
 from loopsafe.facts.roles import (
     DEFAULT_PYTHON_FILES,
+    TestPaths,
     compute_roles,
     is_test_filename,
     test_path_predicate,
@@ -90,6 +92,8 @@ class _Run:
     data: dict[str, bytes] = field(default_factory=dict)
     # Is a file test code, judged from the whole tree's layout (set by `_expand`).
     in_tests: Callable[[str], bool] = field(default=lambda _: False)
+    # The last round's `made_callables`, with the index and its `generation` then.
+    made: tuple[ProjectIndex, int, dict[str, Made]] | None = None
     facts: dict[str, FileFacts] = field(default_factory=dict)  # relpath -> facts
     errors: list[ParseError] = field(default_factory=list)
     digests: set[str] = field(default_factory=set)  # cache entries still in use
@@ -761,16 +765,19 @@ def _interest(
                     interest.modules.add(target)
     # The project's own loop entries made by a decorator or a helper: the files that make
     # them, and then the files that call what they made (see facts/loop_entries.py).
+    generation = index.generation
     makers = entry_makers(index, in_tests)
     for key in makers:
         ref = index.functions[key]
         interest.add(ref.module, (ref.func.qualname.rpartition(".")[2],))
-    imported = {m.partition(".")[0] for f in modules.values() for m in f.imported_modules}
+    imported = {name.partition(".")[0] for name in index.imported_names()}
     for maker in KNOWN_MAKERS:
         if maker.partition(".")[0] in imported:  # only when the project uses that library
             interest.add(maker.rpartition(".")[0], (maker.rpartition(".")[2],))
     # A loop runner re-exported by a project module: the files that may call it.
     for module, facts in modules.items():
+        if _RUNNERS.isdisjoint(facts.imports.values()):
+            continue  # most modules import no runner: asked first, in C
         if in_tests(paths[module]):
             continue  # a test helper's callers are tests
         own = module.partition(".")[0]
@@ -780,7 +787,10 @@ def _interest(
             top = target.partition(".")[0]
             if top in _RUNNER_TOPS and top != own:
                 interest.add(module, (name,))
-    for dotted in made_callables(index, in_tests, makers):
+    made = made_callables(index, in_tests, makers)
+    if index.generation == generation:  # no function read meanwhile: `_evaluate` may reuse
+        run.made = (index, generation, made)
+    for dotted in made:
         found = index.split_module(dotted)
         if found is not None:
             interest.add(found[0], tuple(found[1][-2:]))
@@ -791,6 +801,9 @@ def _interest(
             if resolved in on_path:
                 interest.add(module, (local,))
     return interest
+
+
+_RUNNERS = frozenset(apis.RUN_APIS)
 
 
 def _module_of(dotted: str, by_module: dict[str, str]) -> str:
@@ -808,7 +821,8 @@ def _evaluate(
 ) -> Analysis:
     # Calls of a loop runner a project module re-exports are sites too, found only now.
     in_tests = run.in_tests
-    for module, found in reexported_run_sites(index, callers, in_tests).items():
+    reexported = reexported_run_sites(index, callers, in_tests)
+    for module, found in reexported.items():
         index.modules[module] = replace(
             index.modules[module], sites=[*index.modules[module].sites, *found]
         )
@@ -826,6 +840,8 @@ def _evaluate(
         texts=run.data,
         python_files=tuple(python_files) if python_files else DEFAULT_PYTHON_FILES,
         nested=_read_configs(run.discovery.config_files, run.cwd),
+        # The test folders `_expand` found, listed from the same files (every file read).
+        tests=in_tests if isinstance(in_tests, TestPaths) else None,
     )
     project = Project(
         index=index,
@@ -843,12 +859,20 @@ def _evaluate(
         abspaths={source.relpath: source.abspath for source in run.discovery.files},
         top_modules={job.module.partition(".")[0] for job in run.jobs_by_rel.values()},
     )
-    project.made_entries = made_callables(index, in_tests)
+    project.made_entries = _made_entries(run, index, bool(reexported))
     wrapper_calls = wrapper_call_sites(index, callers, project.made_entries)
     findings: list[Finding] = []
     used: dict[str, dict[int, set[str]]] = {}  # relpath -> line -> codes that hid a finding
-    suppressions = {paths[module]: facts.suppressions for module, facts in modules.items()}
-    for module in sorted(modules):
+    # One pass over every module: its suppression comments, and whether it has a site to
+    # judge (most have none: `evaluate_module` would find nothing).
+    suppressions: dict[str, dict[int, tuple[str, ...]]] = {}  # relpath -> line -> codes
+    judged: list[str] = []
+    for module, facts in modules.items():
+        if facts.suppressions:
+            suppressions[paths[module]] = facts.suppressions
+        if facts.sites or module in wrapper_calls:
+            judged.append(module)
+    for module in sorted(judged):
         facts = modules[module]
         if module in wrapper_calls:  # judged with the file's own sites; the cache keeps these
             facts = replace(facts, sites=[*facts.sites, *wrapper_calls[module]])
@@ -862,6 +886,17 @@ def _evaluate(
     errors = sorted({*run.errors, *run.discovery.problems}, key=lambda e: (e.path, e.line))
     result = Result(files_scanned=len(run.discovery.files), findings=findings, parse_errors=errors)
     return Analysis(result=result, project=project, config=run.config, read=run.data)
+
+
+def _made_entries(run: _Run, index: ProjectIndex, new_sites: bool) -> dict[str, Made]:
+    """`made_callables(index, run.in_tests)`: the last expansion round's when nothing it
+    reads has changed since: the same index, no function added or re-read (its
+    `generation`), no site added (`new_sites`, which `entry_makers` would read)."""
+    if run.made is not None and not new_sites:
+        kept, generation, made = run.made
+        if kept is index and generation == index.generation:
+            return made
+    return made_callables(index, run.in_tests)
 
 
 def _read_configs(relpaths: list[str], cwd: Path) -> dict[str, str]:

@@ -10,7 +10,8 @@ import re
 import tokenize
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import hypothesmith
 import pytest
@@ -22,9 +23,12 @@ import loopsafe.facts.extract as extract_module
 from loopsafe import pipeline
 from loopsafe.analysis import Analysis, Project
 from loopsafe.engine import analyse_project
-from loopsafe.facts import roles
+from loopsafe.facts import loop_entries, roles, surface
 from loopsafe.facts.callers import CallerIndex
-from loopsafe.facts.model import Call, Function, Site, SiteKind
+from loopsafe.facts.callgraph import ProjectRoles
+from loopsafe.facts.loop_entries import Made
+from loopsafe.facts.model import Call, FileFacts, Function, Site, SiteKind
+from loopsafe.facts.project import ProjectIndex
 from loopsafe.parse.source import SourceError, decode_source, parse_source
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
 from loopsafe.prefilter import mentions_word
@@ -605,6 +609,254 @@ def test_in_tests_remembers_folders_as_the_walk_answered(
     test_dirs = roles._test_dirs(layout)
     for relpath in [*asked, *layout, *asked]:  # asked twice: answered from the folder memo
         assert in_tests(relpath) == _in_tests_by_walk(relpath, test_dirs), relpath
+
+
+# ---------------------------------------------------------------- the project's passes
+# (issue 16): the memos of compute_roles and the lists ProjectIndex keeps for the passes
+# over every module, each checked against the plain computation they replaced.
+_DOTTED = st.lists(st.sampled_from(["a", "b", "", "examples", "docs"]), min_size=1, max_size=5)
+
+
+def _packages_by_split(dotted: str, known: set[str]) -> list[str]:
+    """The project modules among a name and its prefixes, as compute_roles listed them."""
+    parts = dotted.split(".")
+    names = [dotted, *(".".join(parts[:i]) for i in range(1, len(parts)))]
+    return sorted(name for name in names if name in known)
+
+
+@given(
+    names=st.lists(_DOTTED.map(".".join), min_size=1, max_size=12),
+    modules=st.sets(_DOTTED.map(".".join), max_size=12),
+)
+@settings(max_examples=300, deadline=None)
+def test_packages_list_the_prefixes_splitting_listed(names: list[str], modules: set[str]) -> None:
+    half = sorted(modules)[::2]  # some modules known by path only, some parsed only
+    paths = {m: m.replace(".", "/") + ".py" for m in half}
+    facts = {m: FileFacts(m) for m in modules if m not in paths}
+    packages = roles._Packages(paths, facts)
+    for dotted in [*names, *names]:  # asked twice: answered from what is listed
+        assert sorted(packages.of(dotted)) == _packages_by_split(dotted, modules), dotted
+
+
+class _CountingDict(dict[str, Any]):
+    """A dict that counts the membership tests made of it."""
+
+    asked = 0
+
+    def __contains__(self, key: object) -> bool:
+        self.asked += 1
+        return super().__contains__(key)
+
+
+def test_packages_check_each_prefix_once() -> None:
+    """Names that share their packages check those once, not once per name."""
+    names = [f"pkg.sub.deep.m{i}.f{i}" for i in range(2_000)]
+    paths = _CountingDict({f"pkg.sub.deep.m{i}": f"pkg/sub/deep/m{i}.py" for i in range(2_000)})
+    paths.update({"pkg": "pkg/__init__.py", "pkg.sub": "pkg/sub/__init__.py"})
+    packages = roles._Packages(paths, {})
+    for name in names:
+        assert packages.of(name)[-2:] == ["pkg.sub", "pkg"]
+    distinct = len(names) * 2 + 3  # every f_i and m_i, and pkg.sub.deep, pkg.sub, pkg
+    assert paths.asked <= distinct
+
+
+_PLACE = st.sampled_from(["a", "b", "examples", "docs", "scripts", "", "..", "x.py"])
+
+
+@given(
+    relpath=st.lists(_PLACE, min_size=1, max_size=5).map("/".join),
+    module=st.lists(_PLACE, max_size=4).map(".".join),
+)
+@settings(max_examples=400, deadline=None)
+def test_is_outside_answers_as_splitting_every_name_did(relpath: str, module: str) -> None:
+    parts = module.split(".") if module else []
+    if len(parts) > 1:
+        expected = any(part in surface.OUTSIDE_DIRS for part in parts[:-1])
+    else:
+        expected = any(part in surface.OUTSIDE_DIRS for part in relpath.split("/")[:-1])
+    assert surface.is_outside(relpath, module) == expected
+
+
+_CONFIG = st.tuples(
+    st.lists(st.sampled_from(["a", "b", "c"]), max_size=3).map("/".join),
+    st.sampled_from(["pyproject.toml", "setup.cfg", "pytest.ini"]),
+)
+
+
+@given(
+    configs=st.lists(_CONFIG, max_size=6),
+    asked=st.lists(
+        st.lists(st.sampled_from(["a", "b", "c", "..", ""]), max_size=4).map(
+            lambda parts: "/".join([*parts, "m.py"])
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+)
+@settings(max_examples=300, deadline=None)
+def test_nearest_configuration_remembered_per_folder_as_the_walk_answered(
+    configs: list[tuple[str, str]], asked: list[str]
+) -> None:
+    texts = {
+        "pyproject.toml": "[project]\nname = 'x'\n[tool.pytest.ini_options]\npython_files = ['t_*.py']\n",
+        "setup.cfg": "[tool:pytest]\npython_files = check_*.py\n",
+        "pytest.ini": "[pytest]\npython_files = *_spec.py\n",
+    }
+    projects = surface.SubProjects(
+        [(f"{folder}/{name}" if folder else name, texts[name]) for folder, name in configs],
+        roles.DEFAULT_PYTHON_FILES,
+    )
+    for relpath in [*asked, *asked]:
+        directory = surface._directory(relpath)
+        assert projects.project_of(relpath) == surface._nearest(projects.packaged, directory)
+        nearest = surface._nearest(projects.patterns, directory)
+        patterns = projects.default if nearest is None else projects.patterns[nearest]
+        assert projects.python_files(relpath) == patterns, relpath
+
+
+def _made_by_reading_every_module(index: ProjectIndex, makers: set[str]) -> dict[str, Made]:
+    """`made_callables` as it was: every function of every module read."""
+    known = {*loop_entries.KNOWN_MAKERS, *makers}
+    out: dict[str, Made] = {}
+    for module, facts in index.modules.items():
+        for qualname, func in facts.functions.items():
+            for decorator in func.decorators:
+                maker = index.canonical(decorator.removesuffix("()"))
+                if maker in known:
+                    label = maker.rpartition(".")[2]
+                    original = f"{module}.{qualname}" if func.is_async else ""
+                    out[f"{module}.{qualname}"] = Made(f"decorated with `@{label}`", original)
+        for name, (helper, first) in facts.made.items():
+            maker = index.canonical(helper)
+            if maker in known:
+                label = maker.rpartition(".")[2]
+                out[f"{module}.{name}"] = Made(f"made by `{label}(...)`", first, maker)
+        for class_name, info in facts.classes.items():
+            for name, (helper, first) in info.made.items():
+                maker = index.canonical(helper)
+                if maker in known:
+                    label = maker.rpartition(".")[2]
+                    out[f"{module}.{class_name}.{name}"] = Made(
+                        f"made by `{label}(...)`", first, maker
+                    )
+    return out
+
+
+def _importers_by_split(modules: dict[str, FileFacts]) -> dict[str, set[str]]:
+    """compute_roles' table of importers as it was: every imported name split again."""
+    importers: dict[str, set[str]] = {}
+    for module, facts in modules.items():
+        for imported in facts.imported_modules:
+            parts = imported.split(".")
+            for name in (imported, *(".".join(parts[:i]) for i in range(1, len(parts)))):
+                importers.setdefault(name, set()).add(module)
+    return importers
+
+
+def _roles_fields(found: ProjectRoles) -> tuple[Any, ...]:
+    return (
+        found.test_modules,
+        found.test_dirs,
+        found.script_modules,
+        found.entry_targets,
+        found.outside_modules,
+        found.public_modules,
+        found.projects.applications if found.projects else None,
+    )
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_project_passes_answer_as_the_plain_computations(root: Path, tmp_path: Path) -> None:
+    """On every case: `compute_roles` given the test folders `_expand` listed answers as
+    listing them again; the modules `ProjectIndex` lists as making are every module
+    with a decorator or a made callable, before and after functions are read late; and
+    `made_callables` reading only those answers as reading every module; the importers
+    listed by `_Importers` are those splitting every imported name listed; the names
+    `imported_names` lists once are every module's."""
+    analysis = _analysis(root, tmp_path)
+    index = analysis.project.index
+    texts = {rel: analysis.read[rel] for rel in analysis.read}
+    metadata = {"pyproject.toml": "[project]\nname = 'case'\n"}
+    for python_files in (roles.DEFAULT_PYTHON_FILES, ("check_*.py",)):
+        plain = roles.compute_roles(
+            index.modules,
+            index.paths,
+            metadata,
+            list(texts),
+            texts=texts,
+            python_files=python_files,
+        )
+        given_tests = roles.compute_roles(
+            index.modules,
+            index.paths,
+            metadata,
+            list(texts),
+            texts=texts,
+            python_files=python_files,
+            tests=roles.test_path_predicate(list(texts)),  # made with the default patterns
+        )
+        assert _roles_fields(given_tests) == _roles_fields(plain)
+    importers = roles._Importers(index.paths, index.modules)
+    plain = _importers_by_split(index.modules)
+    for module in index.modules:
+        assert importers.of(module) == plain.get(module, set()), module
+    rebuilt = ProjectIndex.build(index.modules, index.paths)
+    scanned = ProjectIndex(modules=index.modules, paths=index.paths)  # never built: scans
+    every_import = {m for facts in index.modules.values() for m in facts.imported_modules}
+    assert index.imported_names() == every_import  # after the bodies read late too
+    assert rebuilt.making_modules() == scanned.making_modules()
+    for module, facts in index.modules.items():
+        decorated = any(f.decorators for f in facts.functions.values())
+        made = bool(facts.made) or any(c.made for c in facts.classes.values())
+        assert (module in rebuilt.making_modules()) == (decorated or made), module
+    in_tests = roles.test_path_predicate(list(texts))
+    makers = loop_entries.entry_makers(index, in_tests)
+    found = loop_entries.made_callables(index, in_tests, makers)
+    assert found == _made_by_reading_every_module(index, makers)
+    assert list(found) == list(_made_by_reading_every_module(index, makers))  # same order
+    if index.modules:  # a decorated function read late: its module is listed from then on
+        module = next(iter(index.modules))
+        late = Function("late_wrapped", False, 1, decorators=["functools.cache"])
+        rebuilt.add_function(module, late)
+        assert module in rebuilt.making_modules()
+
+
+class _CountedFunctions(dict[str, Function]):
+    """A module's functions, counting how often the whole table is read."""
+
+    reads = 0
+
+    def items(self) -> Any:
+        type(self).reads += 1
+        return super().items()
+
+
+def test_made_callables_reads_only_the_modules_that_make_something() -> None:
+    modules = {
+        f"m{i}": FileFacts(f"m{i}", functions=_CountedFunctions(f=Function("f", False, 1)))
+        for i in range(2_000)
+    }
+    wrapped = Function("g", True, 1, decorators=["asyncer.syncify"])
+    modules["m7"].functions["g"] = wrapped
+    modules["m9"].made["run_g"] = ("asyncer.syncify", "m7.g")  # `run_g = syncify(g)`
+    index = ProjectIndex.build(modules, {m: f"{m}.py" for m in modules})
+    _CountedFunctions.reads = 0
+    found = loop_entries.made_callables(index)
+    assert set(found) == {"m7.g", "m9.run_g"}
+    assert _CountedFunctions.reads <= 2  # the two modules that make something, not 2,000
+
+
+def test_made_entries_reused_only_while_nothing_they_read_changed() -> None:
+    facts = FileFacts("m", functions={"f": Function("f", True, 1, decorators=["asyncer.syncify"])})
+    index = ProjectIndex.build({"m": facts}, {"m": "m.py"})
+    kept: dict[str, Made] = {}  # not what made_callables says: reused, it is returned
+    run = cast(Any, SimpleNamespace(made=(index, index.generation, kept), in_tests=lambda _: False))
+    assert pipeline._made_entries(run, index, False) is kept
+    assert "m.f" in pipeline._made_entries(run, index, True)  # a site added: recomputed
+    other = ProjectIndex.build({"m": facts}, {"m": "m.py"})
+    assert "m.f" in pipeline._made_entries(run, other, False)  # another index
+    index.add_function("m", Function("h", False, 2))
+    assert "m.f" in pipeline._made_entries(run, index, False)  # a function read since
 
 
 # `file` is found in NFKC form in the non-ASCII files (`ﬁle`), never among their pieces.

@@ -166,33 +166,30 @@ class CallGraph:
             self.reach.edges[key] = targets
         for key, ref in list(index.functions.items()):
             func = ref.func
+            in_graph = key in relevant
             if not (
                 func.is_async
                 or func.thread_targets
                 or func.loop_callbacks
                 or func.worker_targets
-                or key in relevant
+                or in_graph
             ):
                 continue  # most functions: nothing below applies to them
-            if key not in relevant and func.is_async:
+            if not in_graph and func.is_async:
                 # An async function outside the graph: only its calls into it matter.
-                self.reach.edges[key] = [t for c in func.calls for t in self._targets(c)]
-                referenced.update(self.reach.edges[key])
-            label = ref.label
+                edges = self.reach.edges[key] = [t for c in func.calls for t in self._targets(c)]
+                referenced.update(edges)
             module = ref.module
-            self._seed_all(
-                func.thread_targets,
-                Root.THREAD,
-                f"thread started in {label}",
-                referenced,
-                "",
-                module,
-            )
-            self._seed_all(func.loop_callbacks, Root.ASYNC, "", referenced, key, module)
-            self._seed_all(
-                func.worker_targets, Root.WORKER, f"job enqueued in {label}", referenced, "", module
-            )
-            if key in relevant:
+            # Most functions hand nothing to a thread, a worker or the loop: asked first.
+            if func.thread_targets:
+                label = f"thread started in {ref.label}"
+                self._seed_all(func.thread_targets, Root.THREAD, label, referenced, "", module)
+            if func.loop_callbacks:
+                self._seed_all(func.loop_callbacks, Root.ASYNC, "", referenced, key, module)
+            if func.worker_targets:
+                label = f"job enqueued in {ref.label}"
+                self._seed_all(func.worker_targets, Root.WORKER, label, referenced, "", module)
+            if in_graph:
                 self._seed_decorated(key, ref.module, func)
                 if func.qualname.endswith(".run") and self._is_thread_class(func.class_name):
                     self.framework_roots.add(key)
@@ -490,6 +487,8 @@ class CallGraph:
         if facts.module_loop_callbacks:
             self._seed_all(facts.module_loop_callbacks, Root.ASYNC, "", referenced)
         for info in facts.classes.values():
+            if not info.list_attrs:
+                continue  # most classes: no `functions = [...]` to read
             for attr in ("functions", "cron_jobs"):
                 for name in info.list_attrs.get(attr, []):
                     if info.qualname.endswith("WorkerSettings") or attr == "cron_jobs":

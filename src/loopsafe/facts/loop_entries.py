@@ -53,8 +53,8 @@ def entry_makers(index: ProjectIndex, is_test: Callable[[str], bool] = lambda _:
     passed by: what they make is run by the test runner."""
     entering: set[str] = set()
     for module, facts in index.modules.items():
-        if is_test(index.paths.get(module, "")):
-            continue
+        if not facts.sites or is_test(index.paths.get(module, "")):
+            continue  # most modules: no site, asked first
         for site in facts.sites:
             if site.kind in _ENTRY_KINDS and not site.guarded and site.scope:
                 entering.add(f"{module}.{site.scope}")
@@ -97,7 +97,10 @@ def made_callables(
             found = answers[dotted] = canonical if canonical in known else ""
         return found
 
+    making = index.making_modules()
     for module, facts in index.modules.items():
+        if module not in making:
+            continue  # no decorator, no `x = helper(f)`: nothing made here
         for qualname, func in facts.functions.items():
             for decorator in func.decorators:
                 maker = maker_of(decorator.removesuffix("()"))
@@ -206,21 +209,24 @@ def reexported_run_sites(
     re-export one are passed by: their callers are tests, whose loop entries are fine."""
     requests: Requests = set()
     reexports: set[str] = set()
-    imported = {m for facts in index.modules.values() for m in facts.imported_modules}
+    imported = index.imported_names()
+    tops, paths, canonical = index.tops, index.paths, index.canonical
     for module, facts in index.modules.items():
-        if module not in imported or is_test(index.paths.get(module, "")):
+        if module not in imported or is_test(paths.get(module, "")):
             continue  # nothing imports it (nothing calls its names), or tests do
         own = module.partition(".")[0]
-        for name, target in (*facts.imports.items(), *facts.aliases.items()):
-            top = target.partition(".")[0]
-            if top == own and top in RUNNER_TOPS:
-                continue  # asyncio's own package: its names are the runner itself
-            if (top in RUNNER_TOPS or top in index.tops) and index.canonical(
-                target
-            ) in apis.RUN_APIS:
-                # Callers elsewhere: `home` "" (the module's own calls are sites already).
-                requests.add((name, frozenset({module.rpartition(".")[2]}), ""))
-                reexports.add(f"{module}.{name}")
+        for table in (facts.imports, facts.aliases):
+            for name, target in table.items():
+                top = target.partition(".")[0]
+                if top in RUNNER_TOPS:
+                    if top == own:
+                        continue  # asyncio's own package: its names are the runner itself
+                elif top not in tops:
+                    continue  # neither a runner's package nor the project's
+                if canonical(target) in apis.RUN_APIS:
+                    # Callers elsewhere: `home` "" (the module's own calls are sites already).
+                    requests.add((name, frozenset({module.rpartition(".")[2]}), ""))
+                    reexports.add(f"{module}.{name}")
     if not requests:
         return {}
     callers.ask(requests)

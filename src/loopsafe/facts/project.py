@@ -38,6 +38,10 @@ class ProjectIndex:
     _split: dict[str, tuple[str, list[str]] | None] = field(default_factory=dict)
     _tops: set[str] = field(default_factory=set)
     _aliases: dict[str, set[str]] | None = None
+    # Modules with a decorated function or a callable made by a helper (`x = helper(f)`):
+    # the only ones `made_callables` reads. None until listed (`build` lists them).
+    _making: set[str] | None = None
+    _imported: set[str] | None = None  # see `imported_names`
     # Bumped whenever a function is added or re-read, so that tables derived from the
     # functions' calls (see `rules/async_chain.py`) know when to rebuild.
     generation: int = 0
@@ -46,12 +50,20 @@ class ProjectIndex:
     def build(cls, modules: dict[str, FileFacts], paths: dict[str, str]) -> ProjectIndex:
         index = cls(modules=modules, paths=paths)
         index._tops = {m.partition(".")[0] for m in modules}
+        making = index._making = set()
         for module, facts in modules.items():
+            makes = bool(facts.made)
             for qualname, func in facts.functions.items():
                 key = f"{module}.{qualname}"
                 index.functions[key] = FunctionRef(key, module, func)
+                if func.decorators:
+                    makes = True
             for qualname, info in facts.classes.items():
                 index.classes[f"{module}.{qualname}"] = (module, info)
+                if info.made:
+                    makes = True
+            if makes:
+                making.add(module)
         for key, (_, info) in index.classes.items():
             for base in info.bases:
                 for resolved in index.resolve_class(base):
@@ -135,6 +147,32 @@ class ProjectIndex:
             self._memo.clear()  # a name that resolved to nothing may resolve now
         self.generation += 1
         self.functions[key] = FunctionRef(key, module, func)
+        if func.decorators and self._making is not None:
+            self._making.add(module)
+
+    def imported_names(self) -> set[str]:
+        """Every dotted name a module imports (`imported_modules`), listed once: a pass
+        over every module's facts, asked by several passes of the same index. What a
+        module imports is read with the file, never with a deferred body."""
+        if self._imported is None:
+            imported: set[str] = set()
+            for facts in self.modules.values():
+                imported.update(facts.imported_modules)
+            self._imported = imported
+        return self._imported
+
+    def making_modules(self) -> set[str]:
+        """Modules with a decorated function, or a callable made by a helper at module
+        level or in a class body (`x = helper(f)`): where a loop entry can be made."""
+        if self._making is None:
+            self._making = {
+                module
+                for module, facts in self.modules.items()
+                if facts.made
+                or any(info.made for info in facts.classes.values())
+                or any(func.decorators for func in facts.functions.values())
+            }
+        return self._making
 
     def aliases_by_name(self) -> dict[str, set[str]]:
         """Other local names each name is imported under (`import f as g`: f -> {g}), so a

@@ -7,7 +7,7 @@ import configparser
 import fnmatch
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -55,37 +55,24 @@ def compute_roles(
     texts: Mapping[str, bytes] | None = None,
     python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES,
     nested: Mapping[str, str] | None = None,
+    tests: TestPaths | None = None,
 ) -> ProjectRoles:
     """`metadata` maps file names (pyproject.toml, setup.cfg, setup.py) to their text;
     `texts`: every file's bytes by relpath, to tell an application from a library;
-    `nested`: the packaging and pytest files of sub-projects, by relpath (a monorepo)."""
+    `nested`: the packaging and pytest files of sub-projects, by relpath (a monorepo);
+    `tests`: `test_path_predicate` of `paths` and `all_paths` when the caller has it (used
+    when made with the same `python_files`: the test folders are then the same)."""
     roles = ProjectRoles()
     projects = SubProjects([*metadata.items(), *(nested or {}).items()], python_files)
     roles.projects = projects
-    test_dirs = _test_dirs([*paths.values(), *all_paths], python_files)
-    roles.test_dirs = test_dirs
+    if tests is None or tests.python_files != python_files:
+        tests = test_path_predicate([*paths.values(), *all_paths], python_files)
+    roles.test_dirs = tests.dirs
+    in_tests = tests
 
-    in_tests = _in_tests(test_dirs, python_files)
-
-    importers: dict[str, set[str]] = {}
-    # Importing pkg.sub imports pkg (and its __init__) too: each imported name's
-    # packages, listed once (many modules import the same names).
-    packages: dict[str, list[str]] = {}
-    for module, facts in modules.items():
-        for imported in facts.imported_modules:
-            names = packages.get(imported)
-            if names is None:
-                parts = imported.split(".")
-                names = packages[imported] = [
-                    imported,
-                    *(".".join(parts[:i]) for i in range(1, len(parts))),
-                ]
-            for name in names:
-                users = importers.get(name)
-                if users is None:
-                    importers[name] = {module}
-                else:
-                    users.add(module)
+    # project module -> the modules importing it, listed when first asked (most projects
+    # ask; one without tests or scripts never does).
+    importers = _Importers(paths, modules)
 
     for module, path in paths.items():
         if is_test_filename(path):
@@ -96,12 +83,12 @@ def compute_roles(
             continue  # asked just above
         # A configured pattern can be as wide as a package (`mypkg/*`): a module other
         # modules import is their code, not a test module.
-        if is_test_filename(path, patterns) and not (importers.get(module, set()) - {module}):
+        if is_test_filename(path, patterns) and not (importers.of(module) - {module}):
             roles.test_modules.add(module)
     for module, path in paths.items():
         if module in roles.test_modules or not in_tests(path):
             continue
-        users = importers.get(module, set()) - {module}
+        users = importers.of(module) - {module}
         if not users or users <= roles.test_modules:
             roles.test_modules.add(module)
 
@@ -111,11 +98,12 @@ def compute_roles(
     for module, facts in modules.items():
         if module in roles.test_modules or facts.is_package_init:
             continue
-        users = (importers.get(module, set()) - {module}) - roles.test_modules
+        if not (facts.has_toplevel_code or facts.has_main_block or module.endswith("__main__")):
+            continue  # most modules: asked first, it is cheapest
+        users = (importers.of(module) - {module}) - roles.test_modules
         if users or module in script_target_modules:
             continue
-        if facts.has_toplevel_code or facts.has_main_block or module.endswith("__main__"):
-            roles.script_modules.add(module)
+        roles.script_modules.add(module)
 
     for item in extra_entry_points:
         if ":" in item:
@@ -153,6 +141,66 @@ def compute_roles(
     return roles
 
 
+class _Importers:
+    """Which modules import each project module: importing pkg.sub imports pkg (and its
+    `__init__`) too. Only the project's modules are ever asked about: the others
+    (`asyncio`) are not listed. The table is made at the first question."""
+
+    def __init__(self, paths: Mapping[str, str], modules: Mapping[str, FileFacts]) -> None:
+        self.paths = paths
+        self.modules = modules
+        self.table: dict[str, set[str]] | None = None
+
+    def of(self, module: str) -> set[str]:
+        if self.table is None:
+            self.table = self._list()
+        return self.table.get(module, set())
+
+    def _list(self) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        packages = _Packages(self.paths, self.modules)
+        for module, facts in self.modules.items():
+            for imported in facts.imported_modules:
+                for name in packages.of(imported):
+                    users = table.get(name)
+                    if users is None:
+                        table[name] = {module}
+                    else:
+                        users.add(module)
+        return table
+
+
+class _Packages:
+    """A dotted name's project modules: itself and every prefix that is one (`pkg.sub.f`:
+    `pkg.sub`, `pkg`), each name's list made once from its parent's (many modules import
+    the same names, and names that differ share their packages)."""
+
+    def __init__(self, paths: Mapping[str, str], modules: Mapping[str, FileFacts]) -> None:
+        self.paths = paths
+        self.modules = modules
+        self.known: dict[str, list[str]] = {}
+
+    def of(self, dotted: str) -> list[str]:
+        found = self.known.get(dotted)
+        if found is not None:
+            return found
+        walked = [dotted]  # up to the nearest name listed already (no recursion: names
+        found = []  # can be long)
+        name = dotted
+        while "." in name:
+            name = name.rpartition(".")[0]
+            known = self.known.get(name)
+            if known is not None:
+                found = known
+                break
+            walked.append(name)
+        for name in reversed(walked):
+            if name in self.paths or name in self.modules:
+                found = [name, *found]
+            self.known[name] = found
+        return found
+
+
 def _depth(directory: str) -> int:
     return directory.count("/") + 1 if directory else 0
 
@@ -176,18 +224,36 @@ def _test_dirs(
 
 def test_path_predicate(
     paths: Iterable[str], python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
-) -> Callable[[str], bool]:
+) -> TestPaths:
     """`in_tests(relpath)`: is this file test code, judged from the whole tree's layout?"""
-    return _in_tests(_test_dirs(paths, python_files), python_files)
+    return TestPaths(_test_dirs(paths, python_files), python_files)
 
 
-def _in_tests(test_dirs: set[str], python_files: tuple[str, ...]) -> Callable[[str], bool]:
-    """`test_path_predicate` for the tree whose `_test_dirs` are `test_dirs`."""
-    # A directory's answer, once: the same files (and their folders) are asked about
-    # again and again, in every expansion round and by every rule.
-    dirs: dict[str, bool] = {"": False}
+class TestPaths:
+    """`test_path_predicate` for the tree whose `_test_dirs` are `dirs`. It keeps `dirs`
+    and `python_files`, so that `compute_roles` given the same tree need not list them
+    again, and its answers, for the same files are asked about again and again (in every
+    expansion round and by every rule)."""
 
-    def in_directory(directory: str) -> bool:
+    __test__ = False  # a name pytest would collect
+    __slots__ = ("_answers", "_dirs", "dirs", "python_files")
+
+    def __init__(self, dirs: set[str], python_files: tuple[str, ...]) -> None:
+        self.dirs = dirs
+        self.python_files = python_files
+        self._dirs: dict[str, bool] = {"": False}  # a directory's answer, once
+        self._answers: dict[str, bool] = {}
+
+    def __call__(self, relpath: str) -> bool:
+        found = self._answers.get(relpath)
+        if found is None:
+            found = self._answers[relpath] = is_test_filename(
+                relpath, self.python_files
+            ) or self._in_directory(relpath.rpartition("/")[0])
+        return found
+
+    def _in_directory(self, directory: str) -> bool:
+        dirs, test_dirs = self._dirs, self.dirs
         unknown: list[str] = []  # walked up without recursion: trees can be deep
         found = dirs.get(directory)
         while found is None:
@@ -200,18 +266,6 @@ def _in_tests(test_dirs: set[str], python_files: tuple[str, ...]) -> Callable[[s
         for below in unknown:
             dirs[below] = found
         return found
-
-    answers: dict[str, bool] = {}
-
-    def in_tests(relpath: str) -> bool:
-        found = answers.get(relpath)
-        if found is None:
-            found = answers[relpath] = is_test_filename(relpath, python_files) or in_directory(
-                relpath.rpartition("/")[0]
-            )
-        return found
-
-    return in_tests
 
 
 def _script_targets(metadata: dict[str, str]) -> list[str]:

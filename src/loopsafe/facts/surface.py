@@ -9,6 +9,7 @@ module table only: nothing is imported.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -82,10 +83,20 @@ def is_outside(relpath: str, module: str = "") -> bool:
     """A file in an examples, docs or scripts directory: it uses the project. A package
     inside such a directory (a whole example project) is a project of its own, judged by
     its import name."""
-    parts = module.split(".") if module else []
-    if len(parts) > 1:
-        return any(part in OUTSIDE_DIRS for part in parts[:-1])
-    return any(part in OUTSIDE_DIRS for part in relpath.split("/")[:-1])
+    # Asked of every module, twice: answered once per package or directory.
+    if "." in module:
+        return _outside_package(module.rpartition(".")[0])
+    return "/" in relpath and _outside_directory(relpath.rpartition("/")[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _outside_package(package: str) -> bool:
+    return any(part in OUTSIDE_DIRS for part in package.split("."))
+
+
+@functools.lru_cache(maxsize=4096)
+def _outside_directory(directory: str) -> bool:
+    return any(part in OUTSIDE_DIRS for part in directory.split("/"))
 
 
 def application_files(
@@ -129,6 +140,10 @@ class SubProjects:
         self.declared: dict[str, list[str]] = {}  # directory -> its dependency-file texts
         self.packaging: dict[str, list[tuple[str, str]]] = {}  # directory -> (name, text)
         self._depends: dict[tuple[str, str], bool] = {}  # (project, distribution) -> declared
+        # directory -> its nearest packaging / pytest configuration directory, once: every
+        # file is asked about, and files share few directories.
+        self._project_of: dict[str, str | None] = {}
+        self._patterns_of: dict[str, str | None] = {}
         # project -> (the oldest Python its metadata states or None, the newest it admits)
         self._python_range: dict[str | None, tuple[tuple[int, int] | None, tuple[int, int]]] = {}
         for relpath, text in configs:
@@ -149,7 +164,12 @@ class SubProjects:
 
     def project_of(self, relpath: str) -> str | None:
         """The directory of the nearest packaging file, None when there is none."""
-        return _nearest(self.packaged, relpath)
+        directory = _directory(relpath)
+        try:
+            return self._project_of[directory]
+        except KeyError:
+            found = self._project_of[directory] = _nearest(self.packaged, directory)
+            return found
 
     def depends_on(self, relpath: str, distribution: str) -> bool:
         """Does the project of file `relpath` declare `distribution` as a requirement
@@ -198,8 +218,12 @@ class SubProjects:
         return known
 
     def python_files(self, relpath: str) -> tuple[str, ...]:
-        directory = _nearest(self.patterns, relpath)
-        return self.default if directory is None else self.patterns[directory]
+        directory = _directory(relpath)
+        try:
+            nearest = self._patterns_of[directory]
+        except KeyError:
+            nearest = self._patterns_of[directory] = _nearest(self.patterns, directory)
+        return self.default if nearest is None else self.patterns[nearest]
 
     def application(self, relpath: str) -> str:
         project = self.project_of(relpath)
@@ -238,8 +262,8 @@ def _directory(relpath: str) -> str:
     return "" if directory == "." else directory
 
 
-def _nearest(table: Mapping[str, object], relpath: str) -> str | None:
-    directory = _directory(relpath)
+def _nearest(table: Mapping[str, object], directory: str) -> str | None:
+    """The nearest directory of `table` at or above `directory` (`_directory`'s answer)."""
     while True:
         if directory in table:
             return directory
