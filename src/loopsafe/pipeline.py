@@ -538,44 +538,31 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         if known is None:
             known = run.identifiers[relpath] = identifiers(run.data.get(relpath, b""))
         idents[module] = known
-    where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
-    by_word: dict[str, list[str]] = {}  # the same for every identifier, once many are asked
-
-    words = 0  # identifiers of every pending module: what indexing them costs
-
-    def modules_mentioning(name: str) -> list[str]:
-        nonlocal words
-        if name not in where:
-            if not words:
-                words = sum(len(known) for known in idents.values()) or 1
-            if _scan_more(len(where), len(idents), words):
-                where[name] = [m for m, known in idents.items() if name in known]
-            else:  # asking each name of every module made many files quadratic
-                if not by_word:
-                    get = by_word.get
-                    for m, known in idents.items():
-                        for word in known:
-                            found = get(word)
-                            if found is None:
-                                by_word[word] = [m]
-                            else:
-                                found.append(m)
-                where[name] = by_word.get(name, [])
-        return where[name]
+    modules_mentioning = _Mentions(idents)
 
     bodies: dict[str, _Bodies] = {}
 
     def expand(requests: Requests) -> list[str]:
         out: list[str] = []
-        matches: dict[str, list[bytes]] = {}
+        asked: dict[str, list[tuple[frozenset[str], str]]] = {}
         for name, owners, home in requests:
-            for module in modules_mentioning(name):
-                if home == module or not idents[module].isdisjoint(owners):
-                    matches.setdefault(module, []).append(name.encode())
+            asked.setdefault(name, []).append((owners, home))
+        matches: dict[str, list[bytes]] = {}
+        for module, names in modules_mentioning(asked):
+            known = idents[module]
+            found_words = [
+                name.encode()
+                for name in names
+                if any(home == module or not known.isdisjoint(o) for o, home in asked[name])
+            ]
+            if found_words:
+                matches[module] = found_words
         for module, words in matches.items():
             waiting = pending[module]
             data = run.data.get(index.paths[module], b"")
             if module not in texts:
+                if not _may_mention(data, waiting, words):
+                    continue
                 texts[module] = decode_source(data)
                 lines_of[module] = source_lines(texts[module])
             lines = lines_of[module]
@@ -601,16 +588,107 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     return expand
 
 
-def _scan_more(asked: int, modules: int, words: int) -> bool:
-    """Look one more name up module by module, rather than index the `words` identifiers
-    of the `modules`? A scan costs a look-up per module: the index is built once the
-    scans cost what it would, or after `_SCAN_NAMES` names, not later."""
-    return asked < _SCAN_NAMES and asked * modules < words
+class _Mentions:
+    """Which pending modules mention a name, from each module's identifiers (`idents`:
+    module -> words, in module order). Names not asked before are looked up together:
+    one pass over the modules' identifier sets (a set operation each), or, once such
+    passes cost what indexing every identifier would, from that index (a pass per name,
+    or per batch of names, made many files or deep call chains quadratic)."""
+
+    def __init__(self, idents: dict[str, set[str]]) -> None:
+        self.idents = idents
+        self.where: dict[str, list[str]] = {}  # name -> pending modules that mention it
+        self.by_word: dict[str, list[str]] = {}  # the same for every identifier, once built
+        self.order = {module: at for at, module in enumerate(idents)}
+        self.words = 0  # identifiers of every pending module: what indexing them costs
+        self.scans = 0  # passes over every module's identifiers so far
+
+    def __call__(self, names: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """The modules that mention one of `names`, in module order, each with the names
+        it mentions (in the order of `names`)."""
+        asked = list(dict.fromkeys(names))
+        where = self.where
+        new = [name for name in asked if name not in where]
+        if new:
+            if not self.words:
+                self.words = sum(len(known) for known in self.idents.values()) or 1
+            if not self.by_word and _scan_more(self.scans, len(self.idents), self.words):
+                self._scan(new)
+            else:
+                by_word = self._index()
+                for name in new:
+                    where[name] = by_word.get(name, [])
+        out: dict[str, list[str]] = {}
+        for name in asked:
+            for module in where[name]:
+                mentioned = out.get(module)
+                if mentioned is None:
+                    out[module] = [name]
+                else:
+                    mentioned.append(name)
+        order = self.order
+        return sorted(out.items(), key=lambda item: order[item[0]])
+
+    def _scan(self, new: list[str]) -> None:
+        self.scans += 1
+        where, wanted = self.where, set(new)
+        for name in new:
+            where[name] = []
+        for module, known in self.idents.items():
+            if not known.isdisjoint(wanted):
+                for name in known & wanted:
+                    where[name].append(module)
+
+    def _index(self) -> dict[str, list[str]]:
+        by_word = self.by_word
+        if not by_word:
+            get = by_word.get
+            for module, known in self.idents.items():
+                for word in known:
+                    found = get(word)
+                    if found is None:
+                        by_word[word] = [module]
+                    else:
+                        found.append(module)
+        return by_word
+
+
+def _may_mention(data: bytes, waiting: list[Function], words: list[bytes]) -> bool:
+    """May a body of `waiting` still deferred mention one of `words`? Answered from the
+    bytes, before the file is decoded and split into lines for `_Bodies`: false only
+    when sure. In ASCII bytes without `\r` or an encoding cookie, the lines of a body
+    are the file's bytes between its line breaks, so a word none of whose occurrences
+    lies on a body's lines is in none of them (most modules asked about only mention a
+    name where they define it)."""
+    if not data.isascii() or b"\r" in data:
+        return True
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first != -1 else -1
+    if b"coding" in (data if second == -1 else data[:second]):
+        return True  # PEP 263 cookie: the bytes may not read as ASCII
+    spans = [(f.deferred_start, f.deferred_end) for f in waiting if f.deferred_start]
+    for word in words:
+        at = data.find(word)
+        line, last = 1, 0
+        while at != -1:
+            line += data.count(b"\n", last, at)
+            last = at
+            if any(start <= line <= end for start, end in spans):
+                return True
+            at = data.find(word, at + 1)
+    return False
+
+
+def _scan_more(scans: int, modules: int, words: int) -> bool:
+    """Look one more batch of names up module by module, rather than index the `words`
+    identifiers of the `modules`? A scan costs a set operation per module: the index is
+    built once the `scans` so far cost what it would, or after `_SCAN_NAMES` scans."""
+    return scans < _SCAN_NAMES and scans * modules < words
 
 
 _FEW_BODIES = 8  # a module with no more deferred bodies is searched, never indexed
 _SEARCHES = 8  # requests searching every body of a module before it is indexed
-_SCAN_NAMES = 64  # names looked up module by module before indexing every identifier
+_SCAN_NAMES = 64  # batches of names looked up module by module before indexing them all
 _RUN = re.compile(rb"[A-Za-z0-9_]+")
 _MAX_DIGITS = 12  # a run with more digits than this is searched, not indexed
 

@@ -171,23 +171,36 @@ class CallerIndex:
         self, todo: list[str], found: set[str], overrides: bool, parents: bool, read: bool
     ) -> None:
         """Add to `found` the functions of `todo` and every function calling one; `read`:
-        read the bodies not read yet that may call them (else only those read already)."""
+        read the bodies not read yet that may call them (else only those read already).
+
+        The walk goes layer by layer, and a layer's requests go to the expander in one
+        `ask`: it then looks for all their names in one pass over the modules, where a
+        function at a time cost one pass (or a word -> modules index) per name."""
         index = self.index
         while todo:
-            key = todo.pop()
-            if key in found:
-                continue
-            found.add(key)
-            requests = self.requests_for(key)
+            asked: dict[str, Requests] = {}
             if read:
-                self.ask(requests)
-            for name in {r[0] for r in requests}:
-                for caller, _ in self._resolved(name, overrides, False).get(key, ()):
-                    if caller not in found:
-                        todo.append(caller)
-            ref = index.functions[key]
-            if parents and ref.func.parent:
-                todo.append(f"{ref.module}.{ref.func.parent}")
+                wanted: Requests = set()
+                for key in todo:
+                    if key not in found and key not in asked:
+                        asked[key] = self.requests_for(key)
+                        wanted |= asked[key]
+                self.ask(wanted)
+            layer, todo = todo, []
+            while layer:
+                key = layer.pop()
+                if key in found:
+                    continue
+                found.add(key)
+                known = asked.get(key)
+                requests = self.requests_for(key) if known is None else known
+                for name in {r[0] for r in requests}:
+                    for caller, _ in self._resolved(name, overrides, False).get(key, ()):
+                        if caller not in found:
+                            todo.append(caller)
+                ref = index.functions[key]
+                if parents and ref.func.parent:
+                    todo.append(f"{ref.module}.{ref.func.parent}")
 
     def stored_callers_of(self, key: str) -> list[tuple[str, Call]]:
         """The calls, in `callers_of` order, that store function `key` (`call.stored`)
