@@ -22,7 +22,7 @@ from loopsafe.discover.environment import Environment
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts import apis
-from loopsafe.facts.callers import CallerIndex, Expander, Requests
+from loopsafe.facts.callers import CallerIndex, Expander, RequestSet
 from loopsafe.facts.callgraph import CallGraph
 from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
@@ -542,7 +542,7 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
 
     bodies: dict[str, _Bodies] = {}
 
-    def expand(requests: Requests) -> list[str]:
+    def expand(requests: RequestSet) -> list[str]:
         out: list[str] = []
         asked: dict[str, list[tuple[frozenset[str], str]]] = {}
         for name, owners, home in requests:

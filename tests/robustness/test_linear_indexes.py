@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cases import CASE_ROOTS, case_name, copy_case
 
+import loopsafe.facts.callers as callers_module
 import loopsafe.facts.extract as extract_module
 from loopsafe import pipeline
 from loopsafe.analysis import Analysis, Project
@@ -803,3 +804,47 @@ def test_walk_by_layer_reads_the_bodies_one_at_a_time_did(
         findings = [(f.path, f.line, f.col, f.code, f.message) for f in analysis.result.findings]
         runs.append((read, findings))
     assert runs[0] == runs[1]
+
+
+class _AskedAfreshCallers(CallerIndex):
+    """`CallerIndex` with `requests_for` as it was: computed on every call."""
+
+    def requests_for(self, key: str) -> frozenset[tuple[str, frozenset[str], str]]:
+        ref = self.index.functions[key]
+        func = ref.func
+        name = func.qualname.rpartition(".")[2]
+        if (
+            ref.module in self.test_modules
+            and not func.parent
+            and (name.startswith("test") or name in callers_module._RUNNER_CALLED)
+        ):
+            return frozenset()
+        if name in callers_module._CONSTRUCTORS:
+            if not func.class_name:
+                return frozenset()
+            name = func.class_name.rpartition(".")[2]
+            words = self._import_words(ref.module, func.class_name)
+        elif name.startswith("__") and name.endswith("__"):
+            return frozenset()
+        elif func.class_name:
+            words = frozenset(self._class_names(func.class_name))
+        else:
+            words = self._import_words(ref.module, key)
+        names = {name} | self.index.aliases_by_name().get(name, set())
+        return frozenset((n, words, ref.module) for n in names)
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_requests_kept_answer_as_asked_afresh(root: Path, tmp_path: Path) -> None:
+    """`requests_for` keeps its answers per function: after a walk has read bodies and
+    the test modules have changed, they are what computing them afresh gives."""
+    project = _analysis(root, tmp_path).project
+    callers = CallerIndex(project.index)
+    for key in project.index.functions:
+        callers.requests_for(key)
+    callers.test_modules = set(project.roles.test_modules)
+    callers.leading_to_sites(untraced=True)
+    fresh = _AskedAfreshCallers(project.index)
+    fresh.test_modules = callers.test_modules
+    for key in project.index.functions:
+        assert callers.requests_for(key) == fresh.requests_for(key), key

@@ -11,6 +11,7 @@ subclass, since nothing else can reach it by that name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
@@ -20,9 +21,10 @@ from loopsafe.facts.project import ProjectIndex
 # modules a function can be imported from).
 Request = tuple[str, frozenset[str], str]
 Requests = set[Request]
+RequestSet = AbstractSet[Request]  # what `ask` takes: a set, or `requests_for`'s frozenset
 # Reads the deferred bodies matching the requests; returns the keys of the functions
 # whose calls changed or that were added.
-Expander = Callable[[Requests], list[str]]
+Expander = Callable[[RequestSet], list[str]]
 
 _CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 # Methods a test runner calls, never project code.
@@ -52,6 +54,7 @@ class CallerIndex:
         self.test_modules: set[str] = set()
         self._reexports: dict[str, set[str]] | None = None
         self._names: dict[str, str] = {}  # call target -> last_name(target)
+        self._requests: dict[str, frozenset[Request]] = {}  # see `requests_for`
         # (name, overrides, stored) -> (generation, calls seen, resolved key -> calls):
         # see `_resolved`.
         self._resolved_tables: dict[
@@ -89,7 +92,7 @@ class CallerIndex:
                 else:
                     entries.append((key, call))
 
-    def ask(self, requests: Requests) -> None:
+    def ask(self, requests: RequestSet) -> None:
         """Make sure every deferred body that may call under these names has been read."""
         new = requests - self.asked
         if not new:
@@ -102,31 +105,37 @@ class CallerIndex:
             if ref is not None:
                 self._add(key, ref.func)
 
-    def requests_for(self, key: str) -> Requests:
+    def requests_for(self, key: str) -> frozenset[Request]:
         """The names under which code may call function `key`, with the class names that
-        must be in sight for a method."""
+        must be in sight for a method. Asked of the same functions by both walks, the
+        call graph and its escape search: kept per function (what they depend on beyond
+        `test_modules` is fixed once read: class tree, aliases, re-exports)."""
         ref = self.index.functions[key]
         func = ref.func
+        if ref.module in self.test_modules and not func.parent:
+            name = func.qualname.rpartition(".")[2]
+            if name.startswith("test") or name in _RUNNER_CALLED:
+                return frozenset()  # run by the test runner, not called by name (a nested one is)
+        kept = self._requests.get(key)
+        if kept is None:
+            kept = self._requests[key] = self._names_for(ref.module, key, func)
+        return kept
+
+    def _names_for(self, module: str, key: str, func: Function) -> frozenset[Request]:
         name = func.qualname.rpartition(".")[2]
-        if (
-            ref.module in self.test_modules
-            and not func.parent
-            and (name.startswith("test") or name in _RUNNER_CALLED)
-        ):
-            return set()  # run by the test runner, not called by name (a nested one is)
         if name in _CONSTRUCTORS:
             if not func.class_name:
-                return set()
+                return frozenset()
             name = func.class_name.rpartition(".")[2]
-            words = self._import_words(ref.module, func.class_name)
+            words = self._import_words(module, func.class_name)
         elif name.startswith("__") and name.endswith("__"):
-            return set()  # other dunders run through syntax, never by name
+            return frozenset()  # other dunders run through syntax, never by name
         elif func.class_name:
             words = frozenset(self._class_names(func.class_name))
         else:
-            words = self._import_words(ref.module, key)
+            words = self._import_words(module, key)
         names = {name} | self.index.aliases_by_name().get(name, set())
-        return {(n, words, ref.module) for n in names}
+        return frozenset((n, words, module) for n in names)
 
     def _import_words(self, module: str, key: str) -> frozenset[str]:
         """Module names a file must mention to import `key`: its own, and those of the
@@ -178,9 +187,9 @@ class CallerIndex:
         function at a time cost one pass (or a word -> modules index) per name."""
         index = self.index
         while todo:
-            asked: dict[str, Requests] = {}
+            asked: dict[str, RequestSet] = {}
             if read:
-                wanted: Requests = set()
+                wanted: set[Request] = set()
                 for key in todo:
                     if key not in found and key not in asked:
                         asked[key] = self.requests_for(key)
