@@ -29,7 +29,7 @@ from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.facts.nodes import source_lines
 from loopsafe.parse.source import SourceError, decode_source, parse_source
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
-from loopsafe.prefilter import mentions_word
+from loopsafe.prefilter import identifiers, mentions_word
 from loopsafe.rules import async_chain
 from loopsafe.rules.catalogue import ls403_event_loop_policy as ls403
 from loopsafe.rules.catalogue import ls404_child_watcher as ls404
@@ -848,3 +848,14 @@ def test_requests_kept_answer_as_asked_afresh(root: Path, tmp_path: Path) -> Non
     fresh.test_modules = callers.test_modules
     for key in project.index.functions:
         assert callers.requests_for(key) == fresh.requests_for(key), key
+
+
+@given(text=st.text(alphabet="aZ_19 .()\n\t\x0c\x1f#é", max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_identifiers_split_as_the_pattern_found(text: str) -> None:
+    """`identifiers` of ASCII bytes splits at every other byte, where it ran a pattern."""
+    data = text.encode()
+    found = identifiers(data)
+    if data.isascii():
+        assert found == set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    assert all(word.isidentifier() for word in found)
