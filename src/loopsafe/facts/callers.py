@@ -140,14 +140,22 @@ class CallerIndex:
     def _import_words(self, module: str, key: str) -> frozenset[str]:
         """Module names a file must mention to import `key`: its own, and those of the
         modules that re-export it."""
-        if self._reexports is None:
-            self._reexports = {}
+        reexports = self._reexports
+        if reexports is None:  # one pass over every import of the project, at first use
+            reexports = self._reexports = {}
+            tops, canonical = self.index.tops, self.index.canonical
             for other, facts in self.index.modules.items():
+                basename = ""
                 for target in facts.imports.values():
-                    if target.partition(".")[0] in self.index.tops:
-                        name = self.index.canonical(target)
-                        self._reexports.setdefault(name, set()).add(other.rpartition(".")[2])
-        return frozenset({module.rpartition(".")[2], *self._reexports.get(key, ())})
+                    if target.partition(".")[0] in tops:
+                        basename = basename or other.rpartition(".")[2]
+                        name = canonical(target)
+                        found = reexports.get(name)
+                        if found is None:
+                            reexports[name] = {basename}
+                        else:
+                            found.add(basename)
+        return frozenset({module.rpartition(".")[2], *reexports.get(key, ())})
 
     def _class_names(self, class_key: str) -> set[str]:
         out = {class_key.rpartition(".")[2]}
@@ -164,16 +172,21 @@ class CallerIndex:
         function's parent counts as leading to it (it defines and usually runs it).
         `untraced`: sites whose verdict does not depend on their callers count too (for
         their category, among the files read anyway; no file is read for them)."""
-        index = self.index
         found: set[str] = set()
-        for read in (True, False) if untraced else (True,):
-            todo = [
-                f"{module}.{site.scope}"
-                for module, facts in index.modules.items()
-                for site in facts.sites
-                if site.scope in facts.functions and self.traced(site) == read
-            ]
-            self._walk_callers(todo, found, overrides, parents, read)
+        traced: list[str] = []  # sites read for (their callers), then the others
+        others: list[str] = []
+        call, names = SiteKind.CALL, self.untraced  # `traced`, inlined: one pass
+        for module, facts in self.index.modules.items():
+            functions = facts.functions
+            for site in facts.sites:
+                if site.scope in functions:
+                    if site.kind is not call or site.target not in names:
+                        traced.append(f"{module}.{site.scope}")
+                    elif untraced:
+                        others.append(f"{module}.{site.scope}")
+        self._walk_callers(traced, found, overrides, parents, True)
+        if untraced:
+            self._walk_callers(others, found, overrides, parents, False)
         return found
 
     def _walk_callers(
