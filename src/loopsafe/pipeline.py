@@ -541,6 +541,7 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     modules_mentioning = _Mentions(idents)
 
     bodies: dict[str, _Bodies] = {}
+    tries: dict[str, int] = {}  # module -> words `_may_mention` looked for in its bytes
 
     def expand(requests: RequestSet) -> list[str]:
         out: list[str] = []
@@ -561,8 +562,13 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             waiting = pending[module]
             data = run.data.get(index.paths[module], b"")
             if module not in texts:
-                if not _may_mention(data, waiting, words):
-                    continue
+                # A few words, a few bodies, a few times a module: more and decoding it
+                # once costs less than searching its bytes again and again.
+                tried = tries.get(module, 0) + len(words)
+                if tried <= _SEARCHES and len(waiting) <= _FEW_BODIES:
+                    tries[module] = tried
+                    if not _may_mention(data, waiting, words):
+                        continue
                 texts[module] = decode_source(data)
                 lines_of[module] = source_lines(texts[module])
             lines = lines_of[module]
@@ -570,10 +576,10 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             if found is None:
                 found = bodies[module] = _Bodies(run.chunks, module, waiting, lines)
             wanted = []
-            for func, chunk in found.candidates(words):
+            for func, chunk, mentioned in found.candidates(words):
                 if not func.deferred_start:
                     continue
-                if any(mentions_word(chunk, w) for w in words):
+                if any(mentions_word(chunk, w) for w in mentioned):
                     wanted.append(func.qualname)
             if not wanted:
                 continue
@@ -740,21 +746,38 @@ class _Bodies:
                 index.setdefault(key, []).append(at)
         return index
 
-    def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes]]:
-        """The bodies that may mention one of `words` (a superset), in file order."""
+    def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes, list[bytes]]]:
+        """The bodies that may mention one of `words` (a superset), in file order, each
+        with the words it may mention. Every word counts as a search: once `_SEARCHES`
+        words have searched every body, the bodies are indexed (a layer of the caller
+        walk can ask thousands of names at once: each searching every body of one big
+        file was quadratic)."""
         if self.index is None:
-            if self.searches < _SEARCHES or len(self.entries) <= _FEW_BODIES:
-                self.searches += 1
-                return self.entries
+            if len(self.entries) <= _FEW_BODIES or self.searches + len(words) <= _SEARCHES:
+                self.searches += len(words)
+                return [(func, chunk, words) for func, chunk in self.entries]
             self.index = self._build()
-        if not all(w.isascii() and _RUN.fullmatch(w) for w in words):
-            return self.entries
-        found: set[int] = set(self._live(self.always))
+        hits: dict[int, list[bytes]] = {at: words for at in self._live(self.always)}
+        odd: list[bytes] = []  # words no body's pieces can list: every body may hold them
         for word in words:
-            at = self.index.get(word)
-            if at:
-                found.update(self._live(at))
-        return [self.entries[i] for i in sorted(found)]
+            if not (word.isascii() and _RUN.fullmatch(word)):
+                odd.append(word)
+                continue
+            for at in self._live(self.index.get(word, [])):
+                found = hits.get(at)
+                if found is None:
+                    hits[at] = [word]
+                elif found is not words:
+                    found.append(word)
+        if odd:
+            for at, (func, _) in enumerate(self.entries):
+                if func.deferred_start:
+                    found = hits.get(at)
+                    if found is None:
+                        hits[at] = list(odd)
+                    elif found is not words:
+                        found.extend(odd)
+        return [(*self.entries[at], hits[at]) for at in sorted(hits)]
 
     def _live(self, at: list[int]) -> list[int]:
         """The bodies of `at` not read yet; those read are dropped from `at` for good (a

@@ -75,34 +75,47 @@ def _bodies(texts: list[str]) -> tuple[_Bodies, list[Function]]:
 
 @given(
     texts=st.lists(_TEXT, min_size=_FEW_BODIES + 1, max_size=_FEW_BODIES + 8),
-    words=st.lists(_WORD, min_size=1, max_size=3),
+    words=st.lists(st.one_of(_WORD, st.just("ﬁ"), st.just("é1")), min_size=1, max_size=12),
     non_ascii=st.booleans(),
     read=st.sets(st.integers(0, _FEW_BODIES + 8)),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 def test_candidates_filtered_equal_every_body_filtered(
     texts: list[str], words: list[str], non_ascii: bool, read: set[int]
 ) -> None:
+    """A request of a few words or of many (a layer of the caller walk), ASCII or not."""
     if non_ascii:
         texts = [*texts[:-1], texts[-1] + " # ﬁle"]  # matched in NFKC form: always a candidate
     bodies, funcs = _bodies(texts)
     wanted = [w.encode() for w in words]
 
-    def matching(entries: list[tuple[Function, bytes]]) -> list[str]:
+    def matching(entries: list[tuple[Function, bytes, list[bytes]]]) -> list[str]:
+        """The bodies that mention one of the words each candidate was given."""
         return [
             f.qualname
-            for f, chunk in entries
-            if f.deferred_start and any(mentions_word(chunk, w) for w in wanted)
+            for f, chunk, words in entries
+            if f.deferred_start and any(mentions_word(chunk, w) for w in words)
         ]
 
+    every = [(f, chunk, wanted) for f, chunk in bodies.entries]
     for _ in range(_SEARCHES + 1):  # searched at first, then indexed
-        assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
+        assert matching(bodies.candidates(wanted)) == matching(every)
     assert bodies.index is not None
     for i in read:  # bodies read since (by an earlier request) are no candidates any more
         if i < len(funcs):
             funcs[i].deferred_start = 0
-    assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
-    assert all(f.deferred_start for f, _ in bodies.candidates(wanted))
+    assert matching(bodies.candidates(wanted)) == matching(every)
+    assert all(f.deferred_start for f, _, _ in bodies.candidates(wanted))
+
+
+def test_many_words_ask_a_big_module_in_linear_time() -> None:
+    """One request with a word per body of a big module (a layer of the caller walk):
+    each body is given the words it may mention, not every word (counted, not timed)."""
+    bodies, _ = _bodies([f"return g{i}x(y) + 1" for i in range(2_000)])
+    words = [f"g{i}x".encode() for i in range(2_000)]
+    given_words = sum(len(mentioned) for _, _, mentioned in bodies.candidates(words))
+    assert bodies.index is not None
+    assert given_words == 2_000  # body i holds g{i}x only
 
 
 # ------------------------------------------------------------------ the async-chain tables
