@@ -90,8 +90,9 @@ _WORD_BYTES = bytes(
 def identifiers(data: bytes) -> set[str]:
     """Every identifier-like word of a file, as Python names them (NFKC)."""
     if data.isascii():
-        # Every match of `[A-Za-z_][A-Za-z0-9_]*`, in half the time: a run of letters,
-        # digits and `_` holds one identifier, from its first letter or `_` to its end.
+        # Every match of `[A-Za-z_][A-Za-z0-9_]*` (its `findall` took a tenth longer on
+        # 50,000 files): a run of letters, digits and `_` holds one identifier, from its
+        # first letter or `_` to its end.
         words = set(data.translate(_WORD_BYTES).decode("ascii").split())
         odd = [w for w in words if w[0] <= "9"]  # starts with a digit
         if odd:
