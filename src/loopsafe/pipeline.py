@@ -412,7 +412,8 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     checked = _Interest()  # what every file still unparsed was found not to mention
     while True:
         index = _project_index(run)
-        callers = CallerIndex(index, _expander(run, index), registry().untraced_calls())
+        callers = CallerIndex(index, None, registry().untraced_calls())
+        callers.expander = _expander(run, index, callers.deferred)
         callers.test_modules = {m for m, path in index.paths.items() if in_tests(path)}
         interest = _interest(run, index, callers, by_module, in_tests)
         wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
@@ -523,13 +524,9 @@ def _project_index(run: _Run) -> ProjectIndex:
     return ProjectIndex.build(modules, paths)
 
 
-def _expander(run: _Run, index: ProjectIndex) -> Expander:
-    """Reads deferred function bodies that mention a name, for the `CallerIndex`."""
-    pending: dict[str, list[Function]] = {}
-    for facts in index.modules.values():
-        waiting = [f for f in facts.functions.values() if f.deferred_start]
-        if waiting:
-            pending[facts.module] = waiting
+def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]) -> Expander:
+    """Reads deferred function bodies that mention a name, for the `CallerIndex`.
+    `pending`: module -> its functions whose body is deferred (`CallerIndex.deferred`)."""
     texts, lines_of = run.texts, run.lines
     idents: dict[str, set[str]] = {}
     for module in pending:

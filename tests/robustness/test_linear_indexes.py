@@ -872,3 +872,18 @@ def test_identifiers_split_as_the_pattern_found(text: str) -> None:
     if data.isascii():
         assert found == set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
     assert all(word.isidentifier() for word in found)
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_deferred_listed_as_each_module_searched(root: Path, tmp_path: Path) -> None:
+    """`CallerIndex.deferred`, listed in its pass over every function, is what searching
+    each module's functions gave the expander: same modules, same functions, same order."""
+    project = _analysis(root, tmp_path).project
+    expected = {
+        module: waiting
+        for module, facts in project.index.modules.items()
+        if (waiting := [f for f in facts.functions.values() if f.deferred_start])
+    }
+    deferred = CallerIndex(project.index).deferred
+    assert list(deferred) == list(expected)
+    assert deferred == expected

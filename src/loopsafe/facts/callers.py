@@ -60,8 +60,19 @@ class CallerIndex:
         self._resolved_tables: dict[
             tuple[str, bool, bool], tuple[int, int, dict[str, list[tuple[str, Call]]]]
         ] = {}
+        # module -> its functions whose body is still deferred, in index order: what an
+        # expander reads (see `pipeline._expander`), listed in this pass over every
+        # function rather than in a pass of its own.
+        self.deferred: dict[str, list[Function]] = {}
+        deferred = self.deferred
         for key, ref in index.functions.items():
             func = ref.func
+            if func.deferred_start:
+                waiting = deferred.get(ref.module)
+                if waiting is None:
+                    deferred[ref.module] = [func]
+                else:
+                    waiting.append(func)
             # Most functions call nothing (a deferred body is read later): pass them by.
             if (
                 func.calls
