@@ -22,7 +22,7 @@ from loopsafe.discover.environment import Environment
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts import apis
-from loopsafe.facts.callers import CallerIndex, Expander, Requests
+from loopsafe.facts.callers import CallerIndex, Expander, RequestSet
 from loopsafe.facts.callgraph import CallGraph
 from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
@@ -418,7 +418,8 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     checked = _Interest()  # what every file still unparsed was found not to mention
     while True:
         index = _project_index(run)
-        callers = CallerIndex(index, _expander(run, index), registry().untraced_calls())
+        callers = CallerIndex(index, None, registry().untraced_calls())
+        callers.expander = _expander(run, index, callers.deferred)
         callers.test_modules = {m for m, path in index.paths.items() if in_tests(path)}
         interest = _interest(run, index, callers, by_module, in_tests)
         wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
@@ -529,13 +530,9 @@ def _project_index(run: _Run) -> ProjectIndex:
     return ProjectIndex.build(modules, paths)
 
 
-def _expander(run: _Run, index: ProjectIndex) -> Expander:
-    """Reads deferred function bodies that mention a name, for the `CallerIndex`."""
-    pending: dict[str, list[Function]] = {}
-    for facts in index.modules.values():
-        waiting = [f for f in facts.functions.values() if f.deferred_start]
-        if waiting:
-            pending[facts.module] = waiting
+def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]) -> Expander:
+    """Reads deferred function bodies that mention a name, for the `CallerIndex`.
+    `pending`: module -> its functions whose body is deferred (`CallerIndex.deferred`)."""
     texts, lines_of = run.texts, run.lines
     idents: dict[str, set[str]] = {}
     for module in pending:
@@ -544,44 +541,37 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
         if known is None:
             known = run.identifiers[relpath] = identifiers(run.data.get(relpath, b""))
         idents[module] = known
-    where: dict[str, list[str]] = {}  # identifier -> pending modules that mention it
-    by_word: dict[str, list[str]] = {}  # the same for every identifier, once many are asked
-
-    words = 0  # identifiers of every pending module: what indexing them costs
-
-    def modules_mentioning(name: str) -> list[str]:
-        nonlocal words
-        if name not in where:
-            if not words:
-                words = sum(len(known) for known in idents.values()) or 1
-            if _scan_more(len(where), len(idents), words):
-                where[name] = [m for m, known in idents.items() if name in known]
-            else:  # asking each name of every module made many files quadratic
-                if not by_word:
-                    get = by_word.get
-                    for m, known in idents.items():
-                        for word in known:
-                            found = get(word)
-                            if found is None:
-                                by_word[word] = [m]
-                            else:
-                                found.append(m)
-                where[name] = by_word.get(name, [])
-        return where[name]
+    modules_mentioning = _Mentions(idents)
 
     bodies: dict[str, _Bodies] = {}
+    tries: dict[str, int] = {}  # module -> words `_may_mention` looked for in its bytes
 
-    def expand(requests: Requests) -> list[str]:
+    def expand(requests: RequestSet) -> list[str]:
         out: list[str] = []
-        matches: dict[str, list[bytes]] = {}
+        asked: dict[str, list[tuple[frozenset[str], str]]] = {}
         for name, owners, home in requests:
-            for module in modules_mentioning(name):
-                if home == module or not idents[module].isdisjoint(owners):
-                    matches.setdefault(module, []).append(name.encode())
+            asked.setdefault(name, []).append((owners, home))
+        matches: dict[str, list[bytes]] = {}
+        for module, names in modules_mentioning(asked):
+            known = idents[module]
+            found_words = [
+                name.encode()
+                for name in names
+                if any(home == module or not known.isdisjoint(o) for o, home in asked[name])
+            ]
+            if found_words:
+                matches[module] = found_words
         for module, words in matches.items():
             waiting = pending[module]
             data = run.data.get(index.paths[module], b"")
             if module not in texts:
+                # A few words, a few bodies, a few times a module: more and decoding it
+                # once costs less than searching its bytes again and again.
+                tried = tries.get(module, 0) + len(words)
+                if tried <= _SEARCHES and len(waiting) <= _FEW_BODIES:
+                    tries[module] = tried
+                    if not _may_mention(data, waiting, words):
+                        continue
                 texts[module] = decode_source(data)
                 lines_of[module] = source_lines(texts[module])
             lines = lines_of[module]
@@ -589,10 +579,10 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
             if found is None:
                 found = bodies[module] = _Bodies(run.chunks, module, waiting, lines)
             wanted = []
-            for func, chunk in found.candidates(words):
+            for func, chunk, mentioned in found.candidates(words):
                 if not func.deferred_start:
                     continue
-                if any(mentions_word(chunk, w) for w in words):
+                if any(mentions_word(chunk, w) for w in mentioned):
                     wanted.append(func.qualname)
             if not wanted:
                 continue
@@ -607,16 +597,107 @@ def _expander(run: _Run, index: ProjectIndex) -> Expander:
     return expand
 
 
-def _scan_more(asked: int, modules: int, words: int) -> bool:
-    """Look one more name up module by module, rather than index the `words` identifiers
-    of the `modules`? A scan costs a look-up per module: the index is built once the
-    scans cost what it would, or after `_SCAN_NAMES` names, not later."""
-    return asked < _SCAN_NAMES and asked * modules < words
+class _Mentions:
+    """Which pending modules mention a name, from each module's identifiers (`idents`:
+    module -> words, in module order). Names not asked before are looked up together:
+    one pass over the modules' identifier sets (a set operation each), or, once such
+    passes cost what indexing every identifier would, from that index (a pass per name,
+    or per batch of names, made many files or deep call chains quadratic)."""
+
+    def __init__(self, idents: dict[str, set[str]]) -> None:
+        self.idents = idents
+        self.where: dict[str, list[str]] = {}  # name -> pending modules that mention it
+        self.by_word: dict[str, list[str]] = {}  # the same for every identifier, once built
+        self.order = {module: at for at, module in enumerate(idents)}
+        self.words = 0  # identifiers of every pending module: what indexing them costs
+        self.scans = 0  # passes over every module's identifiers so far
+
+    def __call__(self, names: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """The modules that mention one of `names`, in module order, each with the names
+        it mentions (in the order of `names`)."""
+        asked = list(dict.fromkeys(names))
+        where = self.where
+        new = [name for name in asked if name not in where]
+        if new:
+            if not self.words:
+                self.words = sum(len(known) for known in self.idents.values()) or 1
+            if not self.by_word and _scan_more(self.scans, len(self.idents), self.words):
+                self._scan(new)
+            else:
+                by_word = self._index()
+                for name in new:
+                    where[name] = by_word.get(name, [])
+        out: dict[str, list[str]] = {}
+        for name in asked:
+            for module in where[name]:
+                mentioned = out.get(module)
+                if mentioned is None:
+                    out[module] = [name]
+                else:
+                    mentioned.append(name)
+        order = self.order
+        return sorted(out.items(), key=lambda item: order[item[0]])
+
+    def _scan(self, new: list[str]) -> None:
+        self.scans += 1
+        where, wanted = self.where, set(new)
+        for name in new:
+            where[name] = []
+        for module, known in self.idents.items():
+            if not known.isdisjoint(wanted):
+                for name in known & wanted:
+                    where[name].append(module)
+
+    def _index(self) -> dict[str, list[str]]:
+        by_word = self.by_word
+        if not by_word:
+            get = by_word.get
+            for module, known in self.idents.items():
+                for word in known:
+                    found = get(word)
+                    if found is None:
+                        by_word[word] = [module]
+                    else:
+                        found.append(module)
+        return by_word
+
+
+def _may_mention(data: bytes, waiting: list[Function], words: list[bytes]) -> bool:
+    """May a body of `waiting` still deferred mention one of `words`? Answered from the
+    bytes, before the file is decoded and split into lines for `_Bodies`: false only
+    when sure. In ASCII bytes without `\r` or an encoding cookie, the lines of a body
+    are the file's bytes between its line breaks, so a word none of whose occurrences
+    lies on a body's lines is in none of them (most modules asked about only mention a
+    name where they define it)."""
+    if not data.isascii() or b"\r" in data:
+        return True
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first != -1 else -1
+    if b"coding" in (data if second == -1 else data[:second]):
+        return True  # PEP 263 cookie: the bytes may not read as ASCII
+    spans = [(f.deferred_start, f.deferred_end) for f in waiting if f.deferred_start]
+    for word in words:
+        at = data.find(word)
+        line, last = 1, 0
+        while at != -1:
+            line += data.count(b"\n", last, at)
+            last = at
+            if any(start <= line <= end for start, end in spans):
+                return True
+            at = data.find(word, at + 1)
+    return False
+
+
+def _scan_more(scans: int, modules: int, words: int) -> bool:
+    """Look one more batch of names up module by module, rather than index the `words`
+    identifiers of the `modules`? A scan costs a set operation per module: the index is
+    built once the `scans` so far cost what it would, or after `_SCAN_NAMES` scans."""
+    return scans < _SCAN_NAMES and scans * modules < words
 
 
 _FEW_BODIES = 8  # a module with no more deferred bodies is searched, never indexed
 _SEARCHES = 8  # requests searching every body of a module before it is indexed
-_SCAN_NAMES = 64  # names looked up module by module before indexing every identifier
+_SCAN_NAMES = 64  # batches of names looked up module by module before indexing them all
 _RUN = re.compile(rb"[A-Za-z0-9_]+")
 _MAX_DIGITS = 12  # a run with more digits than this is searched, not indexed
 
@@ -668,21 +749,38 @@ class _Bodies:
                 index.setdefault(key, []).append(at)
         return index
 
-    def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes]]:
-        """The bodies that may mention one of `words` (a superset), in file order."""
+    def candidates(self, words: list[bytes]) -> list[tuple[Function, bytes, list[bytes]]]:
+        """The bodies that may mention one of `words` (a superset), in file order, each
+        with the words it may mention. Every word counts as a search: once `_SEARCHES`
+        words have searched every body, the bodies are indexed (a layer of the caller
+        walk can ask thousands of names at once: each searching every body of one big
+        file was quadratic)."""
         if self.index is None:
-            if self.searches < _SEARCHES or len(self.entries) <= _FEW_BODIES:
-                self.searches += 1
-                return self.entries
+            if len(self.entries) <= _FEW_BODIES or self.searches + len(words) <= _SEARCHES:
+                self.searches += len(words)
+                return [(func, chunk, words) for func, chunk in self.entries]
             self.index = self._build()
-        if not all(w.isascii() and _RUN.fullmatch(w) for w in words):
-            return self.entries
-        found: set[int] = set(self._live(self.always))
+        hits: dict[int, list[bytes]] = {at: words for at in self._live(self.always)}
+        odd: list[bytes] = []  # words no body's pieces can list: every body may hold them
         for word in words:
-            at = self.index.get(word)
-            if at:
-                found.update(self._live(at))
-        return [self.entries[i] for i in sorted(found)]
+            if not (word.isascii() and _RUN.fullmatch(word)):
+                odd.append(word)
+                continue
+            for at in self._live(self.index.get(word, [])):
+                found = hits.get(at)
+                if found is None:
+                    hits[at] = [word]
+                elif found is not words:
+                    found.append(word)
+        if odd:
+            for at, (func, _) in enumerate(self.entries):
+                if func.deferred_start:
+                    found = hits.get(at)
+                    if found is None:
+                        hits[at] = list(odd)
+                    elif found is not words:
+                        found.extend(odd)
+        return [(*self.entries[at], hits[at]) for at in sorted(hits)]
 
     def _live(self, at: list[int]) -> list[int]:
         """The bodies of `at` not read yet; those read are dropped from `at` for good (a

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cases import CASE_ROOTS, case_name, copy_case
 
+import loopsafe.facts.callers as callers_module
 import loopsafe.facts.extract as extract_module
 from loopsafe import pipeline
 from loopsafe.analysis import Analysis, Project
@@ -28,10 +29,11 @@ from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.callgraph import ProjectRoles
 from loopsafe.facts.loop_entries import Made
 from loopsafe.facts.model import Call, FileFacts, Function, Site, SiteKind
+from loopsafe.facts.nodes import source_lines
 from loopsafe.facts.project import ProjectIndex
 from loopsafe.parse.source import SourceError, decode_source, parse_source
 from loopsafe.pipeline import _FEW_BODIES, _SEARCHES, _Bodies, _pieces
-from loopsafe.prefilter import mentions_word
+from loopsafe.prefilter import identifiers, mentions_word
 from loopsafe.rules import async_chain
 from loopsafe.rules.catalogue import ls403_event_loop_policy as ls403
 from loopsafe.rules.catalogue import ls404_child_watcher as ls404
@@ -77,34 +79,47 @@ def _bodies(texts: list[str]) -> tuple[_Bodies, list[Function]]:
 
 @given(
     texts=st.lists(_TEXT, min_size=_FEW_BODIES + 1, max_size=_FEW_BODIES + 8),
-    words=st.lists(_WORD, min_size=1, max_size=3),
+    words=st.lists(st.one_of(_WORD, st.just("ﬁ"), st.just("é1")), min_size=1, max_size=12),
     non_ascii=st.booleans(),
     read=st.sets(st.integers(0, _FEW_BODIES + 8)),
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 def test_candidates_filtered_equal_every_body_filtered(
     texts: list[str], words: list[str], non_ascii: bool, read: set[int]
 ) -> None:
+    """A request of a few words or of many (a layer of the caller walk), ASCII or not."""
     if non_ascii:
         texts = [*texts[:-1], texts[-1] + " # ﬁle"]  # matched in NFKC form: always a candidate
     bodies, funcs = _bodies(texts)
     wanted = [w.encode() for w in words]
 
-    def matching(entries: list[tuple[Function, bytes]]) -> list[str]:
+    def matching(entries: list[tuple[Function, bytes, list[bytes]]]) -> list[str]:
+        """The bodies that mention one of the words each candidate was given."""
         return [
             f.qualname
-            for f, chunk in entries
-            if f.deferred_start and any(mentions_word(chunk, w) for w in wanted)
+            for f, chunk, words in entries
+            if f.deferred_start and any(mentions_word(chunk, w) for w in words)
         ]
 
+    every = [(f, chunk, wanted) for f, chunk in bodies.entries]
     for _ in range(_SEARCHES + 1):  # searched at first, then indexed
-        assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
+        assert matching(bodies.candidates(wanted)) == matching(every)
     assert bodies.index is not None
     for i in read:  # bodies read since (by an earlier request) are no candidates any more
         if i < len(funcs):
             funcs[i].deferred_start = 0
-    assert matching(bodies.candidates(wanted)) == matching(bodies.entries)
-    assert all(f.deferred_start for f, _ in bodies.candidates(wanted))
+    assert matching(bodies.candidates(wanted)) == matching(every)
+    assert all(f.deferred_start for f, _, _ in bodies.candidates(wanted))
+
+
+def test_many_words_ask_a_big_module_in_linear_time() -> None:
+    """One request with a word per body of a big module (a layer of the caller walk):
+    each body is given the words it may mention, not every word (counted, not timed)."""
+    bodies, _ = _bodies([f"return g{i}x(y) + 1" for i in range(2_000)])
+    words = [f"g{i}x".encode() for i in range(2_000)]
+    given_words = sum(len(mentioned) for _, _, mentioned in bodies.candidates(words))
+    assert bodies.index is not None
+    assert given_words == 2_000  # body i holds g{i}x only
 
 
 # ------------------------------------------------------------------ the async-chain tables
@@ -912,3 +927,215 @@ def test_a_file_is_tried_only_on_the_needles_it_may_mention() -> None:
     ]
     assert all(mentions_word(data, name) for (_, name), _ in tried if name != b"odd-name")
     assert pipeline._wants("m.py", "other.m", data, interest)
+
+
+# ------------------------------------------------------------------ the expander's look-ups
+_IDENT_WORD = st.sampled_from(["f", "g", "h", "run", "get", "m1", "x"])
+
+
+def _mentioning_by_search(
+    idents: dict[str, set[str]], names: list[str]
+) -> list[tuple[str, list[str]]]:
+    """`_Mentions` as a plain search: every module, every name."""
+    asked = list(dict.fromkeys(names))
+    out = [(module, [n for n in asked if n in known]) for module, known in idents.items()]
+    return [(module, found) for module, found in out if found]
+
+
+@given(
+    idents=st.lists(st.sets(_IDENT_WORD, max_size=5), max_size=8),
+    batches=st.lists(st.lists(_IDENT_WORD, max_size=4), max_size=6),
+    indexed=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_mentions_answer_as_every_module_searched(
+    idents: list[set[str]], batches: list[list[str]], indexed: bool
+) -> None:
+    """Scanned a batch at a time or from the word index, names asked once or again: the
+    modules that mention them, in module order, each with its names in asked order."""
+    table = {f"m{i}": known for i, known in enumerate(idents)}
+    mentions = pipeline._Mentions(table)
+    if indexed:  # as if the scans had cost what the index does
+        mentions.scans = pipeline._SCAN_NAMES
+    for names in batches:
+        assert mentions(names) == _mentioning_by_search(table, names)
+        assert mentions(names) == _mentioning_by_search(table, names)  # asked again
+    if indexed and any(idents) and any(batches):
+        assert mentions.by_word and mentions.scans == pipeline._SCAN_NAMES  # no pass
+
+
+def test_mentions_stay_linear_in_batches() -> None:
+    """A deep call chain asks one new name per layer: the passes over every module stop
+    once they have cost what indexing every word does (counted, not timed)."""
+    table = {f"m{i}": {f"f{i}", f"g{i}", "common"} for i in range(2_000)}
+    words = sum(len(known) for known in table.values())
+    mentions = pipeline._Mentions(table)
+    for i in range(1_000):  # one name per layer
+        assert mentions([f"f{i}"]) == [(f"m{i}", [f"f{i}"])]
+    assert mentions.by_word  # indexed once the passes added up
+    assert mentions.scans * len(table) <= words + len(table)
+
+
+def _deferred_module(texts: list[str], head: str) -> tuple[bytes, list[Function], list[str]]:
+    """A module whose functions' bodies are `texts`, deferred, after `head` lines."""
+    lines = head.split("\n")
+    funcs: list[Function] = []
+    for i, text in enumerate(texts):
+        start = len(lines) + 1
+        lines.extend([f"def f{i}():", *(f"    {line}" for line in text.split("\n"))])
+        funcs.append(Function(f"f{i}", False, start, deferred_start=start, deferred_end=len(lines)))
+    return "\n".join(lines).encode(), funcs, lines
+
+
+@given(
+    texts=st.lists(st.text(alphabet="ab_19 .()\r\n", max_size=30), min_size=1, max_size=4),
+    head=st.sampled_from(["", "import a", "# -*- coding: latin-1 -*-", "ﬁle = 1", "a\rb"]),
+    words=st.lists(_WORD, min_size=1, max_size=3),
+    read=st.sets(st.integers(0, 4)),
+)
+@settings(max_examples=400, deadline=None)
+def test_may_mention_never_turns_down_a_body_that_mentions(
+    texts: list[str], head: str, words: list[str], read: set[int]
+) -> None:
+    """`_may_mention` is false only when no deferred body mentions a word, as the bodies
+    cut from the decoded lines (what `_Bodies` searches) show; on plain ASCII bytes it
+    is exact."""
+    data, funcs, _ = _deferred_module(texts, head)
+    for i in read:
+        if i < len(funcs):
+            funcs[i].deferred_start = 0  # read already
+    wanted = [w.encode() for w in words]
+    lines = source_lines(decode_source(data))
+    mentioned = any(
+        mentions_word("\n".join(lines[f.deferred_start - 1 : f.deferred_end]).encode(), w)
+        for f in funcs
+        if f.deferred_start
+        for w in wanted
+    )
+    answer = pipeline._may_mention(data, funcs, wanted)
+    assert answer or not mentioned
+    if data.isascii() and b"\r" not in data and b"coding" not in data:
+        # exact, up to a word found as part of a longer one
+        found_in_bodies = any(
+            w in "\n".join(lines[f.deferred_start - 1 : f.deferred_end]).encode()
+            for f in funcs
+            if f.deferred_start
+            for w in wanted
+        )
+        assert answer == found_in_bodies
+
+
+class _OneAtATimeCallers(CallerIndex):
+    """`CallerIndex` with `_walk_callers` as it was before the walk asked by layer: one
+    `ask` per function."""
+
+    def _walk_callers(
+        self, todo: list[str], found: set[str], overrides: bool, parents: bool, read: bool
+    ) -> None:
+        index = self.index
+        while todo:
+            key = todo.pop()
+            if key in found:
+                continue
+            found.add(key)
+            requests = self.requests_for(key)
+            if read:
+                self.ask(requests)
+            for name in {r[0] for r in requests}:
+                for caller, _ in self._resolved(name, overrides, False).get(key, ()):
+                    if caller not in found:
+                        todo.append(caller)
+            ref = index.functions[key]
+            if parents and ref.func.parent:
+                todo.append(f"{ref.module}.{ref.func.parent}")
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_walk_by_layer_reads_the_bodies_one_at_a_time_did(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asking the expander a layer of the caller walk at a time reads the same deferred
+    bodies, and finds the same, as asking it one function at a time."""
+    target = copy_case(root, tmp_path)
+    runs = []
+    for walk in (CallerIndex._walk_callers, _OneAtATimeCallers._walk_callers):
+        monkeypatch.setattr(CallerIndex, "_walk_callers", walk)
+        analysis = analyse_project([target], cwd=tmp_path, use_cache=False)
+        read = {
+            key
+            for key, ref in analysis.project.index.functions.items()
+            if not ref.func.deferred_start
+        }
+        findings = [(f.path, f.line, f.col, f.code, f.message) for f in analysis.result.findings]
+        runs.append((read, findings))
+    assert runs[0] == runs[1]
+
+
+class _AskedAfreshCallers(CallerIndex):
+    """`CallerIndex` with `requests_for` as it was: computed on every call."""
+
+    def requests_for(self, key: str) -> frozenset[tuple[str, frozenset[str], str]]:
+        ref = self.index.functions[key]
+        func = ref.func
+        name = func.qualname.rpartition(".")[2]
+        if (
+            ref.module in self.test_modules
+            and not func.parent
+            and (name.startswith("test") or name in callers_module._RUNNER_CALLED)
+        ):
+            return frozenset()
+        if name in callers_module._CONSTRUCTORS:
+            if not func.class_name:
+                return frozenset()
+            name = func.class_name.rpartition(".")[2]
+            words = self._import_words(ref.module, func.class_name)
+        elif name.startswith("__") and name.endswith("__"):
+            return frozenset()
+        elif func.class_name:
+            words = frozenset(self._class_names(func.class_name))
+        else:
+            words = self._import_words(ref.module, key)
+        names = {name} | self.index.aliases_by_name().get(name, set())
+        return frozenset((n, words, ref.module) for n in names)
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_requests_kept_answer_as_asked_afresh(root: Path, tmp_path: Path) -> None:
+    """`requests_for` keeps its answers per function: after a walk has read bodies and
+    the test modules have changed, they are what computing them afresh gives."""
+    project = _analysis(root, tmp_path).project
+    callers = CallerIndex(project.index)
+    for key in project.index.functions:
+        callers.requests_for(key)
+    callers.test_modules = set(project.roles.test_modules)
+    callers.leading_to_sites(untraced=True)
+    fresh = _AskedAfreshCallers(project.index)
+    fresh.test_modules = callers.test_modules
+    for key in project.index.functions:
+        assert callers.requests_for(key) == fresh.requests_for(key), key
+
+
+@given(text=st.text(alphabet="aZ_19 .()\n\t\x0c\x1f#é", max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_identifiers_split_as_the_pattern_found(text: str) -> None:
+    """`identifiers` of ASCII bytes splits at every other byte, where it ran a pattern."""
+    data = text.encode()
+    found = identifiers(data)
+    if data.isascii():
+        assert found == set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    assert all(word.isidentifier() for word in found)
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[case_name(r) for r in PROJECTS])
+def test_deferred_listed_as_each_module_searched(root: Path, tmp_path: Path) -> None:
+    """`CallerIndex.deferred`, listed in its pass over every function, is what searching
+    each module's functions gave the expander: same modules, same functions, same order."""
+    project = _analysis(root, tmp_path).project
+    expected = {
+        module: waiting
+        for module, facts in project.index.modules.items()
+        if (waiting := [f for f in facts.functions.values() if f.deferred_start])
+    }
+    deferred = CallerIndex(project.index).deferred
+    assert list(deferred) == list(expected)
+    assert deferred == expected

@@ -11,6 +11,7 @@ subclass, since nothing else can reach it by that name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
@@ -20,9 +21,10 @@ from loopsafe.facts.project import ProjectIndex
 # modules a function can be imported from).
 Request = tuple[str, frozenset[str], str]
 Requests = set[Request]
+RequestSet = AbstractSet[Request]  # what `ask` takes: a set, or `requests_for`'s frozenset
 # Reads the deferred bodies matching the requests; returns the keys of the functions
 # whose calls changed or that were added.
-Expander = Callable[[Requests], list[str]]
+Expander = Callable[[RequestSet], list[str]]
 
 _CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 # Methods a test runner calls, never project code.
@@ -52,13 +54,25 @@ class CallerIndex:
         self.test_modules: set[str] = set()
         self._reexports: dict[str, set[str]] | None = None
         self._names: dict[str, str] = {}  # call target -> last_name(target)
+        self._requests: dict[str, frozenset[Request]] = {}  # see `requests_for`
         # (name, overrides, stored) -> (generation, calls seen, resolved key -> calls):
         # see `_resolved`.
         self._resolved_tables: dict[
             tuple[str, bool, bool], tuple[int, int, dict[str, list[tuple[str, Call]]]]
         ] = {}
+        # module -> its functions whose body is still deferred, in index order: what an
+        # expander reads (see `pipeline._expander`), listed in this pass over every
+        # function rather than in a pass of its own.
+        self.deferred: dict[str, list[Function]] = {}
+        deferred = self.deferred
         for key, ref in index.functions.items():
             func = ref.func
+            if func.deferred_start:
+                waiting = deferred.get(ref.module)
+                if waiting is None:
+                    deferred[ref.module] = [func]
+                else:
+                    waiting.append(func)
             # Most functions call nothing (a deferred body is read later): pass them by.
             if (
                 func.calls
@@ -89,7 +103,7 @@ class CallerIndex:
                 else:
                     entries.append((key, call))
 
-    def ask(self, requests: Requests) -> None:
+    def ask(self, requests: RequestSet) -> None:
         """Make sure every deferred body that may call under these names has been read."""
         new = requests - self.asked
         if not new:
@@ -102,43 +116,57 @@ class CallerIndex:
             if ref is not None:
                 self._add(key, ref.func)
 
-    def requests_for(self, key: str) -> Requests:
+    def requests_for(self, key: str) -> frozenset[Request]:
         """The names under which code may call function `key`, with the class names that
-        must be in sight for a method."""
+        must be in sight for a method. Asked of the same functions by both walks, the
+        call graph and its escape search: kept per function (what they depend on beyond
+        `test_modules` is fixed once read: class tree, aliases, re-exports)."""
         ref = self.index.functions[key]
         func = ref.func
+        if ref.module in self.test_modules and not func.parent:
+            name = func.qualname.rpartition(".")[2]
+            if name.startswith("test") or name in _RUNNER_CALLED:
+                return frozenset()  # run by the test runner, not called by name (a nested one is)
+        kept = self._requests.get(key)
+        if kept is None:
+            kept = self._requests[key] = self._names_for(ref.module, key, func)
+        return kept
+
+    def _names_for(self, module: str, key: str, func: Function) -> frozenset[Request]:
         name = func.qualname.rpartition(".")[2]
-        if (
-            ref.module in self.test_modules
-            and not func.parent
-            and (name.startswith("test") or name in _RUNNER_CALLED)
-        ):
-            return set()  # run by the test runner, not called by name (a nested one is)
         if name in _CONSTRUCTORS:
             if not func.class_name:
-                return set()
+                return frozenset()
             name = func.class_name.rpartition(".")[2]
-            words = self._import_words(ref.module, func.class_name)
+            words = self._import_words(module, func.class_name)
         elif name.startswith("__") and name.endswith("__"):
-            return set()  # other dunders run through syntax, never by name
+            return frozenset()  # other dunders run through syntax, never by name
         elif func.class_name:
             words = frozenset(self._class_names(func.class_name))
         else:
-            words = self._import_words(ref.module, key)
+            words = self._import_words(module, key)
         names = {name} | self.index.aliases_by_name().get(name, set())
-        return {(n, words, ref.module) for n in names}
+        return frozenset((n, words, module) for n in names)
 
     def _import_words(self, module: str, key: str) -> frozenset[str]:
         """Module names a file must mention to import `key`: its own, and those of the
         modules that re-export it."""
-        if self._reexports is None:
-            self._reexports = {}
+        reexports = self._reexports
+        if reexports is None:  # one pass over every import of the project, at first use
+            reexports = self._reexports = {}
+            tops, canonical = self.index.tops, self.index.canonical
             for other, facts in self.index.modules.items():
+                basename = ""
                 for target in facts.imports.values():
-                    if target.partition(".")[0] in self.index.tops:
-                        name = self.index.canonical(target)
-                        self._reexports.setdefault(name, set()).add(other.rpartition(".")[2])
-        return frozenset({module.rpartition(".")[2], *self._reexports.get(key, ())})
+                    if target.partition(".")[0] in tops:
+                        basename = basename or other.rpartition(".")[2]
+                        name = canonical(target)
+                        found = reexports.get(name)
+                        if found is None:
+                            reexports[name] = {basename}
+                        else:
+                            found.add(basename)
+        return frozenset({module.rpartition(".")[2], *reexports.get(key, ())})
 
     def _class_names(self, class_key: str) -> set[str]:
         out = {class_key.rpartition(".")[2]}
@@ -155,39 +183,57 @@ class CallerIndex:
         function's parent counts as leading to it (it defines and usually runs it).
         `untraced`: sites whose verdict does not depend on their callers count too (for
         their category, among the files read anyway; no file is read for them)."""
-        index = self.index
         found: set[str] = set()
-        for read in (True, False) if untraced else (True,):
-            todo = [
-                f"{module}.{site.scope}"
-                for module, facts in index.modules.items()
-                for site in facts.sites
-                if site.scope in facts.functions and self.traced(site) == read
-            ]
-            self._walk_callers(todo, found, overrides, parents, read)
+        traced: list[str] = []  # sites read for (their callers), then the others
+        others: list[str] = []
+        call, names = SiteKind.CALL, self.untraced  # `traced`, inlined: one pass
+        for module, facts in self.index.modules.items():
+            functions = facts.functions
+            for site in facts.sites:
+                if site.scope in functions:
+                    if site.kind is not call or site.target not in names:
+                        traced.append(f"{module}.{site.scope}")
+                    elif untraced:
+                        others.append(f"{module}.{site.scope}")
+        self._walk_callers(traced, found, overrides, parents, True)
+        if untraced:
+            self._walk_callers(others, found, overrides, parents, False)
         return found
 
     def _walk_callers(
         self, todo: list[str], found: set[str], overrides: bool, parents: bool, read: bool
     ) -> None:
         """Add to `found` the functions of `todo` and every function calling one; `read`:
-        read the bodies not read yet that may call them (else only those read already)."""
+        read the bodies not read yet that may call them (else only those read already).
+
+        The walk goes layer by layer, and a layer's requests go to the expander in one
+        `ask`: it then looks for all their names in one pass over the modules, where a
+        function at a time cost one pass (or a word -> modules index) per name."""
         index = self.index
         while todo:
-            key = todo.pop()
-            if key in found:
-                continue
-            found.add(key)
-            requests = self.requests_for(key)
+            asked: dict[str, RequestSet] = {}
             if read:
-                self.ask(requests)
-            for name in {r[0] for r in requests}:
-                for caller, _ in self._resolved(name, overrides, False).get(key, ()):
-                    if caller not in found:
-                        todo.append(caller)
-            ref = index.functions[key]
-            if parents and ref.func.parent:
-                todo.append(f"{ref.module}.{ref.func.parent}")
+                wanted: set[Request] = set()
+                for key in todo:
+                    if key not in found and key not in asked:
+                        asked[key] = self.requests_for(key)
+                        wanted |= asked[key]
+                self.ask(wanted)
+            layer, todo = todo, []
+            while layer:
+                key = layer.pop()
+                if key in found:
+                    continue
+                found.add(key)
+                known = asked.get(key)
+                requests = self.requests_for(key) if known is None else known
+                for name in {r[0] for r in requests}:
+                    for caller, _ in self._resolved(name, overrides, False).get(key, ()):
+                        if caller not in found:
+                            todo.append(caller)
+                ref = index.functions[key]
+                if parents and ref.func.parent:
+                    todo.append(f"{ref.module}.{ref.func.parent}")
 
     def stored_callers_of(self, key: str) -> list[tuple[str, Call]]:
         """The calls, in `callers_of` order, that store function `key` (`call.stored`)
