@@ -581,3 +581,40 @@ def test_forked_worker_processes_get_their_own_fallback() -> None:
     assert source_module._FALLBACK._proc is parent_worker
     assert parent_worker is not None and parent_worker.poll() is None
     assert parse_source(b"type Q = int\n", "q.py").via_fallback
+
+
+def _detected(detect: Any, data: bytes) -> object:
+    try:
+        return detect(data)
+    except SourceError as exc:
+        return ("error", exc.line, exc.message)
+
+
+_HEAD_PIECES = st.sampled_from(
+    [
+        b"",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"# -*- coding: latin-1 -*-\n",
+        b"# coding=utf-8\n",
+        b"# vim: set fileencoding=cp1252 :\n",
+        b"# coding: nonesuch\n",
+        b"#!/usr/bin/env python\n",
+        b"x = 1\n",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\xe9",
+        b"s = 'caf\xc3\xa9'\n",
+        b"# decoding\n",
+        b"coding",
+    ]
+)
+
+
+@given(st.lists(_HEAD_PIECES, max_size=5).map(b"".join), st.binary(max_size=20))
+def test_the_quick_encoding_answer_is_the_full_detection(head: bytes, tail: bytes) -> None:
+    """Files with no BOM and no `coding` in their first two lines skip the full PEP 263
+    detection: the answer (or error) is the same as the full detection's."""
+    data = head + tail
+    assert _detected(source_module._detect, data) == _detected(source_module._detect_in_full, data)

@@ -154,25 +154,7 @@ def _line_at(text: str, index: int) -> int:
 
 
 def _decode(data: bytes) -> tuple[str, str, bool]:
-    bom = data.startswith(codecs.BOM_UTF8)
-    cookie = _cookie(data)
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        message = str(exc.msg)
-        line = cookie[0] if cookie else 1
-        if message.startswith("invalid or missing encoding declaration"):
-            encoding = "utf-8"  # the first lines are not UTF-8: say where, below
-        elif message.startswith("encoding problem") and bom:
-            declared = cookie[1] if cookie else "?"
-            raise SourceError(
-                line,
-                f"encoding problem: the file starts with a UTF-8 BOM but declares '{declared}'",
-            ) from None
-        elif message.startswith("unknown encoding") and cookie:
-            raise SourceError(line, f"unknown encoding: {cookie[1]}") from None
-        else:
-            raise SourceError(line, message.replace("\n", " ")) from None
+    cookie, encoding, bom = _detect(data)
     body = data[len(codecs.BOM_UTF8) :] if bom else data
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     try:
@@ -194,6 +176,42 @@ def _decode(data: bytes) -> tuple[str, str, bool]:
     except (UnicodeError, ValueError) as exc:
         raise SourceError(cookie[0] if cookie else 1, f"cannot decode as {codec}: {exc}") from None
     return text, codec, bom
+
+
+def _detect(data: bytes) -> tuple[tuple[int, str] | None, str, bool]:
+    """(PEP 263 cookie, encoding, UTF-8 BOM) as `tokenize.detect_encoding` finds them. It
+    reads the first two lines (split at `\\n`) only, and without a BOM nor `coding` there
+    the answer is UTF-8 and no cookie: said at once for nearly every file (the full
+    detection cost ~10 us a file: half a second of CPU on 50,000)."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    head = data if second < 0 else data[: second + 1]
+    if b"coding" not in head and not data.startswith(codecs.BOM_UTF8):
+        return None, "utf-8", False
+    return _detect_in_full(data)
+
+
+def _detect_in_full(data: bytes) -> tuple[tuple[int, str] | None, str, bool]:
+    bom = data.startswith(codecs.BOM_UTF8)
+    cookie = _cookie(data)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        message = str(exc.msg)
+        line = cookie[0] if cookie else 1
+        if message.startswith("invalid or missing encoding declaration"):
+            encoding = "utf-8"  # the first lines are not UTF-8: say where, below
+        elif message.startswith("encoding problem") and bom:
+            declared = cookie[1] if cookie else "?"
+            raise SourceError(
+                line,
+                f"encoding problem: the file starts with a UTF-8 BOM but declares '{declared}'",
+            ) from None
+        elif message.startswith("unknown encoding") and cookie:
+            raise SourceError(line, f"unknown encoding: {cookie[1]}") from None
+        else:
+            raise SourceError(line, message.replace("\n", " ")) from None
+    return cookie, encoding, bom
 
 
 def decode_source(data: bytes) -> str:
