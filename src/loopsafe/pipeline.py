@@ -351,10 +351,18 @@ def _record(run: _Run, outcome: Outcome) -> None:
     if outcome.digest:
         run.digests.add(outcome.digest)
         run.cache.put_facts(outcome.digest, outcome.facts, outcome.error_line, outcome.error)
-    if outcome.facts is not None:
-        run.facts[outcome.relpath] = outcome.facts
+    facts = outcome.facts
+    if facts is not None:
+        run.facts[outcome.relpath] = facts
+        if any(map(_DEFERRED, facts.functions.values())):
+            # What the expander will ask of every module with a deferred body, worked out
+            # now, while the workers parse, rather than in the serial stage after them.
+            run.identifiers[outcome.relpath] = identifiers(run.data.get(outcome.relpath, b""))
     else:
         run.errors.append(ParseError(outcome.relpath, outcome.error_line, outcome.error))
+
+
+_DEFERRED = operator.attrgetter("deferred_start")
 
 
 def _tick(run: _Run) -> None:
