@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loopsafe import __version__
+from loopsafe import __version__, gc_policy
 from loopsafe.cache import Cache
 from loopsafe.discover.config import MAX_CONFIG_BYTES, Config, load_config
 from loopsafe.discover.environment import Environment, find_environment
@@ -66,7 +66,8 @@ def _setup(
     targets = [p if p.is_absolute() else cwd / p for p in paths] or [cwd]
     if config is None:
         config = load_config(targets[0])
-    discovery = discover(targets, config, cwd)
+    with gc_policy.paused():
+        discovery = discover(targets, config, cwd)
     # The cache must lie in the project (its configuration may come from anyone).
     cache_root = config.root or discovery.root
     cache_dir = cache_root / config.cache_dir

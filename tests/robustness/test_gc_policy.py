@@ -42,3 +42,28 @@ def test_the_console_script_exits_without_freeing_the_run() -> None:
 
 def test_another_host_frees_the_run_when_it_is_done_with_it() -> None:
     assert _run("host") == ["freed", "end of command"]
+
+
+def test_paused_turns_the_gc_off_and_back_to_what_it_was() -> None:
+    import gc
+
+    import pytest
+
+    from loopsafe import gc_policy
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        with gc_policy.paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        with pytest.raises(ValueError), gc_policy.paused():
+            raise ValueError("a failed walk")
+        assert gc.isenabled()
+        gc.disable()
+        with gc_policy.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
