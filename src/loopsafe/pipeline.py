@@ -52,7 +52,7 @@ from loopsafe.facts.suppressions import BLANKET
 from loopsafe.fsnames import identifier
 from loopsafe.lifeline import Lifeline, watch
 from loopsafe.model import Finding, ParseError, Result
-from loopsafe.parse.source import SourceError, decode_source
+from loopsafe.parse.source import SourceError, decode_source, may_declare_encoding
 from loopsafe.prefilter import (
     has_async_def,
     has_trigger,
@@ -287,24 +287,22 @@ class _Scheduler:
 
     def finish(self) -> None:
         run = self.run
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # building (or unpickling) facts triggers the cyclic GC, for nothing
-        try:
-            if self.pool is None:
-                for job, data, digest in self.pending:
-                    _record(run, scan(job, data, digest))
-                    _tick(run)
-                return
-            self._submit()
+        # Building (or unpickling) facts triggers the cyclic GC, for nothing.
+        with gc_policy.paused():
             try:
-                self._collect()
+                if self.pool is None:
+                    for job, data, digest in self.pending:
+                        _record(run, scan(job, data, digest))
+                        _tick(run)
+                    return
+                self._submit()
+                try:
+                    self._collect()
+                finally:
+                    self.pool.shutdown(cancel_futures=True)
             finally:
-                self.pool.shutdown(cancel_futures=True)
-        finally:
-            if self.lifeline is not None:
-                self.lifeline.close()
-            if gc_was_enabled:
-                gc.enable()
+                if self.lifeline is not None:
+                    self.lifeline.close()
 
     def _collect(self) -> None:
         """Outcomes in submission order. Rather than wait, this process takes batches no
@@ -679,9 +677,7 @@ def _may_mention(data: bytes, waiting: list[Function], words: list[bytes]) -> bo
     name where they define it)."""
     if not data.isascii() or b"\r" in data:
         return True
-    first = data.find(b"\n")
-    second = data.find(b"\n", first + 1) if first != -1 else -1
-    if b"coding" in (data if second == -1 else data[:second]):
+    if may_declare_encoding(data):
         return True  # PEP 263 cookie: the bytes may not read as ASCII
     spans = [(f.deferred_start, f.deferred_end) for f in waiting if f.deferred_start]
     for word in words:
