@@ -63,7 +63,7 @@ class ScopeKind(str, Enum):
     THREAD = "thread"  # a lambda handed to a thread API
 
 
-@dataclass
+@dataclass(slots=True)
 class Site:
     """What the code says at one site; rules judge it (nothing here is a verdict)."""
 
@@ -128,7 +128,7 @@ class Site:
     loop_origin: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A reference from one function to another: a call or a function passed as a value."""
 
@@ -150,7 +150,7 @@ class Call:
     awaited: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Function:
     qualname: str  # within the module: "f", "C.m", "outer.inner"
     is_async: bool
@@ -186,7 +186,7 @@ class Function:
     yield_from_calls: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassInfo:
     qualname: str
     line: int
@@ -204,7 +204,7 @@ class ClassInfo:
     enters: dict[str, bool] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileFacts:
     module: str
     is_package_init: bool = False
