@@ -162,51 +162,57 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
     run.watched_arguments = registry().watched_arguments()
     run.bindings = registry().binding_calls()
     run.triggers = trigger_search(word.encode() for word in trigger_words(run.watched))
-    modules = _module_table(run.discovery.files, run.discovery.root)
-    for source in run.discovery.files:
-        module, is_package = modules[source.relpath]
-        run.jobs_by_rel[source.relpath] = Job(
-            str(source.abspath),
-            source.relpath,
-            module,
-            is_package,
-            run.config.thread_apis,
-            run.watched,
-            watched_arguments=run.watched_arguments,
-            defer=not run.eager,
-            bindings=run.bindings,
-        )
     _parse_triggered(run)
     index, callers = _expand(run)  # the cyclic GC is off for the whole run (see `run`)
     return _evaluate(run, index, callers, metadata)
 
 
-def _module_table(files: Iterable[SourceFile], root: Path) -> dict[str, tuple[str, bool]]:
-    """relpath -> (dotted module name, is a package __init__), as Python would import each
-    file: from the packages on disk, whichever files were named on the command line."""
-    namer = ModuleNamer(root)
-    table: dict[str, tuple[str, bool]] = {}
-    seen: dict[str, list[str]] = {}
-    for source in files:
-        is_package = source.abspath.name == "__init__.py"
-        name = namer.name(source.abspath)
-        table[source.relpath] = (name, is_package)
-        seen.setdefault(name, []).append(source.relpath)
+def _job(run: _Run, source: SourceFile, module: str, is_package: bool) -> Job:
+    return Job(
+        str(source.abspath),
+        source.relpath,
+        module,
+        is_package,
+        run.config.thread_apis,
+        run.watched,
+        watched_arguments=run.watched_arguments,
+        defer=not run.eager,
+        bindings=run.bindings,
+    )
+
+
+def _same_names(seen: dict[str, list[str]]) -> dict[str, str]:
+    """relpath -> the dotted name it takes instead, for the files that `ModuleNamer` gave
+    the same name (conftest.py, scripts in several folders): their paths tell them apart.
+    `seen`: the namer's dotted name -> the relpaths it gave it."""
+    renamed: dict[str, str] = {}
     for relpaths in seen.values():
-        if len(relpaths) > 1:  # same name in several places (conftest.py, scripts): disambiguate
+        if len(relpaths) > 1:
             for relpath in relpaths:
                 stem = PurePosixPath(relpath).with_suffix("")
                 dotted = ".".join(p for p in stem.parts if p not in ("/", "..", "."))
-                table[relpath] = (identifier(dotted.replace("-", "_")), table[relpath][1])
-    return table
+                renamed[relpath] = identifier(dotted.replace("-", "_"))
+    return renamed
 
 
 # ---------------------------------------------------------------------- parsing
 def _parse_triggered(run: _Run) -> None:
     """Read every file once; parse those that can hold a site, starting the workers while
-    the rest is still being read."""
+    the rest is still being read.
+
+    Each file is named (as Python would import it: from the packages on disk) as it is
+    read, so the workers start on the first files rather than after all 50,000 are named;
+    the few files found to share a name once all are named are renamed by their paths and
+    parsed again under that name."""
+    namer = ModuleNamer(run.discovery.root)
+    seen: dict[str, list[str]] = {}  # dotted name -> relpaths
     scheduler = _Scheduler(run)
-    for relpath, job in run.jobs_by_rel.items():
+    for source in run.discovery.files:
+        relpath = source.relpath
+        module = namer.name(source.abspath)
+        seen.setdefault(module, []).append(relpath)
+        job = _job(run, source, module, source.abspath.name == "__init__.py")
+        run.jobs_by_rel[relpath] = job
         try:
             data = read_bytes(job.abspath)
         except SourceError as exc:
@@ -216,6 +222,27 @@ def _parse_triggered(run: _Run) -> None:
         if run.eager or has_trigger(data, run.triggers):
             scheduler.add(job)
     scheduler.finish()
+    renamed = _same_names(seen)
+    if renamed:
+        _rename(run, renamed)
+
+
+def _rename(run: _Run, renamed: dict[str, str]) -> None:
+    """Give the files in `renamed` (relpath -> dotted name) their names, parsing again the
+    ones parsed under the old name (an error to parse is the same under any name); the
+    facts keep the files' order. The cache keeps the facts under both names: the next run
+    names the files the same way."""
+    again: list[Job] = []
+    for relpath, module in renamed.items():
+        job = run.jobs_by_rel[relpath] = replace(run.jobs_by_rel[relpath], module=module)
+        if run.facts.pop(relpath, None) is not None:
+            run.identifiers.pop(relpath, None)
+            run.done -= 1  # counted again when parsed again
+            again.append(job)
+    if again:
+        _parse(run, again)
+        order = {relpath: i for i, relpath in enumerate(run.jobs_by_rel)}
+        run.facts = dict(sorted(run.facts.items(), key=lambda item: order[item[0]]))
 
 
 def _parse(run: _Run, jobs: list[Job]) -> None:
@@ -366,7 +393,7 @@ _DEFERRED = operator.attrgetter("deferred_start")
 def _tick(run: _Run) -> None:
     run.done += 1
     if run.progress is not None:
-        run.progress(run.done, max(len(run.jobs_by_rel), run.done))
+        run.progress(run.done, max(len(run.discovery.files), run.done))
 
 
 # ---------------------------------------------------------------------- expansion
