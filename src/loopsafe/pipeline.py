@@ -26,6 +26,7 @@ from loopsafe.facts.callers import CallerIndex, Expander, RequestSet
 from loopsafe.facts.callgraph import CallGraph
 from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
+from loopsafe.facts.index_parts import IndexParts
 from loopsafe.facts.loop_entries import (
     KNOWN_MAKERS,
     Made,
@@ -111,6 +112,8 @@ class _Run:
     texts: dict[str, str] = field(default_factory=dict)  # module -> decoded text
     lines: dict[str, list[str]] = field(default_factory=dict)  # module -> source lines
     chunks: dict[tuple[str, str], bytes] = field(default_factory=dict)  # deferred bodies
+    # The first expansion round's index rows, listed as the facts arrive (None once used).
+    parts: IndexParts | None = field(default_factory=IndexParts)
     # The project's and loopsafe's environments, as the run's cache key saw them.
     environment: Environment | None = None
 
@@ -240,6 +243,7 @@ def _rename(run: _Run, renamed: dict[str, str]) -> None:
             run.done -= 1  # counted again when parsed again
             again.append(job)
     if again:
+        run.parts = None  # listed in another order: the full build
         _parse(run, again)
         order = {relpath: i for i, relpath in enumerate(run.jobs_by_rel)}
         run.facts = dict(sorted(run.facts.items(), key=lambda item: order[item[0]]))
@@ -379,6 +383,8 @@ def _record(run: _Run, outcome: Outcome) -> None:
     facts = outcome.facts
     if facts is not None:
         run.facts[outcome.relpath] = facts
+        if run.parts is not None:
+            run.parts.add(facts)
         if any(map(_DEFERRED, facts.functions.values())):
             # What the expander will ask of every module with a deferred body, worked out
             # now, while the workers parse, rather than in the serial stage after them.
@@ -450,8 +456,8 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
         }
     checked = _Interest()  # what every file still unparsed was found not to mention
     while True:
-        index = _project_index(run)
-        callers = CallerIndex(index, None, registry().untraced_calls())
+        index, parts = _project_index(run)
+        callers = CallerIndex(index, None, registry().untraced_calls(), parts)
         callers.expander = _expander(run, index, callers.deferred)
         callers.test_modules = {m for m, path in index.paths.items() if in_tests(path)}
         interest = _interest(run, index, callers, by_module, in_tests)
@@ -557,10 +563,14 @@ def _wants(
     return any(imports_word(data, word) for word in interest.importers)
 
 
-def _project_index(run: _Run) -> ProjectIndex:
+def _project_index(run: _Run) -> tuple[ProjectIndex, IndexParts | None]:
+    """The index, and the parts it was built from (theirs now) if it was."""
     modules = {f.module: f for f in run.facts.values()}
     paths = {f.module: rel for rel, f in run.facts.items()}
-    return ProjectIndex.build(modules, paths)
+    parts, run.parts = run.parts, None  # a later round reads facts changed since
+    if parts is not None and not parts.fit(modules):
+        parts = None
+    return ProjectIndex.build(modules, paths, parts), parts
 
 
 def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]) -> Expander:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
+from loopsafe.facts.index_parts import IndexParts, add_calls
 from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
 
@@ -33,19 +34,17 @@ _RUNNER_CALLED = frozenset(
 )
 
 
-def last_name(dotted: str) -> str:
-    return dotted.rpartition(".")[2].removesuffix("()")
-
-
 class CallerIndex:
     def __init__(
         self,
         index: ProjectIndex,
         expander: Expander | None = None,
         untraced: frozenset[str] = frozenset(),
+        parts: IndexParts | None = None,
     ) -> None:
         """`untraced`: APIs whose call sites (`SiteKind.CALL`) are judged wherever they
-        run, so their callers need not be followed (see `Rule.traces_callers`)."""
+        run, so their callers need not be followed (see `Rule.traces_callers`). `parts`:
+        the rows of `index`'s functions listed already, when the index was built from them."""
         self.index = index
         self.expander = expander
         self.untraced = untraced
@@ -64,6 +63,9 @@ class CallerIndex:
         # expander reads (see `pipeline._expander`), listed in this pass over every
         # function rather than in a pass of its own.
         self.deferred: dict[str, list[Function]] = {}
+        if parts is not None:  # listed as the facts arrived (see `index_parts`)
+            self.deferred, self.by_name, self._names = parts.deferred, parts.by_name, parts.names
+            return
         deferred = self.deferred
         for key, ref in index.functions.items():
             func = ref.func
@@ -84,24 +86,7 @@ class CallerIndex:
                 self._add(key, func)
 
     def _add(self, key: str, func: Function) -> None:
-        names, by_name = self._names, self.by_name
-        for calls in (
-            func.calls,
-            func.thread_targets,
-            func.loop_callbacks,
-            func.worker_targets,
-            func.escapes,
-        ):
-            for call in calls:
-                target = call.target
-                name = names.get(target)
-                if name is None:
-                    name = names[target] = last_name(target)
-                entries = by_name.get(name)
-                if entries is None:
-                    by_name[name] = [(key, call)]
-                else:
-                    entries.append((key, call))
+        add_calls(self.by_name, self._names, key, func)
 
     def ask(self, requests: RequestSet) -> None:
         """Make sure every deferred body that may call under these names has been read."""

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from loopsafe.facts import apis
-from loopsafe.facts.callers import CallerIndex, Requests, last_name
+from loopsafe.facts.callers import CallerIndex, Requests
+from loopsafe.facts.index_parts import last_name
 from loopsafe.facts.model import Call, LoopApi, ScopeKind, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
 

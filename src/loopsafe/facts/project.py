@@ -9,8 +9,12 @@ written any way reaches the function that really runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function
+
+if TYPE_CHECKING:
+    from loopsafe.facts.index_parts import IndexParts
 
 _MAX_DEPTH = 12
 
@@ -47,8 +51,16 @@ class ProjectIndex:
     generation: int = 0
 
     @classmethod
-    def build(cls, modules: dict[str, FileFacts], paths: dict[str, str]) -> ProjectIndex:
+    def build(
+        cls, modules: dict[str, FileFacts], paths: dict[str, str], parts: IndexParts | None = None
+    ) -> ProjectIndex:
+        """`parts`: the modules' rows listed already (see `index_parts`), when they `fit`."""
         index = cls(modules=modules, paths=paths)
+        if parts is not None:
+            index.functions, index.classes = parts.functions, parts.classes
+            index._tops, index._making = parts.tops, parts.making
+            index._subclasses()
+            return index
         index._tops = {m.partition(".")[0] for m in modules}
         making = index._making = set()
         for module, facts in modules.items():
@@ -64,11 +76,14 @@ class ProjectIndex:
                     makes = True
             if makes:
                 making.add(module)
-        for key, (_, info) in index.classes.items():
-            for base in info.bases:
-                for resolved in index.resolve_class(base):
-                    index.subclasses.setdefault(resolved, []).append(key)
+        index._subclasses()
         return index
+
+    def _subclasses(self) -> None:
+        for key, (_, info) in self.classes.items():
+            for base in info.bases:
+                for resolved in self.resolve_class(base):
+                    self.subclasses.setdefault(resolved, []).append(key)
 
     # ------------------------------------------------------------------ names
     def split_module(self, dotted: str) -> tuple[str, list[str]] | None:
