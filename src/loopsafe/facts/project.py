@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _MAX_DEPTH = 12
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionRef:
     key: str  # dotted: "pkg.mod.Class.method"
     module: str
