@@ -4,7 +4,7 @@ changes it) and the report (which describes it)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,30 @@ if TYPE_CHECKING:
     from loopsafe.facts.model import FileFacts, Site
     from loopsafe.facts.project import ProjectIndex
     from loopsafe.facts.pytest_version import PytestAsyncio
+
+
+class PathTable(Mapping[str, Path]):
+    """relpath -> Path, from the paths' text, each Path made when first asked for (a
+    run over 50,000 files asks for a handful)."""
+
+    def __init__(self, paths: dict[str, str]) -> None:
+        self._paths = paths
+        self._made: dict[str, Path] = {}
+
+    def __getitem__(self, relpath: str) -> Path:
+        made = self._made.get(relpath)
+        if made is None:
+            made = self._made[relpath] = Path(self._paths[relpath])
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __contains__(self, relpath: object) -> bool:
+        return relpath in self._paths
 
 
 @dataclass
@@ -40,7 +64,7 @@ class Project:
     # Where fixes import the helper from: "auto", "vendor" or "module:name" (run_sync_for).
     run_sync: str = "auto"
     target_version: str = ""  # `py314` from the configuration or command line; "": read
-    abspaths: dict[str, Path] = field(default_factory=dict)  # relpath -> file, every file
+    abspaths: Mapping[str, Path] = field(default_factory=dict)  # relpath -> file, every file
     top_modules: set[str] = field(default_factory=set)  # top-level names of every file
     # Callables the project makes that enter a loop (`start = async_to_sync(_start)`),
     # by dotted name: what its WRAPPER_CALL sites call.
@@ -185,7 +209,7 @@ class Analysis:
     read: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
-    def abspaths(self) -> dict[str, Path]:
+    def abspaths(self) -> Mapping[str, Path]:
         return self.project.abspaths
 
     @property

@@ -309,7 +309,7 @@ def _run_key(
     h.update(f"{config.helper_import}\0{config.target_version}".encode())
     for source in files:
         try:
-            st = os.stat(source.abspath)
+            st = os.stat(source.path)
         except OSError:
             h.update(f"{source.relpath}\0missing\n".encode("utf-8", "surrogateescape"))
             continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import gc
 import operator
+import os
 import re
 import stat
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from loopsafe import gc_policy
-from loopsafe.analysis import Analysis, Project
+from loopsafe.analysis import Analysis, PathTable, Project
 from loopsafe.cache import Cache
 from loopsafe.discover.config import Config
 from loopsafe.discover.environment import Environment
@@ -172,7 +173,7 @@ def _analyse(run: _Run, metadata: list[tuple[str, str]]) -> Analysis:
 
 def _job(run: _Run, source: SourceFile, module: str, is_package: bool) -> Job:
     return Job(
-        str(source.abspath),
+        source.path,
         source.relpath,
         module,
         is_package,
@@ -212,9 +213,9 @@ def _parse_triggered(run: _Run) -> None:
     scheduler = _Scheduler(run)
     for source in run.discovery.files:
         relpath = source.relpath
-        module = namer.name(source.abspath)
+        module = namer.name(source.path)
         seen.setdefault(module, []).append(relpath)
-        job = _job(run, source, module, source.abspath.name == "__init__.py")
+        job = _job(run, source, module, os.path.basename(source.path) == "__init__.py")
         run.jobs_by_rel[relpath] = job
         try:
             data = read_bytes(job.abspath)
@@ -995,7 +996,7 @@ def _evaluate(
         metadata=metadata,
         run_sync=run.config.helper_import,
         target_version=run.config.target_version,
-        abspaths={source.relpath: source.abspath for source in run.discovery.files},
+        abspaths=PathTable({source.relpath: source.path for source in run.discovery.files}),
         top_modules={job.module.partition(".")[0] for job in run.jobs_by_rel.values()},
     )
     project.made_entries = _made_entries(run, index, bool(reexported))

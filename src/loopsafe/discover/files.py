@@ -8,6 +8,7 @@ named that does not exist stops the run (`DiscoveryError`, exit 2).
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -88,8 +89,14 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class SourceFile:
-    abspath: Path
+    path: str  # absolute, as the walk found it
     relpath: str  # relative to cwd with `/`, or the absolute path when outside cwd
+
+    @functools.cached_property
+    def abspath(self) -> Path:
+        """Made when asked: building a Path for each of 50,000 files was a third of the
+        walk, and most runs only need the text."""
+        return Path(self.path)
 
 
 @dataclass
@@ -467,16 +474,15 @@ def discover(paths: Sequence[Path], config: Config, cwd: Path) -> Discovery:
         else:
             walker.add_explicit_file(target, st)
     # One path per file: its real path before one through a symlink, then the first in order.
-    chosen: dict[tuple[int, int], tuple[bool, str, str]] = {}
+    chosen: dict[tuple[int, int], tuple[bool, str, str, str]] = {}
     for via_link, relpath, abspath, identity in walker.found:
-        candidate = (via_link, _sort_key(relpath), abspath)
+        candidate = (via_link, _sort_key(relpath), abspath, relpath)
         current = chosen.get(identity)
         if current is None or candidate < current:
             chosen[identity] = candidate
-    parents: dict[str, Path] = {}
     files = [
-        SourceFile(_make_path(abspath, parents), walker.rel(abspath))
-        for _, _, abspath in sorted(chosen.values(), key=lambda chosen: chosen[1])
+        SourceFile(abspath, relpath)
+        for _, _, abspath, relpath in sorted(chosen.values(), key=lambda chosen: chosen[1])
     ]
     problems = sorted(walker.problems.values(), key=lambda problem: _sort_key(problem.path))
     configs = sorted({walker.rel(path) for path in walker.config_files}, key=_sort_key)
@@ -486,20 +492,6 @@ def discover(paths: Sequence[Path], config: Config, cwd: Path) -> Discovery:
 def _sort_key(relpath: str) -> str:
     """Component-wise order (`a/b.py` before `a-b.py`), cheaply: NUL sorts before any name."""
     return relpath.replace("/", "\0")
-
-
-def _make_path(abspath: str, parents: dict[str, Path]) -> Path:
-    """`Path(abspath)`, several times faster for siblings: building a Path from a string
-    dominated the walk of ~1,800 files."""
-    directory, name = os.path.split(abspath)
-    parent = parents.get(directory)
-    if parent is None:
-        parent = parents[directory] = Path(directory)
-    child = getattr(parent, "_make_child_relpath", None)  # CPython 3.10-3.13
-    if child is not None:
-        path: Path = child(name)
-        return path
-    return parent / name
 
 
 # --------------------------------------------------------------------------- module names
