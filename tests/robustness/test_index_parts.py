@@ -28,6 +28,8 @@ def _rows(index: ProjectIndex) -> tuple[Any, ...]:
         index.subclasses,
         index._making,
         index._tops,
+        index.imported_names(),
+        index.aliases_by_name(),
     )
 
 

@@ -11,7 +11,7 @@ place), the parts give up and the full build runs.
 from __future__ import annotations
 
 from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function
-from loopsafe.facts.project import FunctionRef
+from loopsafe.facts.project import FunctionRef, add_renames
 
 
 def last_name(dotted: str) -> str:
@@ -50,6 +50,8 @@ class IndexParts:
         self.classes: dict[str, tuple[str, ClassInfo]] = {}
         self.making: set[str] = set()
         self.tops: set[str] = set()
+        self.imported: set[str] = set()  # `ProjectIndex.imported_names`
+        self.renames: dict[str, set[str]] = {}  # `ProjectIndex.aliases_by_name`, unchained
         # CallerIndex
         self.deferred: dict[str, list[Function]] = {}
         self.by_name: dict[str, list[tuple[str, Call]]] = {}
@@ -65,6 +67,8 @@ class IndexParts:
             return
         self.modules[module] = facts
         self.tops.add(module.partition(".")[0])
+        self.imported.update(facts.imported_modules)
+        add_renames(self.renames, facts)
         functions, by_name, names = self.functions, self.by_name, self.names
         makes = bool(facts.made)
         waiting: list[Function] | None = None

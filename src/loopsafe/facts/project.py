@@ -16,6 +16,20 @@ from loopsafe.facts.model import Call, ClassInfo, FileFacts, Function
 if TYPE_CHECKING:
     from loopsafe.facts.index_parts import IndexParts
 
+
+def add_renames(out: dict[str, set[str]], facts: FileFacts) -> None:
+    """The other local names a module imports each name under (`import f as g`: f -> {g})."""
+    for table in (facts.imports, facts.aliases):
+        for local, target in table.items():
+            original = target.rpartition(".")[2].removesuffix("()")
+            if original and original != local:
+                found = out.get(original)
+                if found is None:
+                    out[original] = {local}
+                else:
+                    found.add(local)
+
+
 _MAX_DEPTH = 12
 
 
@@ -46,6 +60,7 @@ class ProjectIndex:
     # the only ones `made_callables` reads. None until listed (`build` lists them).
     _making: set[str] | None = None
     _imported: set[str] | None = None  # see `imported_names`
+    _renames: dict[str, set[str]] | None = None  # `aliases_by_name` before chaining
     # Bumped whenever a function is added or re-read, so that tables derived from the
     # functions' calls (see `rules/async_chain.py`) know when to rebuild.
     generation: int = 0
@@ -59,6 +74,7 @@ class ProjectIndex:
         if parts is not None:
             index.functions, index.classes = parts.functions, parts.classes
             index._tops, index._making = parts.tops, parts.making
+            index._imported, index._renames = parts.imported, parts.renames
             index._subclasses()
             return index
         index._tops = {m.partition(".")[0] for m in modules}
@@ -193,13 +209,12 @@ class ProjectIndex:
         """Other local names each name is imported under (`import f as g`: f -> {g}), so a
         search by name also finds calls written with the alias."""
         if self._aliases is None:
-            out: dict[str, set[str]] = {}
-            for facts in self.modules.values():
-                for table in (facts.imports, facts.aliases):
-                    for local, target in table.items():
-                        original = target.rpartition(".")[2].removesuffix("()")
-                        if original and original != local:
-                            out.setdefault(original, set()).add(local)
+            out = self._renames
+            self._renames = None
+            if out is None:
+                out = {}
+                for facts in self.modules.values():
+                    add_renames(out, facts)
             # Chains of renames: f -> g -> h.
             changed = True
             while changed:
