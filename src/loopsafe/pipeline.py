@@ -92,7 +92,7 @@ class _Run:
     progress: Progress | None
     jobs_by_rel: dict[str, Job] = field(default_factory=dict)
     data: dict[str, bytes] = field(default_factory=dict)
-    # Is a file test code, judged from the whole tree's layout (set by `_expand`).
+    # Is a file test code, judged from the whole tree's layout (set once every file is named).
     in_tests: Callable[[str], bool] = field(default=lambda _: False)
     # The last round's `made_callables`, with the index and its `generation` then.
     made: tuple[ProjectIndex, int, dict[str, Made]] | None = None
@@ -101,6 +101,7 @@ class _Run:
     digests: set[str] = field(default_factory=set)  # cache entries still in use
     done: int = 0
     uses_pytest_asyncio: bool = False
+    imports_pytest_asyncio: bool = False  # a file parsed so far does (`_record`)
     watched: tuple[str, ...] = ()  # APIs rules watch (`SiteKind.CALL` sites)
     watched_arguments: tuple[tuple[str, str, int], ...] = ()  # ... sites only with that argument
     bindings: tuple[str, ...] = ()  # ... whose rules read `bound_names`
@@ -225,6 +226,8 @@ def _parse_triggered(run: _Run) -> None:
         run.data[relpath] = data
         if run.eager or has_trigger(data, run.triggers):
             scheduler.add(job)
+    # Which files are tests depends on their paths alone: listed while the workers parse.
+    run.in_tests = test_path_predicate(list(run.jobs_by_rel))
     scheduler.finish()
     renamed = _same_names(seen)
     if renamed:
@@ -386,6 +389,8 @@ def _record(run: _Run, outcome: Outcome) -> None:
         run.facts[outcome.relpath] = facts
         if run.parts is not None:
             run.parts.add(facts)
+        if not run.imports_pytest_asyncio and _imports_pytest_asyncio(facts):
+            run.imports_pytest_asyncio = True
         if any(map(_DEFERRED, facts.functions.values())):
             # What the expander will ask of every module with a deferred body, worked out
             # now, while the workers parse, rather than in the serial stage after them.
@@ -447,10 +452,10 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
     both such a function and a module it could be imported from.
     """
     by_module = {job.module: rel for rel, job in run.jobs_by_rel.items()}
-    in_tests = run.in_tests = test_path_predicate(list(run.jobs_by_rel))
+    in_tests = run.in_tests
     failed = {e.path for e in run.errors}
     async_tests: set[str] = set()
-    if run.uses_pytest_asyncio or any(_imports_pytest_asyncio(f) for f in run.facts.values()):
+    if run.uses_pytest_asyncio or run.imports_pytest_asyncio:
         run.uses_pytest_asyncio = True
         async_tests = {
             rel for rel, data in run.data.items() if is_test_filename(rel) and has_async_def(data)
