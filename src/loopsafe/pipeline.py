@@ -389,8 +389,8 @@ def _record(run: _Run, outcome: Outcome) -> None:
         run.facts[outcome.relpath] = facts
         if run.parts is not None:
             run.parts.add(facts)
-        if not run.imports_pytest_asyncio and _imports_pytest_asyncio(facts):
-            run.imports_pytest_asyncio = True
+        if not (run.uses_pytest_asyncio or run.imports_pytest_asyncio):
+            run.imports_pytest_asyncio = _imports_pytest_asyncio(facts)
         if any(map(_DEFERRED, facts.functions.values())):
             # What the expander will ask of every module with a deferred body, worked out
             # now, while the workers parse, rather than in the serial stage after them.
@@ -939,11 +939,12 @@ def _interest(
         found = index.split_module(dotted)
         if found is not None:
             interest.add(found[0], tuple(found[1][-2:]))
-    # A module that re-exports a function on a path is another way to import it.
+    # A module that re-exports a function on a path is another way to import it. An
+    # import from outside the project names no function of it (`canonical` keeps it).
+    tops, canonical = index.tops, index.canonical
     for module, facts in modules.items():
         for local, target in facts.imports.items():
-            resolved = index.canonical(target)
-            if resolved in on_path:
+            if target.partition(".")[0] in tops and canonical(target) in on_path:
                 interest.add(module, (local,))
     return interest
 
