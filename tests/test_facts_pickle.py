@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -13,6 +14,8 @@ from test_cases import CASE_ROOTS
 
 from loopsafe.facts.extract import extract
 from loopsafe.facts.model import (
+    EMPTY_DICT,
+    EMPTY_LIST,
     Call,
     ClassInfo,
     FileFacts,
@@ -21,6 +24,8 @@ from loopsafe.facts.model import (
     ScopeKind,
     Site,
     SiteKind,
+    own_dict,
+    own_list,
 )
 from loopsafe.parse.source import SourceError, parse_source
 from loopsafe.rules.registry import registry
@@ -102,20 +107,32 @@ def test_every_field_survives_the_round_trip(cls: type) -> None:
 
 
 def test_defaults_and_sharing_survive() -> None:
-    """Fresh containers for defaults (never shared between objects), one object for what
-    was one object (a Call in two lists), None where `dunder_all` is absent."""
+    """Fresh containers for the defaults of FileFacts (never shared between objects); a
+    Function's empty lists and dicts are the one shared empty list or dict, before and
+    after the trip, and refuse to change (`own_list` gives a list of its own); one object
+    for what was one object (a Call in two lists), None where `dunder_all` is absent."""
     facts = FileFacts("m")
     shared = Call("x.y", 3)
     facts.module_calls.append(shared)
     facts.main_calls.append(shared)
     facts.functions["f"] = Function("f", False, 1)
     facts.functions["g"] = Function("g", True, 2, deferred_start=2, deferred_end=4)
+    assert facts.functions["f"].calls is EMPTY_LIST and facts.functions["g"].calls is EMPTY_LIST
     back = _round_trip(facts)
     assert back == facts and back.dunder_all is None
     assert back.module_calls[0] is back.main_calls[0]
-    assert back.functions["f"].calls is not back.functions["g"].calls
-    back.functions["f"].calls.append(shared)
-    assert back.functions["g"].calls == [] and Function("h", False, 1).calls == []
+    assert back.module_calls is not back.main_calls and FileFacts("n").sites is not facts.sites
+    f, g = back.functions["f"], back.functions["g"]
+    assert f.calls is EMPTY_LIST and f.handed_params is EMPTY_DICT and g.escapes is EMPTY_LIST
+    with pytest.raises(TypeError):
+        f.calls.append(shared)
+    with pytest.raises(TypeError):
+        f.handed_params["p"] = "thread"
+    own_list(f, "calls").append(shared)
+    own_dict(f, "handed_params")["p"] = "thread"
+    assert f.calls == [shared] and f.handed_params == {"p": "thread"}
+    assert g.calls == [] and g.handed_params == {} and Function("h", False, 1).calls == []
+    assert copy.deepcopy(g).calls is EMPTY_LIST and copy.copy(EMPTY_LIST) is EMPTY_LIST
 
 
 def _case_files() -> list[Path]:

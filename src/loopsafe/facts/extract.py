@@ -40,6 +40,8 @@ from loopsafe.facts.model import (
     ScopeKind,
     Site,
     SiteKind,
+    own_dict,
+    own_list,
 )
 from loopsafe.facts.nodes import (
     FuncDef,
@@ -751,7 +753,7 @@ class _Extractor(SiteReader):
                     continue  # a call's result (`value = f(); return value`), not `f`
                 call = Call(dotted, ref.lineno, self_class, via_super, is_value=True, stored=how)
                 func = self._current_function()
-                (func.escapes if func else self.facts.module_escapes).append(call)
+                (own_list(func, "escapes") if func else self.facts.module_escapes).append(call)
 
     def _declared_global(self) -> frozenset[str]:
         """Names the current function declares `global` or `nonlocal`."""
@@ -943,13 +945,13 @@ class _Extractor(SiteReader):
                 if kw.arg and isinstance(kw.value, ast.Constant):
                     kwargs[kw.arg] = str(kw.value.value)
             if dotted == "pytest.mark.usefixtures()":
-                func.usefixtures.extend(
+                own_list(func, "usefixtures").extend(
                     a.value
                     for a in decorator.args
                     if isinstance(a, ast.Constant) and isinstance(a.value, str)
                 )
-        func.decorators.append(dotted)
-        func.decorator_kwargs.append(kwargs)
+        own_list(func, "decorators").append(dotted)
+        own_list(func, "decorator_kwargs").append(kwargs)
         if dotted.rstrip("()") == apis.PYTEST_ASYNCIO_MARK:
             func.has_asyncio_mark = True
 
@@ -1233,7 +1235,7 @@ class _Extractor(SiteReader):
                 return
             func = scope.func if scope.kind == "function" else None
             if func is not None and name in func.params:
-                func.handed_params.setdefault(name, role)
+                own_dict(func, "handed_params").setdefault(name, role)
                 return
 
     def _add_ref(self, ref: Call, role: str) -> None:
@@ -1242,14 +1244,19 @@ class _Extractor(SiteReader):
         func = self._current_function()
         if role == "later":
             ref.stored = _RUN_LATER
-            (func.escapes if func else self.facts.module_escapes).append(ref)
+            (own_list(func, "escapes") if func else self.facts.module_escapes).append(ref)
             return
         if role == "thread" or self.thread_scope:
-            (func.thread_targets if func else self.facts.module_thread_targets).append(ref)
+            targets = own_list(func, "thread_targets") if func else self.facts.module_thread_targets
+            targets.append(ref)
         elif role == "callback":
-            (func.loop_callbacks if func else self.facts.module_loop_callbacks).append(ref)
+            callbacks = (
+                own_list(func, "loop_callbacks") if func else self.facts.module_loop_callbacks
+            )
+            callbacks.append(ref)
         elif role == "worker":
-            (func.worker_targets if func else self.facts.module_worker_targets).append(ref)
+            workers = own_list(func, "worker_targets") if func else self.facts.module_worker_targets
+            workers.append(ref)
         elif func is not None:
             # A function handed to another inside a body is most likely called back there;
             # at import time it is being registered (`cli.add_command(f)`), not run.
@@ -1258,11 +1265,12 @@ class _Extractor(SiteReader):
     def _add_call(self, call: Call) -> None:
         if self.thread_scope:
             func = self._current_function()
-            (func.thread_targets if func else self.facts.module_thread_targets).append(call)
+            targets = own_list(func, "thread_targets") if func else self.facts.module_thread_targets
+            targets.append(call)
             return
         func = self._current_function()
         if func is not None:
-            func.calls.append(call)
+            own_list(func, "calls").append(call)
             if call.target.rstrip("()") in apis.ARGPARSE_PARSERS:
                 func.uses_argparse = True
         elif self.state.in_main:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 
 class SiteKind(str, Enum):
@@ -150,6 +150,82 @@ class Call:
     awaited: bool = False
 
 
+class SharedEmptyList(list):  # type: ignore[type-arg]
+    """The one empty list that the list fields of every `Function` start as: most stay
+    empty (a deferred body has no calls yet), and a list each cost 55 empty lists a file,
+    made, pickled to the parent process, rebuilt and kept there (180 MB on 50,000 files).
+    It refuses to change: code that adds to such a field gives it a list of its own first
+    (`own_list`)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("the shared empty list of a fact cannot change: use own_list()")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self) -> tuple[Callable[[], list[Any]], tuple[()]]:
+        return _empty_list, ()  # unpickled as the same object: no list per field
+
+    def __copy__(self) -> SharedEmptyList:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedEmptyList:
+        return self
+
+
+class SharedEmptyDict(dict):  # type: ignore[type-arg]
+    """`SharedEmptyList` for the dict fields (`Function.handed_params`)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("the shared empty dict of a fact cannot change: use own_dict()")
+
+    __setitem__ = __delitem__ = __ior__ = setdefault = update = _refuse
+    pop = popitem = clear = _refuse
+
+    def __reduce__(self) -> tuple[Callable[[], dict[Any, Any]], tuple[()]]:
+        return _empty_dict, ()
+
+    def __copy__(self) -> SharedEmptyDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedEmptyDict:
+        return self
+
+
+EMPTY_LIST: list[Any] = SharedEmptyList()
+EMPTY_DICT: dict[Any, Any] = SharedEmptyDict()
+
+
+def _empty_list() -> list[Any]:
+    return EMPTY_LIST
+
+
+def _empty_dict() -> dict[Any, Any]:
+    return EMPTY_DICT
+
+
+def own_list(obj: Any, name: str) -> list[Any]:
+    """`obj.name`, a list `obj` may add to: its own, made now if it is the shared one."""
+    value: list[Any] = getattr(obj, name)
+    if value is EMPTY_LIST:
+        value = []
+        setattr(obj, name, value)
+    return value
+
+
+def own_dict(obj: Any, name: str) -> dict[Any, Any]:
+    """`own_list` for a dict field."""
+    value: dict[Any, Any] = getattr(obj, name)
+    if value is EMPTY_DICT:
+        value = {}
+        setattr(obj, name, value)
+    return value
+
+
 @dataclass(slots=True)
 class Function:
     qualname: str  # within the module: "f", "C.m", "outer.inner"
@@ -157,21 +233,21 @@ class Function:
     line: int
     class_name: str = ""  # dotted class name for methods
     parent: str = ""  # qualname of the enclosing function, for nested defs
-    decorators: list[str] = field(default_factory=list)  # dotted, "()" suffix when called
-    decorator_kwargs: list[dict[str, str]] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    thread_targets: list[Call] = field(default_factory=list)
-    loop_callbacks: list[Call] = field(default_factory=list)
-    worker_targets: list[Call] = field(default_factory=list)  # queue.enqueue(f) and the like
-    escapes: list[Call] = field(default_factory=list)  # functions stored or returned here
+    decorators: list[str] = field(default_factory=_empty_list)  # dotted, "()" suffix when called
+    decorator_kwargs: list[dict[str, str]] = field(default_factory=_empty_list)
+    calls: list[Call] = field(default_factory=_empty_list)
+    thread_targets: list[Call] = field(default_factory=_empty_list)
+    loop_callbacks: list[Call] = field(default_factory=_empty_list)
+    worker_targets: list[Call] = field(default_factory=_empty_list)  # queue.enqueue(f) and the like
+    escapes: list[Call] = field(default_factory=_empty_list)  # functions stored or returned here
     # Parameters this function (or a function nested in it) hands to a thread API or a
     # loop callback registration: name -> "thread" / "callback". A function passed in for
     # such a parameter runs there, not here.
-    handed_params: dict[str, str] = field(default_factory=dict)
-    params: list[str] = field(default_factory=list)
+    handed_params: dict[str, str] = field(default_factory=_empty_dict)
+    params: list[str] = field(default_factory=_empty_list)
     uses_argparse: bool = False
     has_asyncio_mark: bool = False
-    usefixtures: list[str] = field(default_factory=list)
+    usefixtures: list[str] = field(default_factory=_empty_list)
     # Lines of a body not extracted yet (no trigger token in it): its calls are read only
     # if a name it mentions turns out to lead to a site. 0 when the body is extracted.
     deferred_start: int = 0
@@ -183,7 +259,7 @@ class Function:
     # reads the same), else "other"; and what those `yield from` call, as written
     # (`helper`, `self.helper`).
     yield_shape: str = ""
-    yield_from_calls: list[str] = field(default_factory=list)
+    yield_from_calls: list[str] = field(default_factory=_empty_list)
 
 
 @dataclass(slots=True)
