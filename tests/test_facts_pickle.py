@@ -107,21 +107,24 @@ def test_every_field_survives_the_round_trip(cls: type) -> None:
 
 
 def test_defaults_and_sharing_survive() -> None:
-    """Fresh containers for the defaults of FileFacts (never shared between objects); a
-    Function's empty lists and dicts are the one shared empty list or dict, before and
-    after the trip, and refuse to change (`own_list` gives a list of its own); one object
-    for what was one object (a Call in two lists), None where `dunder_all` is absent."""
+    """Fresh containers for the defaults FileFacts usually fills (never shared between
+    objects); the fields that usually stay empty (a Function's lists and dicts, a file's
+    sites, thread targets...) are the one shared empty list or dict, before and after the
+    trip, and refuse to change (`own_list` gives a list of its own); one object for what
+    was one object (a Call in two lists), None where `dunder_all` is absent."""
     facts = FileFacts("m")
     shared = Call("x.y", 3)
     facts.module_calls.append(shared)
-    facts.main_calls.append(shared)
+    own_list(facts, "main_calls").append(shared)
     facts.functions["f"] = Function("f", False, 1)
     facts.functions["g"] = Function("g", True, 2, deferred_start=2, deferred_end=4)
     assert facts.functions["f"].calls is EMPTY_LIST and facts.functions["g"].calls is EMPTY_LIST
     back = _round_trip(facts)
     assert back == facts and back.dunder_all is None
     assert back.module_calls[0] is back.main_calls[0]
-    assert back.module_calls is not back.main_calls and FileFacts("n").sites is not facts.sites
+    assert back.module_calls is not back.main_calls and back.main_calls is not EMPTY_LIST
+    assert FileFacts("n").module_calls is not facts.module_calls
+    assert back.sites is EMPTY_LIST and back.made is EMPTY_DICT and FileFacts("n").sites == []
     f, g = back.functions["f"], back.functions["g"]
     assert f.calls is EMPTY_LIST and f.handed_params is EMPTY_DICT and g.escapes is EMPTY_LIST
     with pytest.raises(TypeError):

@@ -299,7 +299,7 @@ class _Extractor(SiteReader):
         scope.bindings = collect_bindings(stmts, self.r, self.facts.module)
         self.r.stack.append(scope)
         for source in star_sources(stmts, self.r):
-            self.facts.star_imports.append(source)
+            own_list(self.facts, "star_imports").append(source)
             if source in _LOOP_LIBRARIES:
                 for name in _star_names(source):
                     scope.bindings.setdefault(name, f"{source}.{name}")
@@ -334,7 +334,7 @@ class _Extractor(SiteReader):
         for stmt in body:
             made = self._made(stmt)
             if made:
-                self.facts.made[made[0]] = made[1]
+                own_dict(self.facts, "made")[made[0]] = made[1]
         self._visit_body(body)
         self._module_marks(body)
         if "" in self.lifetime_scopes:
@@ -404,9 +404,9 @@ class _Extractor(SiteReader):
                     scope.bindings[target.id] = resolved
                     if is_module:
                         if isinstance(value, ast.Call):
-                            self.facts.constructed[target.id] = resolved[:-2]
+                            own_dict(self.facts, "constructed")[target.id] = resolved[:-2]
                         else:
-                            self.facts.aliases[target.id] = resolved
+                            own_dict(self.facts, "aliases")[target.id] = resolved
 
     def _prepare_class_attrs(self, node: ast.ClassDef, dotted: str) -> None:
         """`self.attr = value` anywhere in the class's methods, for `self.attr.x()` lookups."""
@@ -753,7 +753,9 @@ class _Extractor(SiteReader):
                     continue  # a call's result (`value = f(); return value`), not `f`
                 call = Call(dotted, ref.lineno, self_class, via_super, is_value=True, stored=how)
                 func = self._current_function()
-                (own_list(func, "escapes") if func else self.facts.module_escapes).append(call)
+                (
+                    own_list(func, "escapes") if func else own_list(self.facts, "module_escapes")
+                ).append(call)
 
     def _declared_global(self) -> frozenset[str]:
         """Names the current function declares `global` or `nonlocal`."""
@@ -1244,18 +1246,30 @@ class _Extractor(SiteReader):
         func = self._current_function()
         if role == "later":
             ref.stored = _RUN_LATER
-            (own_list(func, "escapes") if func else self.facts.module_escapes).append(ref)
+            (own_list(func, "escapes") if func else own_list(self.facts, "module_escapes")).append(
+                ref
+            )
             return
         if role == "thread" or self.thread_scope:
-            targets = own_list(func, "thread_targets") if func else self.facts.module_thread_targets
+            targets = (
+                own_list(func, "thread_targets")
+                if func
+                else own_list(self.facts, "module_thread_targets")
+            )
             targets.append(ref)
         elif role == "callback":
             callbacks = (
-                own_list(func, "loop_callbacks") if func else self.facts.module_loop_callbacks
+                own_list(func, "loop_callbacks")
+                if func
+                else own_list(self.facts, "module_loop_callbacks")
             )
             callbacks.append(ref)
         elif role == "worker":
-            workers = own_list(func, "worker_targets") if func else self.facts.module_worker_targets
+            workers = (
+                own_list(func, "worker_targets")
+                if func
+                else own_list(self.facts, "module_worker_targets")
+            )
             workers.append(ref)
         elif func is not None:
             # A function handed to another inside a body is most likely called back there;
@@ -1265,7 +1279,11 @@ class _Extractor(SiteReader):
     def _add_call(self, call: Call) -> None:
         if self.thread_scope:
             func = self._current_function()
-            targets = own_list(func, "thread_targets") if func else self.facts.module_thread_targets
+            targets = (
+                own_list(func, "thread_targets")
+                if func
+                else own_list(self.facts, "module_thread_targets")
+            )
             targets.append(call)
             return
         func = self._current_function()
@@ -1274,7 +1292,7 @@ class _Extractor(SiteReader):
             if call.target.rstrip("()") in apis.ARGPARSE_PARSERS:
                 func.uses_argparse = True
         elif self.state.in_main:
-            self.facts.main_calls.append(call)
+            own_list(self.facts, "main_calls").append(call)
         else:
             self.facts.module_calls.append(call)
 

@@ -151,11 +151,11 @@ class Call:
 
 
 class SharedEmptyList(list):  # type: ignore[type-arg]
-    """The one empty list that the list fields of every `Function` start as: most stay
-    empty (a deferred body has no calls yet), and a list each cost 55 empty lists a file,
-    made, pickled to the parent process, rebuilt and kept there (180 MB on 50,000 files).
-    It refuses to change: code that adds to such a field gives it a list of its own first
-    (`own_list`)."""
+    """The one empty list that the list fields of every `Function`, and those of a
+    `FileFacts` that usually stay empty, start as: most stay empty (a deferred body has no
+    calls yet), and a list each cost ~50 empty lists a file, made, pickled to the parent
+    process, rebuilt and kept there (180 MB on 50,000 files). It refuses to change: code
+    that adds to such a field gives it a list of its own first (`own_list`)."""
 
     __slots__ = ()
 
@@ -176,7 +176,7 @@ class SharedEmptyList(list):  # type: ignore[type-arg]
 
 
 class SharedEmptyDict(dict):  # type: ignore[type-arg]
-    """`SharedEmptyList` for the dict fields (`Function.handed_params`)."""
+    """`SharedEmptyList` for the dict fields (`Function.handed_params`, `FileFacts.made`)."""
 
     __slots__ = ()
 
@@ -289,33 +289,33 @@ class FileFacts:
     # Module-level bindings: name -> dotted target (imports, aliases).
     imports: dict[str, str] = field(default_factory=dict)
     # Module-level `name = Something(...)`: name -> dotted name of the callable.
-    constructed: dict[str, str] = field(default_factory=dict)
+    constructed: dict[str, str] = field(default_factory=_empty_dict)
     # Module-level names bound to plain aliases `name = other` (dotted).
-    aliases: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=_empty_dict)
     # Module-level `name = helper(f, ...)`: name -> (dotted helper, dotted first argument).
-    made: dict[str, tuple[str, str]] = field(default_factory=dict)
-    star_imports: list[str] = field(default_factory=list)
+    made: dict[str, tuple[str, str]] = field(default_factory=_empty_dict)
+    star_imports: list[str] = field(default_factory=_empty_list)
     imported_modules: list[str] = field(default_factory=list)
     module_calls: list[Call] = field(default_factory=list)  # at import time
-    main_calls: list[Call] = field(default_factory=list)  # under if __name__ == "__main__"
-    module_thread_targets: list[Call] = field(default_factory=list)
-    module_worker_targets: list[Call] = field(default_factory=list)
-    module_loop_callbacks: list[Call] = field(default_factory=list)
-    module_escapes: list[Call] = field(default_factory=list)
+    main_calls: list[Call] = field(default_factory=_empty_list)  # under if __name__ == "__main__"
+    module_thread_targets: list[Call] = field(default_factory=_empty_list)
+    module_worker_targets: list[Call] = field(default_factory=_empty_list)
+    module_loop_callbacks: list[Call] = field(default_factory=_empty_list)
+    module_escapes: list[Call] = field(default_factory=_empty_list)
     has_main_block: bool = False
     has_toplevel_code: bool = False  # calls or loops at module level: it does work when run
     has_module_asyncio_mark: bool = False
     dunder_all: list[str] | None = None  # the names `__all__` lists, None without one
-    sites: list[Site] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=_empty_list)
     # line -> suppressed codes ("" = all)
-    suppressions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    suppressions: dict[int, tuple[str, ...]] = field(default_factory=_empty_dict)
     # Every module-level binding (imports, defs, assignments), to extract deferred bodies.
     bindings: dict[str, str] = field(default_factory=dict)
     star_fallback: bool = False
     # How often each name is bound anywhere in the module (assignments, parameters,
     # imports, defs...), recorded when it has `SiteKind.CALL` sites: a fix that brings in a
     # name (`import inspect`) must not rebind one the code uses for something else.
-    bound_names: dict[str, int] = field(default_factory=dict)
+    bound_names: dict[str, int] = field(default_factory=_empty_dict)
 
 
 _Fact = TypeVar("_Fact")

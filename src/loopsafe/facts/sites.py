@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from loopsafe.facts import apis
-from loopsafe.facts.model import FileFacts, LoopApi, ScopeKind, Site, SiteKind
+from loopsafe.facts.model import FileFacts, LoopApi, ScopeKind, Site, SiteKind, own_list
 from loopsafe.facts.nodes import segment
 from loopsafe.facts.scopes import Resolver, Scope, walk_scope
 
@@ -238,7 +238,7 @@ class SiteReader:
                 scope.fetch_seen = True
         if kind in _LIFETIME_KINDS:
             self.lifetime_scopes.add(site.scope)
-        self.facts.sites.append(site)
+        own_list(self.facts, "sites").append(site)
         self.scope_sites.setdefault(site.scope, []).append(site)
         self.owner_sites.setdefault(site.scope.rpartition(".")[0], []).append(site)
         return site
