@@ -28,7 +28,7 @@ from loopsafe.facts import loop_entries, roles, surface
 from loopsafe.facts.callers import CallerIndex
 from loopsafe.facts.callgraph import ProjectRoles
 from loopsafe.facts.loop_entries import Made
-from loopsafe.facts.model import Call, FileFacts, Function, Site, SiteKind
+from loopsafe.facts.model import Call, FileFacts, Function, Site, SiteKind, own_dict
 from loopsafe.facts.nodes import source_lines
 from loopsafe.facts.project import ProjectIndex
 from loopsafe.parse.source import SourceError, decode_source, parse_source
@@ -853,7 +853,7 @@ def test_made_callables_reads_only_the_modules_that_make_something() -> None:
     }
     wrapped = Function("g", True, 1, decorators=["asyncer.syncify"])
     modules["m7"].functions["g"] = wrapped
-    modules["m9"].made["run_g"] = ("asyncer.syncify", "m7.g")  # `run_g = syncify(g)`
+    own_dict(modules["m9"], "made")["run_g"] = ("asyncer.syncify", "m7.g")  # `run_g = syncify(g)`
     index = ProjectIndex.build(modules, {m: f"{m}.py" for m in modules})
     _CountedFunctions.reads = 0
     found = loop_entries.made_callables(index)
