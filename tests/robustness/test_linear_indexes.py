@@ -1139,3 +1139,16 @@ def test_deferred_listed_as_each_module_searched(root: Path, tmp_path: Path) -> 
     deferred = CallerIndex(project.index).deferred
     assert list(deferred) == list(expected)
     assert deferred == expected
+
+
+@given(text=st.text(alphabet="aZ_19 .()\n\tdefimportrunclassasync", max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_module_names_leave_out_only_keywords(text: str) -> None:
+    """What the expander keeps of a module's words: every identifier but the keywords,
+    which no function, class or module can be named (`def def():` does not parse)."""
+    import keyword
+
+    data = text.encode()
+    kept = pipeline._names_in(data)
+    assert kept == identifiers(data) - set(keyword.kwlist)
+    assert not any(keyword.iskeyword(word) for word in kept)
