@@ -342,7 +342,10 @@ class _Scheduler:
 
     def _collect(self) -> None:
         """Outcomes in submission order. Rather than wait, this process takes batches no
-        worker has started yet (from the end), which also saves sending their facts back."""
+        worker has started yet (from the end), which also saves sending their facts back.
+        What of a taken batch's outcomes does not depend on the order is recorded at once:
+        its place in order comes only after every other batch, when the workers are done
+        and this process alone is left working."""
         run = self.run
         local: dict[int, list[Outcome]] = {}
         steal = len(self.futures) - 1
@@ -350,11 +353,18 @@ class _Scheduler:
             while not future.done() and steal > i:
                 other, batch = self.futures[steal]
                 if other.cancel():
-                    local[steal] = [scan(*work) for work in batch]
+                    taken = local[steal] = [scan(*work) for work in batch]
+                    for outcome in taken:
+                        _absorb(run, outcome)
                 steal -= 1
-            outcomes = local.pop(i) if i in local else future.result()
-            for outcome in outcomes:
-                _record(run, outcome)
+            if i in local:
+                for outcome in local.pop(i):
+                    _place(run, outcome)
+                    _tick(run)
+                continue
+            for outcome in future.result():
+                _absorb(run, outcome)
+                _place(run, outcome)
                 _tick(run)
 
 
@@ -382,22 +392,34 @@ def _worker_started(read_fd: int, write_fd: int, parent_pid: int) -> None:
 
 
 def _record(run: _Run, outcome: Outcome) -> None:
+    _absorb(run, outcome)
+    _place(run, outcome)
+
+
+def _absorb(run: _Run, outcome: Outcome) -> None:
+    """What an outcome adds that does not depend on the order outcomes come in."""
     if outcome.digest:
         run.digests.add(outcome.digest)
         run.cache.put_facts(outcome.digest, outcome.facts, outcome.error_line, outcome.error)
+    facts = outcome.facts
+    if facts is None:
+        run.errors.append(ParseError(outcome.relpath, outcome.error_line, outcome.error))
+        return
+    if not (run.uses_pytest_asyncio or run.imports_pytest_asyncio):
+        run.imports_pytest_asyncio = _imports_pytest_asyncio(facts)
+    if any(map(_DEFERRED, facts.functions.values())):
+        # What the expander will ask of every module with a deferred body, worked out
+        # now, while the workers parse, rather than in the serial stage after them.
+        run.identifiers[outcome.relpath] = _names_in(run.data.get(outcome.relpath, b""))
+
+
+def _place(run: _Run, outcome: Outcome) -> None:
+    """What depends on the order: the facts, and the index rows, in the files' order."""
     facts = outcome.facts
     if facts is not None:
         run.facts[outcome.relpath] = facts
         if run.parts is not None:
             run.parts.add(facts)
-        if not (run.uses_pytest_asyncio or run.imports_pytest_asyncio):
-            run.imports_pytest_asyncio = _imports_pytest_asyncio(facts)
-        if any(map(_DEFERRED, facts.functions.values())):
-            # What the expander will ask of every module with a deferred body, worked out
-            # now, while the workers parse, rather than in the serial stage after them.
-            run.identifiers[outcome.relpath] = _names_in(run.data.get(outcome.relpath, b""))
-    else:
-        run.errors.append(ParseError(outcome.relpath, outcome.error_line, outcome.error))
 
 
 _DEFERRED = operator.attrgetter("deferred_start")
