@@ -341,22 +341,24 @@ class _Scheduler:
                     self.lifeline.close()
 
     def _collect(self) -> None:
-        """Outcomes in submission order. Rather than wait, this process takes batches no
-        worker has started yet (from the end), which also saves sending their facts back.
-        What of a taken batch's outcomes does not depend on the order is recorded at once:
-        its place in order comes only after every other batch, when the workers are done
-        and this process alone is left working."""
+        """Outcomes in submission order. Rather than wait, this process takes the next
+        batch no worker has started yet, which also saves sending its facts back: the
+        next, not the last, so that its outcomes take their place in order while the
+        workers still parse (taken from the end, they all waited for the last worker
+        batch, and this process alone placed them, a quarter of a second on 50,000 files).
+        What does not depend on the order is recorded at once."""
         run = self.run
         local: dict[int, list[Outcome]] = {}
-        steal = len(self.futures) - 1
+        ahead = 0  # the next batch to try to take
         for i, (future, _) in enumerate(self.futures):
-            while not future.done() and steal > i:
-                other, batch = self.futures[steal]
+            ahead = max(ahead, i + 1)
+            while not future.done() and ahead < len(self.futures):
+                other, batch = self.futures[ahead]
                 if other.cancel():
-                    taken = local[steal] = [scan(*work) for work in batch]
+                    taken = local[ahead] = [scan(*work) for work in batch]
                     for outcome in taken:
                         _absorb(run, outcome)
-                steal -= 1
+                ahead += 1
             if i in local:
                 for outcome in local.pop(i):
                     _place(run, outcome)
