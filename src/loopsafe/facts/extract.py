@@ -983,19 +983,19 @@ class _Extractor(SiteReader):
         for item in node.body:
             made = self._made(item)
             if made:
-                info.made[made[0]] = made[1]
+                own_dict(info, "made")[made[0]] = made[1]
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in (
                 "__enter__",
                 "__aenter__",
             ):
-                info.enters[item.name] = _returns_self(item)
+                own_dict(info, "enters")[item.name] = _returns_self(item)
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info.methods.append(item.name)
             elif isinstance(item, ast.Assign) and isinstance(item.value, (ast.List, ast.Tuple)):
                 names = [self._ref_name(e) for e in item.value.elts]
                 for target in item.targets:
                     if isinstance(target, ast.Name):
-                        info.list_attrs[target.id] = [n for n in names if n]
+                        own_dict(info, "list_attrs")[target.id] = [n for n in names if n]
             if isinstance(item, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "pytestmark" for t in item.targets
             ):

@@ -176,7 +176,8 @@ class SharedEmptyList(list):  # type: ignore[type-arg]
 
 
 class SharedEmptyDict(dict):  # type: ignore[type-arg]
-    """`SharedEmptyList` for the dict fields (`Function.handed_params`, `FileFacts.made`)."""
+    """`SharedEmptyList` for the dict fields (`Function.handed_params`, `FileFacts.made`,
+    `ClassInfo.enters`...)."""
 
     __slots__ = ()
 
@@ -270,14 +271,14 @@ class ClassInfo:
     methods: list[str] = field(default_factory=list)
     has_asyncio_mark: bool = False
     # `functions = [f, g]` style class attributes (arq WorkerSettings), dotted names.
-    list_attrs: dict[str, list[str]] = field(default_factory=dict)
+    list_attrs: dict[str, list[str]] = field(default_factory=_empty_dict)
     # `self.attr = Something(...)` in any method: attr -> dotted value.
     attrs: dict[str, str] = field(default_factory=dict)
     # `name = helper(f, ...)` in the class body: name -> (dotted helper, dotted first
     # argument), as for `start = async_to_sync(_start)`.
-    made: dict[str, tuple[str, str]] = field(default_factory=dict)
+    made: dict[str, tuple[str, str]] = field(default_factory=_empty_dict)
     # `__enter__` / `__aenter__` defined here -> whether it returns the object itself.
-    enters: dict[str, bool] = field(default_factory=dict)
+    enters: dict[str, bool] = field(default_factory=_empty_dict)
 
 
 @dataclass(slots=True)
