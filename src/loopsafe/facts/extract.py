@@ -32,6 +32,8 @@ from loopsafe.facts.lifetimes import (
     mark_loop_uses,
 )
 from loopsafe.facts.model import (
+    EMPTY_DICT,
+    EMPTY_LIST,
     Call,
     ClassInfo,
     FileFacts,
@@ -968,7 +970,7 @@ class _Extractor(SiteReader):
         info = ClassInfo(
             qualname=qualname,
             line=node.lineno,
-            bases=[b for b in (self.r.dotted(base) for base in node.bases) if b],
+            bases=[b for b in (self.r.dotted(base) for base in node.bases) if b] or EMPTY_LIST,
         )
         info.has_asyncio_mark = any(
             self.r.dotted(d.func if isinstance(d, ast.Call) else d) == apis.PYTEST_ASYNCIO_MARK
@@ -978,7 +980,7 @@ class _Extractor(SiteReader):
         scope = Scope(kind="class", qualname=qualname, dotted=dotted)
         scope.bindings = collect_bindings(walk_scope(node.body), self.r, dotted)
         self._prepare_class_attrs(node, dotted)
-        info.attrs = self.r.class_attrs.get(dotted, {})
+        info.attrs = self.r.class_attrs.get(dotted) or EMPTY_DICT  # most classes: none
         self.r.stack.append(scope)
         for item in node.body:
             made = self._made(item)
