@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
-from loopsafe.facts.index_parts import IndexParts, add_calls
+from loopsafe.facts.index_parts import IndexParts, add_calls, add_function
 from loopsafe.facts.model import Call, Function, Site, SiteKind
 from loopsafe.facts.project import ProjectIndex
 
@@ -66,24 +66,8 @@ class CallerIndex:
         if parts is not None:  # listed as the facts arrived (see `index_parts`)
             self.deferred, self.by_name, self._names = parts.deferred, parts.by_name, parts.names
             return
-        deferred = self.deferred
         for key, ref in index.functions.items():
-            func = ref.func
-            if func.deferred_start:
-                waiting = deferred.get(ref.module)
-                if waiting is None:
-                    deferred[ref.module] = [func]
-                else:
-                    waiting.append(func)
-            # Most functions call nothing (a deferred body is read later): pass them by.
-            if (
-                func.calls
-                or func.thread_targets
-                or func.loop_callbacks
-                or func.worker_targets
-                or func.escapes
-            ):
-                self._add(key, func)
+            add_function(self.deferred, self.by_name, self._names, key, ref.module, ref.func)
 
     def _add(self, key: str, func: Function) -> None:
         add_calls(self.by_name, self._names, key, func)

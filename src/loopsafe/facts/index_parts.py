@@ -42,6 +42,33 @@ def add_calls(
                 entries.append((key, call))
 
 
+def add_function(
+    deferred: dict[str, list[Function]],
+    by_name: dict[str, list[tuple[str, Call]]],
+    names: dict[str, str],
+    key: str,
+    module: str,
+    func: Function,
+) -> None:
+    """A function's `CallerIndex` rows: listed among its module's deferred bodies, and
+    its calls by name."""
+    if func.deferred_start:
+        waiting = deferred.get(module)
+        if waiting is None:
+            deferred[module] = [func]
+        else:
+            waiting.append(func)
+    # Most functions call nothing (a deferred body is read later): pass them by.
+    if (
+        func.calls
+        or func.thread_targets
+        or func.loop_callbacks
+        or func.worker_targets
+        or func.escapes
+    ):
+        add_calls(by_name, names, key, func)
+
+
 class IndexParts:
     def __init__(self) -> None:
         self.modules: dict[str, FileFacts] = {}
@@ -69,9 +96,13 @@ class IndexParts:
         self.tops.add(module.partition(".")[0])
         self.imported.update(facts.imported_modules)
         add_renames(self.renames, facts)
-        functions, by_name, names = self.functions, self.by_name, self.names
+        functions, deferred, by_name, names = (
+            self.functions,
+            self.deferred,
+            self.by_name,
+            self.names,
+        )
         makes = bool(facts.made)
-        waiting: list[Function] | None = None
         for qualname, func in facts.functions.items():
             key = f"{module}.{qualname}"
             if key in functions:
@@ -80,20 +111,7 @@ class IndexParts:
             functions[key] = FunctionRef(key, module, func)
             if func.decorators:
                 makes = True
-            if func.deferred_start:
-                if waiting is None:
-                    waiting = self.deferred[module] = [func]
-                else:
-                    waiting.append(func)
-            # Most functions call nothing (a deferred body is read later): pass them by.
-            if (
-                func.calls
-                or func.thread_targets
-                or func.loop_callbacks
-                or func.worker_targets
-                or func.escapes
-            ):
-                add_calls(by_name, names, key, func)
+            add_function(deferred, by_name, names, key, module, func)
         for qualname, info in facts.classes.items():
             key = f"{module}.{qualname}"
             if key in self.classes:
