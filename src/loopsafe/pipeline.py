@@ -24,7 +24,7 @@ from loopsafe.discover.environment import Environment
 from loopsafe.discover.files import Discovery, ModuleNamer, SourceFile
 from loopsafe.discover.pytest_config import first_settings
 from loopsafe.facts import apis
-from loopsafe.facts.callers import CallerIndex, Expander, RequestSet
+from loopsafe.facts.callers import CallerIndex, Expander, Reader, RequestSet
 from loopsafe.facts.callgraph import CallGraph
 from loopsafe.facts.extract import expand_deferred, trigger_words
 from loopsafe.facts.fixtures import async_used_fixtures
@@ -499,6 +499,7 @@ def _expand(run: _Run) -> tuple[ProjectIndex, CallerIndex]:
         index, parts = _project_index(run)
         callers = CallerIndex(index, None, registry().untraced_calls(), parts)
         callers.expander = _expander(run, index, callers.deferred)
+        callers.reader = _reader(run, index)
         callers.test_modules = {m for m, path in index.paths.items() if in_tests(path)}
         interest = _interest(run, index, callers, by_module, in_tests)
         wanted = {m for m in interest.modules if m not in run.facts and m not in failed}
@@ -678,6 +679,30 @@ def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]
         return out
 
     return expand
+
+
+def _reader(run: _Run, index: ProjectIndex) -> Reader:
+    """Reads the deferred body of one function, for the `CallerIndex` (`CallerIndex.read`)."""
+
+    def read(key: str) -> list[str]:
+        ref = index.functions[key]
+        module = ref.module
+        if module not in run.texts:
+            run.texts[module] = decode_source(run.data.get(index.paths[module], b""))
+            run.lines[module] = source_lines(run.texts[module])
+        facts = index.modules[module]
+        done = expand_deferred(
+            run.texts[module],
+            facts,
+            [ref.func.qualname],
+            run.config.thread_apis,
+            lines=run.lines[module],
+        )
+        for qualname in done:
+            index.add_function(module, facts.functions[qualname])
+        return [f"{module}.{qualname}" for qualname in done]
+
+    return read
 
 
 class _Mentions:

@@ -26,6 +26,8 @@ RequestSet = AbstractSet[Request]  # what `ask` takes: a set, or `requests_for`'
 # Reads the deferred bodies matching the requests; returns the keys of the functions
 # whose calls changed or that were added.
 Expander = Callable[[RequestSet], list[str]]
+# Reads the deferred body of one function; returns the keys of the functions read.
+Reader = Callable[[str], list[str]]
 
 _CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 # Methods a test runner calls, never project code.
@@ -47,6 +49,7 @@ class CallerIndex:
         the rows of `index`'s functions listed already, when the index was built from them."""
         self.index = index
         self.expander = expander
+        self.reader: Reader | None = None
         self.untraced = untraced
         self.by_name: dict[str, list[tuple[str, Call]]] = {}
         self.asked: set[Request] = set()
@@ -84,6 +87,18 @@ class CallerIndex:
             ref = self.index.functions.get(key)
             if ref is not None:
                 self._add(key, ref.func)
+
+    def read(self, key: str) -> None:
+        """Make sure the body of function `key` has been read: what a helper does with a
+        function handed to it (`in_thread(f)`, `@threaded`) is in its body, which no name
+        it mentions may have led to."""
+        ref = self.index.functions.get(key)
+        if ref is None or not ref.func.deferred_start or self.reader is None:
+            return
+        for added in self.reader(key):
+            found = self.index.functions.get(added)
+            if found is not None:
+                self._add(added, found.func)
 
     def requests_for(self, key: str) -> frozenset[Request]:
         """The names under which code may call function `key`, with the class names that

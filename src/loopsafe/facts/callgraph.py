@@ -324,8 +324,7 @@ class CallGraph:
                 name = call.passed_as
             if not name:
                 continue
-            # A body not read yet holds no asyncio token: not `to_thread`, `run_in_executor`
-            # or a loop callback registration (reading it here would cost more than it finds).
+            self.callers.read(key)  # `threading.Thread(target=fn)` needs no asyncio token
             role = ref.func.handed_params.get(name, "")
             if role:
                 return role
@@ -338,7 +337,8 @@ class CallGraph:
             if ref is None or not ref.func.params:
                 continue
             name = ref.func.params[0]
-            if ref.func.handed_params.get(name) == "thread":  # a body read (see _handed_role)
+            self.callers.read(key)  # its wrapper's body, where the thread is
+            if ref.func.handed_params.get(name) == "thread":
                 return True
         return False
 
