@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from typing import Any
 
 from loopsafe.facts import apis
@@ -209,6 +210,58 @@ def expand_deferred(
     return done
 
 
+# Identifiers of a def's text (str patterns match Unicode letters too).
+_WORDS = re.compile(r"[^\W\d]\w*")
+# Names a site spells out besides the APIs' own: the loop methods judged on any receiver,
+# the `.result()` of a wait, the `event_loop` fixture, `mark.asyncio(scope=...)` and
+# loopsafe's own `current_loop()` helper.
+_SITE_NAMES = frozenset(
+    {
+        "run_until_complete",
+        "run_forever",
+        "set_event_loop",
+        "result",
+        "event_loop",
+        "scope",
+        "current_loop",
+        "_loopsafe_current_loop",
+    }
+)
+
+
+def site_words(
+    watched: tuple[str, ...] = (), watched_arguments: tuple[tuple[str, str, int], ...] = ()
+) -> frozenset[str]:
+    """Identifiers one of which the text of any def holding a site names: the last part of
+    every API a site calls or names, and for a watched API that is a site only when passed
+    an argument by keyword (`asyncio.sleep(loop=...)`), that keyword. A def that mentions a
+    loop library (`await asyncio.sleep(0)`) but none of these holds no site."""
+    words = set(_SITE_NAMES)
+    for table in (
+        apis.RUN_APIS,
+        apis.FETCH_APIS,
+        apis.CREATE_APIS,
+        apis.SET_APIS,
+        apis.PATCH_APIS,
+        apis.COROUTINE_THREADSAFE,
+    ):
+        words.update(name.rpartition(".")[2] for name in table)
+    by_keyword = {name: keyword for name, keyword, at in watched_arguments if at < 0}
+    for name in watched:
+        words.add(by_keyword.get(name) or name.rpartition(".")[2])
+    return frozenset(words)
+
+
+def _alias_words(bindings: dict[str, str], words: frozenset[str]) -> set[str]:
+    """The names bound to something whose last part is a site word (`go = asyncio.run`,
+    `from asyncio import get_event_loop as gel`): a def calling `go()` holds a site too."""
+    return {
+        name
+        for name, target in bindings.items()
+        if target and target.removesuffix("()").rpartition(".")[2] in words
+    }
+
+
 @functools.lru_cache(maxsize=16)
 def _frozen(names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(names)
@@ -224,6 +277,7 @@ def _watch_tables(
     frozenset[str],
     frozenset[str],
     tuple[str, ...],
+    frozenset[str],
 ]:
     """The tables `_Extractor` derives from the watched APIs, the same for every file of a
     run: built once, not per file (they cost a fifth of extracting a small file). The
@@ -233,7 +287,8 @@ def _watch_tables(
     values = frozen - arguments.keys()
     tails = frozenset(name.rpartition(".")[2] for name in values)
     libraries = _LOOP_LIBRARIES | {name.partition(".")[0] for name in watched}
-    return frozen, arguments, values, tails, libraries, trigger_words(watched)
+    words = site_words(watched, watched_arguments)
+    return frozen, arguments, values, tails, libraries, trigger_words(watched), words
 
 
 class _Extractor(SiteReader):
@@ -259,6 +314,7 @@ class _Extractor(SiteReader):
             self.watched_tails,
             self.libraries,
             self.triggers,
+            self.site_words,
         ) = _watch_tables(watched, watched_arguments)
         self.bindings = self.watched  # watched APIs whose rules read `bound_names`
         self.defer = False
@@ -329,6 +385,9 @@ class _Extractor(SiteReader):
             for name, target in scope.bindings.items()
             if target.partition(".")[0] in self.libraries
         )
+        aliases = _alias_words(scope.bindings, self.site_words)
+        if aliases:
+            self.site_words = self.site_words | aliases
         for stmt in stmts:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._record_import(stmt)
@@ -926,9 +985,17 @@ class _Extractor(SiteReader):
                 return False
         if text is None:
             text = "\n".join(self.lines[node.lineno - 1 : node.end_lineno])
-        if type(node) is ast.AsyncFunctionDef and ".result(" in text:
-            return False  # a blocking wait on a future (LS105) is judged from the body
-        return not any(map(text.__contains__, self.triggers))  # no generator: every def
+        if ".result(" in text:
+            return False  # a blocking wait on a future (LS105), maybe in a nested coroutine
+        if not any(map(text.__contains__, self.triggers)):  # no generator: every def
+            return True
+        # A loop library named, but maybe only for `asyncio.sleep()`: a site needs one of
+        # the site words, in ASCII text (Python reads fullwidth letters as `run` too: NFKC).
+        words = self.site_words
+        for scope in self.r.stack:
+            if scope.kind == "class" and scope.bindings:
+                words = words | _alias_words(scope.bindings, words)
+        return text.isascii() and words.isdisjoint(_WORDS.findall(text))
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in (*args.defaults, *args.kw_defaults):
