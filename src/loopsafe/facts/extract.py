@@ -66,6 +66,9 @@ _SPECIAL_ATTRS = frozenset(
     {*apis.THREAD_METHODS, *apis.LOOP_CALLBACK_METHODS, *apis.WORKER_METHODS, "map"}
 )
 _NO_ROLES: dict[str, str] = {}
+# Exact node types (the parser makes no subclasses): one set lookup, not an isinstance chain.
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_IMPORTS = frozenset({ast.Import, ast.ImportFrom})
 SHADOWED = ""  # a binding that hides outer ones without naming anything (see Resolver.lookup)
 _INSPECTORS = frozenset(
     {
@@ -254,7 +257,7 @@ def site_words(
 
 def _alias_words(bindings: dict[str, str], words: frozenset[str]) -> set[str]:
     """The names bound to something whose last part is a site word (`go = asyncio.run`,
-    `from asyncio import get_event_loop as gel`): a def calling `go()` holds a site too."""
+    `from asyncio import get_event_loop as gel`): a def calling `go()` may hold a site."""
     return {
         name
         for name, target in bindings.items()
@@ -369,33 +372,27 @@ class _Extractor(SiteReader):
             self.watched_tails |= {
                 name for name, target in scope.bindings.items() if target in self.watched_values
             }
-        defined = {
-            s.name
-            for s in stmts
-            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        }
+        defined = {s.name for s in stmts if type(s) in _DEFINITIONS}  # type: ignore[attr-defined]
         self.facts.imports = {k: v for k, v in scope.bindings.items() if k not in defined}
         self.r.star_fallback = bool(self.facts.star_imports)
         self.facts.bindings = scope.bindings
         self.facts.star_fallback = self.r.star_fallback
         # Names bound to the loop libraries (`import asyncio as aio`, `from asyncio import
         # run`) make a body worth reading just like the library names themselves.
-        self.triggers += tuple(
-            name
-            for name, target in scope.bindings.items()
-            if target.partition(".")[0] in self.libraries
-        )
-        aliases = _alias_words(scope.bindings, self.site_words)
+        bound = self._library_bindings(scope.bindings)
+        self.triggers += tuple(bound)
+        aliases = _alias_words(bound, self.site_words)
         if aliases:
             self.site_words = self.site_words | aliases
         for stmt in stmts:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self._record_import(stmt)
+            if type(stmt) in _IMPORTS:
+                self._record_import(stmt)  # type: ignore[arg-type]
         self.facts.has_toplevel_code = any(_is_toplevel_code(s) for s in body)
         for stmt in body:
-            made = self._made(stmt)
-            if made:
-                own_dict(self.facts, "made")[made[0]] = made[1]
+            if type(stmt) is ast.Assign:
+                made = self._made(stmt)
+                if made:
+                    own_dict(self.facts, "made")[made[0]] = made[1]
         self._visit_body(body)
         self._module_marks(body)
         if "" in self.lifetime_scopes:
@@ -478,11 +475,7 @@ class _Extractor(SiteReader):
             if not item.args.args:
                 continue
             self_name = item.args.args[0].arg
-            annotated = {
-                a.arg: cls
-                for a in (*item.args.args[1:], *item.args.kwonlyargs)
-                if a.annotation is not None and (cls := self._annotated_class(a.annotation))
-            }
+            annotated: dict[str, str] | None = None  # listed at the first `self.x = name`
             for sub in walk_scope(item.body):
                 if not isinstance(sub, (ast.Assign, ast.AnnAssign)) or sub.value is None:
                     continue
@@ -498,9 +491,20 @@ class _Extractor(SiteReader):
                         resolved = self._resolve_outside_method(sub.value)
                         if resolved:
                             attrs.setdefault(target.attr, resolved)
-                    elif isinstance(sub.value, ast.Name) and sub.value.id in annotated:
-                        # `self.config = config` with `config: Config`.
-                        attrs.setdefault(target.attr, annotated[sub.value.id] + "()")
+                    elif isinstance(sub.value, ast.Name):
+                        if annotated is None:
+                            annotated = self._annotated_params(item.args)
+                        if sub.value.id in annotated:
+                            # `self.config = config` with `config: Config`.
+                            attrs.setdefault(target.attr, annotated[sub.value.id] + "()")
+
+    def _annotated_params(self, args: ast.arguments) -> dict[str, str]:
+        """Parameter name -> the class its annotation names, but the first (`self`)."""
+        return {
+            a.arg: cls
+            for a in (*args.args[1:], *args.kwonlyargs)
+            if a.annotation is not None and (cls := self._annotated_class(a.annotation))
+        }
 
     def _annotated_class(self, annotation: ast.expr) -> str:
         """The class an annotation names (`Config`, `Optional[Config]`, `Config | None`,
@@ -994,8 +998,18 @@ class _Extractor(SiteReader):
         words = self.site_words
         for scope in self.r.stack:
             if scope.kind == "class" and scope.bindings:
-                words = words | _alias_words(scope.bindings, words)
+                words = words | _alias_words(self._library_bindings(scope.bindings), words)
         return text.isascii() and words.isdisjoint(_WORDS.findall(text))
+
+    def _library_bindings(self, bindings: dict[str, str]) -> dict[str, str]:
+        """The bindings of names to the loop libraries or what they hold: the only names
+        that can make a site of a call or a reference (`go = asyncio.run`)."""
+        libraries = self.libraries
+        return {
+            name: target
+            for name, target in bindings.items()
+            if target.partition(".")[0] in libraries
+        }
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in (*args.defaults, *args.kw_defaults):
@@ -1039,7 +1053,7 @@ class _Extractor(SiteReader):
             line=node.lineno,
             bases=[b for b in (self.r.dotted(base) for base in node.bases) if b] or EMPTY_LIST,
         )
-        info.has_asyncio_mark = any(
+        info.has_asyncio_mark = bool(node.decorator_list) and any(
             self.r.dotted(d.func if isinstance(d, ast.Call) else d) == apis.PYTEST_ASYNCIO_MARK
             for d in node.decorator_list
         )
@@ -1050,24 +1064,25 @@ class _Extractor(SiteReader):
         info.attrs = self.r.class_attrs.get(dotted) or EMPTY_DICT  # most classes: none
         self.r.stack.append(scope)
         for item in node.body:
+            kind = type(item)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                name = item.name  # type: ignore[attr-defined]
+                if name in ("__enter__", "__aenter__"):
+                    own_dict(info, "enters")[name] = _returns_self(item)  # type: ignore[arg-type]
+                info.methods.append(name)
+                continue
+            if kind is not ast.Assign:
+                continue
+            assert isinstance(item, ast.Assign)
             made = self._made(item)
             if made:
                 own_dict(info, "made")[made[0]] = made[1]
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in (
-                "__enter__",
-                "__aenter__",
-            ):
-                own_dict(info, "enters")[item.name] = _returns_self(item)
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info.methods.append(item.name)
-            elif isinstance(item, ast.Assign) and isinstance(item.value, (ast.List, ast.Tuple)):
+            if isinstance(item.value, (ast.List, ast.Tuple)):
                 names = [self._ref_name(e) for e in item.value.elts]
                 for target in item.targets:
                     if isinstance(target, ast.Name):
                         own_dict(info, "list_attrs")[target.id] = [n for n in names if n]
-            if isinstance(item, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "pytestmark" for t in item.targets
-            ):
+            if any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in item.targets):
                 info.has_asyncio_mark |= self._is_asyncio_mark_value(item.value)
         self._visit_body(node.body)
         self.r.stack.pop()

@@ -130,11 +130,13 @@ def collect_bindings(stmts: list[ast.stmt], resolver: Resolver, prefix: str) -> 
     """
     bindings: dict[str, str] = {}
     for stmt in stmts:
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
+        kind = type(stmt)  # exact types: the parser makes no subclasses
+        if kind is ast.Import:
+            for alias in stmt.names:  # type: ignore[attr-defined]
                 local, target = import_binding(alias)
                 bindings[local] = target
-        elif isinstance(stmt, ast.ImportFrom):
+        elif kind is ast.ImportFrom:
+            assert isinstance(stmt, ast.ImportFrom)
             source = resolver.relative_base(stmt.level, stmt.module) if stmt.level else stmt.module
             if not source:
                 continue
@@ -142,9 +144,13 @@ def collect_bindings(stmts: list[ast.stmt], resolver: Resolver, prefix: str) -> 
                 if alias.name == "*":
                     continue
                 bindings[alias.asname or alias.name] = f"{source}.{alias.name}"
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bindings[stmt.name] = f"{prefix}.{stmt.name}" if prefix else stmt.name
+        elif kind in _DEFINITIONS:
+            name = stmt.name  # type: ignore[attr-defined]
+            bindings[name] = f"{prefix}.{name}" if prefix else name
     return bindings
+
+
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
 def star_sources(stmts: list[ast.stmt], resolver: Resolver) -> list[str]:
