@@ -931,13 +931,9 @@ def _interest(
     for module, facts in modules.items():
         for site in facts.sites:
             # Whether a module-level site is import-time code or a script's top level
-            # depends on who imports the module.
-            if (
-                not site.scope
-                and not site.in_main_block
-                and not in_tests(paths[module])
-                and callers.traced(site)
-            ):
+            # depends on who imports the module: its category does, even for a site whose
+            # verdict does not (`callers.traced`).
+            if not site.scope and not site.in_main_block and not in_tests(paths[module]):
                 interest.importers.add(module.rpartition(".")[2].encode())
     # Direct calls only: following every override of a base-class method would pull in
     # every module that mentions the base class.
