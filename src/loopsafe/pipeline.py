@@ -617,7 +617,6 @@ def _project_index(run: _Run) -> tuple[ProjectIndex, IndexParts | None]:
 def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]) -> Expander:
     """Reads deferred function bodies that mention a name, for the `CallerIndex`.
     `pending`: module -> its functions whose body is deferred (`CallerIndex.deferred`)."""
-    texts, lines_of = run.texts, run.lines
     idents: dict[str, set[str]] = {}
     for module in pending:
         relpath = index.paths[module]
@@ -648,7 +647,7 @@ def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]
         for module, words in matches.items():
             waiting = pending[module]
             data = run.data.get(index.paths[module], b"")
-            if module not in texts:
+            if module not in run.texts:
                 # A few words, a few bodies, a few times a module: more and decoding it
                 # once costs less than searching its bytes again and again.
                 tried = tries.get(module, 0) + len(words)
@@ -656,9 +655,7 @@ def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]
                     tries[module] = tried
                     if not _may_mention(data, waiting, words):
                         continue
-                texts[module] = decode_source(data)
-                lines_of[module] = source_lines(texts[module])
-            lines = lines_of[module]
+            lines = _module_text(run, index, module)[1]
             found = bodies.get(module)
             if found is None:
                 found = bodies[module] = _Bodies(run.chunks, module, waiting, lines)
@@ -668,14 +665,8 @@ def _expander(run: _Run, index: ProjectIndex, pending: dict[str, list[Function]]
                     continue
                 if any(mentions_word(chunk, w) for w in mentioned):
                     wanted.append(func.qualname)
-            if not wanted:
-                continue
-            facts = index.modules[module]
-            thread_apis = run.config.thread_apis
-            expanded = expand_deferred(texts[module], facts, wanted, thread_apis, lines=lines)
-            for qualname in expanded:
-                index.add_function(module, facts.functions[qualname])
-                out.append(f"{module}.{qualname}")
+            if wanted:
+                out.extend(_read_bodies(run, index, module, wanted))
         return out
 
     return expand
@@ -686,23 +677,28 @@ def _reader(run: _Run, index: ProjectIndex) -> Reader:
 
     def read(key: str) -> list[str]:
         ref = index.functions[key]
-        module = ref.module
-        if module not in run.texts:
-            run.texts[module] = decode_source(run.data.get(index.paths[module], b""))
-            run.lines[module] = source_lines(run.texts[module])
-        facts = index.modules[module]
-        done = expand_deferred(
-            run.texts[module],
-            facts,
-            [ref.func.qualname],
-            run.config.thread_apis,
-            lines=run.lines[module],
-        )
-        for qualname in done:
-            index.add_function(module, facts.functions[qualname])
-        return [f"{module}.{qualname}" for qualname in done]
+        return _read_bodies(run, index, ref.module, [ref.func.qualname])
 
     return read
+
+
+def _module_text(run: _Run, index: ProjectIndex, module: str) -> tuple[str, list[str]]:
+    """A module's decoded text and lines, decoded once per run."""
+    if module not in run.texts:
+        run.texts[module] = decode_source(run.data.get(index.paths[module], b""))
+        run.lines[module] = source_lines(run.texts[module])
+    return run.texts[module], run.lines[module]
+
+
+def _read_bodies(run: _Run, index: ProjectIndex, module: str, qualnames: list[str]) -> list[str]:
+    """Extract the deferred bodies of `qualnames` in `module` into its facts and the index;
+    the keys of the functions read (nested ones included)."""
+    text, lines = _module_text(run, index, module)
+    facts = index.modules[module]
+    done = expand_deferred(text, facts, qualnames, run.config.thread_apis, lines=lines)
+    for qualname in done:
+        index.add_function(module, facts.functions[qualname])
+    return [f"{module}.{qualname}" for qualname in done]
 
 
 class _Mentions:

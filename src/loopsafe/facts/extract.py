@@ -57,7 +57,14 @@ from loopsafe.facts.nodes import (
     yield_shape,
     yields,
 )
-from loopsafe.facts.scopes import Resolver, Scope, collect_bindings, star_sources, walk_scope
+from loopsafe.facts.scopes import (
+    DEFINITIONS,
+    Resolver,
+    Scope,
+    collect_bindings,
+    star_sources,
+    walk_scope,
+)
 from loopsafe.facts.sites import SiteReader, SiteState
 from loopsafe.facts.suppressions import parse_suppressions
 
@@ -67,7 +74,6 @@ _SPECIAL_ATTRS = frozenset(
 )
 _NO_ROLES: dict[str, str] = {}
 # Exact node types (the parser makes no subclasses): one set lookup, not an isinstance chain.
-_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 _IMPORTS = frozenset({ast.Import, ast.ImportFrom})
 SHADOWED = ""  # a binding that hides outer ones without naming anything (see Resolver.lookup)
 _INSPECTORS = frozenset(
@@ -372,14 +378,15 @@ class _Extractor(SiteReader):
             self.watched_tails |= {
                 name for name, target in scope.bindings.items() if target in self.watched_values
             }
-        defined = {s.name for s in stmts if type(s) in _DEFINITIONS}  # type: ignore[attr-defined]
+        defined = {s.name for s in stmts if type(s) in DEFINITIONS}  # type: ignore[attr-defined]
         self.facts.imports = {k: v for k, v in scope.bindings.items() if k not in defined}
         self.r.star_fallback = bool(self.facts.star_imports)
         self.facts.bindings = scope.bindings
         self.facts.star_fallback = self.r.star_fallback
         # Names bound to the loop libraries (`import asyncio as aio`, `from asyncio import
         # run`) make a body worth reading just like the library names themselves.
-        bound = self._library_bindings(scope.bindings)
+        libraries = self.libraries
+        bound = {n: t for n, t in scope.bindings.items() if t.partition(".")[0] in libraries}
         self.triggers += tuple(bound)
         aliases = _alias_words(bound, self.site_words)
         if aliases:
@@ -995,21 +1002,8 @@ class _Extractor(SiteReader):
             return True
         # A loop library named, but maybe only for `asyncio.sleep()`: a site needs one of
         # the site words, in ASCII text (Python reads fullwidth letters as `run` too: NFKC).
-        words = self.site_words
-        for scope in self.r.stack:
-            if scope.kind == "class" and scope.bindings:
-                words = words | _alias_words(self._library_bindings(scope.bindings), words)
-        return text.isascii() and words.isdisjoint(_WORDS.findall(text))
-
-    def _library_bindings(self, bindings: dict[str, str]) -> dict[str, str]:
-        """The bindings of names to the loop libraries or what they hold: the only names
-        that can make a site of a call or a reference (`go = asyncio.run`)."""
-        libraries = self.libraries
-        return {
-            name: target
-            for name, target in bindings.items()
-            if target.partition(".")[0] in libraries
-        }
+        # A class body's names are no help: its methods do not see them (`Resolver.lookup`).
+        return text.isascii() and self.site_words.isdisjoint(_WORDS.findall(text))
 
     def _visit_arguments(self, args: ast.arguments) -> None:
         for default in (*args.defaults, *args.kw_defaults):

@@ -29,6 +29,10 @@ class Scope:
     fetch_seen: bool = False  # get_event_loop() already called (up to 3.13 it sets one)
 
 
+# Exact node types (the parser makes no subclasses): one set lookup, not an isinstance chain.
+DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+
+
 class Resolver:
     """Resolves expressions to dotted names ("asyncio.run", "pkg.mod.f", "pkg.C().m")."""
 
@@ -144,13 +148,10 @@ def collect_bindings(stmts: list[ast.stmt], resolver: Resolver, prefix: str) -> 
                 if alias.name == "*":
                     continue
                 bindings[alias.asname or alias.name] = f"{source}.{alias.name}"
-        elif kind in _DEFINITIONS:
+        elif kind in DEFINITIONS:
             name = stmt.name  # type: ignore[attr-defined]
             bindings[name] = f"{prefix}.{name}" if prefix else name
     return bindings
-
-
-_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
 def star_sources(stmts: list[ast.stmt], resolver: Resolver) -> list[str]:
